@@ -1,0 +1,3 @@
+"""trousseau: the media and documents backbone of a wedding business."""
+
+__version__ = "0.1.0"

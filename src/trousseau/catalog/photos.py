@@ -1,0 +1,110 @@
+"""Photos: one acknowledged original each, keyed by its SHA-256 within a wedding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select, update
+
+from trousseau.catalog.schema import photo
+
+STORED = "stored"
+PROCESSED = "processed"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: int
+    tenant_id: int
+    wedding_id: int
+    sha256: str
+    original_name: str
+    bytes: int
+    format: str
+    width: int | None
+    height: int | None
+    captured_at: datetime | None
+    camera: str | None
+    state: str
+    error: str | None
+
+
+def _from_row(row: object) -> Photo:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Photo(**{name: m[name] for name in Photo.__dataclass_fields__})
+
+
+def find_photo(conn: Connection, wedding_id: int, sha256: str) -> Photo | None:
+    """The wedding's photo with these bytes, or None."""
+    row = conn.execute(
+        select(photo).where(photo.c.wedding_id == wedding_id, photo.c.sha256 == sha256)
+    ).first()
+    return None if row is None else _from_row(row)
+
+
+def get_photo(conn: Connection, photo_id: int, *, tenant_id: int | None = None) -> Photo | None:
+    """A photo by id, optionally only if it belongs to the tenant."""
+    query = select(photo).where(photo.c.id == photo_id)
+    if tenant_id is not None:
+        query = query.where(photo.c.tenant_id == tenant_id)
+    row = conn.execute(query).first()
+    return None if row is None else _from_row(row)
+
+
+def insert_photo(
+    conn: Connection,
+    *,
+    tenant_id: int,
+    wedding_id: int,
+    sha256: str,
+    original_name: str,
+    size: int,
+    fmt: str,
+    now: datetime,
+    width: int | None = None,
+    height: int | None = None,
+    captured_at: datetime | None = None,
+    camera: str | None = None,
+) -> int:
+    """Record an original whose blob is already durable in the vault; returns its id."""
+    return conn.execute(
+        photo.insert().values(
+            tenant_id=tenant_id,
+            wedding_id=wedding_id,
+            sha256=sha256,
+            original_name=original_name,
+            bytes=size,
+            format=fmt,
+            width=width,
+            height=height,
+            captured_at=captured_at,
+            camera=camera,
+            state=STORED,
+            created_at=now,
+        )
+    ).inserted_primary_key[0]
+
+
+def set_photo_state(conn: Connection, photo_id: int, state: str, error: str | None = None) -> None:
+    """Mark a photo processed or failed (with the error a person can act on)."""
+    conn.execute(update(photo).where(photo.c.id == photo_id).values(state=state, error=error))
+
+
+def iter_photos(conn: Connection, *, wedding_id: int | None = None) -> Iterator[Photo]:
+    """Every photo (of one wedding, or all), in id order."""
+    query = select(photo).order_by(photo.c.id)
+    if wedding_id is not None:
+        query = query.where(photo.c.wedding_id == wedding_id)
+    for row in conn.execute(query):
+        yield _from_row(row)
+
+
+def count_photos_by_state(conn: Connection, *, wedding_id: int | None = None) -> dict[str, int]:
+    """How many photos are stored, processed or failed."""
+    query = select(photo.c.state, func.count()).group_by(photo.c.state)
+    if wedding_id is not None:
+        query = query.where(photo.c.wedding_id == wedding_id)
+    return {state: n for state, n in conn.execute(query)}

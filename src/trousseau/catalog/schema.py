@@ -1,0 +1,149 @@
+"""The catalog's tables (SQLAlchemy Core). Alembic migrations create and evolve them.
+
+Every row that belongs to a studio carries `tenant_id`, so each query can be scoped by it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from trousseau.catalog.types import Id, Json, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+tenant = Table(
+    "tenant",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+wedding = Table(
+    "wedding",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("slug", String(128), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("region", String(64), nullable=True),
+    Column("delivery_sla", String(32), nullable=False),
+    Column("expected_photos", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "slug"),
+)
+
+photo = Table(
+    "photo",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("original_name", Text, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("captured_at", DateTime(timezone=False), nullable=True),
+    Column("camera", Text, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("wedding_id", "sha256"),
+    Index(None, "sha256"),
+    Index(None, "tenant_id", "wedding_id", "state"),
+)
+
+variant = Table(
+    "variant",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("photo_id", Id, ForeignKey("photo.id"), nullable=False),
+    Column("profile", String(64), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("photo_id", "profile"),
+    Index(None, "sha256"),
+)
+
+job = Table(
+    "job",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("key", String(200), nullable=True, unique=True),
+    Column("sla", String(32), nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("lease_owner", String(128), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Index(
+        "ix_job_claim",
+        "deadline",
+        "id",
+        postgresql_where=text("state = 'queued'"),
+        sqlite_where=text("state = 'queued'"),
+    ),
+    Index(
+        "ix_job_lease",
+        "lease_expires_at",
+        postgresql_where=text("state = 'running'"),
+        sqlite_where=text("state = 'running'"),
+    ),
+    Index(None, "state", "sla"),
+)
+
+event = Table(
+    "event",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("tenant_id", Id, nullable=True),
+    Column("wedding_id", Id, nullable=True),
+    Column("photo_id", Id, nullable=True),
+    Column("job_id", Id, nullable=True),
+    Column("kind", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("data", Json, nullable=True),
+    Index(None, "at"),
+    Index(None, "wedding_id", "at"),
+)

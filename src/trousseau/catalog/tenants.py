@@ -1,0 +1,37 @@
+"""Tenants: the studios (or platforms' customers) whose data never mixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from trousseau.catalog.schema import tenant
+from trousseau.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: int
+    slug: str
+    name: str
+
+
+def ensure_tenant(conn: Connection, slug: str, *, now: datetime, name: str | None = None) -> Tenant:
+    """The tenant with this slug, created on first use."""
+    row = conn.execute(select(tenant).where(tenant.c.slug == slug)).first()
+    if row is None:
+        new_id = conn.execute(
+            tenant.insert().values(slug=slug, name=name or slug, created_at=now)
+        ).inserted_primary_key[0]
+        return Tenant(id=new_id, slug=slug, name=name or slug)
+    return Tenant(id=row.id, slug=row.slug, name=row.name)
+
+
+def get_tenant(conn: Connection, slug: str) -> Tenant:
+    """The tenant with this slug, or NotFound."""
+    row = conn.execute(select(tenant).where(tenant.c.slug == slug)).first()
+    if row is None:
+        raise NotFound(f"no tenant {slug!r}: ingest into it once or create it first")
+    return Tenant(id=row.id, slug=row.slug, name=row.name)

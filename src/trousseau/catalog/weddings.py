@@ -1,0 +1,115 @@
+"""Weddings: the unit a studio delivers, with its date, time zone and delivery promise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Connection, select
+
+from trousseau.catalog.schema import wedding
+from trousseau.errors import NotFound, SettingsError
+
+
+@dataclass(frozen=True)
+class Wedding:
+    id: int
+    tenant_id: int
+    slug: str
+    title: str
+    date: date
+    timezone: str
+    region: str | None
+    delivery_sla: str
+
+
+def _from_row(row: object) -> Wedding:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Wedding(
+        id=m["id"],
+        tenant_id=m["tenant_id"],
+        slug=m["slug"],
+        title=m["title"],
+        date=m["date"],
+        timezone=m["timezone"],
+        region=m["region"],
+        delivery_sla=m["delivery_sla"],
+    )
+
+
+def check_timezone(name: str) -> str:
+    """The IANA zone name, or a SettingsError saying it is not one."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{name!r} is not an IANA time zone: use a name like Europe/Paris or America/New_York"
+        ) from None
+    return name
+
+
+def find_wedding(conn: Connection, tenant_id: int, slug: str) -> Wedding | None:
+    """The tenant's wedding with this slug, or None."""
+    row = conn.execute(
+        select(wedding).where(wedding.c.tenant_id == tenant_id, wedding.c.slug == slug)
+    ).first()
+    return None if row is None else _from_row(row)
+
+
+def get_wedding(conn: Connection, tenant_id: int, slug: str) -> Wedding:
+    """The tenant's wedding with this slug, or NotFound (never another tenant's)."""
+    found = find_wedding(conn, tenant_id, slug)
+    if found is None:
+        raise NotFound(f"no wedding {slug!r} for this tenant: check the slug")
+    return found
+
+
+def create_wedding(
+    conn: Connection,
+    tenant_id: int,
+    slug: str,
+    *,
+    on: date,
+    timezone: str,
+    delivery_sla: str,
+    now: datetime,
+    title: str | None = None,
+    region: str | None = None,
+    expected_photos: int | None = None,
+) -> Wedding:
+    """Record a new wedding; the slug is unique within the tenant."""
+    check_timezone(timezone)
+    new_id = conn.execute(
+        wedding.insert().values(
+            tenant_id=tenant_id,
+            slug=slug,
+            title=title or slug,
+            date=on,
+            timezone=timezone,
+            region=region,
+            delivery_sla=delivery_sla,
+            expected_photos=expected_photos,
+            created_at=now,
+        )
+    ).inserted_primary_key[0]
+    return Wedding(
+        id=new_id,
+        tenant_id=tenant_id,
+        slug=slug,
+        title=title or slug,
+        date=on,
+        timezone=timezone,
+        region=region,
+        delivery_sla=delivery_sla,
+    )
+
+
+def list_weddings(conn: Connection, tenant_id: int) -> list[Wedding]:
+    """The tenant's weddings, most recent date first."""
+    rows = conn.execute(
+        select(wedding)
+        .where(wedding.c.tenant_id == tenant_id)
+        .order_by(wedding.c.date.desc(), wedding.c.id)
+    )
+    return [_from_row(r) for r in rows]

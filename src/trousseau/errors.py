@@ -1,0 +1,99 @@
+"""One exception hierarchy for everything trousseau expects to go wrong.
+
+Every message says what happened, to which file or object, and what to do next; the CLI
+prints it as one line and exits non-zero, so an expected failure is never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class TrousseauError(Exception):
+    """Root of every error trousseau raises on purpose."""
+
+    exit_code: int = 1
+
+
+class SettingsError(TrousseauError):
+    """Settings are missing, malformed or contradictory."""
+
+    exit_code = 2
+
+
+class CatalogError(TrousseauError):
+    """The catalog database cannot be reached or used."""
+
+
+class CatalogUnreachable(CatalogError):
+    """The catalog URL points to a database that does not answer."""
+
+
+class SchemaOutOfDate(CatalogError):
+    """The catalog schema is older (or newer) than this code expects."""
+
+
+class NotFound(TrousseauError):
+    """A named wedding, photo, job or tenant does not exist."""
+
+
+class VaultError(TrousseauError):
+    """The blob store failed to store or return a blob."""
+
+
+class VaultFull(VaultError):
+    """The vault ran out of space while storing a blob; nothing was kept."""
+
+
+class VaultReadOnly(VaultError):
+    """The vault refused a write (read-only directory, bucket or permissions)."""
+
+
+class BlobMissing(VaultError):
+    """A blob the catalog refers to is absent from the vault."""
+
+
+class BlobCorrupt(VaultError):
+    """A blob's bytes no longer hash to its key."""
+
+
+class IngestError(TrousseauError):
+    """An input could not be accepted as an original."""
+
+
+class InputMissing(IngestError):
+    """A path given to ingest does not exist."""
+
+
+class InputUnreadable(IngestError):
+    """An input exists but cannot be read (permissions, I/O error, not a regular file)."""
+
+
+class EmptyInput(IngestError):
+    """An input file has zero bytes."""
+
+
+class UnsupportedFormat(IngestError):
+    """An input's content is not an image format trousseau accepts."""
+
+
+class ImagingError(TrousseauError):
+    """An image could not be decoded or rendered."""
+
+
+class CorruptImage(ImagingError):
+    """An image's bytes are damaged or truncated; retrying will not help."""
+
+
+class JobError(TrousseauError):
+    """A job could not be run or managed."""
+
+
+class UnknownJobKind(JobError):
+    """A job names a kind that no module registered."""
+
+
+class PermanentJobError(JobError):
+    """A job failed in a way that retrying cannot fix; it goes straight to dead letter."""
+
+
+class LeaseLost(JobError):
+    """A worker's lease on a job expired and another worker may have taken it."""

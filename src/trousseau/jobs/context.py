@@ -1,0 +1,73 @@
+"""What a running job can reach: its own identity, settings, and the process's catalog/vault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from trousseau.settings import Settings
+
+if TYPE_CHECKING:
+    from trousseau.catalog import Catalog
+    from trousseau.vault import Vault
+
+
+class Resources:
+    """The catalog and vault of one worker process, opened on first use and reused."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from trousseau.catalog import open_catalog
+
+        return open_catalog(
+            self.settings.catalog_url,
+            auto_migrate=False,
+            busy_timeout_ms=self.settings.sqlite_busy_timeout_ms,
+        )
+
+    @cached_property
+    def vault(self) -> Vault:
+        from trousseau.vault import open_vault
+
+        return open_vault(self.settings.vault_url)
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.dispose()
+        if "vault" in self.__dict__:
+            self.vault.close()
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """Handed to every job function."""
+
+    job_id: int
+    kind: str
+    attempt: int
+    max_attempts: int
+    deadline: datetime
+    resources: Resources
+    clock: Callable[[], datetime]
+
+    @property
+    def settings(self) -> Settings:
+        return self.resources.settings
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.resources.catalog
+
+    @property
+    def vault(self) -> Vault:
+        return self.resources.vault
+
+    @property
+    def last_attempt(self) -> bool:
+        return self.attempt >= self.max_attempts

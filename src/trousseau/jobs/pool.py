@@ -1,0 +1,251 @@
+"""Execution slots for a worker: child processes (the default) or the worker's own process.
+
+The worker process owns the queue (claims, leases, completions); the children only run job
+functions. A child that dies — a segfault in a decoder, the OOM killer, SIGKILL — costs only
+the job it was running, which is failed and retried; its other jobs are released and the
+child is replaced. Children ignore SIGINT and SIGTERM: shutting down is the worker's call.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from trousseau.jobs.context import Resources
+from trousseau.jobs.execution import Outcome, execute
+from trousseau.jobs.queue import ClaimedJob
+from trousseau.settings import Settings
+
+
+class Pool(Protocol):
+    """Where claimed jobs run."""
+
+    def free(self) -> int: ...
+    def held(self) -> list[int]: ...
+    def submit(self, jobs: Sequence[ClaimedJob]) -> None: ...
+    def wait(self, timeout: float, wakers: Sequence[Any] = ()) -> list[Outcome]: ...
+    def stop(self) -> list[Outcome]: ...
+
+
+def _import_kinds(modules: Sequence[str]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+class InlinePool:
+    """Runs jobs in the worker's own process: for tests, `--workers 0` and measurements."""
+
+    def __init__(self, settings: Settings, kind_modules: Sequence[str] = ()) -> None:
+        _import_kinds(kind_modules)
+        self._resources = Resources(settings)
+        self._done: list[Outcome] = []
+
+    def free(self) -> int:
+        return 1
+
+    def held(self) -> list[int]:
+        return []
+
+    def submit(self, jobs: Sequence[ClaimedJob]) -> None:
+        self._done.extend(execute(job, self._resources) for job in jobs)
+
+    def wait(self, timeout: float, wakers: Sequence[Any] = ()) -> list[Outcome]:
+        if not self._done:
+            if wakers:
+                multiprocessing.connection.wait(list(wakers), timeout)
+            else:
+                time.sleep(timeout)
+        done, self._done = self._done, []
+        return done
+
+    def stop(self) -> list[Outcome]:
+        self._resources.close()
+        return []
+
+
+def _child_main(conn: Any, settings: Settings, kind_modules: Sequence[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _import_kinds(kind_modules)
+    resources = Resources(settings)
+    try:
+        while True:
+            try:
+                chunk = conn.recv()
+            except (EOFError, OSError):
+                return
+            if chunk is None:
+                return
+            for job in chunk:
+                outcome = execute(job, resources)
+                conn.send(
+                    (outcome.job_id, outcome.ok, outcome.error, outcome.permanent, outcome.seconds)
+                )
+    finally:
+        resources.close()
+
+
+@dataclass
+class _Child:
+    process: Any
+    conn: Any
+    chunk: list[ClaimedJob] = field(default_factory=list)
+    reported: int = 0
+    progress_at: float = 0.0
+    kill_reason: str | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.reported < len(self.chunk)
+
+
+class ProcessPool:
+    """`size` child processes, each running one chunk of jobs at a time, in deadline order."""
+
+    def __init__(
+        self,
+        size: int,
+        settings: Settings,
+        kind_modules: Sequence[str] = (),
+        *,
+        job_timeout_seconds: float | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError("a process pool needs at least one process")
+        self._settings = settings
+        self._kind_modules = tuple(kind_modules)
+        self._timeout = job_timeout_seconds
+        self._context = multiprocessing.get_context("spawn")
+        self._children = [self._spawn() for _ in range(size)]
+
+    def _spawn(self) -> _Child:
+        parent, child = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=_child_main,
+            args=(child, self._settings, self._kind_modules),
+            name="trousseau-job",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        return _Child(process=process, conn=parent)
+
+    def pids(self) -> list[int]:
+        """Process ids of the children (tests kill them)."""
+        return [c.process.pid for c in self._children]
+
+    def free(self) -> int:
+        return sum(1 for c in self._children if not c.busy)
+
+    def held(self) -> list[int]:
+        return [j.id for c in self._children for j in c.chunk[c.reported :]]
+
+    def submit(self, jobs: Sequence[ClaimedJob]) -> None:
+        """Spread jobs over idle children round-robin, so the earliest deadlines start first."""
+        idle = [c for c in self._children if not c.busy]
+        if not idle:
+            raise RuntimeError("submit called with no idle child")
+        chunks: list[list[ClaimedJob]] = [[] for _ in idle]
+        for i, job in enumerate(jobs):
+            chunks[i % len(idle)].append(job)
+        now = time.monotonic()
+        for child, chunk in zip(idle, chunks, strict=True):
+            if not chunk:
+                continue
+            child.chunk, child.reported, child.progress_at = chunk, 0, now
+            try:
+                child.conn.send(chunk)
+            except OSError:
+                pass  # the child is dead; wait() reports it through its sentinel
+
+    def wait(self, timeout: float, wakers: Sequence[Any] = ()) -> list[Outcome]:
+        """Outcomes that arrived within `timeout` seconds (sooner if a waker is readable)."""
+        self._enforce_timeouts()
+        sentinels = {c.process.sentinel: c for c in self._children}
+        conns = {c.conn: c for c in self._children if c.busy}
+        ready = multiprocessing.connection.wait([*conns, *sentinels, *wakers], timeout=timeout)
+        outcomes: list[Outcome] = []
+        for obj in ready:
+            if obj in conns:
+                outcomes.extend(self._drain(conns[obj]))
+        for obj in ready:
+            if obj in sentinels:
+                outcomes.extend(self._replace(sentinels[obj]))
+        return outcomes
+
+    def _drain(self, child: _Child) -> list[Outcome]:
+        outcomes = []
+        try:
+            while child.busy and child.conn.poll():
+                job_id, ok, error, permanent, seconds = child.conn.recv()
+                outcomes.append(Outcome(job_id, ok, error, permanent, seconds))
+                child.reported += 1
+                child.progress_at = time.monotonic()
+        except (EOFError, OSError):
+            pass
+        return outcomes
+
+    def _replace(self, child: _Child) -> list[Outcome]:
+        outcomes = self._drain(child)
+        child.process.join(timeout=1)
+        code = child.process.exitcode
+        remaining = child.chunk[child.reported :]
+        if remaining:
+            if child.kill_reason:
+                why = child.kill_reason
+            elif code is not None and code < 0:
+                why = f"the job process was killed by {signal.Signals(-code).name}"
+            else:
+                why = f"the job process exited with status {code}"
+            outcomes.append(
+                Outcome(remaining[0].id, ok=False, error=f"{why} while running this job")
+            )
+            outcomes.extend(Outcome(j.id, ok=False, started=False) for j in remaining[1:])
+        child.conn.close()
+        self._children[self._children.index(child)] = self._spawn()
+        return outcomes
+
+    def _enforce_timeouts(self) -> None:
+        if self._timeout is None:
+            return
+        now = time.monotonic()
+        for child in self._children:
+            if child.busy and child.kill_reason is None and now - child.progress_at > self._timeout:
+                child.kill_reason = f"timed out after {self._timeout:g} s"
+                child.process.kill()
+
+    def stop(self) -> list[Outcome]:
+        """Stop every child now; jobs they had not finished are returned as not started."""
+        outcomes = []
+        for child in self._children:
+            outcomes.extend(self._drain(child))
+            if child.busy:
+                child.process.kill()
+            else:
+                try:
+                    child.conn.send(None)
+                except OSError:
+                    pass
+        for child in self._children:
+            child.process.join(timeout=5)
+            if child.process.is_alive():
+                child.process.kill()
+                child.process.join()
+            outcomes.extend(
+                Outcome(j.id, ok=False, started=False) for j in child.chunk[child.reported :]
+            )
+            child.conn.close()
+        self._children = []
+        return outcomes
+
+
+def default_size() -> int:
+    """One job process per core."""
+    return os.cpu_count() or 1

@@ -1,0 +1,389 @@
+"""The durable queue: SQL for enqueue, claim, complete, fail, release, renew and reap.
+
+Claims take the earliest deadlines first (ties by age) and take several due jobs in one
+statement. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so concurrent workers never
+block on or double-claim a row; SQLite claims inside the `BEGIN IMMEDIATE` transaction the
+catalog opens, which serialises claimers for the few hundred microseconds a claim takes.
+Every function runs in the caller's transaction and takes `now` from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from trousseau.catalog.schema import job
+from trousseau.catalog.types import Json, UTCDateTime
+from trousseau.jobs.states import DEAD, DONE, QUEUED, RUNNING
+
+NOTIFY_CHANNEL = "trousseau_jobs"
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to enqueue. `key` makes enqueueing idempotent: a second job with it is skipped."""
+
+    kind: str
+    payload: dict[str, Any]
+    sla: str
+    deadline: datetime
+    max_attempts: int
+    key: str | None = None
+    tenant_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job leased to a worker: what the worker needs to run it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    sla: str
+    deadline: datetime
+    attempts: int
+    max_attempts: int
+    tenant_id: int | None
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job as the CLI and dashboard show it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    sla: str
+    state: str
+    deadline: datetime
+    attempts: int
+    max_attempts: int
+    run_after: datetime
+    lease_owner: str | None
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """Counts by state and SLA class, and how the deadlines stand at `now`."""
+
+    by_state_sla: dict[tuple[str, str], int]
+    oldest_deadline: datetime | None
+    overdue: int
+    finished_late: int
+    now: datetime
+    by_state: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        totals: dict[str, int] = {}
+        for (state, _sla), n in self.by_state_sla.items():
+            totals[state] = totals.get(state, 0) + n
+        object.__setattr__(self, "by_state", totals)
+
+
+def _insert(conn: Connection) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(job)
+
+
+def _values(new: NewJob, now: datetime) -> dict[str, Any]:
+    return {
+        "tenant_id": new.tenant_id,
+        "kind": new.kind,
+        "payload": new.payload,
+        "key": new.key,
+        "sla": new.sla,
+        "deadline": new.deadline,
+        "state": QUEUED,
+        "attempts": 0,
+        "max_attempts": new.max_attempts,
+        "run_after": now,
+        "created_at": now,
+    }
+
+
+def notify(conn: Connection) -> None:
+    """Wake idle PostgreSQL workers when the transaction commits (no-op on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+def enqueue(conn: Connection, new: NewJob, *, now: datetime) -> int | None:
+    """Add one job; returns its id, or None when a job with the same key already exists."""
+    stmt = _insert(conn).values(**_values(new, now))
+    if new.key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
+    job_id = conn.execute(stmt.returning(job.c.id)).scalar()
+    if job_id is not None:
+        notify(conn)
+    return job_id
+
+
+def enqueue_many(conn: Connection, jobs: Sequence[NewJob], *, now: datetime) -> int:
+    """Add many jobs in one statement; jobs whose key exists are skipped. Returns how many."""
+    if not jobs:
+        return 0
+    stmt = _insert(conn).on_conflict_do_nothing(index_elements=["key"])
+    result = conn.execute(stmt.returning(job.c.id), [_values(j, now) for j in jobs])
+    added = len(result.all())
+    if added:
+        notify(conn)
+    return added
+
+
+_RETURNED = (
+    "job.id, job.kind, job.payload, job.sla, job.deadline, job.attempts, job.max_attempts,"
+    " job.tenant_id"
+)
+
+_CLAIM_POSTGRESQL = f"""
+WITH next AS (
+    SELECT id FROM job
+    WHERE state = 'queued' AND run_after <= :now {{kinds}}
+    ORDER BY deadline, id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE job
+SET state = 'running', attempts = job.attempts + 1, lease_owner = :owner,
+    lease_expires_at = :lease_until, started_at = :now
+FROM next
+WHERE job.id = next.id
+RETURNING {_RETURNED}
+"""
+
+_CLAIM_SQLITE = f"""
+UPDATE job
+SET state = 'running', attempts = attempts + 1, lease_owner = :owner,
+    lease_expires_at = :lease_until, started_at = :now
+WHERE id IN (
+    SELECT id FROM job
+    WHERE state = 'queued' AND run_after <= :now {{kinds}}
+    ORDER BY deadline, id
+    LIMIT :limit
+)
+RETURNING {_RETURNED}
+"""
+
+
+def _claim_statement(dialect: str, with_kinds: bool) -> Any:
+    sql = _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
+    stmt = text(sql.format(kinds="AND kind IN :kinds" if with_kinds else "")).bindparams(
+        bindparam("now", type_=UTCDateTime),
+        bindparam("lease_until", type_=UTCDateTime),
+    )
+    if with_kinds:
+        stmt = stmt.bindparams(bindparam("kinds", expanding=True))
+    return stmt.columns(deadline=UTCDateTime, payload=Json)
+
+
+def claim(
+    conn: Connection,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    kinds: Iterable[str] | None = None,
+) -> list[ClaimedJob]:
+    """Lease up to `limit` due jobs with the earliest deadlines, returned in deadline order."""
+    kinds = sorted(kinds) if kinds is not None else None
+    params: dict[str, Any] = {
+        "now": now,
+        "lease_until": now + lease,
+        "owner": owner,
+        "limit": limit,
+    }
+    if kinds is not None:
+        params["kinds"] = kinds
+    rows = conn.execute(_claim_statement(conn.dialect.name, kinds is not None), params)
+    claimed = [
+        ClaimedJob(
+            id=r.id,
+            kind=r.kind,
+            payload=r.payload,
+            sla=r.sla,
+            deadline=r.deadline,
+            attempts=r.attempts,
+            max_attempts=r.max_attempts,
+            tenant_id=r.tenant_id,
+        )
+        for r in rows
+    ]
+    claimed.sort(key=lambda j: (j.deadline, j.id))
+    return claimed
+
+
+def _owned(ids: Sequence[int], owner: str) -> Any:
+    return (job.c.id.in_(ids)) & (job.c.lease_owner == owner) & (job.c.state == RUNNING)
+
+
+def complete(conn: Connection, ids: Sequence[int], *, owner: str, now: datetime) -> int:
+    """Mark jobs done; only those this owner still leases. Returns how many."""
+    if not ids:
+        return 0
+    return conn.execute(
+        update(job)
+        .where(_owned(ids, owner))
+        .values(state=DONE, finished_at=now, lease_owner=None, lease_expires_at=None)
+    ).rowcount
+
+
+def fail(
+    conn: Connection,
+    job_id: int,
+    *,
+    owner: str,
+    now: datetime,
+    error: str,
+    retry_at: datetime | None,
+) -> bool:
+    """Record a failed run: back to the queue at `retry_at`, or dead when it is None."""
+    values: dict[str, Any] = {"last_error": error, "lease_owner": None, "lease_expires_at": None}
+    if retry_at is None:
+        values.update(state=DEAD, finished_at=now)
+    else:
+        values.update(state=QUEUED, run_after=retry_at)
+    return conn.execute(update(job).where(_owned([job_id], owner)).values(**values)).rowcount == 1
+
+
+def release(conn: Connection, ids: Sequence[int], *, owner: str) -> int:
+    """Give back leased jobs that never ran (shutdown, unstarted batch); the attempt is undone."""
+    if not ids:
+        return 0
+    return conn.execute(
+        update(job)
+        .where(_owned(ids, owner))
+        .values(
+            state=QUEUED,
+            attempts=job.c.attempts - 1,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    ).rowcount
+
+
+def renew(conn: Connection, *, owner: str, now: datetime, lease: timedelta) -> int:
+    """Extend every lease this owner holds; returns how many it still holds."""
+    return conn.execute(
+        update(job)
+        .where((job.c.lease_owner == owner) & (job.c.state == RUNNING))
+        .values(lease_expires_at=now + lease)
+    ).rowcount
+
+
+def reap_expired(conn: Connection, *, now: datetime) -> tuple[int, int]:
+    """Return jobs whose lease expired (their worker died or hung) to the queue.
+
+    The run that held the lease counts as an attempt, so a poison input that kills every
+    worker that touches it ends in dead letter instead of looping. Returns (requeued, dead).
+    """
+    expired = (job.c.state == RUNNING) & (job.c.lease_expires_at < now)
+    exhausted = job.c.attempts >= job.c.max_attempts
+    message = "lease expired: the worker running this job died or stopped renewing its lease"
+    dead = conn.execute(
+        update(job)
+        .where(expired & exhausted)
+        .values(
+            state=DEAD,
+            finished_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=message,
+        )
+    ).rowcount
+    requeued = conn.execute(
+        update(job)
+        .where(expired & ~exhausted)
+        .values(
+            state=QUEUED,
+            run_after=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=message,
+        )
+    ).rowcount
+    return requeued, dead
+
+
+def retry(conn: Connection, ids: Sequence[int] | None, *, now: datetime) -> int:
+    """Send dead jobs (all of them when `ids` is None) back to the queue with fresh attempts."""
+    where = job.c.state == DEAD
+    if ids is not None:
+        where = where & job.c.id.in_(ids)
+    changed = conn.execute(
+        update(job).where(where).values(state=QUEUED, attempts=0, run_after=now, finished_at=None)
+    ).rowcount
+    if changed:
+        notify(conn)
+    return changed
+
+
+def pending(conn: Connection) -> tuple[int, datetime | None]:
+    """How many jobs are queued or running, and the earliest `run_after` of the queued ones."""
+    count, first = conn.execute(
+        select(
+            func.count(),
+            func.min(case((job.c.state == QUEUED, job.c.run_after))),
+        ).where(job.c.state.in_([QUEUED, RUNNING]))
+    ).one()
+    if first is not None:
+        first = UTCDateTime().process_result_value(first, conn.dialect)
+    return count, first
+
+
+def stats(conn: Connection, *, now: datetime) -> QueueStats:
+    """Counts by state and SLA class, the oldest open deadline, and the late jobs."""
+    by_state_sla = {
+        (state, sla): n
+        for state, sla, n in conn.execute(
+            select(job.c.state, job.c.sla, func.count()).group_by(job.c.state, job.c.sla)
+        )
+    }
+    open_jobs = job.c.state.in_([QUEUED, RUNNING])
+    oldest = conn.execute(
+        select(job.c.deadline).where(open_jobs).order_by(job.c.deadline).limit(1)
+    ).scalar()
+    overdue = conn.execute(
+        select(func.count()).where(open_jobs & (job.c.deadline < now))
+    ).scalar_one()
+    finished_late = conn.execute(
+        select(func.count()).where((job.c.state == DONE) & (job.c.finished_at > job.c.deadline))
+    ).scalar_one()
+    return QueueStats(
+        by_state_sla=by_state_sla,
+        oldest_deadline=oldest,
+        overdue=overdue,
+        finished_late=finished_late,
+        now=now,
+    )
+
+
+def list_jobs(conn: Connection, *, state: str | None = None, limit: int = 50) -> list[JobRow]:
+    """Jobs by deadline (open ones) or newest first (finished ones)."""
+    query = select(job)
+    if state is not None:
+        query = query.where(job.c.state == state)
+    if state in (DONE, DEAD):
+        query = query.order_by(job.c.finished_at.desc(), job.c.id.desc())
+    else:
+        query = query.order_by(job.c.deadline, job.c.id)
+    rows = conn.execute(query.limit(limit))
+    return [
+        JobRow(**{name: row._mapping[name] for name in JobRow.__dataclass_fields__}) for row in rows
+    ]
+
+
+def get_job(conn: Connection, job_id: int) -> JobRow | None:
+    """One job by id."""
+    row = conn.execute(select(job).where(job.c.id == job_id)).first()
+    if row is None:
+        return None
+    return JobRow(**{name: row._mapping[name] for name in JobRow.__dataclass_fields__})

@@ -1,0 +1,251 @@
+"""The worker: claims due jobs earliest-deadline-first, runs them in a pool, records outcomes.
+
+One worker process owns the queue conversation for its pool: it claims batches sized to the
+free slots and the observed job duration, keeps its leases alive, batches completions into
+one statement, retries failures with backoff, sends poison to dead letter, and on SIGTERM or
+SIGINT stops claiming, lets running jobs finish within the grace period and releases the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from trousseau.catalog import Catalog, record_event
+from trousseau.clock import Clock, utc_now
+from trousseau.jobs import queue
+from trousseau.jobs.deadlines import backoff_delay, claim_size
+from trousseau.jobs.execution import Outcome
+from trousseau.jobs.notifier import Listener
+from trousseau.jobs.pool import Pool
+from trousseau.settings import JobSettings
+
+
+@dataclass
+class WorkerStats:
+    """What one run of a worker did."""
+
+    claimed: int = 0
+    done: int = 0
+    retried: int = 0
+    dead: int = 0
+    released: int = 0
+    reaped: int = 0
+    lost_leases: int = 0
+
+
+def worker_id() -> str:
+    """A lease owner name that says where the worker runs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Drives a Pool from the queue. `stop()` may be called from a signal handler."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        pool: Pool,
+        settings: JobSettings,
+        *,
+        clock: Clock = utc_now,
+        rand: Callable[[], float] | None = None,
+        owner: str | None = None,
+        kinds: Sequence[str] | None = None,
+        listener: Listener | None = None,
+        on_progress: Callable[[WorkerStats], None] | None = None,
+    ) -> None:
+        import random
+
+        self.catalog = catalog
+        self.pool = pool
+        self.settings = settings
+        self.clock = clock
+        self.rand = rand or random.Random().random
+        self.owner = owner or worker_id()
+        self.kinds = list(kinds) if kinds is not None else None
+        self.listener = listener
+        self.on_progress = on_progress
+        self.stats = WorkerStats()
+        self._lease = timedelta(seconds=settings.lease_seconds)
+        self._avg_seconds: float | None = None
+        self._stopping_since: float | None = None
+        self._stop_now = False
+
+    def stop(self, *, now: bool = False) -> None:
+        """Ask the worker to finish: stop claiming, then drain (or abandon at once if `now`)."""
+        if self._stopping_since is None:
+            self._stopping_since = time.monotonic()
+        if now:
+            self._stop_now = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping_since is not None
+
+    def run(self, *, until_idle: bool = False) -> WorkerStats:
+        """Work until stopped, or until no job is queued or running when `until_idle`."""
+        renew_every = self.settings.lease_seconds / 3
+        last_renew = last_reap = time.monotonic()
+        self._reap()
+        try:
+            while True:
+                if self.stopping and (
+                    self._stop_now
+                    or not self.pool.held()
+                    or time.monotonic() - self._stopping_since  # type: ignore[operator]
+                    > self.settings.shutdown_grace_seconds
+                ):
+                    break
+                claimed = 0 if self.stopping else self._claim()
+                wait = 0.0 if claimed and self.pool.free() else self._idle_wait(claimed)
+                wakers = [self.listener] if self.listener and not self.stopping else []
+                outcomes = self.pool.wait(wait, wakers)
+                if self.listener is not None:
+                    self.listener.drain()
+                if outcomes:
+                    self._record(outcomes)
+                mono = time.monotonic()
+                if mono - last_renew >= renew_every and self.pool.held():
+                    self._renew()
+                    last_renew = mono
+                if mono - last_reap >= self.settings.lease_seconds / 2:
+                    self._reap()
+                    last_reap = mono
+                if until_idle and not claimed and not outcomes and not self.pool.held():
+                    if self._queue_idle():
+                        break
+        finally:
+            self._shutdown()
+        return self.stats
+
+    def _idle_wait(self, claimed: int) -> float:
+        if self.pool.held():
+            return min(self.settings.poll_interval_seconds, self.settings.lease_seconds / 3)
+        return 0.0 if claimed else self.settings.poll_interval_seconds
+
+    def _claim(self) -> int:
+        free = self.pool.free()
+        if free <= 0:
+            return 0
+        limit = claim_size(
+            free,
+            self._avg_seconds,
+            window_ms=self.settings.claim_window_ms,
+            batch_max=self.settings.claim_batch_max,
+        )
+        with self.catalog.begin() as conn:
+            jobs = queue.claim(
+                conn,
+                owner=self.owner,
+                now=self.clock(),
+                lease=self._lease,
+                limit=limit,
+                kinds=self.kinds,
+            )
+        if jobs:
+            self.stats.claimed += len(jobs)
+            self.pool.submit(jobs)
+        return len(jobs)
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        now = self.clock()
+        ok = [o.job_id for o in outcomes if o.ok]
+        not_started = [o.job_id for o in outcomes if not o.ok and not o.started]
+        failed = [o for o in outcomes if not o.ok and o.started]
+        for o in outcomes:
+            if o.started and o.seconds >= 0:
+                self._avg_seconds = (
+                    o.seconds
+                    if self._avg_seconds is None
+                    else 0.9 * self._avg_seconds + 0.1 * o.seconds
+                )
+        with self.catalog.begin() as conn:
+            if ok:
+                completed = queue.complete(conn, ok, owner=self.owner, now=now)
+                self.stats.done += completed
+                self.stats.lost_leases += len(ok) - completed
+            if not_started:
+                self.stats.released += queue.release(conn, not_started, owner=self.owner)
+            for o in failed:
+                self._fail(conn, o, now)
+        if self.on_progress is not None:
+            self.on_progress(self.stats)
+
+    def _fail(self, conn: Any, outcome: Outcome, now: Any) -> None:
+        row = queue.get_job(conn, outcome.job_id)
+        if row is None or row.lease_owner != self.owner:
+            self.stats.lost_leases += 1
+            return
+        exhausted = row.attempts >= row.max_attempts
+        retry_at = None
+        if not outcome.permanent and not exhausted:
+            retry_at = now + backoff_delay(
+                row.attempts,
+                base_seconds=self.settings.backoff_base_seconds,
+                cap_seconds=self.settings.backoff_cap_seconds,
+                rand=self.rand,
+            )
+        queue.fail(
+            conn,
+            outcome.job_id,
+            owner=self.owner,
+            now=now,
+            error=outcome.error or "",
+            retry_at=retry_at,
+        )
+        if retry_at is None:
+            self.stats.dead += 1
+            why = "a permanent error" if outcome.permanent else f"{row.attempts} attempts"
+            record_event(
+                conn,
+                "job.dead",
+                f"job {row.id} ({row.kind}) moved to dead letter after {why}: {outcome.error}",
+                now=now,
+                job_id=row.id,
+            )
+        else:
+            self.stats.retried += 1
+
+    def _renew(self) -> None:
+        with self.catalog.begin() as conn:
+            queue.renew(conn, owner=self.owner, now=self.clock(), lease=self._lease)
+
+    def _reap(self) -> None:
+        now = self.clock()
+        with self.catalog.begin() as conn:
+            requeued, dead = queue.reap_expired(conn, now=now)
+            if requeued or dead:
+                record_event(
+                    conn,
+                    "job.lease_expired",
+                    f"{requeued} job(s) requeued and {dead} sent to dead letter after their "
+                    "worker stopped renewing its lease",
+                    now=now,
+                )
+                queue.notify(conn)
+        self.stats.reaped += requeued + dead
+
+    def _queue_idle(self) -> bool:
+        with self.catalog.begin() as conn:
+            count, first_due = queue.pending(conn)
+        if count == 0:
+            return True
+        if first_due is not None:
+            delay = (first_due - self.clock()).total_seconds()
+            if delay > 0:
+                time.sleep(min(delay, self.settings.poll_interval_seconds))
+        return False
+
+    def _shutdown(self) -> None:
+        leftovers = self.pool.stop()
+        if leftovers:
+            self._record(leftovers)
+        if self.listener is not None:
+            self.listener.close()

@@ -1,0 +1,159 @@
+"""One immutable Settings object, read from `TROUSSEAU_*` variables and an optional TOML file.
+
+Precedence, highest first: keyword arguments, environment (`TROUSSEAU_CATALOG_URL`,
+`TROUSSEAU_JOBS__LEASE_SECONDS` for nested fields), the TOML file named by
+`TROUSSEAU_CONFIG` (or `trousseau.toml` in the working directory), then defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from trousseau.errors import SettingsError
+
+DEFAULT_SLA_CLASSES: dict[str, timedelta] = {
+    "same-day": timedelta(minutes=30),
+    "next-day": timedelta(hours=2),
+    "standard": timedelta(hours=24),
+}
+
+
+class JobSettings(BaseModel):
+    """How the queue leases, retries and batches work."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lease_seconds: float = Field(60.0, gt=0, description="visibility timeout of a claimed job")
+    max_attempts: int = Field(5, ge=1, description="runs before a job goes to dead letter")
+    backoff_base_seconds: float = Field(2.0, gt=0)
+    backoff_cap_seconds: float = Field(600.0, gt=0)
+    claim_window_ms: float = Field(
+        50.0, gt=0, description="a worker holds at most this much estimated work per slot"
+    )
+    claim_batch_max: int = Field(200, ge=1, description="most jobs claimed in one statement")
+    poll_interval_seconds: float = Field(1.0, gt=0, description="idle wait between claims")
+    shutdown_grace_seconds: float = Field(30.0, ge=0)
+
+
+class PreviewSettings(BaseModel):
+    """The single preview rendered by the core `preview` job kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    long_edge: int = Field(2048, ge=16, le=16384)
+    quality: int = Field(85, ge=1, le=100)
+
+
+class Settings(BaseSettings):
+    """Everything trousseau reads from its environment, validated once at start."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TROUSSEAU_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    data_dir: Path = Field(
+        Path("trousseau-data"), description="home of the default catalog and vault"
+    )
+    catalog_url: str = Field("", description="sqlite:///path or postgresql+psycopg://…")
+    vault_url: str = Field("", description="file:///path, s3://bucket/prefix or memory://")
+    tenant: str = Field("default", min_length=1, description="tenant used by the CLI")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0)
+    sla_classes: dict[str, timedelta] = Field(default_factory=lambda: dict(DEFAULT_SLA_CLASSES))
+    default_sla: str = "standard"
+    auto_migrate: bool = Field(True, description="upgrade the catalog on start when safe")
+    sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    preview: PreviewSettings = Field(default_factory=PreviewSettings)
+
+    @field_validator("sla_classes")
+    @classmethod
+    def _positive_slas(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        if not value:
+            raise ValueError("at least one SLA class is needed")
+        for name, delay in value.items():
+            if delay <= timedelta(0):
+                raise ValueError(f"SLA class {name!r} must allow a positive delay, got {delay}")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_urls(self) -> Settings:
+        if self.default_sla not in self.sla_classes:
+            known = ", ".join(sorted(self.sla_classes))
+            raise ValueError(f"default_sla {self.default_sla!r} is not one of: {known}")
+        data_dir = self.data_dir.expanduser().absolute()
+        object.__setattr__(self, "data_dir", data_dir)
+        if not self.catalog_url:
+            object.__setattr__(self, "catalog_url", f"sqlite:///{data_dir / 'catalog.sqlite3'}")
+        if not self.vault_url:
+            object.__setattr__(self, "vault_url", (data_dir / "vault").as_uri())
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("TROUSSEAU_CONFIG", "trousseau.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if "TROUSSEAU_CONFIG" in os.environ and not toml_path.is_file():
+            raise SettingsError(
+                f"TROUSSEAU_CONFIG names {toml_path}, which is not a file: fix the path or unset it"
+            )
+        if toml_path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    def sla_delay(self, sla: str) -> timedelta:
+        """The delay promised by an SLA class, or a SettingsError naming the known classes."""
+        try:
+            return self.sla_classes[sla]
+        except KeyError:
+            known = ", ".join(sorted(self.sla_classes))
+            raise SettingsError(f"unknown SLA class {sla!r}: use one of {known}") from None
+
+    def redacted(self) -> dict[str, Any]:
+        """Settings safe to print: passwords in URLs are masked."""
+        data = self.model_dump(mode="json")
+        for key in ("catalog_url", "vault_url"):
+            data[key] = redact_url(data[key])
+        return data
+
+
+def redact_url(url: str) -> str:
+    """Mask the password part of a URL so it can be logged."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest.split("/", 1)[0]:
+        return url
+    creds, _, host = rest.partition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation failures into one readable SettingsError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
