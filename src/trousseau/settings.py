@@ -143,6 +143,8 @@ def redact_url(url: str) -> str:
     if not sep or "@" not in rest.split("/", 1)[0]:
         return url
     creds, _, host = rest.partition("@")
+    if ":" not in creds:
+        return url
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
 

@@ -51,13 +51,19 @@ def open_catalog(
     url: str,
     *,
     auto_migrate: bool = True,
+    check_schema: bool = True,
     busy_timeout_ms: int = 10_000,
     **engine_options: Any,
 ) -> Catalog:
-    """Connect, check the database answers, and bring its schema up to date when safe."""
+    """Connect, check the database answers, and bring its schema up to date when safe.
+
+    `check_schema=False` skips the schema check (for `trousseau init`, which migrates itself).
+    """
     url = normalise_url(url)
     catalog = Catalog(make_engine(url, busy_timeout_ms=busy_timeout_ms, **engine_options), url)
     catalog.ping()
+    if not check_schema:
+        return catalog
     try:
         ensure_current(catalog.engine, auto_migrate=auto_migrate)
     except OperationalError as exc:

@@ -1,0 +1,5 @@
+"""`python -m trousseau` runs the CLI."""
+
+from trousseau.cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""The command line: one module per command group, rich output, one-line errors."""
+
+from trousseau.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,91 @@
+"""`trousseau jobs list|retry|dead`: look into the queue and revive dead letters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from trousseau.cli.app import app, console
+from trousseau.cli.context import catalog_of, settings_of
+from trousseau.clock import utc_now
+from trousseau.errors import SettingsError
+from trousseau.jobs import DEAD, list_jobs, retry
+from trousseau.jobs.states import ALL
+
+jobs_app = typer.Typer(help="Inspect and retry jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+def _table(rows: list, *, with_error: bool) -> Table:
+    table = Table()
+    for name in ("id", "kind", "sla", "state", "deadline (UTC)", "attempts", "payload"):
+        table.add_column(name)
+    if with_error:
+        table.add_column("last error", overflow="fold")
+    for r in rows:
+        cells = [
+            str(r.id),
+            r.kind,
+            r.sla,
+            r.state,
+            f"{r.deadline:%Y-%m-%d %H:%M:%S}",
+            f"{r.attempts}/{r.max_attempts}",
+            str(r.payload),
+        ]
+        if with_error:
+            cells.append((r.last_error or "").splitlines()[0] if r.last_error else "")
+        table.add_row(*cells)
+    return table
+
+
+@jobs_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    state: Annotated[str | None, typer.Option(help="queued, running, done or dead.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """Jobs, open ones by deadline."""
+    if state is not None and state not in ALL:
+        raise SettingsError(f"unknown job state {state!r}: use one of {', '.join(ALL)}")
+    catalog = catalog_of(settings_of(ctx))
+    try:
+        with catalog.begin() as conn:
+            rows = list_jobs(conn, state=state, limit=limit)
+    finally:
+        catalog.dispose()
+    console.print(_table(rows, with_error=state == DEAD))
+
+
+@jobs_app.command("dead")
+def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+    """Dead-letter jobs with the error that put them there."""
+    catalog = catalog_of(settings_of(ctx))
+    try:
+        with catalog.begin() as conn:
+            rows = list_jobs(conn, state=DEAD, limit=limit)
+    finally:
+        catalog.dispose()
+    if not rows:
+        console.print("no dead jobs")
+        return
+    console.print(_table(rows, with_error=True))
+
+
+@jobs_app.command("retry")
+def retry_command(
+    ctx: typer.Context,
+    ids: Annotated[list[int] | None, typer.Argument(help="Dead job ids.")] = None,
+    all_dead: Annotated[bool, typer.Option("--all", help="Retry every dead job.")] = False,
+) -> None:
+    """Send dead jobs back to the queue with fresh attempts."""
+    if not ids and not all_dead:
+        raise SettingsError("name the dead job ids to retry, or pass --all")
+    catalog = catalog_of(settings_of(ctx))
+    try:
+        with catalog.begin() as conn:
+            n = retry(conn, None if all_dead else ids, now=utc_now())
+    finally:
+        catalog.dispose()
+    console.print(f"{n} job(s) queued again")

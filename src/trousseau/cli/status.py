@@ -1,0 +1,71 @@
+"""`trousseau status`: the queue against its deadlines, at a glance or as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from trousseau.catalog import count_photos_by_state
+from trousseau.cli.app import app, console
+from trousseau.cli.context import catalog_of, settings_of
+from trousseau.clock import utc_now
+from trousseau.jobs import stats as queue_stats
+from trousseau.jobs.states import ALL
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Jobs by state and SLA class, the oldest open deadline, late jobs, photos by state."""
+    settings = settings_of(ctx)
+    catalog = catalog_of(settings)
+    now = utc_now()
+    try:
+        with catalog.begin() as conn:
+            q = queue_stats(conn, now=now)
+            photos = count_photos_by_state(conn)
+    finally:
+        catalog.dispose()
+    slas = sorted({sla for _, sla in q.by_state_sla} | set(settings.sla_classes))
+    report: dict[str, Any] = {
+        "now": now.isoformat(),
+        "catalog": catalog.url,
+        "jobs": {
+            state: {sla: q.by_state_sla.get((state, sla), 0) for sla in slas} for state in ALL
+        },
+        "oldest_open_deadline": q.oldest_deadline.isoformat() if q.oldest_deadline else None,
+        "late": {"overdue_open": q.overdue, "finished_late": q.finished_late},
+        "photos": photos,
+    }
+    if as_json:
+        console.print_json(json.dumps(report))
+        return
+    table = Table(title="jobs by state and SLA class")
+    table.add_column("state")
+    for sla in slas:
+        table.add_column(sla, justify="right")
+    table.add_column("total", justify="right")
+    for state in ALL:
+        row = [q.by_state_sla.get((state, sla), 0) for sla in slas]
+        table.add_row(state, *map(str, row), str(sum(row)))
+    console.print(table)
+    if q.oldest_deadline is None:
+        console.print("no open jobs")
+    else:
+        slack = (q.oldest_deadline - now).total_seconds() / 60
+        word = "left" if slack >= 0 else "LATE"
+        console.print(
+            f"oldest open deadline {q.oldest_deadline:%Y-%m-%d %H:%M:%S} UTC "
+            f"({abs(slack):.1f} min {word})"
+        )
+    late_style = "bold red" if q.overdue else "green"
+    console.print(
+        f"[{late_style}]late: {q.overdue} open past deadline[/], "
+        f"{q.finished_late} finished after deadline"
+    )
+    console.print("photos: " + (", ".join(f"{n} {s}" for s, n in sorted(photos.items())) or "none"))

@@ -1,0 +1,1 @@
+"""Demo data: synthetic weddings for `make demo`."""

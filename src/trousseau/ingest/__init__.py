@@ -1,0 +1,24 @@
+"""Accepting originals: files and folders in, durable blobs, photo records and jobs out."""
+
+from trousseau.ingest.formats import detect_format, sniff
+from trousseau.ingest.pipeline import (
+    PROCESS_KIND,
+    IngestEvent,
+    IngestSummary,
+    WeddingSpec,
+    ingest,
+    prepare_wedding,
+)
+from trousseau.ingest.sources import collect
+
+__all__ = [
+    "PROCESS_KIND",
+    "IngestEvent",
+    "IngestSummary",
+    "WeddingSpec",
+    "collect",
+    "detect_format",
+    "ingest",
+    "prepare_wedding",
+    "sniff",
+]

@@ -1,0 +1,209 @@
+"""Accepting originals: sniff, store, record and enqueue — one photo, one transaction.
+
+The order is what keeps the first promise. The blob is made durable in the vault first
+(fsync'd and hash-verified); only then, in one catalog transaction, is the photo recorded and
+its processing job enqueued. A crash between the two leaves at worst an unreferenced blob,
+never a record pointing to a missing blob, and re-running the same ingest finishes the work:
+the blob is found by its hash, the photo by (wedding, hash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from trousseau.catalog import (
+    Catalog,
+    Wedding,
+    create_wedding,
+    ensure_tenant,
+    find_photo,
+    find_wedding,
+    insert_photo,
+    record_event,
+)
+from trousseau.clock import Clock
+from trousseau.errors import ImagingError, IngestError
+from trousseau.imaging import probe
+from trousseau.ingest.formats import sniff
+from trousseau.ingest.sources import collect
+from trousseau.jobs import NewJob, deadline_for, enqueue
+from trousseau.settings import Settings
+from trousseau.vault import Vault
+
+PROCESS_KIND = "preview"
+"""The job every new original gets (the variant profiles replace it in the imaging issue)."""
+
+
+@dataclass(frozen=True)
+class IngestEvent:
+    """One file's fate: `accepted`, `duplicate` or `rejected`."""
+
+    outcome: str
+    path: Path
+    size: int = 0
+    sha256: str | None = None
+    photo_id: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """Totals of one ingest run, for the CLI and the demo."""
+
+    files: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[IngestEvent] = field(default_factory=list)
+    bytes: int = 0
+
+    def add(self, event: IngestEvent) -> None:
+        self.files += 1
+        if event.outcome == "accepted":
+            self.accepted += 1
+            self.bytes += event.size
+        elif event.outcome == "duplicate":
+            self.duplicates += 1
+        else:
+            self.rejected.append(event)
+
+
+@dataclass(frozen=True)
+class WeddingSpec:
+    """The wedding to ingest into, created on first use from these values."""
+
+    slug: str
+    tenant: str
+    timezone: str = "UTC"
+    on: date | None = None
+    title: str | None = None
+    sla: str | None = None
+
+
+def prepare_wedding(
+    catalog: Catalog, spec: WeddingSpec, settings: Settings, clock: Clock
+) -> Wedding:
+    """The wedding named by `spec`, created (with its tenant) if it does not exist yet."""
+    now = clock()
+    with catalog.begin() as conn:
+        tenant = ensure_tenant(conn, spec.tenant, now=now)
+        found = find_wedding(conn, tenant.id, spec.slug)
+        if found is not None:
+            return found
+        sla = spec.sla or settings.default_sla
+        settings.sla_delay(sla)
+        on = spec.on or now.astimezone(ZoneInfo(spec.timezone)).date()
+        wedding = create_wedding(
+            conn,
+            tenant.id,
+            spec.slug,
+            on=on,
+            timezone=spec.timezone,
+            delivery_sla=sla,
+            now=now,
+            title=spec.title,
+        )
+        record_event(
+            conn,
+            "wedding.created",
+            f"wedding {spec.slug!r} created for {on} ({spec.timezone}), delivery {sla}",
+            now=now,
+            tenant_id=tenant.id,
+            wedding_id=wedding.id,
+        )
+        return wedding
+
+
+def ingest(
+    paths: Iterable[Path],
+    *,
+    catalog: Catalog,
+    vault: Vault,
+    settings: Settings,
+    wedding: Wedding,
+    clock: Clock,
+    sla: str | None = None,
+) -> Iterator[IngestEvent]:
+    """Ingest every file under `paths` into `wedding`, yielding one event per file.
+
+    Bad files (empty, unreadable, not an image) are rejected and reported without stopping
+    the run; a broken vault or catalog stops it with the error, since every later file would
+    fail the same way.
+    """
+    sla = sla or wedding.delivery_sla
+    delay = settings.sla_delay(sla)
+    vault.sweep_partials(timedelta(hours=1))
+    for path in collect(paths):
+        try:
+            fmt = sniff(path)
+        except IngestError as exc:
+            yield IngestEvent("rejected", path, error=str(exc))
+            continue
+        blob = vault.put_file(path)
+        yield _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, clock)
+
+
+def _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, clock) -> IngestEvent:  # noqa: ANN001
+    try:
+        info = probe(path)
+    except ImagingError:
+        info = None
+    now = clock()
+    try:
+        with catalog.begin() as conn:
+            existing = find_photo(conn, wedding.id, blob.sha256)
+            if existing is not None:
+                return IngestEvent(
+                    "duplicate",
+                    path,
+                    blob.size,
+                    blob.sha256,
+                    existing.id,
+                    error=f"same bytes as {existing.original_name} (photo {existing.id})",
+                )
+            photo_id = insert_photo(
+                conn,
+                tenant_id=wedding.tenant_id,
+                wedding_id=wedding.id,
+                sha256=blob.sha256,
+                original_name=path.name,
+                size=blob.size,
+                fmt=fmt,
+                now=now,
+                width=info.width if info else None,
+                height=info.height if info else None,
+                captured_at=info.captured_at if info else None,
+                camera=info.camera if info else None,
+            )
+            enqueue(
+                conn,
+                NewJob(
+                    kind=PROCESS_KIND,
+                    payload={"photo_id": photo_id},
+                    sla=sla,
+                    deadline=deadline_for(sla, now, {sla: delay}),
+                    max_attempts=settings.jobs.max_attempts,
+                    key=f"{PROCESS_KIND}:{photo_id}",
+                    tenant_id=wedding.tenant_id,
+                ),
+                now=now,
+            )
+    except IntegrityError:
+        with catalog.begin() as conn:
+            existing = find_photo(conn, wedding.id, blob.sha256)
+        if existing is None:
+            raise
+        return IngestEvent(
+            "duplicate",
+            path,
+            blob.size,
+            blob.sha256,
+            existing.id,
+            error=f"same bytes as {existing.original_name} (photo {existing.id}), ingested concurrently",
+        )
+    return IngestEvent("accepted", path, blob.size, blob.sha256, photo_id)

@@ -1,0 +1,8 @@
+"""Job kinds that tie the queue to imaging, the vault and the catalog.
+
+Importing this package registers them; workers import it in every job process.
+"""
+
+from trousseau.jobs import register
+
+register("preview", "trousseau.kinds.preview:run")

@@ -1,0 +1,16 @@
+"""Content-addressed blob store: every original, keyed by the SHA-256 of its bytes.
+
+The first promise of trousseau is that no acknowledged photo is ever lost. A vault keeps its
+side of it: a put returns only once the blob is complete, durable and hash-checked; a stored
+blob is never modified or replaced; every read can prove the bytes still match their key.
+
+    vault = open_vault("file:///srv/trousseau/vault")     # or s3://bucket/prefix, memory://
+    info = vault.put_file(Path("DSC_0001.NEF"), expected_sha256=hash_from_client)
+    data = vault.get_bytes(info.sha256)                    # BlobCorrupt if the bytes rotted
+"""
+
+from trousseau.vault.blob import BlobInfo
+from trousseau.vault.protocol import Vault
+from trousseau.vault.url import open_vault
+
+__all__ = ["BlobInfo", "Vault", "open_vault"]

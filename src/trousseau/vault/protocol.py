@@ -1,0 +1,64 @@
+"""The contract every vault backend keeps, whatever it stores bytes on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from trousseau.vault.blob import BlobInfo
+
+
+@runtime_checkable
+class Vault(Protocol):
+    """A content-addressed blob store keyed by SHA-256 (64 lowercase hex characters).
+
+    Promises: a blob is visible only once complete and durable; a stored blob is never
+    modified or replaced; every read can prove the bytes still hash to their key. Arguments
+    that are not a well-formed sha256 raise ValueError. Failures raise the VaultError family
+    (VaultFull, VaultReadOnly, BlobMissing, BlobCorrupt) with a message that says what to do.
+    """
+
+    url: str
+    """Where the vault lives, safe to log (never carries a secret)."""
+
+    def put_file(self, path: Path, *, expected_sha256: str | None = None) -> BlobInfo:
+        """Store the bytes of `path`; if `expected_sha256` is given and differs, store nothing.
+
+        Returns once the blob is durable. `created` is False when the blob already existed;
+        the existing bytes are then left untouched (after a size check).
+        """
+        ...
+
+    def put_bytes(self, data: bytes, *, expected_sha256: str | None = None) -> BlobInfo:
+        """Store `data`, with the same guarantees as put_file."""
+        ...
+
+    def get_bytes(self, sha256: str, *, verify: bool = True) -> bytes:
+        """Return a blob's bytes, re-hashed first unless `verify` is False."""
+        ...
+
+    def exists(self, sha256: str) -> bool:
+        """Whether a blob is stored under `sha256` (its content is not checked)."""
+        ...
+
+    def size(self, sha256: str) -> int:
+        """The stored size in bytes; BlobMissing if absent."""
+        ...
+
+    def verify(self, sha256: str) -> int:
+        """Re-hash the stored bytes and return their size; BlobMissing or BlobCorrupt."""
+        ...
+
+    def iter_blobs(self) -> Iterator[str]:
+        """Every stored sha256, once each; stray files or objects are skipped."""
+        ...
+
+    def sweep_partials(self, older_than: timedelta) -> int:
+        """Remove abandoned partial writes older than `older_than`; return how many."""
+        ...
+
+    def close(self) -> None:
+        """Release what the vault holds; idempotent."""
+        ...

@@ -1,0 +1,112 @@
+"""Killed processes lose nothing: a SIGKILLed worker or ingest is resumed by running it again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from trousseau.catalog import open_catalog
+from trousseau.catalog.schema import job, photo, variant
+from trousseau.vault import open_vault
+
+from ..ingest.conftest import make_jpeg
+from .conftest import Cli
+
+pytestmark = pytest.mark.slow
+
+
+def _scalar(catalog_url: str, query) -> int:
+    catalog = open_catalog(catalog_url)
+    with catalog.begin() as conn:
+        value = conn.execute(query).scalar_one()
+    catalog.dispose()
+    return value
+
+
+def _wait_for(predicate, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def card(tmp_path: Path) -> Path:
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for i in range(40):
+        make_jpeg(folder / f"IMG_{i:04d}.JPG", seed=i, size=(1600, 1200))
+    return folder
+
+
+@pytest.mark.parametrize("victim", ["worker", "process-group"])
+def test_sigkilled_worker_resumes_and_every_photo_is_processed_once(cli: Cli, card, victim):
+    env = {"TROUSSEAU_JOBS__LEASE_SECONDS": "2", "TROUSSEAU_JOBS__POLL_INTERVAL_SECONDS": "0.1"}
+    assert cli.run("ingest", str(card), "--wedding", "w", **env).returncode == 0
+    done = select(func.count()).select_from(job).where(job.c.state == "done")
+
+    worker = cli.start("work", "--workers", "2", **env)
+    _wait_for(lambda: _scalar(cli.catalog_url, done) >= 6)
+    if victim == "worker":
+        os.kill(worker.pid, signal.SIGKILL)
+    else:
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+    finished_before = _scalar(cli.catalog_url, done)
+    assert finished_before < 40, "the kill came too late to interrupt anything"
+
+    result = cli.run("work", "--workers", "2", "--until-idle", **env)
+    assert result.returncode == 0, result.stderr
+
+    assert _scalar(cli.catalog_url, done) == 40
+    assert _scalar(cli.catalog_url, select(func.count()).select_from(variant)) == 40
+    photos_with_variant = select(func.count(func.distinct(variant.c.photo_id)))
+    assert _scalar(cli.catalog_url, photos_with_variant) == 40
+    processed = select(func.count()).select_from(photo).where(photo.c.state == "processed")
+    assert _scalar(cli.catalog_url, processed) == 40
+    retried = select(func.count()).select_from(job).where(job.c.attempts >= 2)
+    assert _scalar(cli.catalog_url, retried) >= 1, "no job was interrupted mid-run"
+
+    verified = cli.run("verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "80 of 80 blobs verified" in verified.stdout
+    vault = open_vault((cli.data_dir / "vault").as_uri())
+    for original in card.iterdir():
+        import hashlib
+
+        digest = hashlib.sha256(original.read_bytes()).hexdigest()
+        assert vault.get_bytes(digest) == original.read_bytes()
+
+
+def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card):
+    ingest = cli.start("ingest", str(card), "--wedding", "w")
+    photos = select(func.count()).select_from(photo)
+    _wait_for(lambda: cli.catalog_url and _count_or_zero(cli.catalog_url, photos) >= 5)
+    os.killpg(ingest.pid, signal.SIGKILL)
+    ingest.wait(timeout=10)
+    first = _scalar(cli.catalog_url, photos)
+    assert 5 <= first < 40
+
+    again = cli.run("ingest", str(card), "--wedding", "w")
+    assert again.returncode == 0, again.stderr
+    assert f"{40 - first} accepted" in again.stdout
+    assert f"{first} duplicate(s)" in again.stdout
+    assert _scalar(cli.catalog_url, photos) == 40
+    assert _scalar(cli.catalog_url, select(func.count()).select_from(job)) == 40
+    partials = list((cli.data_dir / "vault" / "blobs").rglob("*.part"))
+    assert partials == []
+    verified = cli.run("verify")
+    assert verified.returncode == 0 and "40 of 40 blobs verified" in verified.stdout
+
+
+def _count_or_zero(url: str, query) -> int:
+    try:
+        return _scalar(url, query)
+    except Exception:
+        return 0

@@ -1,0 +1,114 @@
+"""Ingest: originals stored, recorded and enqueued together; bad files rejected cleanly."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from trousseau.catalog import iter_photos
+from trousseau.catalog.schema import job, photo
+from trousseau.errors import InputMissing
+from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
+from trousseau.jobs import list_jobs
+
+from .conftest import make_jpeg
+
+
+def _run(paths, catalog, vault, settings, clock, slug="smith-jones", sla=None) -> IngestSummary:
+    wedding = prepare_wedding(
+        catalog, WeddingSpec(slug=slug, tenant="studio-a", sla=sla), settings, clock
+    )
+    summary = IngestSummary()
+    for event in ingest(
+        paths, catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
+    ):
+        summary.add(event)
+    return summary
+
+
+def _counts(catalog) -> tuple[int, int]:
+    with catalog.begin() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(photo)).scalar_one(),
+            conn.execute(select(func.count()).select_from(job)).scalar_one(),
+        )
+
+
+def test_folder_ingest_records_photos_and_enqueues_one_job_each(
+    photos, catalog, vault, settings, clock
+):
+    summary = _run([photos], catalog, vault, settings, clock, sla="same-day")
+    assert (summary.accepted, summary.duplicates, summary.rejected) == (5, 0, [])
+    with catalog.begin() as conn:
+        stored = list(iter_photos(conn))
+        jobs = list_jobs(conn)
+    assert sorted(p.original_name for p in stored) == [f"IMG_{i:04d}.JPG" for i in range(5)]
+    assert all(p.format == "jpeg" and p.width == 320 and p.state == "stored" for p in stored)
+    assert all(vault.verify(p.sha256) == p.bytes for p in stored)
+    assert len(jobs) == 5
+    assert {j.payload["photo_id"] for j in jobs} == {p.id for p in stored}
+    assert all(j.sla == "same-day" and j.deadline == clock() + timedelta(minutes=30) for j in jobs)
+
+
+def test_reingest_is_idempotent(photos, catalog, vault, settings, clock):
+    _run([photos], catalog, vault, settings, clock)
+    again = _run([photos], catalog, vault, settings, clock)
+    assert (again.accepted, again.duplicates) == (0, 5)
+    assert _counts(catalog) == (5, 5)
+
+
+def test_same_bytes_under_two_names_is_one_photo(photos, catalog, vault, settings, clock):
+    shutil.copy(photos / "IMG_0000.JPG", photos / "IMG_0000 copy.JPG")
+    summary = _run([photos], catalog, vault, settings, clock)
+    assert (summary.accepted, summary.duplicates) == (5, 1)
+
+
+def test_same_photo_in_two_weddings_is_recorded_twice_stored_once(
+    photos, catalog, vault, settings, clock
+):
+    _run([photos], catalog, vault, settings, clock, slug="a")
+    _run([photos], catalog, vault, settings, clock, slug="b")
+    assert _counts(catalog) == (10, 10)
+    assert len(list(vault.iter_blobs())) == 5
+
+
+def test_bad_files_are_rejected_with_reasons_and_leave_nothing(
+    tmp_path, catalog, vault, settings, clock
+):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "notes.jpg").write_text("guest list: Ana, Ben\n")
+    (folder / "contract.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n")
+    summary = _run([folder], catalog, vault, settings, clock)
+    reasons = {e.path.name: e.error for e in summary.rejected}
+    assert summary.accepted == 0
+    assert "empty.jpg is empty (0 bytes)" in reasons["empty.jpg"]
+    assert "notes.jpg is not an image" in reasons["notes.jpg"]
+    assert "contract.pdf is not an image" in reasons["contract.pdf"]
+    assert _counts(catalog) == (0, 0)
+    assert list(vault.iter_blobs()) == []
+
+
+def test_missing_path_stops_before_anything_is_stored(
+    photos, tmp_path, catalog, vault, settings, clock
+):
+    with pytest.raises(InputMissing, match="nope.jpg does not exist"):
+        _run([photos, tmp_path / "nope.jpg"], catalog, vault, settings, clock)
+    assert _counts(catalog) == (0, 0)
+    assert list(vault.iter_blobs()) == []
+
+
+def test_corrupt_jpeg_is_kept_as_an_original(tmp_path, catalog, vault, settings, clock):
+    good = make_jpeg(tmp_path / "good.jpg", seed=1)
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(good.read_bytes()[:600])
+    summary = _run([truncated], catalog, vault, settings, clock)
+    assert summary.accepted == 1
+    with catalog.begin() as conn:
+        (p,) = iter_photos(conn)
+    assert p.width is None or p.width == 320
+    assert vault.get_bytes(p.sha256) == truncated.read_bytes()
