@@ -57,6 +57,8 @@ SECTION_HEADING = "## Queue"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BULK = 500
 """Jobs per statement (and per transaction) for every bulk enqueue, whatever the system."""
+ENQUEUE_ONE = "enqueue, 1/txn"
+ENQUEUE_BULK = f"enqueue, {BULK}/stmt"
 
 PG = "PostgreSQL"
 SQLITE = "SQLite"
@@ -86,6 +88,7 @@ class Result:
     edf: str = "-"
     notes: list[str] = field(default_factory=list)
     ratio: float | None = None
+    startup: list[float] = field(default_factory=list)
 
     @property
     def median_seconds(self) -> float:
@@ -157,7 +160,7 @@ class OrderCheck:
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "FAIL"
-        return f"{verdict} (rho {self.rho:.4f}, lag {self.max_overtaken})"
+        return f"{verdict} rho={self.rho:.4f} lag={self.max_overtaken}"
 
 
 def _average_ranks(values: Sequence[Any]) -> list[float]:
@@ -185,16 +188,19 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float:
 def edf_order(deadlines: Sequence[Any], started: Sequence[Any], allowed: int) -> OrderCheck:
     """Compare the order jobs started in with the order of their deadlines.
 
-    `rho` is Spearman's correlation between deadline rank and start rank (ties averaged: a
-    claim batch shares one `started_at`). `max_overtaken` is, over all jobs, the most jobs with
-    a *later* deadline that started strictly *before* it; earliest-deadline-first claiming in
-    batches keeps it at 0 with one claimer, and below one claim batch (`allowed`) with several.
+    `rho` is Spearman's correlation between deadline rank and start rank, at claim-batch
+    granularity: jobs of one claim share a `started_at`, and within it they are ranked by
+    deadline (the order the claim returns them and the pool starts them). `max_overtaken` is,
+    over all jobs, the most jobs with a *later* deadline that started strictly *before* it;
+    earliest-deadline-first claiming keeps it at 0 with one claimer, and within one claim
+    batch (`allowed`) with several.
     """
     n = len(deadlines)
     deadline_rank = [0] * n
     for rank, k in enumerate(sorted(range(n), key=deadlines.__getitem__)):
         deadline_rank[k] = rank
-    rho = _pearson(_average_ranks(deadline_rank), _average_ranks(started))
+    start_rank = _average_ranks([(started[k], deadline_rank[k]) for k in range(n)])
+    rho = _pearson([float(r) for r in deadline_rank], start_rank)
     tree = [0] * (n + 1)  # Fenwick tree over deadline ranks of the jobs started so far
 
     def add(i: int) -> None:
@@ -357,12 +363,10 @@ def trousseau_enqueue(bench: Bench, backend: str, catalog: Any, settings: Any) -
         _reset_catalog(catalog)
         jobs = _shuffled_jobs(bench.jobs, settings.jobs.max_attempts)
         seconds = _enqueue_one_by_one(catalog, jobs)
-        bench.result(
-            backend, TROUSSEAU, "-", "enqueue, 1 per transaction", bench.jobs
-        ).seconds.append(seconds)
+        bench.result(backend, TROUSSEAU, "-", ENQUEUE_ONE, bench.jobs).seconds.append(seconds)
         _reset_catalog(catalog)
         seconds = _enqueue_bulk(catalog, jobs)
-        r = bench.result(backend, TROUSSEAU, "-", f"enqueue, bulk {BULK}/statement", bench.jobs)
+        r = bench.result(backend, TROUSSEAU, "-", ENQUEUE_BULK, bench.jobs)
         r.seconds.append(seconds)
     _reset_catalog(catalog)
 
@@ -472,19 +476,22 @@ def _record_drain(bench: Bench, backend: str, workers: str, runs: list[DrainRun]
     r.seconds = [run.seconds for run in runs]
     r.edf = str(max(runs, key=lambda run: (not run.order.ok, run.order.max_overtaken)).order)
     returns = statistics.median(run.run_seconds - run.seconds for run in runs)
-    r.notes = [f"run() returns +{returns:.2f} s later"]
+    r.notes = [f"run() returns {returns:.2f} s later"]
     if workers != "inline":
         pool_start = statistics.median(run.pool_start for run in runs)
         cold = bench.jobs / (statistics.median(run.seconds for run in runs) + pool_start)
-        r.notes.append(f"pool start {pool_start:.2f} s; with it {cold:,.0f} jobs/s")
+        r.notes.append(f"pool start {pool_start:.2f} s ({cold:,.0f} jobs/s with it)")
 
 
 # ---------------------------------------------------------------------------------------------
 # Processes that start together: pgqueuer managers and the plain SKIP LOCKED loop
 
 
-def _child(target: Callable[..., int], args: tuple[Any, ...], go: Any, results: Any) -> None:
-    """Run `target(*args, ready)` in a child; it calls `ready()` once set up, then works."""
+def _child(target: Callable[..., Any], args: tuple[Any, ...], go: Any, results: Any) -> None:
+    """Run `target(*args, ready)` in a child; it calls `ready()` once set up, then works.
+
+    The target returns (jobs it ran, `time.monotonic()` when its first job started or None).
+    """
     try:
 
         def ready() -> None:
@@ -497,12 +504,26 @@ def _child(target: Callable[..., int], args: tuple[Any, ...], go: Any, results: 
         results.put(("error", traceback.format_exc(), 0.0))
 
 
+@dataclass(frozen=True)
+class Timed:
+    """One timed drain of another system."""
+
+    seconds: float  # release -> the last completion committed
+    done: int  # jobs run
+    startup: float  # release -> the first job started
+
+
+def _add(result: Result, timed: Timed) -> None:
+    result.seconds.append(timed.seconds)
+    result.startup.append(timed.startup)
+
+
 def run_processes(
-    target: Callable[..., int], args: tuple[Any, ...], n: int, *, limit: float = 600
-) -> tuple[float, int]:
+    target: Callable[..., Any], args: tuple[Any, ...], n: int, *, limit: float = 600
+) -> Timed:
     """Start `n` processes, wait until all are set up, release them at once and time them.
 
-    Returns the seconds from the release until the last one finished, and the jobs they did.
+    `time.monotonic()` is one clock for all processes of the machine (CLOCK_MONOTONIC).
     """
     import multiprocessing
     import queue
@@ -535,7 +556,12 @@ def run_processes(
         done = collect("done", limit)
         for p in procs:
             p.join(timeout=10)
-        return max(at for _, at in done) - t0, sum(v for v, _ in done)
+        firsts = [first for (_, first), _ in done if first is not None]
+        return Timed(
+            seconds=max(at for _, at in done) - t0,
+            done=sum(ran for (ran, _), _ in done),
+            startup=(min(firsts) - t0) if firsts else 0.0,
+        )
     finally:
         for p in procs:
             if p.is_alive():
@@ -546,24 +572,28 @@ def run_processes(
 # pgqueuer ----------------------------------------------------------------------------------
 
 
-def _pgqueuer_manager(dsn: str, total: int, counter: Any, ready: Callable[[], None]) -> int:
+def _pgqueuer_manager(
+    dsn: str, total: int, counter: Any, ready: Callable[[], None]
+) -> tuple[int, float | None]:
     return asyncio.run(_pgqueuer_manager_async(dsn, total, counter, ready))
 
 
 async def _pgqueuer_manager_async(
     dsn: str, total: int, counter: Any, ready: Callable[[], None]
-) -> int:
-    import psycopg
-    from pgqueuer import PsycopgDriver, Queries, QueueManager
+) -> tuple[int, float | None]:
+    from pgqueuer import Queries, QueueManager
     from pgqueuer.models import Job
 
-    conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
-    qm = QueueManager(Queries(PsycopgDriver(conn)))
+    conn, driver = await _pgqueuer_connect(dsn)
+    qm = QueueManager(Queries(driver))
     ran = 0
+    first: float | None = None
 
     @qm.entrypoint("noop")
     async def noop(job: Job) -> None:
-        nonlocal ran
+        nonlocal ran, first
+        if first is None:
+            first = time.monotonic()
         ran += 1
         with counter.get_lock():
             counter.value += 1
@@ -582,24 +612,50 @@ async def _pgqueuer_manager_async(
     await qm.run()  # default batch size (10); returns after flushing its completion log
     watcher.cancel()
     await conn.close()
-    return ran
+    return ran, first
+
+
+def pgqueuer_driver_name() -> str:
+    """asyncpg when installed, as `pgq run` prefers it; else psycopg, its fallback."""
+    try:
+        import asyncpg  # noqa: F401
+    except ImportError:
+        return "psycopg"
+    return "asyncpg"
+
+
+async def _pgqueuer_connect(dsn: str) -> tuple[Any, Any]:
+    """One connection and the pgqueuer driver over it, the way `pgq run` builds them."""
+    if pgqueuer_driver_name() == "asyncpg":
+        import asyncpg
+        from pgqueuer import AsyncpgDriver
+
+        conn = await asyncpg.connect(dsn)
+        return conn, AsyncpgDriver(conn)
+    import psycopg
+    from pgqueuer import PsycopgDriver
+
+    conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+    return conn, PsycopgDriver(conn)
 
 
 async def _pgqueuer_setup(dsn: str) -> None:
-    import psycopg
-    from pgqueuer import PsycopgDriver, Queries
+    from pgqueuer import Queries
 
-    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-        await Queries(PsycopgDriver(conn)).install()
+    conn, driver = await _pgqueuer_connect(dsn)
+    try:
+        await Queries(driver).install()
+    finally:
+        await conn.close()
 
 
 async def _pgqueuer_enqueue(dsn: str, n: int) -> float:
-    import psycopg
-    from pgqueuer import PsycopgDriver, Queries
+    from pgqueuer import Queries
 
-    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+    conn, driver = await _pgqueuer_connect(dsn)
+    try:
         await conn.execute("TRUNCATE pgqueuer, pgqueuer_log, pgqueuer_statistics")
-        queries = Queries(PsycopgDriver(conn))
+        queries = Queries(driver)
         started = time.perf_counter()
         for k in range(0, n, BULK):
             ids = range(k, min(n, k + BULK))
@@ -609,16 +665,19 @@ async def _pgqueuer_enqueue(dsn: str, n: int) -> float:
                 [0] * len(ids),
             )
         return time.perf_counter() - started
+    finally:
+        await conn.close()
 
 
-def pgqueuer_drain(bench: Bench, dsn: str, workers: int) -> tuple[float, float]:
+def pgqueuer_drain(bench: Bench, dsn: str, workers: int) -> tuple[Timed, float]:
     import multiprocessing
 
     import psycopg
 
     enqueue_seconds = asyncio.run(_pgqueuer_enqueue(dsn, bench.jobs))
     counter = multiprocessing.get_context("spawn").Value("q", 0)
-    seconds, ran = run_processes(_pgqueuer_manager, (dsn, bench.jobs, counter), workers)
+    timed = run_processes(_pgqueuer_manager, (dsn, bench.jobs, counter), workers)
+    ran = timed.done
     with psycopg.connect(dsn) as conn:
         left = conn.execute("SELECT count(*) FROM pgqueuer").fetchone()
         logged = dict(
@@ -629,7 +688,7 @@ def pgqueuer_drain(bench: Bench, dsn: str, workers: int) -> tuple[float, float]:
             f"pgqueuer, {workers} worker(s): ran {ran} jobs, {left[0] if left else '?'} left "
             f"in the queue, log {logged}"
         )
-    return seconds, enqueue_seconds
+    return timed, enqueue_seconds
 
 
 # plain SKIP LOCKED loop ----------------------------------------------------------------------
@@ -664,23 +723,25 @@ def _noop(payload: Any) -> None:
     """The job: nothing."""
 
 
-def _plain_loop(dsn: str, ready: Callable[[], None]) -> int:
+def _plain_loop(dsn: str, ready: Callable[[], None]) -> tuple[int, float | None]:
     """Claim one row (its own transaction), run it, complete it (its own transaction)."""
     import psycopg
 
     done = 0
+    first = None
     with psycopg.connect(dsn, autocommit=True) as conn:
         ready()
         while True:
             row = conn.execute(_PLAIN_CLAIM, prepare=True).fetchone()
             if row is None:
-                return done
+                return done, first
+            first = first or time.monotonic()
             _noop(row[1])
             conn.execute(_PLAIN_COMPLETE, (row[0],), prepare=True)
             done += 1
 
 
-def plain_drain(bench: Bench, dsn: str, workers: int) -> tuple[float, OrderCheck]:
+def plain_drain(bench: Bench, dsn: str, workers: int) -> tuple[Timed, OrderCheck]:
     import psycopg
     from psycopg.types.json import Jsonb
 
@@ -699,20 +760,21 @@ def plain_drain(bench: Bench, dsn: str, workers: int) -> tuple[float, OrderCheck
                     [base + dt.timedelta(seconds=offsets[i]) for i in ids],
                 ),
             )
-    seconds, done = run_processes(_plain_loop, (dsn,), workers)
+    timed = run_processes(_plain_loop, (dsn,), workers)
+    done = timed.done
     with psycopg.connect(dsn) as conn:
         states = dict(conn.execute("SELECT state, count(*) FROM plain_job GROUP BY 1").fetchall())
         rows = conn.execute("SELECT deadline, started_at FROM plain_job").fetchall()
     if done != bench.jobs or states != {"done": bench.jobs}:
         bench.problems.append(f"SKIP LOCKED loop, {workers} worker(s): did {done}, states {states}")
     order = edf_order([r[0] for r in rows], [r[1] for r in rows], allowed=workers)
-    return seconds, order
+    return timed, order
 
 
 # procrastinate -------------------------------------------------------------------------------
 
 
-async def _procrastinate(dsn: str, jobs: int, workers: int, *, setup: bool) -> tuple[float, float]:
+async def _procrastinate(dsn: str, jobs: int, workers: int, *, setup: bool) -> tuple[Timed, float]:
     import procrastinate
 
     size = max(4, workers + 2)  # the worker's concurrent fetches never wait for a connection
@@ -720,9 +782,13 @@ async def _procrastinate(dsn: str, jobs: int, workers: int, *, setup: bool) -> t
         connector=procrastinate.PsycopgConnector(conninfo=dsn, min_size=size, max_size=size)
     )
 
+    first: list[float] = []
+
     @app.task(name="noop")
     async def noop(i: int) -> None:
-        """The job: nothing."""
+        """The job: nothing (but note when the first one starts)."""
+        if not first:
+            first.append(time.perf_counter())
 
     async with app.open_async():
         if setup:
@@ -736,22 +802,23 @@ async def _procrastinate(dsn: str, jobs: int, workers: int, *, setup: bool) -> t
         enqueue_seconds = time.perf_counter() - started
         t0 = time.perf_counter()
         await app.run_worker_async(concurrency=workers, wait=False, install_signal_handlers=False)
-        return time.perf_counter() - t0, enqueue_seconds
+        seconds = time.perf_counter() - t0
+    return Timed(seconds, jobs, (first[0] - t0) if first else 0.0), enqueue_seconds
 
 
 def procrastinate_drain(
     bench: Bench, dsn: str, workers: int, *, setup: bool
-) -> tuple[float, float]:
+) -> tuple[Timed, float]:
     import psycopg
 
-    seconds, enqueue_seconds = asyncio.run(_procrastinate(dsn, bench.jobs, workers, setup=setup))
+    timed, enqueue_seconds = asyncio.run(_procrastinate(dsn, bench.jobs, workers, setup=setup))
     with psycopg.connect(dsn) as conn:
         states = dict(
             conn.execute("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1")
         )
     if states != {"succeeded": bench.jobs}:
         bench.problems.append(f"procrastinate, {workers} worker(s): states {states}")
-    return seconds, enqueue_seconds
+    return timed, enqueue_seconds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -819,25 +886,21 @@ def run_postgres(bench: Bench, databases: Databases, workdir: Path) -> None:
                 _say(f"PostgreSQL: drains, {workers} worker(s), run {rep + 1}/{bench.repeats}")
                 run = trousseau_drain(bench, catalog, _settings(url, workdir, workers), workers)
                 trousseau_runs.setdefault(workers, []).append(run)
-                seconds, enqueue_seconds = pgqueuer_drain(bench, pgqueuer_dsn, workers)
-                bench.result(PG, PGQUEUER, str(workers), "drain", bench.jobs).seconds.append(
-                    seconds
+                timed, enqueue_seconds = pgqueuer_drain(bench, pgqueuer_dsn, workers)
+                _add(bench.result(PG, PGQUEUER, str(workers), "drain", bench.jobs), timed)
+                bench.result(PG, PGQUEUER, "-", ENQUEUE_BULK, bench.jobs).seconds.append(
+                    enqueue_seconds
                 )
-                bench.result(
-                    PG, PGQUEUER, "-", f"enqueue, bulk {BULK}/statement", bench.jobs
-                ).seconds.append(enqueue_seconds)
-                seconds, enqueue_seconds = procrastinate_drain(
+                timed, enqueue_seconds = procrastinate_drain(
                     bench, procrastinate_dsn, workers, setup=setup_procrastinate
                 )
                 setup_procrastinate = False
-                bench.result(PG, PROCRASTINATE, str(workers), "drain", bench.jobs).seconds.append(
-                    seconds
+                _add(bench.result(PG, PROCRASTINATE, str(workers), "drain", bench.jobs), timed)
+                bench.result(PG, PROCRASTINATE, "-", ENQUEUE_BULK, bench.jobs).seconds.append(
+                    enqueue_seconds
                 )
-                bench.result(
-                    PG, PROCRASTINATE, "-", f"enqueue, bulk {BULK}/statement", bench.jobs
-                ).seconds.append(enqueue_seconds)
-                seconds, order = plain_drain(bench, plain_dsn, workers)
-                bench.result(PG, PLAIN, str(workers), "drain", bench.jobs).seconds.append(seconds)
+                timed, order = plain_drain(bench, plain_dsn, workers)
+                _add(bench.result(PG, PLAIN, str(workers), "drain", bench.jobs), timed)
                 plain_orders.setdefault(workers, []).append(order)
         for workers, runs in trousseau_runs.items():
             _record_drain(bench, PG, str(workers), runs)
@@ -849,6 +912,17 @@ def run_postgres(bench: Bench, databases: Databases, workdir: Path) -> None:
                 base = bench.find(PG, PGQUEUER, r.workers, "drain")
                 if base is not None:
                     r.ratio = r.rate / base.rate
+                if r.startup:
+                    r.notes.append(f"first job after {1000 * statistics.median(r.startup):.0f} ms")
+        first = bench.find(PG, PGQUEUER, str(bench.workers[0]), "drain")
+        if first is not None:
+            driver = pgqueuer_driver_name()
+            first.notes.append(f"{driver} driver")
+            if driver == "psycopg":
+                first.notes.append(
+                    "its LISTEN watcher holds the only connection, queries wait for it: "
+                    "install asyncpg for a fair comparison"
+                )
     finally:
         catalog.dispose()
 
@@ -884,11 +958,7 @@ def _versions(with_postgres: str | None) -> dict[str, str]:
     return found
 
 
-_ORDER = {
-    "enqueue, 1 per transaction": 0,
-    f"enqueue, bulk {BULK}/statement": 1,
-    "drain": 2,
-}
+_ORDER = {ENQUEUE_ONE: 0, ENQUEUE_BULK: 1, "drain": 2}
 _SYSTEMS = {TROUSSEAU: 0, PGQUEUER: 1, PROCRASTINATE: 2, PLAIN: 3}
 
 
@@ -979,7 +1049,7 @@ def print_table(bench: Bench) -> None:
         table.add_column(name, justify="right" if name in ("jobs/s", "ms/job") else "left")
     for r in _sorted(bench.results):
         table.add_row(*_cells(r))
-    console = Console(width=max(160, Console().width))
+    console = Console(width=max(180, Console().width))
     console.print(table)
     for ok, text in floors(bench):
         console.print(f"[{'green' if ok else 'red'}]{'PASS' if ok else 'MISS'}[/] {text}")
@@ -1003,11 +1073,13 @@ runs, the range their extremes):
   shuffled permutation of the enqueue order; "EDF order" is Spearman's rho between deadline
   and `started_at`, and the lag is the most jobs with a later deadline that started before
   any one job (must stay within one claim batch, 200).
-- **pgqueuer**: N `QueueManager` processes, one psycopg connection each, default batch size
-  (10 per dequeue) and settings, an `async` no-op entrypoint; they stop (`qm.shutdown.set()`)
+- **pgqueuer**: N `QueueManager` processes, one connection each through the driver `pgq run`
+  picks (asyncpg when installed, else psycopg; named in the notes), default batch size (10
+  per dequeue) and settings, an `async` no-op entrypoint; they stop (`qm.shutdown.set()`)
   once the jobs they ran together reach the total, and the clock stops when the last
   `qm.run()` returns, after it flushed its completion log. Process start-up and connection are
-  before the clock.
+  before the clock; its schema check and LISTEN at the start of `run()` are inside it ("first
+  job after" in the notes).
 - **procrastinate**: one worker, `concurrency=N`, `wait=False` (stops when the queue is
   empty), an `async` no-op task, a connection pool of max(4, N + 2); jobs deferred with
   `batch_defer_async`. The clock covers `run_worker_async`.

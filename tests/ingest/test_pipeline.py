@@ -96,7 +96,7 @@ def test_bad_files_are_rejected_with_reasons_and_leave_nothing(
 def test_missing_path_stops_before_anything_is_stored(
     photos, tmp_path, catalog, vault, settings, clock
 ):
-    with pytest.raises(InputMissing, match="nope.jpg does not exist"):
+    with pytest.raises(InputMissing, match=r"nope\.jpg does not exist"):
         _run([photos, tmp_path / "nope.jpg"], catalog, vault, settings, clock)
     assert _counts(catalog) == (0, 0)
     assert list(vault.iter_blobs()) == []

@@ -244,4 +244,4 @@ def test_naive_datetimes_are_refused(catalog, clock):
     from datetime import datetime
 
     with pytest.raises(Exception, match="timezone-aware"), catalog.begin() as conn:
-        enqueue(conn, _job(clock), now=datetime(2026, 1, 1))  # noqa: DTZ001
+        enqueue(conn, _job(clock), now=datetime(2026, 1, 1))

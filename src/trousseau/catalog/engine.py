@@ -56,7 +56,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, **kwargs: Any) -> En
             **kwargs,
         )
     raise CatalogError(
-        f"catalog URL {redact_url(url)!r} names an unsupported database {backend!r}: use {SUPPORTED}"
+        f"catalog URL {redact_url(url)!r} names an unsupported database {backend!r}: "
+        f"use {SUPPORTED}"
     )
 
 

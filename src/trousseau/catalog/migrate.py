@@ -49,26 +49,39 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
-def ensure_current(engine: Engine, *, auto_migrate: bool) -> None:
-    """Upgrade when safe, otherwise refuse to run on a schema this code does not know."""
-    head = head_revision()
-    with engine.connect() as conn:
-        current = current_revision(conn)
-        dialect = conn.dialect.name
-        conn.rollback()
+def migration_action(
+    *, dialect: str, current: str | None, head: str, known: set[str], auto_migrate: bool
+) -> str:
+    """What to do on start: "none", "upgrade", or raise SchemaOutOfDate saying why not."""
     if current == head:
-        return
-    safe = dialect == "sqlite" or current is None
-    if auto_migrate and safe:
-        upgrade(engine)
-        return
-    known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+        return "none"
     if current is not None and current not in known:
         raise SchemaOutOfDate(
             f"the catalog schema is at revision {current}, newer than this trousseau knows "
             f"({head}): upgrade trousseau before using this catalog"
         )
+    safe = dialect == "sqlite" or current is None
+    if auto_migrate and safe:
+        return "upgrade"
     raise SchemaOutOfDate(
         f"the catalog schema is at revision {current or 'none'}, this trousseau needs {head}: "
         "run `trousseau init` to upgrade it"
     )
+
+
+def ensure_current(engine: Engine, *, auto_migrate: bool) -> None:
+    """Upgrade when safe, otherwise refuse to run on a schema this code does not know."""
+    with engine.connect() as conn:
+        current = current_revision(conn)
+        dialect = conn.dialect.name
+        conn.rollback()
+    known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+    action = migration_action(
+        dialect=dialect,
+        current=current,
+        head=head_revision(),
+        known=known,
+        auto_migrate=auto_migrate,
+    )
+    if action == "upgrade":
+        upgrade(engine)

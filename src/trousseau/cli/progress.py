@@ -25,7 +25,7 @@ class RatesColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         elapsed = task.elapsed or 0.0
         if elapsed <= 0:
-            return Text(f"– {self.unit}/s", style="progress.data.speed")
+            return Text(f"- {self.unit}/s", style="progress.data.speed")
         items = task.completed / elapsed
         megabytes = task.fields.get("bytes", 0) / elapsed / 1e6
         return Text(f"{items:.1f} {self.unit}/s  {megabytes:.1f} MB/s", style="progress.data.speed")

@@ -27,10 +27,13 @@ class Preview:
     height: int
 
 
-def render_preview(source: Path | bytes, *, long_edge: int, quality: int) -> Preview:
+def render_preview(
+    source: Path | bytes, *, long_edge: int, quality: int, name: str | None = None
+) -> Preview:
     """Render `source` as a JPEG whose longer side is `long_edge` (never upscaled).
 
-    Damaged or truncated input raises CorruptImage naming the file (or "<bytes>") and
+    Damaged or truncated input raises CorruptImage naming the file (`name`, the path's name,
+    or "<bytes>") and
     libvips' reason; input this libvips build has no decoder for raises ImagingError. The
     same input and arguments always give the same bytes.
     """
@@ -39,9 +42,9 @@ def render_preview(source: Path | bytes, *, long_edge: int, quality: int) -> Pre
     if not 1 <= quality <= 100:
         raise ValueError(f"quality must be within 1..100, not {quality}")
     if isinstance(source, bytes):
-        name, location = "<bytes>", None
+        name, location = name or "<bytes>", None
     else:
-        name, location = source.name, str(source)
+        name, location = name or source.name, str(source)
     with vips_failures(name, location=location):
         options = {
             "height": long_edge,

@@ -148,7 +148,7 @@ def ingest(
         yield _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, clock)
 
 
-def _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, clock) -> IngestEvent:  # noqa: ANN001
+def _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, clock) -> IngestEvent:
     try:
         info = probe(path)
     except ImagingError:
@@ -204,6 +204,7 @@ def _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, cloc
             blob.size,
             blob.sha256,
             existing.id,
-            error=f"same bytes as {existing.original_name} (photo {existing.id}), ingested concurrently",
+            error=f"same bytes as {existing.original_name} (photo {existing.id}), "
+            "ingested concurrently",
         )
     return IngestEvent("accepted", path, blob.size, blob.sha256, photo_id)

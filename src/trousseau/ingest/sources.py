@@ -22,10 +22,7 @@ def collect(paths: Iterable[Path]) -> list[Path]:
         if not path.exists():
             hint = " (it is a broken symbolic link)" if path.is_symlink() else ""
             raise InputMissing(f"{path} does not exist{hint}: check the path and run ingest again")
-        if path.is_dir():
-            found = _walk(path)
-        else:
-            found = [path]
+        found = _walk(path) if path.is_dir() else [path]
         for file in found:
             key = file.absolute()
             if key not in seen:

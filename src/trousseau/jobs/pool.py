@@ -8,6 +8,7 @@ child is replaced. Children ignore SIGINT and SIGTERM: shutting down is the work
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import multiprocessing.connection
@@ -160,10 +161,8 @@ class ProcessPool:
             if not chunk:
                 continue
             child.chunk, child.reported, child.progress_at = chunk, 0, now
-            try:
+            with contextlib.suppress(OSError):  # a dead child is reported by its sentinel
                 child.conn.send(chunk)
-            except OSError:
-                pass  # the child is dead; wait() reports it through its sentinel
 
     def wait(self, timeout: float, wakers: Sequence[Any] = ()) -> list[Outcome]:
         """Outcomes that arrived within `timeout` seconds (sooner if a waker is readable)."""
@@ -229,10 +228,8 @@ class ProcessPool:
             if child.busy:
                 child.process.kill()
             else:
-                try:
+                with contextlib.suppress(OSError):
                     child.conn.send(None)
-                except OSError:
-                    pass
         for child in self._children:
             child.process.join(timeout=5)
             if child.process.is_alive():

@@ -8,6 +8,7 @@ SIGINT stops claiming, lets running jobs finish within the grace period and rele
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -77,6 +78,9 @@ class Worker:
         self._avg_seconds: float | None = None
         self._stopping_since: float | None = None
         self._stop_now = False
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_write, False)
+        os.set_blocking(self._wake_read, False)
 
     def stop(self, *, now: bool = False) -> None:
         """Ask the worker to finish: stop claiming, then drain (or abandon at once if `now`)."""
@@ -84,6 +88,8 @@ class Worker:
             self._stopping_since = time.monotonic()
         if now:
             self._stop_now = True
+        with contextlib.suppress(OSError):
+            os.write(self._wake_write, b"!")
 
     @property
     def stopping(self) -> bool:
@@ -105,8 +111,12 @@ class Worker:
                     break
                 claimed = 0 if self.stopping else self._claim()
                 wait = 0.0 if claimed and self.pool.free() else self._idle_wait(claimed)
-                wakers = [self.listener] if self.listener and not self.stopping else []
+                wakers: list[Any] = [self._wake_read]
+                if self.listener is not None and not self.stopping:
+                    wakers.append(self.listener)
                 outcomes = self.pool.wait(wait, wakers)
+                with contextlib.suppress(BlockingIOError):
+                    os.read(self._wake_read, 64)
                 if self.listener is not None:
                     self.listener.drain()
                 if outcomes:
@@ -118,9 +128,9 @@ class Worker:
                 if mono - last_reap >= self.settings.lease_seconds / 2:
                     self._reap()
                     last_reap = mono
-                if until_idle and not claimed and not outcomes and not self.pool.held():
-                    if self._queue_idle():
-                        break
+                idle = not claimed and not outcomes and not self.pool.held()
+                if until_idle and idle and self._queue_idle():
+                    break
         finally:
             self._shutdown()
         return self.stats
@@ -249,3 +259,5 @@ class Worker:
             self._record(leftovers)
         if self.listener is not None:
             self.listener.close()
+        os.close(self._wake_read)
+        os.close(self._wake_write)

@@ -17,7 +17,7 @@ from trousseau.catalog import (
     set_photo_state,
     variants_of,
 )
-from trousseau.errors import CorruptImage, PermanentJobError
+from trousseau.errors import ImagingError, PermanentJobError
 from trousseau.imaging import render_preview
 from trousseau.jobs import JobContext
 
@@ -39,10 +39,15 @@ def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     preview_settings = ctx.settings.preview
     try:
         preview = render_preview(
-            original, long_edge=preview_settings.long_edge, quality=preview_settings.quality
+            original,
+            long_edge=preview_settings.long_edge,
+            quality=preview_settings.quality,
+            name=photo.original_name,
         )
-    except CorruptImage as exc:
-        message = f"{photo.original_name} (photo {photo_id}): {exc}"
+    except ImagingError as exc:
+        # Damaged bytes and formats this build cannot decode fail the same way on every
+        # attempt: the photo is marked failed with the reason and the job goes to dead letter.
+        message = f"photo {photo_id}: {exc}"
         with ctx.catalog.begin() as conn:
             set_photo_state(conn, photo_id, FAILED, error=message)
             record_event(

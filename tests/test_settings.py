@@ -1,0 +1,73 @@
+"""Settings: defaults, environment, TOML file, validation messages, redaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from trousseau.errors import SettingsError
+from trousseau.settings import load_settings, redact_url
+
+
+def test_defaults_live_under_the_data_directory(tmp_path: Path):
+    s = load_settings(data_dir=tmp_path / "d")
+    assert s.catalog_url == f"sqlite:///{tmp_path / 'd' / 'catalog.sqlite3'}"
+    assert s.vault_url == (tmp_path / "d" / "vault").as_uri()
+    assert s.sla_classes["same-day"] == timedelta(minutes=30)
+    assert s.sla_classes["next-day"] == timedelta(hours=2)
+    assert s.sla_classes["standard"] == timedelta(hours=24)
+
+
+def test_environment_overrides(monkeypatch):
+    monkeypatch.setenv("TROUSSEAU_WORKERS", "3")
+    monkeypatch.setenv("TROUSSEAU_JOBS__LEASE_SECONDS", "12.5")
+    monkeypatch.setenv("TROUSSEAU_SLA_CLASSES", '{"same-day": "PT20M", "standard": "P1D"}')
+    s = load_settings()
+    assert (s.workers, s.jobs.lease_seconds) == (3, 12.5)
+    assert s.sla_classes == {"same-day": timedelta(minutes=20), "standard": timedelta(days=1)}
+
+
+def test_toml_file(tmp_path: Path, monkeypatch):
+    (tmp_path / "trousseau.toml").write_text(
+        'workers = 5\ndefault_sla = "next-day"\n[jobs]\nmax_attempts = 9\n'
+    )
+    s = load_settings()
+    assert (s.workers, s.default_sla, s.jobs.max_attempts) == (5, "next-day", 9)
+    monkeypatch.setenv("TROUSSEAU_WORKERS", "1")
+    assert load_settings().workers == 1
+
+
+def test_named_config_file_must_exist(monkeypatch, tmp_path):
+    monkeypatch.setenv("TROUSSEAU_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(SettingsError, match=r"missing\.toml, which is not a file"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"workers": -1}, "workers"),
+        ({"default_sla": "express"}, "default_sla 'express' is not one of"),
+        ({"sla_classes": {"same-day": "-PT5M"}}, "must allow a positive delay"),
+        ({"jobs": {"lease_seconds": 0}}, "jobs.lease_seconds"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_invalid_settings_say_which_field(overrides, message):
+    with pytest.raises(SettingsError, match="invalid settings") as err:
+        load_settings(**overrides)
+    assert message in str(err.value)
+
+
+def test_unknown_sla_lists_the_known_ones():
+    with pytest.raises(SettingsError, match="use one of next-day, same-day, standard"):
+        load_settings().sla_delay("express")
+
+
+def test_passwords_never_printed():
+    assert redact_url("postgresql://u:s3cret@db/x") == "postgresql://u:***@db/x"
+    assert redact_url("postgresql://u@db/x") == "postgresql://u@db/x"
+    s = load_settings(catalog_url="postgresql+psycopg://app:hunter2@db:5432/t")
+    assert "hunter2" not in str(s.redacted())
