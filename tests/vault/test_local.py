@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from trousseau.errors import BlobCorrupt, VaultError, VaultFull, VaultReadOnly
+from trousseau.errors import BlobCorrupt, InputUnreadable, VaultError, VaultFull, VaultReadOnly
 from trousseau.vault import open_vault
 from trousseau.vault.local import LocalVault
 
@@ -93,7 +93,7 @@ def test_failures_leave_no_partial_file(local: LocalVault, tmp_path: Path) -> No
 
     with pytest.raises(BlobCorrupt):
         local.put_file(source, expected_sha256="0" * 64)
-    with pytest.raises(VaultError):
+    with pytest.raises(InputUnreadable, match=r"missing\.jpg"):
         local.put_file(tmp_path / "missing.jpg")
     local.put_bytes(PHOTO)
     local.blob_path(KEY).chmod(0o644)

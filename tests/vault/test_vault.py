@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trousseau.errors import BlobCorrupt, BlobMissing, VaultError
+from trousseau.errors import BlobCorrupt, BlobMissing, InputUnreadable
 from trousseau.vault import BlobInfo, Vault
 from trousseau.vault.blob import CHUNK_SIZE
 
@@ -185,10 +185,10 @@ def test_malformed_sha256_is_refused(vault: Vault, bad: str) -> None:
     assert list(vault.iter_blobs()) == []
 
 
-def test_unreadable_source_is_a_vault_error_naming_it(vault: Vault, tmp_path: Path) -> None:
+def test_unreadable_source_blames_the_input_not_the_vault(vault: Vault, tmp_path: Path) -> None:
     missing = tmp_path / "not-there.jpg"
 
-    with pytest.raises(VaultError, match=r"not-there\.jpg") as raised:
+    with pytest.raises(InputUnreadable, match=r"not-there\.jpg") as raised:
         vault.put_file(missing)
 
     assert isinstance(raised.value.__cause__, FileNotFoundError)

@@ -55,7 +55,6 @@ def ingest_command(
     summary = IngestSummary()
     try:
         target = prepare_wedding(catalog, spec, settings, utc_now)
-        total_bytes = sum(_size(f) for f in files)
         with progress_bar("files") as bar:
             task = bar.add_task(f"ingest {wedding}", total=len(files), bytes=0)
             done_bytes = 0
@@ -73,7 +72,6 @@ def ingest_command(
                 bar.update(task, advance=1, bytes=done_bytes)
                 if event.outcome == "rejected":
                     bar.console.print(f"[yellow]rejected[/] {event.error}", highlight=False)
-        _ = total_bytes
     finally:
         vault.close()
         catalog.dispose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trousseau.catalog import (
     Catalog,
+    Photo,
     Wedding,
     create_wedding,
     ensure_tenant,
@@ -34,7 +35,7 @@ from trousseau.ingest.formats import sniff
 from trousseau.ingest.sources import collect
 from trousseau.jobs import NewJob, deadline_for, enqueue
 from trousseau.settings import Settings
-from trousseau.vault import Vault
+from trousseau.vault import BlobInfo, Vault
 
 PROCESS_KIND = "preview"
 """The job every new original gets (the variant profiles replace it in the imaging issue)."""
@@ -136,36 +137,39 @@ def ingest(
     fail the same way.
     """
     sla = sla or wedding.delivery_sla
-    delay = settings.sla_delay(sla)
+    target = _Target(catalog, wedding, sla, settings.sla_delay(sla), settings.jobs.max_attempts)
     vault.sweep_partials(timedelta(hours=1))
     for path in collect(paths):
         try:
             fmt = sniff(path)
+            blob = vault.put_file(path)
         except IngestError as exc:
             yield IngestEvent("rejected", path, error=str(exc))
             continue
-        blob = vault.put_file(path)
-        yield _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, clock)
+        yield _record(target, path, fmt, blob, clock())
 
 
-def _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, clock) -> IngestEvent:
+@dataclass(frozen=True)
+class _Target:
+    catalog: Catalog
+    wedding: Wedding
+    sla: str
+    delay: timedelta
+    max_attempts: int
+
+
+def _record(target: _Target, path: Path, fmt: str, blob: BlobInfo, now: datetime) -> IngestEvent:
+    """Record the photo and enqueue its job in one transaction, or report the duplicate."""
+    wedding = target.wedding
     try:
         info = probe(path)
     except ImagingError:
-        info = None
-    now = clock()
+        info = None  # an undecodable original is still kept; its job reports why
     try:
-        with catalog.begin() as conn:
+        with target.catalog.begin() as conn:
             existing = find_photo(conn, wedding.id, blob.sha256)
             if existing is not None:
-                return IngestEvent(
-                    "duplicate",
-                    path,
-                    blob.size,
-                    blob.sha256,
-                    existing.id,
-                    error=f"same bytes as {existing.original_name} (photo {existing.id})",
-                )
+                return _duplicate(path, blob, existing)
             photo_id = insert_photo(
                 conn,
                 tenant_id=wedding.tenant_id,
@@ -185,26 +189,30 @@ def _record(catalog, vault, settings, wedding, path, fmt, blob, sla, delay, cloc
                 NewJob(
                     kind=PROCESS_KIND,
                     payload={"photo_id": photo_id},
-                    sla=sla,
-                    deadline=deadline_for(sla, now, {sla: delay}),
-                    max_attempts=settings.jobs.max_attempts,
+                    sla=target.sla,
+                    deadline=deadline_for(target.sla, now, {target.sla: target.delay}),
+                    max_attempts=target.max_attempts,
                     key=f"{PROCESS_KIND}:{photo_id}",
                     tenant_id=wedding.tenant_id,
                 ),
                 now=now,
             )
     except IntegrityError:
-        with catalog.begin() as conn:
+        # Another ingest recorded the same bytes between our check and our insert.
+        with target.catalog.begin() as conn:
             existing = find_photo(conn, wedding.id, blob.sha256)
         if existing is None:
             raise
-        return IngestEvent(
-            "duplicate",
-            path,
-            blob.size,
-            blob.sha256,
-            existing.id,
-            error=f"same bytes as {existing.original_name} (photo {existing.id}), "
-            "ingested concurrently",
-        )
+        return _duplicate(path, blob, existing)
     return IngestEvent("accepted", path, blob.size, blob.sha256, photo_id)
+
+
+def _duplicate(path: Path, blob: BlobInfo, existing: Photo) -> IngestEvent:
+    return IngestEvent(
+        "duplicate",
+        path,
+        blob.size,
+        blob.sha256,
+        existing.id,
+        error=f"same bytes as {existing.original_name} (photo {existing.id})",
+    )

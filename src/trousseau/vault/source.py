@@ -6,18 +6,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from trousseau.errors import VaultError
+from trousseau.errors import InputUnreadable
 from trousseau.vault.blob import CHUNK_SIZE
 
 
-def unreadable(path: Path, exc: OSError) -> VaultError:
-    """A VaultError for a source that cannot be read; the OSError stays as ``__cause__``."""
+def unreadable(path: Path, exc: OSError) -> InputUnreadable:
+    """The source, not the vault, failed: callers reject that one file and carry on."""
     reason = exc.strerror or str(exc)
-    return VaultError(f"cannot read {path}: {reason}; check the file and retry; nothing was stored")
+    return InputUnreadable(
+        f"cannot read {path}: {reason}; check the file and retry; nothing was stored"
+    )
 
 
 def open_source(path: Path) -> BinaryIO:
-    """Open `path` for reading, or raise a VaultError naming it."""
+    """Open `path` for reading, or raise InputUnreadable naming it."""
     try:
         return path.open("rb")
     except OSError as exc:
@@ -25,7 +27,7 @@ def open_source(path: Path) -> BinaryIO:
 
 
 def read_chunks(source: BinaryIO, path: Path) -> Iterator[bytes]:
-    """Yield `source` in CHUNK_SIZE pieces; a read error becomes a VaultError naming `path`."""
+    """Yield `source` in CHUNK_SIZE pieces; a read error becomes InputUnreadable naming `path`."""
     while True:
         try:
             chunk = source.read(CHUNK_SIZE)
