@@ -111,6 +111,12 @@ class Worker:
                     break
                 claimed = 0 if self.stopping else self._claim()
                 wait = 0.0 if claimed and self.pool.free() else self._idle_wait(claimed)
+                if until_idle and not claimed and not self.pool.held():
+                    idle, due_in = self._queue_idle()
+                    if idle:
+                        break
+                    if due_in is not None:
+                        wait = min(wait, due_in)
                 wakers: list[Any] = [self._wake_read]
                 if self.listener is not None and not self.stopping:
                     wakers.append(self.listener)
@@ -128,9 +134,6 @@ class Worker:
                 if mono - last_reap >= self.settings.lease_seconds / 2:
                     self._reap()
                     last_reap = mono
-                idle = not claimed and not outcomes and not self.pool.held()
-                if until_idle and idle and self._queue_idle():
-                    break
         finally:
             self._shutdown()
         return self.stats
@@ -242,16 +245,15 @@ class Worker:
                 queue.notify(conn)
         self.stats.reaped += requeued + dead
 
-    def _queue_idle(self) -> bool:
+    def _queue_idle(self) -> tuple[bool, float | None]:
+        """Whether no job is queued or running anywhere; else seconds until one comes due."""
         with self.catalog.begin() as conn:
             count, first_due = queue.pending(conn)
         if count == 0:
-            return True
-        if first_due is not None:
-            delay = (first_due - self.clock()).total_seconds()
-            if delay > 0:
-                time.sleep(min(delay, self.settings.poll_interval_seconds))
-        return False
+            return True, None
+        if first_due is None:
+            return False, None
+        return False, max(0.0, (first_due - self.clock()).total_seconds())
 
     def _shutdown(self) -> None:
         leftovers = self.pool.stop()
