@@ -37,6 +37,7 @@ import asyncio  # noqa: E402
 import contextlib  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
@@ -281,11 +282,18 @@ class Databases:
 
 
 def server_version(admin_url: str) -> str:
+    """The server's version and the settings that decide what a commit costs."""
     import psycopg
 
     with psycopg.connect(_psycopg_dsn(admin_url), autocommit=True, connect_timeout=5) as conn:
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]).split()[0] if row else "?"
+        shown = {
+            name: str(conn.execute(f"SHOW {name}").fetchone()[0])
+            for name in ("server_version", "fsync", "synchronous_commit")
+        }
+    return (
+        f"{shown['server_version'].split()[0]} (fsync {shown['fsync']}, "
+        f"synchronous_commit {shown['synchronous_commit']})"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,6 +341,15 @@ def _reset_catalog(catalog: Any) -> None:
         else:
             conn.execute(text("DELETE FROM job"))
             conn.execute(text("DELETE FROM event"))
+
+
+def _analyze(catalog: Any) -> None:
+    """Planner statistics for the fresh queue, as autovacuum keeps them in steady state."""
+    from sqlalchemy import text
+
+    if catalog.dialect == "postgresql":
+        with catalog.begin() as conn:
+            conn.execute(text("ANALYZE job"))
 
 
 def _enqueue_bulk(catalog: Any, jobs: Sequence[Any]) -> float:
@@ -428,6 +445,7 @@ def trousseau_drain(
         pool_start = time.perf_counter() - started
         jobs = _shuffled_jobs(bench.jobs, settings.jobs.max_attempts)
         enqueue_seconds = _enqueue_bulk(catalog, jobs)
+        _analyze(catalog)
         last_commit: list[float] = []
 
         def on_progress(stats: Any) -> None:
@@ -664,7 +682,9 @@ async def _pgqueuer_enqueue(dsn: str, n: int) -> float:
                 [json.dumps({"i": i}).encode() for i in ids],
                 [0] * len(ids),
             )
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        await conn.execute("ANALYZE pgqueuer")
+        return seconds
     finally:
         await conn.close()
 
@@ -760,6 +780,7 @@ def plain_drain(bench: Bench, dsn: str, workers: int) -> tuple[Timed, OrderCheck
                     [base + dt.timedelta(seconds=offsets[i]) for i in ids],
                 ),
             )
+        conn.execute("ANALYZE plain_job")
     timed = run_processes(_plain_loop, (dsn,), workers)
     done = timed.done
     with psycopg.connect(dsn) as conn:
@@ -778,9 +799,16 @@ async def _procrastinate(dsn: str, jobs: int, workers: int, *, setup: bool) -> t
     import procrastinate
 
     size = max(4, workers + 2)  # the worker's concurrent fetches never wait for a connection
-    app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=dsn, min_size=size, max_size=size)
-    )
+    # It warns when the app lives in `__main__`, for workers that import tasks by path; this
+    # worker runs in this very process.
+    blueprints = logging.getLogger("procrastinate.blueprints")
+    level, blueprints.level = blueprints.level, logging.ERROR
+    try:
+        app = procrastinate.App(
+            connector=procrastinate.PsycopgConnector(conninfo=dsn, min_size=size, max_size=size)
+        )
+    finally:
+        blueprints.setLevel(level)
 
     first: list[float] = []
 
@@ -800,6 +828,7 @@ async def _procrastinate(dsn: str, jobs: int, workers: int, *, setup: bool) -> t
         for k in range(0, jobs, BULK):
             await noop.batch_defer_async(*({"i": i} for i in range(k, min(jobs, k + BULK))))
         enqueue_seconds = time.perf_counter() - started
+        await app.connector.execute_query_async(query="ANALYZE procrastinate_jobs")
         t0 = time.perf_counter()
         await app.run_worker_async(concurrency=workers, wait=False, install_signal_handlers=False)
         seconds = time.perf_counter() - t0
@@ -936,7 +965,7 @@ def _describe_machine(bench: Bench) -> str:
         f"SQLite {v.get('sqlite', '?')}",
     ]
     if "postgresql" in v:
-        parts.append(f"PostgreSQL {v['postgresql']} (local, fsync and synchronous_commit on)")
+        parts.append(f"PostgreSQL {v['postgresql']}")
     libs = ", ".join(
         f"{name} {v[name]}"
         for name in ("procrastinate", "pgqueuer", "psycopg", "sqlalchemy")
@@ -1058,37 +1087,42 @@ def print_table(bench: Bench) -> None:
 
 
 HOW = """\
-How it is measured (all systems drain the same number of no-op jobs, bulk-enqueued
-{bulk} per statement before the clock starts; every clock stops when the last completion is
-committed; "workers" is the number of job-running slots; the figure is the median of the
-runs, the range their extremes):
+How it is measured. Every system drains the same number of no-op jobs, enqueued {bulk} per
+statement before its clock starts; on PostgreSQL each system's queue table is `ANALYZE`d
+after the enqueue (autovacuum keeps statistics in steady state; without them procrastinate
+drains at about half the speed here, and trousseau's claim sorts the whole backlog). Every clock
+stops when the last completion is committed. "workers" is the number of job-running slots.
+The systems take turns at each worker count, and each figure is the median of the runs, the
+range their extremes.
 
-- **trousseau**: the real `Worker` with default `JobSettings` (claims up to 200 per
-  statement, earliest deadline first) driving a `ProcessPool(N)`, plus a LISTEN/NOTIFY
-  listener on PostgreSQL. The pool is started and each child has run one no-op job before
-  the jobs are enqueued (pool start-up is in the notes, with the rate it would give if
-  counted). The clock runs from `Worker.run(until_idle=True)` until the transaction that
-  completes the last job commits; when `run()` returns is in the notes. The inline pool runs
-  the jobs in the worker's own process: the queue's own cost per job. Deadlines are a
-  shuffled permutation of the enqueue order; "EDF order" is Spearman's rho between deadline
-  and `started_at`, and the lag is the most jobs with a later deadline that started before
-  any one job (must stay within one claim batch, 200).
+- **trousseau**: the real `Worker` with default `JobSettings` (claims sized to the
+  free slots and observed job duration, at most `claim_batch_max`, earliest deadline first) driving a `ProcessPool(N)`, with the LISTEN/NOTIFY listener on
+  PostgreSQL. The pool is started and each child has run one no-op job before the jobs are
+  enqueued; the pool start-up, and the rate counting it, are in the notes. The clock runs
+  from `Worker.run(until_idle=True)` until the transaction that completes the last job
+  commits; "run() returns ... later" is how long after that `run()` came back (it checks the
+  queue is empty, then stops the pool). The
+  inline pool runs the jobs in the worker's own process: the queue's own cost per job.
+  Deadlines are a shuffled permutation of the enqueue order. "EDF order": Spearman's rho
+  between deadline rank and start rank (jobs of one claim share `started_at` and are ranked
+  by deadline within it), and the lag, the most jobs with a later deadline that started
+  before any one job; it must stay within one claim batch (`claim_batch_max`).
 - **pgqueuer**: N `QueueManager` processes, one connection each through the driver `pgq run`
   picks (asyncpg when installed, else psycopg; named in the notes), default batch size (10
-  per dequeue) and settings, an `async` no-op entrypoint; they stop (`qm.shutdown.set()`)
-  once the jobs they ran together reach the total, and the clock stops when the last
-  `qm.run()` returns, after it flushed its completion log. Process start-up and connection are
-  before the clock; its schema check and LISTEN at the start of `run()` are inside it ("first
-  job after" in the notes).
-- **procrastinate**: one worker, `concurrency=N`, `wait=False` (stops when the queue is
+  per dequeue) and settings, an `async` no-op entrypoint. They stop (`qm.shutdown.set()`)
+  once the jobs they ran together reach the total; the clock stops when the last `qm.run()`
+  returns, after it flushed its completion log. Process start-up and connection are before
+  the clock; the schema check and LISTEN at the start of `run()` are inside it ("first job
+  after" in the notes).
+- **procrastinate**: one worker, `concurrency=N`, `wait=False` (it stops when the queue is
   empty), an `async` no-op task, a connection pool of max(4, N + 2); jobs deferred with
   `batch_defer_async`. The clock covers `run_worker_async`.
 - **SKIP LOCKED loop**: N processes, psycopg 3, autocommit: one statement claims one row
   (`UPDATE ... WHERE id = (SELECT ... ORDER BY deadline, id LIMIT 1 FOR UPDATE SKIP LOCKED)`),
-  one statement completes it; two commits per job, like trousseau's lease. EDF lag allowed: N.
+  one statement completes it: two commits per job, like trousseau's lease. EDF lag allowed: N.
 - Enqueue: trousseau one job per transaction (`enqueue`), and `enqueue_many` with {bulk} jobs
   per statement and transaction; pgqueuer `Queries.enqueue` and procrastinate
-  `batch_defer_async` with {bulk} jobs per call (from their drain runs).
+  `batch_defer_async` with {bulk} jobs per call (timed in their drain runs).
 """
 
 

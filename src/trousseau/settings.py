@@ -41,7 +41,7 @@ class JobSettings(BaseModel):
     claim_window_ms: float = Field(
         50.0, gt=0, description="a worker holds at most this much estimated work per slot"
     )
-    claim_batch_max: int = Field(200, ge=1, description="most jobs claimed in one statement")
+    claim_batch_max: int = Field(1000, ge=1, description="most jobs claimed in one statement")
     poll_interval_seconds: float = Field(1.0, gt=0, description="idle wait between claims")
     shutdown_grace_seconds: float = Field(30.0, ge=0)
 
