@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -55,6 +55,31 @@ class PreviewSettings(BaseModel):
     quality: int = Field(85, ge=1, le=100)
 
 
+class ImagingSettings(BaseModel):
+    """How photos are decoded and rendered into gallery variants."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backend: Literal["auto", "cpu", "gpu"] = Field(
+        "auto", description="auto uses the GPU when one is usable, else libvips on the CPU"
+    )
+    profiles_file: Path | None = Field(None, description="TOML file of [profiles.NAME] tables")
+    profiles: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per-profile overrides on top of defaults and file"
+    )
+    max_pixels: int = Field(
+        200_000_000, ge=1, description="larger images are refused as decompression bombs"
+    )
+    raw_policy: Literal["auto", "preview", "demosaic"] = Field(
+        "auto", description="embedded JPEG of a RAW when large enough (auto), always, or never"
+    )
+    vips_cache_mb: int = Field(64, ge=0, description="libvips operation cache per process")
+    vips_concurrency: int = Field(
+        1, ge=0, description="libvips threads per job process (0: libvips decides)"
+    )
+    job_timeout_seconds: float = Field(300.0, gt=0, description="a render taking longer fails")
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -78,6 +103,7 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
     jobs: JobSettings = Field(default_factory=JobSettings)
     preview: PreviewSettings = Field(default_factory=PreviewSettings)
+    imaging: ImagingSettings = Field(default_factory=ImagingSettings)
 
     @field_validator("sla_classes")
     @classmethod
