@@ -44,6 +44,9 @@ class JobSettings(BaseModel):
     claim_batch_max: int = Field(1000, ge=1, description="most jobs claimed in one statement")
     poll_interval_seconds: float = Field(1.0, gt=0, description="idle wait between claims")
     shutdown_grace_seconds: float = Field(30.0, ge=0)
+    timeout_seconds: float = Field(
+        600.0, gt=0, description="a job running longer is killed and retried"
+    )
 
 
 class PreviewSettings(BaseModel):
@@ -77,7 +80,6 @@ class ImagingSettings(BaseModel):
     vips_concurrency: int = Field(
         1, ge=0, description="libvips threads per job process (0: libvips decides)"
     )
-    job_timeout_seconds: float = Field(300.0, gt=0, description="a render taking longer fails")
 
 
 class Settings(BaseSettings):

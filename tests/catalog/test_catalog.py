@@ -128,3 +128,13 @@ def test_utc_constant_roundtrip(catalog):
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     with catalog.begin() as conn:
         assert ensure_tenant(conn, "x", now=now).slug == "x"
+
+
+def test_migrations_build_exactly_the_declared_schema(catalog):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from trousseau.catalog.schema import metadata
+
+    with catalog.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []

@@ -13,6 +13,7 @@ from trousseau.catalog.photos import (
     get_photo,
     insert_photo,
     iter_photos,
+    set_photo_rendering,
     set_photo_state,
 )
 from trousseau.catalog.tenants import Tenant, ensure_tenant, get_tenant
@@ -55,6 +56,7 @@ __all__ = [
     "recent_events",
     "record_event",
     "record_variant",
+    "set_photo_rendering",
     "set_photo_state",
     "upgrade",
     "variants_of",

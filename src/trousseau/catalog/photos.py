@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
@@ -30,6 +31,8 @@ class Photo:
     camera: str | None
     state: str
     error: str | None
+    placeholder: str | None = None
+    colours: list[dict[str, Any]] | None = None
 
 
 def _from_row(row: object) -> Photo:
@@ -86,6 +89,23 @@ def insert_photo(
             created_at=now,
         )
     ).inserted_primary_key[0]
+
+
+def set_photo_rendering(
+    conn: Connection,
+    photo_id: int,
+    *,
+    width: int,
+    height: int,
+    placeholder: str | None,
+    colours: list[dict[str, Any]] | None,
+) -> None:
+    """Record what rendering learnt: the upright size, the placeholder and the colours."""
+    conn.execute(
+        update(photo)
+        .where(photo.c.id == photo_id)
+        .values(width=width, height=height, placeholder=placeholder, colours=colours)
+    )
 
 
 def set_photo_state(conn: Connection, photo_id: int, state: str, error: str | None = None) -> None:

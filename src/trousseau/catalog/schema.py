@@ -75,6 +75,8 @@ photo = Table(
     Column("state", String(16), nullable=False),
     Column("error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("placeholder", String(64), nullable=True),
+    Column("colours", Json, nullable=True),
     UniqueConstraint("wedding_id", "sha256"),
     Index(None, "sha256"),
     Index(None, "tenant_id", "wedding_id", "state"),

@@ -65,7 +65,9 @@ def demo(
                 summary.add(event)
                 bar.update(task, advance=1, bytes=summary.bytes)
         ingested = time.perf_counter()
-        pool = ProcessPool(size, settings, KIND_MODULES, job_timeout_seconds=600)
+        pool = ProcessPool(
+            size, settings, KIND_MODULES, job_timeout_seconds=settings.jobs.timeout_seconds
+        )
         with progress_bar("photos") as bar:
             task = bar.add_task(f"process ({size} workers)", total=summary.accepted, bytes=0)
             worker = Worker(

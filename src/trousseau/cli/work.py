@@ -36,7 +36,9 @@ def work(
     pool: Any = (
         InlinePool(settings, KIND_MODULES)
         if size == 0
-        else ProcessPool(size, settings, KIND_MODULES, job_timeout_seconds=600)
+        else ProcessPool(
+            size, settings, KIND_MODULES, job_timeout_seconds=settings.jobs.timeout_seconds
+        )
     )
     worker = Worker(catalog, pool, settings.jobs, listener=listener_for(catalog))
 

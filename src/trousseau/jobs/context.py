@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from trousseau.settings import Settings
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from trousseau.catalog import Catalog
@@ -20,6 +22,13 @@ class Resources:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, factory: Callable[[], T]) -> T:
+        """A per-process value built once (loaded profiles, an imaging backend)."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return self._memo[key]
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -1,0 +1,119 @@
+"""Rendering a photo's variants: plan, decode once, cascade, encode — on any backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from trousseau.errors import ImagingError
+from trousseau.imaging.backend import Backend, BackendImage, DecodeRequest
+from trousseau.imaging.cascade import plan
+from trousseau.imaging.profiles import Profile
+
+
+@dataclass(frozen=True)
+class Original:
+    """An original to render: its bytes, sniffed format and a name for error messages."""
+
+    data: bytes
+    fmt: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RenderedVariant:
+    """One encoded output."""
+
+    profile: str
+    format: str
+    data: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Every variant of one original, and what the decode learnt about it."""
+
+    variants: tuple[RenderedVariant, ...]
+    source_width: int
+    source_height: int
+    decode_path: str
+
+    @property
+    def smallest(self) -> RenderedVariant:
+        return min(self.variants, key=lambda v: v.width * v.height)
+
+
+def render_batch(
+    originals: Sequence[Original], profiles: Sequence[Profile], backend: Backend
+) -> list[Rendering | ImagingError]:
+    """Render each original to every profile; a bad original yields its error in place."""
+    if not profiles:
+        raise ValueError("no profile is enabled: enable at least one in the profiles settings")
+    requests: list[DecodeRequest] = []
+    failed: dict[int, ImagingError] = {}
+    for index, original in enumerate(originals):
+        try:
+            width, height = backend.source_size(original.data, fmt=original.fmt, name=original.name)
+        except ImagingError as exc:
+            failed[index] = exc
+            continue
+        requests.append(
+            DecodeRequest(
+                data=original.data,
+                fmt=original.fmt,
+                name=original.name,
+                long_edge=plan(width, height, profiles).decode_long_edge,
+            )
+        )
+    decoded = iter(backend.decode_batch(requests))
+    results: list[Rendering | ImagingError] = []
+    for index in range(len(originals)):
+        if index in failed:
+            results.append(failed[index])
+            continue
+        image = next(decoded)
+        if isinstance(image, ImagingError):
+            results.append(image)
+            continue
+        try:
+            results.append(_cascade(image, profiles, backend))
+        except ImagingError as exc:
+            results.append(exc)
+    return results
+
+
+def render(original: Original, profiles: Sequence[Profile], backend: Backend) -> Rendering:
+    """Render one original, raising its ImagingError."""
+    (result,) = render_batch([original], profiles, backend)
+    if isinstance(result, ImagingError):
+        raise result
+    return result
+
+
+def _cascade(decoded: BackendImage, profiles: Sequence[Profile], backend: Backend) -> Rendering:
+    by_name = {p.name: p for p in profiles}
+    steps = plan(decoded.source_width, decoded.source_height, profiles).steps
+    images = {None: decoded.image}
+    outputs = {}
+    for step in steps:
+        profile = by_name[step.profile]
+        image = backend.resize(
+            images[step.source], step.width, step.height, cover=step.cover, crop=profile.crop
+        )
+        images[step.profile] = image
+        width, height = backend.size(image)
+        outputs[profile.name] = RenderedVariant(
+            profile=profile.name,
+            format=profile.format,
+            data=backend.encode(image, profile, exif=decoded.exif),
+            width=width,
+            height=height,
+        )
+    return Rendering(
+        variants=tuple(outputs[p.name] for p in profiles),
+        source_width=decoded.source_width,
+        source_height=decoded.source_height,
+        decode_path=decoded.path,
+    )
