@@ -110,3 +110,20 @@ def _count_or_zero(url: str, query) -> int:
         return _scalar(url, query)
     except Exception:
         return 0
+
+
+def test_sigterm_finishes_running_jobs_and_leaves_nothing_leased(cli: Cli, card):
+    assert cli.run("ingest", str(card), "--wedding", "w").returncode == 0
+    done = select(func.count()).select_from(job).where(job.c.state == "done")
+    worker = cli.start("work", "--workers", "2")
+    _wait_for(lambda: _scalar(cli.catalog_url, done) >= 3)
+    worker.send_signal(signal.SIGTERM)
+    _out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    assert "SIGTERM: finishing running jobs" in err
+    running = select(func.count()).select_from(job).where(job.c.state == "running")
+    assert _scalar(cli.catalog_url, running) == 0
+    rendered = _scalar(cli.catalog_url, select(func.count(func.distinct(variant.c.photo_id))))
+    assert rendered == _scalar(cli.catalog_url, done)
+    queued = select(func.count()).select_from(job).where(job.c.state == "queued", job.c.attempts == 0)
+    assert _scalar(cli.catalog_url, queued) == 40 - _scalar(cli.catalog_url, done)
