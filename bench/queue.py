@@ -1096,8 +1096,9 @@ The systems take turns at each worker count, and each figure is the median of th
 range their extremes.
 
 - **trousseau**: the real `Worker` with default `JobSettings` (claims sized to the
-  free slots and observed job duration, at most `claim_batch_max`, earliest deadline first) driving a `ProcessPool(N)`, with the LISTEN/NOTIFY listener on
-  PostgreSQL. The pool is started and each child has run one no-op job before the jobs are
+  free slots and observed job duration, at most `claim_batch_max`, earliest deadline first)
+  driving a `ProcessPool(N)`, with the LISTEN/NOTIFY listener on PostgreSQL. The pool is
+  started and each child has run one no-op job before the jobs are
   enqueued; the pool start-up, and the rate counting it, are in the notes. The clock runs
   from `Worker.run(until_idle=True)` until the transaction that completes the last job
   commits; "run() returns ... later" is how long after that `run()` came back (it checks the
