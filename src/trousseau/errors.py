@@ -83,6 +83,11 @@ class CorruptImage(ImagingError):
     """An image's bytes are damaged or truncated; retrying will not help."""
 
 
+class ImageTooLarge(ImagingError):
+    """An image declares more pixels than `imaging.max_pixels`: a decompression bomb, or a
+    panorama too large for this worker's memory."""
+
+
 class JobError(TrousseauError):
     """A job could not be run or managed."""
 

@@ -49,11 +49,11 @@ def test_dead_jobs_are_listed_with_their_error_and_retried(cli: Cli, tmp_path):
     assert cli.run("ingest", str(folder), "--wedding", "w").returncode == 0
     assert cli.run("work", "--until-idle", "--workers", "1").returncode == 0
     dead = cli.run("jobs", "dead")
-    assert "IMG_0013.JPG" in dead.stdout and "preview" in dead.stdout
+    assert "IMG_0013.JPG" in dead.stdout and "variants" in dead.stdout
     retried = cli.run("jobs", "retry", "--all")
     assert "1 job(s) queued again" in retried.stdout
     listed = cli.run("jobs", "list", "--state", "queued")
-    assert "preview" in listed.stdout
+    assert "variants" in listed.stdout
     assert_one_line_error(cli.run("jobs", "list", "--state", "lost"), "unknown job state 'lost'")
     assert_one_line_error(cli.run("jobs", "retry"), "pass --all")
 

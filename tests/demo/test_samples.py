@@ -15,7 +15,7 @@ from trousseau.demo.samples import (
     photo_size,
     shot_time,
 )
-from trousseau.imaging import probe, render_preview
+from trousseau.imaging import decode, probe
 from trousseau.imaging.probe import exif_text
 
 START = datetime(2026, 6, 13, 14, 0, 0)
@@ -118,9 +118,11 @@ def test_progress_reports_each_photo(tmp_path: Path) -> None:
 
 
 def test_photos_decode_fully(wedding: list[Path]) -> None:
-    preview = render_preview(wedding[1], long_edge=256, quality=85)
+    decoded = decode(
+        wedding[1].read_bytes(), fmt="jpeg", name=wedding[1].name, long_edge=256, max_pixels=10**8
+    )
 
-    assert (preview.width, preview.height) == (256, 171)
+    assert (decoded.image.width, decoded.image.height) == (256, 171)
 
 
 def test_content_is_not_flat(wedding: list[Path]) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trousseau.errors import TrousseauError
 from trousseau.settings import Settings, load_settings
@@ -64,7 +65,7 @@ def main() -> None:
     try:
         app()
     except TrousseauError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         errors.print("interrupted: nothing acknowledged was lost; run the command again to resume")

@@ -60,7 +60,7 @@ def list_command(
 
 @jobs_app.command("dead")
 def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
-    """Dead-letter jobs with the error that put them there."""
+    """Dead-letter jobs with the whole error that put them there."""
     catalog = catalog_of(settings_of(ctx))
     try:
         with catalog.begin() as conn:
@@ -70,7 +70,15 @@ def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] 
     if not rows:
         console.print("no dead jobs")
         return
-    console.print(_table(rows, with_error=True))
+    for r in rows:
+        console.print(
+            f"[bold]job {r.id}[/] {r.kind} {r.payload} — {r.sla}, due "
+            f"{r.deadline:%Y-%m-%d %H:%M:%S} UTC, {r.attempts}/{r.max_attempts} attempts",
+            highlight=False,
+        )
+        for line in (r.last_error or "no error recorded").splitlines():
+            console.print(f"    {line}", highlight=False, markup=False)
+    console.print(f"{len(rows)} dead job(s): fix the cause, then `trousseau jobs retry ID…`")
 
 
 @jobs_app.command("retry")

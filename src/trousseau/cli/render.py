@@ -11,8 +11,15 @@ import typer
 from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import settings_of
 from trousseau.errors import ImagingError, IngestError, SettingsError
-from trousseau.imaging import Original, enabled_profiles, load_profiles, render, select_backend
-from trousseau.ingest import collect, sniff
+from trousseau.imaging import (
+    Original,
+    enabled_profiles,
+    load_profiles,
+    render,
+    select_backend,
+    sniff,
+)
+from trousseau.ingest import collect
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png"}
 

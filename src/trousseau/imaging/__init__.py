@@ -1,7 +1,55 @@
-"""Decoding photos and rendering what galleries show: header probes and the core preview."""
+"""Decoding every camera format and rendering gallery variants, on the CPU or a GPU."""
 
-from trousseau.imaging.preview import Preview, render_preview
+from trousseau.imaging.backend import Backend, BackendImage, DecodeRequest
+from trousseau.imaging.cascade import Plan, Step, plan
+from trousseau.imaging.decode import Decoded, RawPolicy, decode, source_size
+from trousseau.imaging.encode import encode
+from trousseau.imaging.formats import FORMATS, detect_format, sniff
+from trousseau.imaging.metadata import filter_exif
+from trousseau.imaging.placeholder import Swatch, dominant_colours, thumbhash
 from trousseau.imaging.probe import PhotoInfo, probe
+from trousseau.imaging.profiles import (
+    DEFAULT_PROFILES,
+    MetadataPolicy,
+    Profile,
+    enabled_profiles,
+    load_profiles,
+)
+from trousseau.imaging.render import Original, RenderedVariant, Rendering, render, render_batch
+from trousseau.imaging.selection import select_backend
 from trousseau.imaging.vipsconfig import configure_vips
 
-__all__ = ["PhotoInfo", "Preview", "configure_vips", "probe", "render_preview"]
+__all__ = [
+    "DEFAULT_PROFILES",
+    "FORMATS",
+    "Backend",
+    "BackendImage",
+    "DecodeRequest",
+    "Decoded",
+    "MetadataPolicy",
+    "Original",
+    "PhotoInfo",
+    "Plan",
+    "Profile",
+    "RawPolicy",
+    "RenderedVariant",
+    "Rendering",
+    "Step",
+    "Swatch",
+    "configure_vips",
+    "decode",
+    "detect_format",
+    "dominant_colours",
+    "enabled_profiles",
+    "encode",
+    "filter_exif",
+    "load_profiles",
+    "plan",
+    "probe",
+    "render",
+    "render_batch",
+    "select_backend",
+    "sniff",
+    "source_size",
+    "thumbhash",
+]

@@ -51,29 +51,17 @@ def render_batch(
     """Render each original to every profile; a bad original yields its error in place."""
     if not profiles:
         raise ValueError("no profile is enabled: enable at least one in the profiles settings")
-    requests: list[DecodeRequest] = []
-    failed: dict[int, ImagingError] = {}
-    for index, original in enumerate(originals):
-        try:
-            width, height = backend.source_size(original.data, fmt=original.fmt, name=original.name)
-        except ImagingError as exc:
-            failed[index] = exc
-            continue
-        requests.append(
-            DecodeRequest(
-                data=original.data,
-                fmt=original.fmt,
-                name=original.name,
-                long_edge=plan(width, height, profiles).decode_long_edge,
-            )
+    requests = [
+        DecodeRequest(
+            data=original.data,
+            fmt=original.fmt,
+            name=original.name,
+            long_edge=_decode_long_edge(original, profiles, backend),
         )
-    decoded = iter(backend.decode_batch(requests))
+        for original in originals
+    ]
     results: list[Rendering | ImagingError] = []
-    for index in range(len(originals)):
-        if index in failed:
-            results.append(failed[index])
-            continue
-        image = next(decoded)
+    for image in backend.decode_batch(requests):
         if isinstance(image, ImagingError):
             results.append(image)
             continue
@@ -82,6 +70,15 @@ def render_batch(
         except ImagingError as exc:
             results.append(exc)
     return results
+
+
+def _decode_long_edge(original: Original, profiles: Sequence[Profile], backend: Backend) -> int:
+    """The long edge to decode at; headers that cannot be read are left for decode to judge."""
+    try:
+        width, height = backend.source_size(original.data, fmt=original.fmt, name=original.name)
+    except ImagingError:
+        return max(p.long_edge for p in profiles)
+    return plan(width, height, profiles).decode_long_edge
 
 
 def render(original: Original, profiles: Sequence[Profile], backend: Backend) -> Rendering:

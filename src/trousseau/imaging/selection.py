@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+import pillow_heif
+
 from trousseau.errors import SettingsError
 from trousseau.imaging.backend import Backend
 from trousseau.imaging.vipsconfig import configure_vips
@@ -9,7 +13,14 @@ from trousseau.settings import ImagingSettings
 
 
 def select_backend(settings: ImagingSettings) -> Backend:
-    """The backend `settings.backend` asks for; `auto` falls back to the CPU."""
+    """The backend `settings.backend` asks for; `auto` falls back to the CPU.
+
+    Decoder threads follow `vips_concurrency` too (LibRaw's OpenMP, libheif), so N job
+    processes on N cores do not each start a thread per core.
+    """
+    threads = settings.vips_concurrency or os.cpu_count() or 1
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    pillow_heif.options.DECODE_THREADS = threads
     configure_vips(
         cache_max_mem_mb=settings.vips_cache_mb,
         concurrency=settings.vips_concurrency or None,

@@ -1,6 +1,5 @@
 """Accepting originals: files and folders in, durable blobs, photo records and jobs out."""
 
-from trousseau.ingest.formats import detect_format, sniff
 from trousseau.ingest.pipeline import (
     PROCESS_KIND,
     IngestEvent,
@@ -17,8 +16,6 @@ __all__ = [
     "IngestSummary",
     "WeddingSpec",
     "collect",
-    "detect_format",
     "ingest",
     "prepare_wedding",
-    "sniff",
 ]

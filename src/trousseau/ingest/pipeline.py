@@ -30,15 +30,14 @@ from trousseau.catalog import (
 )
 from trousseau.clock import Clock
 from trousseau.errors import ImagingError, IngestError
-from trousseau.imaging import probe
-from trousseau.ingest.formats import sniff
+from trousseau.imaging import probe, sniff
 from trousseau.ingest.sources import collect
 from trousseau.jobs import NewJob, deadline_for, enqueue
 from trousseau.settings import Settings
 from trousseau.vault import BlobInfo, Vault
 
-PROCESS_KIND = "preview"
-"""The job every new original gets (the variant profiles replace it in the imaging issue)."""
+PROCESS_KIND = "variants"
+"""The job every new original gets: render its gallery variants."""
 
 
 @dataclass(frozen=True)

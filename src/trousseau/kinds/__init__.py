@@ -5,4 +5,4 @@ Importing this package registers them; workers import it in every job process.
 
 from trousseau.jobs import register
 
-register("preview", "trousseau.kinds.preview:run")
+register("variants", "trousseau.kinds.variants:run")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from trousseau.errors import EmptyInput, InputMissing, InputUnreadable, UnsupportedFormat
-from trousseau.ingest.formats import (
+from trousseau.imaging.formats import (
     FORMATS,
     classify_tiff,
     describe_content,

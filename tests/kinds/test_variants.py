@@ -1,0 +1,141 @@
+"""The `variants` job end to end: rendered, stored, recorded, idempotent; failures marked."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import pytest
+import pyvips
+
+from trousseau.catalog import iter_photos, recent_events, variants_of
+from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
+from trousseau.jobs import DEAD, DONE, InlinePool, JobContext, Resources, Worker, list_jobs
+from trousseau.vault import open_vault
+
+from ..ingest.conftest import make_jpeg
+
+
+@pytest.fixture
+def vault(settings):
+    v = open_vault(settings.vault_url)
+    yield v
+    v.close()
+
+
+def _ingest_and_work(files: list[Path], catalog, vault, settings, clock) -> None:
+    wedding = prepare_wedding(catalog, WeddingSpec(slug="w", tenant="t"), settings, clock)
+    summary = IngestSummary()
+    for event in ingest(
+        files, catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
+    ):
+        summary.add(event)
+    assert summary.accepted == len(files)
+    Worker(catalog, InlinePool(settings, ["trousseau.kinds"]), settings.jobs).run(until_idle=True)
+
+
+def test_every_default_profile_is_rendered_stored_and_recorded(
+    tmp_path, catalog, vault, settings, clock
+):
+    original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1, size=(4500, 3000))
+    _ingest_and_work([original], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        variants = {v.profile: v for v in variants_of(conn, photo.id)}
+        (job,) = list_jobs(conn)
+    assert photo.state == "processed" and job.state == DONE and job.kind == "variants"
+    assert (photo.width, photo.height) == (4500, 3000)
+    sizes = {name: (v.format, v.width, v.height) for name, v in variants.items()}
+    assert sizes["portrait"] == ("jpeg", 3000, 2000)
+    assert sizes["reception"] == ("jpeg", 2048, 1365)
+    assert sizes["social"] == ("webp", 1080, 720)
+    assert sizes["thumb"][0] == "webp" and max(sizes["thumb"][1:]) == 400
+    for v in variants.values():
+        image = pyvips.Image.new_from_buffer(vault.get_bytes(v.sha256), "")
+        assert (image.width, image.height) == (v.width, v.height)
+        assert image.interpretation == "srgb"
+    assert 20 <= len(base64.b64decode(photo.placeholder)) <= 30
+    assert photo.colours and photo.colours[0]["hex"].startswith("#")
+    assert abs(sum(c["share"] for c in photo.colours) - 1) < 0.01
+
+
+def test_rerun_produces_the_same_bytes_and_records_nothing_new(
+    tmp_path, catalog, vault, settings, clock
+):
+    from trousseau.catalog import set_photo_state
+    from trousseau.kinds.variants import run
+
+    original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1)
+    _ingest_and_work([original], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        before = variants_of(conn, photo.id)
+        set_photo_state(conn, photo.id, "stored")
+    blobs = len(list(vault.iter_blobs()))
+    ctx = JobContext(1, "variants", 2, 5, clock(), Resources(settings), clock)
+    run(ctx, {"photo_id": photo.id})
+    with catalog.begin() as conn:
+        assert variants_of(conn, photo.id) == before
+    assert len(list(vault.iter_blobs())) == blobs
+
+
+def test_gps_never_reaches_a_variant(shared_data, tmp_path, catalog, vault, settings, clock):
+    source = shared_data / "photos" / "exif" / "iphone6_gps.jpg"
+    assert "exif-ifd3-GPSLatitude" in pyvips.Image.new_from_file(str(source)).get_fields()
+    local = tmp_path / source.name
+    shutil.copy(source, local)
+    _ingest_and_work([local], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        variants = variants_of(conn, photo.id)
+    assert photo.state == "processed" and len(variants) == 4
+    for v in variants:
+        fields = pyvips.Image.new_from_buffer(vault.get_bytes(v.sha256), "").get_fields()
+        assert not [f for f in fields if f.startswith("exif-ifd3-")], v.profile
+
+
+def test_heic_from_an_iphone_is_rendered(shared_data, tmp_path, catalog, vault, settings, clock):
+    local = tmp_path / "IMG_4242.HEIC"
+    shutil.copy(shared_data / "photos" / "heic" / "iphone8plus_p3_portrait.heic", local)
+    _ingest_and_work([local], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+    assert photo.format == "heic" and photo.state == "processed", photo.error
+
+
+def test_truncated_original_fails_the_photo_with_its_name(
+    tmp_path, catalog, vault, settings, clock
+):
+    good = make_jpeg(tmp_path / "good.jpg", seed=2)
+    broken = tmp_path / "IMG_0666.JPG"
+    broken.write_bytes(good.read_bytes()[:700])
+    _ingest_and_work([broken], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        (job,) = list_jobs(conn)
+        events = recent_events(conn, kind="photo.failed")
+    assert photo.state == "failed" and "IMG_0666.JPG" in photo.error
+    assert job.state == DEAD and job.attempts == 1 and "IMG_0666.JPG" in job.last_error
+    assert len(events) == 1
+    assert vault.get_bytes(photo.sha256) == broken.read_bytes()
+
+
+def test_decompression_bomb_is_refused_and_the_original_kept(
+    shared_data, tmp_path, catalog, vault, settings, clock
+):
+    local = tmp_path / "bomb.gif"
+    shutil.copy(shared_data / "photos" / "bad" / "gif_decompression_bomb_65535x66601.gif", local)
+    _ingest_and_work([local], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+    assert photo.state == "failed" and "over the limit" in photo.error
+
+
+def test_missing_photo_is_a_permanent_failure(catalog, settings, clock):
+    from trousseau.errors import PermanentJobError
+    from trousseau.kinds.variants import run
+
+    ctx = JobContext(1, "variants", 1, 5, clock(), Resources(settings), clock)
+    with pytest.raises(PermanentJobError, match="photo 999 is not in the catalog"):
+        run(ctx, {"photo_id": 999})
