@@ -27,8 +27,10 @@ class RatesColumn(ProgressColumn):
         if elapsed <= 0:
             return Text(f"- {self.unit}/s", style="progress.data.speed")
         items = task.completed / elapsed
-        megabytes = task.fields.get("bytes", 0) / elapsed / 1e6
-        return Text(f"{items:.1f} {self.unit}/s  {megabytes:.1f} MB/s", style="progress.data.speed")
+        rate = f"{items:.1f} {self.unit}/s"
+        if task.fields.get("bytes"):
+            rate += f"  {task.fields['bytes'] / elapsed / 1e6:.1f} MB/s"
+        return Text(rate, style="progress.data.speed")
 
 
 def progress_bar(unit: str = "files", *, transient: bool = False) -> Progress:

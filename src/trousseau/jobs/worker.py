@@ -78,6 +78,7 @@ class Worker:
         self._avg_seconds: float | None = None
         self._stopping_since: float | None = None
         self._stop_now = False
+        self._until_idle = False
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_write, False)
         os.set_blocking(self._wake_read, False)
@@ -95,8 +96,18 @@ class Worker:
     def stopping(self) -> bool:
         return self._stopping_since is not None
 
+    def finish_when_idle(self) -> None:
+        """From now on, return as soon as no job is queued or running (like `until_idle`).
+
+        Lets a producer (the demo's ingest) keep a worker busy while it is still adding jobs.
+        """
+        self._until_idle = True
+        with contextlib.suppress(OSError):
+            os.write(self._wake_write, b"!")
+
     def run(self, *, until_idle: bool = False) -> WorkerStats:
         """Work until stopped, or until no job is queued or running when `until_idle`."""
+        self._until_idle = until_idle or self._until_idle
         renew_every = self.settings.lease_seconds / 3
         last_renew = last_reap = time.monotonic()
         self._reap()
@@ -111,7 +122,7 @@ class Worker:
                     break
                 claimed = 0 if self.stopping else self._claim()
                 wait = 0.0 if claimed and self.pool.free() else self._idle_wait(claimed)
-                if until_idle and not claimed and not self.pool.held():
+                if self._until_idle and not claimed and not self.pool.held():
                     idle, due_in = self._queue_idle()
                     if idle:
                         break
