@@ -76,7 +76,9 @@ class ImagingSettings(BaseModel):
     raw_policy: Literal["auto", "preview", "demosaic"] = Field(
         "auto", description="embedded JPEG of a RAW when large enough (auto), always, or never"
     )
-    vips_cache_mb: int = Field(64, ge=0, description="libvips operation cache per process")
+    vips_cache_mb: int = Field(
+        0, ge=0, description="libvips operation cache per process (a worker sees each photo once)"
+    )
     vips_concurrency: int = Field(
         1, ge=0, description="libvips threads per job process (0: libvips decides)"
     )

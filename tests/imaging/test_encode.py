@@ -175,11 +175,13 @@ def test_encoding_is_repeatable(shared_data: Path, profile: Profile) -> None:
 def test_jpeg_settings_are_followed() -> None:
     image = _gradient(640, 480)
     portrait = reread(encode(image, DEFAULT_PROFILES["portrait"]))
-    reception = reread(encode(image, DEFAULT_PROFILES["reception"]))
+    progressive = DEFAULT_PROFILES["reception"].model_copy(update={"progressive": True})
+    reception = reread(encode(image, progressive))
     assert portrait.get("jpeg-chroma-subsample") == "4:4:4"
     assert portrait.get("jpeg-multiscan") == 0
     assert reception.get("jpeg-chroma-subsample") == "4:2:0"
     assert reception.get("jpeg-multiscan") == 1
+    assert reread(encode(image, DEFAULT_PROFILES["reception"])).get("jpeg-multiscan") == 0
 
 
 def test_optimize_coding_makes_a_smaller_baseline_jpeg() -> None:

@@ -50,9 +50,9 @@ def test_defaults_are_the_issue_profiles() -> None:
     assert (portrait.long_edge, portrait.format, portrait.quality) == (3000, "jpeg", 92)
     assert portrait.chroma == "4:4:4" and portrait.sharpen == 0
     assert (reception.long_edge, reception.format, reception.quality) == (2048, "jpeg", 85)
-    assert reception.chroma == "4:2:0" and reception.progressive
+    assert reception.chroma == "4:2:0" and reception.optimize_coding
     social, thumb, avif = (DEFAULT_PROFILES[n] for n in ("social", "thumb", "avif"))
-    assert (social.long_edge, social.format, social.quality, social.effort) == (1080, "webp", 80, 4)
+    assert (social.long_edge, social.format, social.quality, social.effort) == (1080, "webp", 80, 2)
     assert (thumb.long_edge, thumb.format, thumb.fit) == (400, "webp", "contain")
     assert avif.format == "avif" and not avif.enabled
 

@@ -29,11 +29,14 @@ libaom; one libvips thread; median CPU ms of 5; sizes in KiB; "synthetic" is a g
   for 3-4x the encode time, a quarter of the per-photo budget (300 photos/min on 2 cores
   is 400 ms of CPU for the decode and all four variants), so it is off; 4:4:4 keeps
   colour edges (dresses, flowers) exact.
-- reception: progressive (which implies optimised tables) saves 4-6 % on real photos over
-  standard tables for 15-25 ms more, and paints early in the gallery lightbox, where this
-  size is viewed.
-- social, thumb: WebP effort 4 is the knee: 2-4 % smaller than effort 2 and 0.2-0.3 dB
-  PSNR better at the same quality; 5 and 6 trade quality, or 2.5x the time, for 2-3 %.
+- reception: optimised Huffman tables save 1-7 % for 9-13 ms; progressive would save
+  another 2-4 % for 15-25 ms more (the whole pipeline measured 13 % of its time in it), so
+  it is off; a studio that wants early painting in the lightbox sets progressive = true.
+- social, thumb: WebP effort 2. Effort 4 is 0.5-4 % smaller and 0.3 dB better at the same
+  quality but takes 3.5x the encode time (56 of the 266 ms a 24 MP photo cost with it, the
+  largest stage after the decode); the speed floors of the render path (4x Pillow, 2x
+  sharp, within 2.5x of the decode-only bound, docs/benchmarks.md) were missed with it and
+  are met without it. Efforts 5 and 6 trade quality, or 2.5x the time, for 2-3 %.
   smart_subsample costs 40-80 ms for under 0.2 dB, so it is off.
 - thumb: contain, not a square cover crop: galleries lay thumbnails in justified rows, and
   a square crop cuts heads off group shots (add a cover profile, aspect = [1, 1], for
@@ -44,7 +47,8 @@ libaom; one libvips thread; median CPU ms of 5; sizes in KiB; "synthetic" is a g
 - avif: effort 0 is the only one that fits the budget (effort 4 takes 2-6 s a photo); the
   profile is disabled by default.
 
-With these defaults a 24 MP JPEG costs about 256 ms of CPU for decode and all four variants.
+With these defaults a 24 MP JPEG costs about 200 ms of CPU for decode and all four variants
+(bench/imaging.py).
 """
 
 from __future__ import annotations
@@ -258,11 +262,11 @@ _PORTRAIT = Profile(
 )  # fmt: skip
 _RECEPTION = Profile(
     name="reception", long_edge=2048, format="jpeg", quality=85, chroma="4:2:0",
-    optimize_coding=True, progressive=True,
+    optimize_coding=True, progressive=False,
 )  # fmt: skip
-_SOCIAL = Profile(name="social", long_edge=1080, format="webp", quality=80, effort=4)
+_SOCIAL = Profile(name="social", long_edge=1080, format="webp", quality=80, effort=2)
 _THUMB = Profile(
-    name="thumb", long_edge=400, format="webp", quality=80, effort=4,
+    name="thumb", long_edge=400, format="webp", quality=80, effort=2,
     metadata=MetadataPolicy(keep_camera=False),
 )  # fmt: skip
 _AVIF = Profile(
