@@ -32,3 +32,11 @@ def test_limits_are_applied_and_can_be_changed() -> None:
 def test_nonsense_limits_are_refused(memory: int, threads: int | None) -> None:
     with pytest.raises(ValueError):
         configure_vips(cache_max_mem_mb=memory, concurrency=threads)
+
+
+def test_malloc_arenas_are_capped_on_glibc() -> None:
+    import sys
+
+    from trousseau.imaging.vipsconfig import limit_malloc_arenas
+
+    assert limit_malloc_arenas(2) is sys.platform.startswith("linux")
