@@ -84,6 +84,17 @@ class ImagingSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The HTTP service: where it listens and what it accepts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_upload_bytes: int = Field(200_000_000, ge=1, description="larger uploads get 413")
+    spool_dir: Path | None = Field(None, description="partial uploads; default data_dir/uploads")
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -108,6 +119,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     preview: PreviewSettings = Field(default_factory=PreviewSettings)
     imaging: ImagingSettings = Field(default_factory=ImagingSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("sla_classes")
     @classmethod

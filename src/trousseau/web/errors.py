@@ -1,0 +1,193 @@
+"""HTTP errors: how each TrousseauError becomes a status code and a JSON body.
+
+Every error response has the body `{"error": {"code", "message", "request_id"}}`. A client
+error (4xx) carries the error's own message, which says what to fix. A server error (5xx)
+carries a fixed sentence instead — the full message names hosts and paths, so it goes to the
+log under the same request id, where an operator finds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from trousseau.errors import (
+    BlobCorrupt,
+    BlobMissing,
+    CatalogError,
+    CatalogUnreachable,
+    EmptyInput,
+    IngestError,
+    NotFound,
+    SchemaOutOfDate,
+    SettingsError,
+    TrousseauError,
+    UnsupportedFormat,
+    VaultError,
+    VaultFull,
+)
+from trousseau.web.logs import current_request_id
+
+log = logging.getLogger("trousseau.web")
+
+
+class Unauthorized(TrousseauError):
+    """No API key, or one that is malformed, unknown, revoked or wrong."""
+
+
+class Forbidden(TrousseauError):
+    """A valid key without the scope an endpoint needs."""
+
+
+class InvalidRequest(TrousseauError):
+    """A parameter the schema accepts but the service cannot use (a damaged cursor)."""
+
+
+class Conflict(TrousseauError):
+    """The request contradicts what the catalog holds (a taken slug, a job not dead)."""
+
+
+class PayloadTooLarge(IngestError):
+    """An upload is larger than `web.max_upload_bytes`; nothing was stored."""
+
+
+class ChecksumMismatch(IngestError):
+    """An upload's bytes do not hash to the checksum the client announced; nothing was stored."""
+
+
+class RangeNotSatisfiable(TrousseauError):
+    """A Range header asks for bytes past the end of the blob."""
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries."""
+
+    error: ErrorDetail
+
+
+@dataclass(frozen=True)
+class Rule:
+    status: int
+    code: str
+    public: str | None = None
+    """The message shown instead of the error's own (server errors)."""
+
+
+_RULES: tuple[tuple[type[TrousseauError], Rule], ...] = (
+    (Unauthorized, Rule(401, "unauthorized")),
+    (Forbidden, Rule(403, "forbidden")),
+    (NotFound, Rule(404, "not_found")),
+    (Conflict, Rule(409, "conflict")),
+    (InvalidRequest, Rule(422, "invalid_request")),
+    (PayloadTooLarge, Rule(413, "payload_too_large")),
+    (UnsupportedFormat, Rule(415, "unsupported_media_type")),
+    (RangeNotSatisfiable, Rule(416, "range_not_satisfiable")),
+    (ChecksumMismatch, Rule(422, "checksum_mismatch")),
+    (EmptyInput, Rule(400, "empty_upload")),
+    (IngestError, Rule(400, "bad_upload")),
+    (SettingsError, Rule(422, "invalid_request")),
+    (VaultFull, Rule(507, "vault_full", "storage is full: nothing was stored; retry later")),
+    (BlobMissing, Rule(500, "blob_missing", "a stored file is missing; operators are told")),
+    (BlobCorrupt, Rule(500, "blob_corrupt", "a stored file is damaged; operators are told")),
+    (VaultError, Rule(503, "vault_unavailable", "storage is unavailable: retry later")),
+    (
+        CatalogUnreachable,
+        Rule(503, "catalog_unreachable", "the catalog is unreachable: retry later"),
+    ),
+    (
+        SchemaOutOfDate,
+        Rule(503, "catalog_out_of_date", "the catalog schema does not match this version"),
+    ),
+    (CatalogError, Rule(503, "catalog_unavailable", "the catalog is unavailable: retry later")),
+    (TrousseauError, Rule(500, "internal", "internal error; operators are told")),
+)
+
+INTERNAL = Rule(500, "internal", "internal error; operators are told")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    411: "length_required",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+}
+
+
+def rule_for(exc: TrousseauError) -> Rule:
+    """The status and code of an error: the rule of its most specific known class."""
+    for kind, rule in _RULES:
+        if isinstance(exc, kind):
+            return rule
+    return INTERNAL
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The JSON error response, tagged with the current request id."""
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, request_id=current_request_id()))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _headers(exc: TrousseauError, rule: Rule) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if rule.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="trousseau"'
+    if rule.status == 503:
+        headers["Retry-After"] = "5"
+    if isinstance(exc, RangeNotSatisfiable):
+        headers["Content-Range"] = f"bytes */{exc.size}"
+    return headers
+
+
+async def _trousseau_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TrousseauError)
+    rule = rule_for(exc)
+    if rule.status >= 500:
+        log.error("%s: %s", type(exc).__name__, exc, extra={"code": rule.code})
+    return error_response(
+        rule.status, rule.code, rule.public or str(exc), headers=_headers(exc, rule)
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err.get('loc', ())) or 'request'}: {err.get('msg', 'invalid')}"
+        for err in exc.errors()
+    )
+    return error_response(422, "invalid_request", problems or "the request is invalid")
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every expected failure an error body with the right status."""
+    app.add_exception_handler(TrousseauError, _trousseau_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -1,0 +1,209 @@
+"""Prometheus metrics: what the service did (requests, uploads) and how the queue stands.
+
+Each app has its own registry (never the process-global default), so two apps in one process
+— tests, mostly — never share a series. Queue and storage gauges are read from the catalog
+at scrape time, so every replica reports the same truth and nothing goes stale between
+scrapes. Job durations come from the catalog too: each scrape observes the jobs that
+finished since the previous scrape (their `finished_at - started_at`, the last attempt's run
+time including any wait in its claimed batch) into a histogram, which therefore counts the
+jobs finished since this process started. Vault errors count the vault calls this process
+made (uploads, downloads); every operation's series exists from the start at 0. The names
+below are what the alert rules and dashboards in deploy/ use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+
+from trousseau.catalog import Catalog
+from trousseau.clock import Clock
+from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
+from trousseau.jobs import stats as queue_stats
+from trousseau.jobs.states import ALL as JOB_STATES
+from trousseau.web import queries
+
+log = logging.getLogger("trousseau.web.metrics")
+
+HTTP_DURATION = "trousseau_http_request_duration_seconds"
+UPLOAD_BYTES = "trousseau_upload_bytes"
+JOB_DURATION = "trousseau_job_duration_seconds"
+JOBS = "trousseau_jobs"
+DEADLINE_SLACK = "trousseau_deadline_slack_seconds"
+LATE_JOBS = "trousseau_late_jobs"
+VAULT_BYTES = "trousseau_vault_bytes"
+WORKERS = "trousseau_workers"
+VAULT_ERRORS = "trousseau_vault_errors_total"
+VAULT_OPERATIONS = ("put", "get", "verify")
+CATALOG_UP = "trousseau_catalog_up"
+
+JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
+
+
+def vault_operation(exc: VaultError, attempted: str) -> str:
+    """ "verify" when bytes no longer match their hash, else the operation attempted."""
+    return "verify" if isinstance(exc, BlobCorrupt) else attempted
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """The catalog's numbers at one instant, as plain values."""
+
+    now: datetime
+    by_state_sla: dict[tuple[str, str], int]
+    deadlines: dict[str, queries.SlaDeadlines]
+    stored_bytes: int
+    workers: int
+
+
+def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
+    """The gauge families of a snapshot; only `trousseau_catalog_up 0` when there is none.
+
+    Every configured SLA class gets its job-count and late series (zero when empty), so an
+    alert on them never sees a missing series; slack exists only for classes with open jobs.
+    """
+    up = GaugeMetricFamily(CATALOG_UP, "1 when the catalog answered this scrape")
+    up.add_metric([], 0 if snapshot is None else 1)
+    if snapshot is None:
+        return [up]
+    classes = sorted(
+        set(slas) | {sla for _, sla in snapshot.by_state_sla} | set(snapshot.deadlines)
+    )
+    jobs = GaugeMetricFamily(JOBS, "jobs by state and SLA class", labels=["state", "sla"])
+    for state in JOB_STATES:
+        for sla in classes:
+            jobs.add_metric([state, sla], snapshot.by_state_sla.get((state, sla), 0))
+    slack = GaugeMetricFamily(
+        DEADLINE_SLACK,
+        "oldest open deadline minus now, per SLA class (negative: late)",
+        labels=["sla"],
+    )
+    late = GaugeMetricFamily(LATE_JOBS, "open jobs past their deadline", labels=["sla"])
+    for sla in classes:
+        found = snapshot.deadlines.get(sla)
+        late.add_metric([sla], found.late if found else 0)
+        if found is not None and found.oldest_deadline is not None:
+            slack.add_metric([sla], (found.oldest_deadline - snapshot.now).total_seconds())
+    vault = GaugeMetricFamily(VAULT_BYTES, "bytes of originals and variants in the catalog")
+    vault.add_metric([], snapshot.stored_bytes)
+    workers = GaugeMetricFamily(WORKERS, "distinct workers holding running jobs")
+    workers.add_metric([], snapshot.workers)
+    return [up, jobs, slack, late, vault, workers]
+
+
+@dataclass(eq=False)
+class _QueueCollector(Collector):
+    slas: tuple[str, ...]
+    snapshot: QueueSnapshot | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        yield from queue_families(self.snapshot, self.slas)
+
+
+@dataclass
+class _Watermark:
+    at: datetime
+    job_id: int = 0
+
+
+class Metrics:
+    """One app's registry and the instruments the web layer updates."""
+
+    def __init__(self, catalog: Callable[[], Catalog], clock: Clock, slas: Iterable[str]) -> None:
+        self.catalog = catalog
+        self.clock = clock
+        self.registry = CollectorRegistry()
+        self.http_duration = Histogram(
+            HTTP_DURATION,
+            "HTTP request duration by method, route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.upload_bytes = Counter(
+            UPLOAD_BYTES, "bytes received by uploads", registry=self.registry
+        )
+        self.job_duration = Histogram(
+            JOB_DURATION,
+            "run time of finished jobs (finished_at - started_at)",
+            ["kind"],
+            buckets=JOB_BUCKETS,
+            registry=self.registry,
+        )
+        self.vault_errors = Counter(
+            VAULT_ERRORS,
+            "vault operations this process saw fail (verify: a blob no longer matches its hash)",
+            ["operation"],
+            registry=self.registry,
+        )
+        for operation in VAULT_OPERATIONS:
+            self.vault_errors.labels(operation)
+        self._queue = _QueueCollector(tuple(slas))
+        self.registry.register(self._queue)
+        self._watermark = _Watermark(self.clock())
+        self._lock = threading.Lock()
+
+    def vault_failed(self, exc: VaultError, attempted: str) -> None:
+        """Count a failed vault call under the operation that failed."""
+        self.vault_errors.labels(vault_operation(exc, attempted)).inc()
+
+    def scrape(self) -> bytes:
+        """Refresh from the catalog and render the exposition text."""
+        with self._lock:
+            try:
+                self._queue.snapshot = self._read()
+            except TrousseauError as exc:
+                log.warning("metrics: the catalog did not answer: %s", exc)
+                self._queue.snapshot = None
+            return generate_latest(self.registry)
+
+    def _read(self) -> QueueSnapshot:
+        now = self.clock()
+        with self.catalog().begin() as conn:
+            stats = queue_stats(conn, now=now)
+            snapshot = QueueSnapshot(
+                now=now,
+                by_state_sla=stats.by_state_sla,
+                deadlines=queries.deadlines_by_sla(conn, now=now),
+                stored_bytes=queries.stored_bytes(conn),
+                workers=queries.lease_holders(conn),
+            )
+            finished = queries.jobs_finished_after(
+                conn, at=self._watermark.at, job_id=self._watermark.job_id
+            )
+        for done in finished:
+            if done.started_at is not None:
+                seconds = (done.finished_at - done.started_at).total_seconds()
+                self.job_duration.labels(done.kind).observe(max(0.0, seconds))
+        if finished:
+            self._watermark = _Watermark(finished[-1].finished_at, finished[-1].id)
+        return snapshot
+
+
+def metrics_of(request: Request) -> Metrics:
+    """The Metrics of the app serving this request."""
+    return request.app.state.metrics
+
+
+MetricsDep = Annotated[Metrics, Depends(metrics_of)]
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+)
+def metrics(instruments: MetricsDep) -> Response:
+    """Prometheus exposition: requests, uploads, jobs by state and SLA, deadlines, storage."""
+    return Response(instruments.scrape(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,89 @@
+"""The outermost layer of every request: its id, its access log line, its duration metric.
+
+Written as plain ASGI (not BaseHTTPMiddleware) so upload bodies and blob downloads stream
+through untouched. It is also the last resort for bugs: an unexpected exception becomes a
+500 error body carrying the request id, and the traceback goes to the log under that id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trousseau.web.errors import INTERNAL, error_response
+from trousseau.web.logs import bound_request_id, request_id_for
+from trousseau.web.metrics import Metrics
+
+log = logging.getLogger("trousseau.web.access")
+
+UNMATCHED = "<unmatched>"
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Probed every few seconds: logged at debug level unless they fail."""
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (`/api/v1/photos/{photo_id}`), bounded cardinality."""
+    route = scope.get("route")
+    return getattr(route, "path", None) or UNMATCHED
+
+
+class RequestContext:
+    """Request id in and out (`X-Request-ID`), access log, duration histogram."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_for(Headers(scope=scope).get("x-request-id"))
+        response: dict[str, Any] = {"status": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                response["started"] = True
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
+
+        started = time.perf_counter()
+        with bound_request_id(request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                log.exception("unhandled error while serving %s %s", scope["method"], scope["path"])
+                response["status"] = 500
+                if not response["started"]:
+                    fallback = error_response(INTERNAL.status, INTERNAL.code, INTERNAL.public or "")
+                    await fallback(scope, receive, send_with_id)
+            finally:
+                self._record(scope, response["status"], time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        method = scope["method"]
+        route = route_template(scope)
+        self.metrics.http_duration.labels(method, route, str(status)).observe(seconds)
+        level = logging.DEBUG if route in QUIET_ROUTES and status < 400 else logging.INFO
+        client = scope.get("client")
+        log.log(
+            level,
+            "%s %s %d",
+            method,
+            scope["path"],
+            status,
+            extra={
+                "method": method,
+                "path": scope["path"],
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "client": client[0] if client else None,
+                "tenant": scope.get("state", {}).get("tenant"),
+            },
+        )

@@ -1,0 +1,85 @@
+"""What request handlers share: settings, clock, and the catalog and vault of this process.
+
+The catalog and vault are opened when the app starts; if the database or the store is down
+at that moment the app still starts (liveness stays green, readiness says why it is not
+ready) and each later request tries to open them again. Nothing here is global: every app
+built by `create_app` has its own Services.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from trousseau.catalog import Catalog, open_catalog
+from trousseau.clock import Clock
+from trousseau.errors import TrousseauError
+from trousseau.settings import Settings
+from trousseau.vault import Vault, open_vault
+from trousseau.web.config import WebConfig, spool_dir
+from trousseau.web.spool import Spool
+
+log = logging.getLogger("trousseau.web")
+
+
+class Services:
+    """One app's connections and configuration."""
+
+    def __init__(self, settings: Settings, config: WebConfig, clock: Clock) -> None:
+        self.settings = settings
+        self.config = config
+        self.clock = clock
+        self.spool = Spool(spool_dir(settings, config))
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+        self._vault: Vault | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog, opened (and migrated when safe) on first use; CatalogError if down."""
+        if self._catalog is None:
+            with self._lock:
+                if self._catalog is None:
+                    self._catalog = open_catalog(
+                        self.settings.catalog_url,
+                        auto_migrate=self.settings.auto_migrate,
+                        busy_timeout_ms=self.settings.sqlite_busy_timeout_ms,
+                    )
+        return self._catalog
+
+    @property
+    def vault(self) -> Vault:
+        """The vault, opened on first use; VaultError if it cannot be."""
+        if self._vault is None:
+            with self._lock:
+                if self._vault is None:
+                    self._vault = open_vault(self.settings.vault_url)
+        return self._vault
+
+    def open(self) -> None:
+        """Open what can be opened now; log (do not raise) what cannot, for readiness to tell."""
+        for name in ("catalog", "vault"):
+            try:
+                getattr(self, name)
+            except TrousseauError as exc:
+                log.error("cannot open the %s at start: %s", name, exc)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._catalog is not None:
+                self._catalog.dispose()
+                self._catalog = None
+            if self._vault is not None:
+                self._vault.close()
+                self._vault = None
+
+
+def services_of(request: Request) -> Services:
+    """The Services of the app serving this request."""
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(services_of)]

@@ -1,0 +1,137 @@
+"""Weddings: what a studio delivers, each with its date, time zone, region and delivery SLA."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+
+from trousseau.catalog import (
+    Wedding,
+    count_photos_by_state,
+    create_wedding,
+    find_wedding,
+    get_wedding,
+    list_weddings,
+    record_event,
+)
+from trousseau.web.auth import Caller
+from trousseau.web.config import API_PREFIX
+from trousseau.web.errors import Conflict, ErrorBody
+from trousseau.web.services import ServicesDep
+
+router = APIRouter(prefix=API_PREFIX, tags=["weddings"])
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
+
+
+class WeddingIn(BaseModel):
+    """A wedding to create. The SLA names a configured delivery class (same-day, …)."""
+
+    slug: str = Field(pattern=SLUG_PATTERN, examples=["smith-jones-2026"])
+    date: dt.date
+    timezone: str = Field(min_length=1, max_length=64, examples=["Europe/Paris"])
+    region: str | None = Field(None, max_length=64, examples=["eu-west"])
+    sla: str | None = Field(None, max_length=32, description="default: the configured default")
+    title: str | None = Field(None, max_length=500)
+
+
+class WeddingOut(BaseModel):
+    slug: str
+    title: str
+    date: dt.date
+    timezone: str
+    region: str | None
+    sla: str
+    photos: dict[str, int] | None = Field(
+        None, description="photos by state (stored, processed, failed); on single reads"
+    )
+
+    @classmethod
+    def of(cls, wedding: Wedding, photos: dict[str, int] | None = None) -> WeddingOut:
+        return cls(
+            slug=wedding.slug,
+            title=wedding.title,
+            date=wedding.date,
+            timezone=wedding.timezone,
+            region=wedding.region,
+            sla=wedding.delivery_sla,
+            photos=photos,
+        )
+
+
+class WeddingList(BaseModel):
+    items: list[WeddingOut]
+
+
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "no such wedding for this tenant"}}
+
+
+@router.get("/weddings", response_model=WeddingList)
+def list_all(caller: Caller, services: ServicesDep) -> WeddingList:
+    """The tenant's weddings, most recent date first."""
+    with services.catalog.begin() as conn:
+        weddings = list_weddings(conn, caller.tenant_id)
+    return WeddingList(items=[WeddingOut.of(w) for w in weddings])
+
+
+@router.post(
+    "/weddings",
+    response_model=WeddingOut,
+    status_code=201,
+    responses={
+        409: {"model": ErrorBody, "description": "the slug is taken"},
+        422: {"model": ErrorBody, "description": "unknown time zone or SLA class"},
+    },
+)
+def create(
+    body: WeddingIn, caller: Caller, services: ServicesDep, response: Response
+) -> WeddingOut:
+    """Create a wedding; its SLA sets the deadline of every photo's processing."""
+    settings = services.settings
+    sla = body.sla or settings.default_sla
+    settings.sla_delay(sla)
+    now = services.clock()
+    try:
+        with services.catalog.begin() as conn:
+            if find_wedding(conn, caller.tenant_id, body.slug) is not None:
+                raise _taken(body.slug)
+            wedding = create_wedding(
+                conn,
+                caller.tenant_id,
+                body.slug,
+                on=body.date,
+                timezone=body.timezone,
+                delivery_sla=sla,
+                now=now,
+                title=body.title,
+                region=body.region,
+            )
+            record_event(
+                conn,
+                "wedding.created",
+                f"wedding {body.slug!r} created for {body.date} ({body.timezone}), delivery {sla}",
+                now=now,
+                tenant_id=caller.tenant_id,
+                wedding_id=wedding.id,
+                data={"via": "api", "key_id": caller.key_id},
+            )
+    except IntegrityError:
+        raise _taken(body.slug) from None
+    response.headers["Location"] = f"{API_PREFIX}/weddings/{wedding.slug}"
+    return WeddingOut.of(wedding, photos={})
+
+
+def _taken(slug: str) -> Conflict:
+    return Conflict(f"wedding {slug!r} already exists: choose another slug or use that wedding")
+
+
+@router.get("/weddings/{slug}", response_model=WeddingOut, responses=_NOT_FOUND)
+def read(slug: str, caller: Caller, services: ServicesDep) -> WeddingOut:
+    """One wedding with its photo counts by state."""
+    with services.catalog.begin() as conn:
+        wedding = get_wedding(conn, caller.tenant_id, slug)
+        photos = count_photos_by_state(conn, wedding_id=wedding.id)
+    return WeddingOut.of(wedding, photos=photos)

@@ -1,0 +1,149 @@
+"""An app per test on each catalog backend, keys for two tenants, and real JPEG uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from trousseau.catalog import Catalog, create_api_key, ensure_tenant, revoke_api_key
+from trousseau.catalog.schema import photo
+from trousseau.jobs import InlinePool, Worker
+from trousseau.settings import Settings
+from trousseau.vault import Vault, open_vault
+from trousseau.web import WebConfig, create_app
+
+from ..conftest import FakeClock
+from ..ingest.conftest import make_jpeg
+
+with warnings.catch_warnings():
+    # Starlette 1.x nudges TestClient users from httpx towards its fork httpx2; httpx it is.
+    warnings.filterwarnings("ignore", message=".*httpx2")
+    from fastapi.testclient import TestClient
+
+UPLOAD_LIMIT = 1_000_000
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Api:
+    """The app under test, and what a test needs around it."""
+
+    client: TestClient
+    catalog: Catalog
+    vault: Vault
+    settings: Settings
+    clock: FakeClock
+    tmp: Path
+
+    def key(self, tenant: str, *, admin: bool = False) -> dict[str, str]:
+        """Authorization headers of a fresh key for `tenant` (created if new)."""
+        with self.catalog.begin() as conn:
+            owner = ensure_tenant(conn, tenant, now=self.clock())
+            scopes = ("tenant", "admin") if admin else ("tenant",)
+            issued = create_api_key(conn, owner.id, now=self.clock(), scopes=scopes)
+        return bearer(issued.token)
+
+    def revoke(self, headers: dict[str, str]) -> None:
+        key_id = int(headers["Authorization"].split("_")[1])
+        with self.catalog.begin() as conn:
+            revoke_api_key(conn, key_id, now=self.clock())
+
+    def wedding(self, headers: dict[str, str], slug: str = "smith-jones", **fields) -> dict:
+        body = {"slug": slug, "date": "2026-06-13", "timezone": "Europe/Paris", **fields}
+        response = self.client.post("/api/v1/weddings", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def jpeg(self, seed: int = 1, size: tuple[int, int] = (320, 240)) -> bytes:
+        return make_jpeg(self.tmp / f"src-{seed}-{size[0]}.jpg", seed=seed, size=size).read_bytes()
+
+    def upload(
+        self,
+        headers: dict[str, str],
+        data: bytes,
+        *,
+        wedding: str = "smith-jones",
+        name: str = "IMG_0001.JPG",
+        **extra: str,
+    ):
+        return self.client.post(
+            f"/api/v1/weddings/{wedding}/photos",
+            content=data,
+            headers={
+                **headers,
+                "Content-Type": "image/jpeg",
+                "X-Filename": name,
+                **extra,
+            },
+        )
+
+    def work(self) -> None:
+        """Run every queued job (the real `variants` kind) in this process."""
+        pool = InlinePool(self.settings, ["trousseau.kinds"])
+        Worker(self.catalog, pool, self.settings.jobs, clock=self.clock).run(until_idle=True)
+
+    def photo_count(self) -> int:
+        with self.catalog.begin() as conn:
+            return conn.execute(select(func.count()).select_from(photo)).scalar_one()
+
+    def blobs(self) -> set[str]:
+        return set(self.vault.iter_blobs())
+
+    def spooled(self) -> list[Path]:
+        spool = self.settings.data_dir / "uploads"
+        return list(spool.iterdir()) if spool.exists() else []
+
+
+@pytest.fixture
+def api(settings: Settings, catalog: Catalog, clock: FakeClock, tmp_path: Path) -> Iterator[Api]:
+    app = create_app(settings, clock=clock, config=WebConfig(max_upload_bytes=UPLOAD_LIMIT))
+    vault = open_vault(settings.vault_url)
+    with TestClient(app) as client:
+        yield Api(client, catalog, vault, settings, clock, tmp_path)
+    vault.close()
+
+
+@pytest.fixture
+def studio(api: Api) -> dict[str, str]:
+    """A key of tenant studio-a, which has the wedding smith-jones."""
+    headers = api.key("studio-a")
+    api.wedding(headers)
+    return headers
+
+
+@pytest.fixture
+def rival(api: Api) -> dict[str, str]:
+    """A key of tenant studio-b, which has its own wedding rival-wedding."""
+    headers = api.key("studio-b")
+    api.wedding(headers, slug="rival-wedding")
+    return headers
+
+
+@dataclass(frozen=True)
+class Processed:
+    """A photo of studio-a with its variants rendered."""
+
+    photo_id: int
+    original: bytes
+
+
+@pytest.fixture
+def processed(api: Api, studio: dict[str, str]) -> Processed:
+    original = api.jpeg(seed=7)
+    response = api.upload(studio, original)
+    assert response.status_code == 201, response.text
+    api.work()
+    return Processed(response.json()["id"], original)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

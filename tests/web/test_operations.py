@@ -1,0 +1,207 @@
+"""Operations: liveness, readiness, metrics, OpenAPI, request ids and JSON logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from sqlalchemy.engine import make_url
+
+from trousseau.settings import load_settings
+from trousseau.web import create_app
+from trousseau.web.logs import JsonFormatter, redact_text
+from trousseau.web.metrics import QueueSnapshot, queue_families
+from trousseau.web.queries import SlaDeadlines
+
+from .conftest import TestClient
+
+METRIC_NAMES = [
+    "trousseau_http_request_duration_seconds",
+    "trousseau_jobs",
+    "trousseau_deadline_slack_seconds",
+    "trousseau_late_jobs",
+    "trousseau_vault_bytes",
+    "trousseau_upload_bytes_total",
+    "trousseau_job_duration_seconds",
+    "trousseau_workers",
+    "trousseau_vault_errors_total",
+]
+
+
+def test_healthz_and_readyz(api):
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {
+            "catalog": {"ok": True, "detail": None},
+            "migrations": {"ok": True, "detail": None},
+            "vault": {"ok": True, "detail": None},
+        },
+    }
+
+
+def _unreachable(catalog_url: str, tmp_path) -> str:
+    if catalog_url.startswith("sqlite"):
+        blocker = tmp_path / "not-a-directory"
+        blocker.write_text("")
+        return f"sqlite:///{blocker / 'catalog.sqlite3'}"
+    return make_url(catalog_url).set(port=1).render_as_string(hide_password=False)
+
+
+def test_readyz_is_503_when_the_catalog_is_unreachable(catalog_url, tmp_path, clock):
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        catalog_url=_unreachable(catalog_url, tmp_path),
+        vault_url=(tmp_path / "vault").as_uri(),
+    )
+    with TestClient(create_app(settings, clock=clock)) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        checks = ready.json()["checks"]
+        assert not checks["catalog"]["ok"] and not checks["migrations"]["ok"]
+        assert checks["vault"]["ok"]
+        api_call = client.get("/api/v1/weddings", headers={"Authorization": "Bearer tr_1_x"})
+        assert api_call.status_code == 503
+        assert api_call.headers["Retry-After"] == "5"
+        assert "postgres" not in api_call.text and "sqlite" not in api_call.text
+        assert "trousseau_catalog_up 0.0" in client.get("/metrics").text
+
+
+def test_readyz_is_503_when_the_vault_is_gone(api):
+    import shutil
+
+    shutil.rmtree(api.vault.root / "blobs")
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 503 and not ready.json()["checks"]["vault"]["ok"]
+
+
+def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
+    original = api.jpeg()
+    api.upload(studio, original)
+    api.upload(studio, api.jpeg(seed=2))
+    text = api.client.get("/metrics").text
+    assert api.client.get("/metrics").headers["Content-Type"].startswith("text/plain")
+    for name in METRIC_NAMES:
+        assert f"# TYPE {name} " in text, name
+    assert 'trousseau_jobs{sla="standard",state="queued"} 2.0' in text
+    assert 'trousseau_jobs{sla="same-day",state="dead"} 0.0' in text
+    assert 'trousseau_late_jobs{sla="standard"} 0.0' in text
+    assert 'trousseau_deadline_slack_seconds{sla="standard"} 86400.0' in text
+    assert "trousseau_workers 0.0" in text
+    for operation in ("put", "get", "verify"):
+        assert f'trousseau_vault_errors_total{{operation="{operation}"}} 0.0' in text
+    assert (
+        'trousseau_http_request_duration_seconds_count{method="POST",'
+        'route="/api/v1/weddings/{slug}/photos",status="201"} 2.0'
+    ) in text
+    api.work()
+    text = api.client.get("/metrics").text
+    assert 'trousseau_job_duration_seconds_count{kind="variants"} 2.0' in text
+    assert 'trousseau_jobs{sla="standard",state="done"} 2.0' in text
+    vault_bytes = next(
+        float(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith("trousseau_vault_bytes ")
+    )
+    assert vault_bytes > len(original)
+    text = api.client.get("/metrics").text
+    assert 'trousseau_job_duration_seconds_count{kind="variants"} 2.0' in text
+
+
+def test_two_apps_do_not_share_metrics(api, settings, clock):
+    with TestClient(create_app(settings, clock=clock)) as other:
+        api.client.get("/healthz")
+        assert 'route="/healthz"' not in other.get("/metrics").text
+
+
+def test_queue_families_are_pure():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 6, 13, 15, tzinfo=UTC)
+    snapshot = QueueSnapshot(
+        now=now,
+        by_state_sla={("queued", "same-day"): 3},
+        deadlines={"same-day": SlaDeadlines("same-day", now - timedelta(minutes=5), 2)},
+        stored_bytes=10,
+        workers=1,
+    )
+    families = {f.name: f for f in queue_families(snapshot, ["same-day", "standard"])}
+    slack = {s.labels["sla"]: s.value for s in families["trousseau_deadline_slack_seconds"].samples}
+    assert slack == {"same-day": -300.0}
+    late = {s.labels["sla"]: s.value for s in families["trousseau_late_jobs"].samples}
+    assert late == {"same-day": 2, "standard": 0}
+    assert [f.name for f in queue_families(None, ["standard"])] == ["trousseau_catalog_up"]
+
+
+def test_openapi_documents_the_versioned_api(api):
+    schema = api.client.get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    assert {
+        "/api/v1/weddings",
+        "/api/v1/weddings/{slug}",
+        "/api/v1/weddings/{slug}/photos",
+        "/api/v1/photos/{photo_id}",
+        "/api/v1/photos/{photo_id}/variants/{profile}",
+        "/api/v1/jobs",
+        "/api/v1/jobs/stats",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/jobs/{job_id}/retry",
+    } <= set(paths)
+    upload = paths["/api/v1/weddings/{slug}/photos"]["post"]
+    assert "application/octet-stream" in upload["requestBody"]["content"]
+    assert {"201", "200", "413", "415", "422"} <= set(upload["responses"])
+    assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+    assert api.client.get("/api/v1/docs").status_code == 200
+
+
+def test_request_ids_are_echoed_or_made(api):
+    echoed = api.client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["X-Request-ID"] == "abc-123"
+    made = api.client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert len(made.headers["X-Request-ID"]) == 32
+    missing = api.client.get("/api/v1/nothing", headers={"X-Request-ID": "req-9"})
+    assert missing.status_code == 404
+    assert missing.json()["error"] == {
+        "code": "not_found",
+        "message": "Not Found",
+        "request_id": "req-9",
+    }
+
+
+def test_logs_are_json_lines_with_request_id_and_no_secrets(api, studio):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("trousseau.web")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        api.client.get("/api/v1/weddings", headers={**studio, "X-Request-ID": "r-1"})
+        api.client.get(
+            "/api/v1/weddings", headers={"Authorization": "Bearer tr_5_zzz", "X-Request-ID": "r-2"}
+        )
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [e for e in lines if e["logger"] == "trousseau.web.access"]
+    assert [(e["request_id"], e["status"], e["route"]) for e in access] == [
+        ("r-1", 200, "/api/v1/weddings"),
+        ("r-2", 401, "/api/v1/weddings"),
+    ]
+    assert access[0]["tenant"] == "studio-a" and access[0]["duration_ms"] >= 0
+    refused = next(e for e in lines if e["message"] == "API key refused")
+    assert refused["request_id"] == "r-2" and refused["key_id"] == 5
+    text = stream.getvalue()
+    assert studio["Authorization"].split()[1] not in text and "zzz" not in text
+
+
+def test_redaction():
+    assert redact_text("key tr_12_abcDEF-_x used") == "key tr_*** used"
+    assert (
+        redact_text("postgresql+psycopg://app:s3cret@db:5432/x")
+        == "postgresql+psycopg://app:***@db:5432/x"
+    )
