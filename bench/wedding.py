@@ -155,11 +155,23 @@ class RssSampler:
                         if line.startswith("VmHWM:"):
                             mb = int(line.split()[1]) / 1024
                             self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
+            self._run_names()
             self._stop.wait(self.interval)
 
+    def _run_names(self) -> None:
+        for pid in self.peaks:
+            if pid not in self.names:
+                with contextlib.suppress(OSError):
+                    raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    self.names[pid] = raw.replace(b"\0", b" ").decode(errors="replace")
+
     def job_processes(self) -> list[float]:
-        """Peaks of the job processes: every sampled descendant of the worker."""
-        return [mb for pid, mb in self.peaks.items() if pid != self.pid]
+        """Peaks of the job processes: the worker's descendants but multiprocessing's helper."""
+        return [
+            mb
+            for pid, mb in self.peaks.items()
+            if pid != self.pid and "resource_tracker" not in self.names.get(pid, "")
+        ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,6 +182,7 @@ class RssSampler:
 class Run:
     photos: int
     workers: int
+    overlap: bool = False
     input_bytes: int = 0
     ingest_seconds: float = 0.0
     work_seconds: float = 0.0
@@ -186,6 +199,7 @@ class Run:
     problems: list[str] = field(default_factory=list)
     ingest_tail: str = ""
     work_tail: str = ""
+    what_if: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0  # the commands and their job processes, user + system
     other_cores: float | None = None  # the rest of the machine's CPU use meanwhile
 
@@ -226,11 +240,36 @@ def _tail(text: str, lines: int = 3) -> str:
     return " / ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
 
 
-def run(paths: Sequence[Path], workdir: Path, workers: int) -> Run:
+def _variants_recorded(data_dir: Path) -> int:
+    """Variant rows in the run's catalog (0 before it exists)."""
+    from sqlalchemy import create_engine, text
+
+    from trousseau.settings import load_settings
+
+    url = load_settings(data_dir=data_dir).catalog_url
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM variant")).scalar_one())
+    except Exception:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def run(
+    paths: Sequence[Path],
+    workdir: Path,
+    workers: int,
+    *,
+    extra_env: dict[str, str],
+    overrides: dict[str, dict[str, Any]],
+    overlap: bool,
+) -> Run:
     from trousseau.imaging.profiles import enabled_profiles, load_profiles
 
-    result = Run(photos=len(paths), workers=workers)
-    result.profiles = [p.name for p in enabled_profiles(load_profiles())]
+    result = Run(photos=len(paths), workers=workers, overlap=overlap)
+    result.profiles = [p.name for p in enabled_profiles(load_profiles(None, overrides or None))]
     result.expected_variants = len(paths) * len(result.profiles)
     photos = workdir / "photos"
     photos.mkdir()
@@ -242,36 +281,59 @@ def run(paths: Sequence[Path], workdir: Path, workers: int) -> Run:
             shutil.copyfile(path, target)
         result.input_bytes += path.stat().st_size
     data = workdir / "data"
-    env = _environment()
+    env = {**_environment(), **extra_env}
+    if overrides:
+        env["TROUSSEAU_IMAGING__PROFILES"] = json.dumps(overrides)
+    ingest = _cli(data, "ingest", str(photos), "--wedding", WEDDING, "--sla", SLA)
+    work = _cli(data, "work", "--workers", str(workers))
 
-    _say(f"ingest of {len(paths)} photos ...")
+    def ingest_done(done: subprocess.CompletedProcess[str] | Any, out: str, err: str) -> None:
+        result.ingest_tail = _tail(out)
+        if done.returncode != 0:
+            raise RuntimeError(f"trousseau ingest failed ({done.returncode}):\n{err[-3000:]}")
+
+    if overlap:  # a studio's worker runs all day: start it first, stop it once all is recorded
+        subprocess.run(  # creates the catalog, so the two commands do not race to migrate it
+            _cli(data, "status", "--json"), capture_output=True, env=env, check=True
+        )
+        _say(f"trousseau work --workers {workers} (running), then ingest of {len(paths)} photos")
+    else:
+        _say(f"ingest of {len(paths)} photos ...")
     busy0, cpu0 = machine_busy_seconds(), _children_cpu()
     began = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    done = subprocess.run(
-        _cli(data, "ingest", str(photos), "--wedding", WEDDING, "--sla", SLA),
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    result.ingest_seconds = time.perf_counter() - t0
-    result.ingest_tail = _tail(done.stdout)
-    if done.returncode != 0:
-        raise RuntimeError(f"trousseau ingest failed ({done.returncode}):\n{done.stderr[-3000:]}")
-
-    _say(f"trousseau work --workers {workers} --until-idle ...")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        _cli(data, "work", "--workers", str(workers), "--until-idle"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    with RssSampler(proc.pid) as sampler:
-        out, err = proc.communicate()
-    result.work_seconds = time.perf_counter() - t0
+    if overlap:
+        proc = subprocess.Popen(
+            work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        with RssSampler(proc.pid) as sampler:
+            done = subprocess.run(ingest, capture_output=True, text=True, env=env, check=False)
+            result.ingest_seconds = time.perf_counter() - t0
+            ingest_done(done, done.stdout, done.stderr)
+            deadline = time.monotonic() + 3600
+            while _variants_recorded(data) < result.expected_variants:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)  # finish running jobs (none left), then exit
+            out, err = proc.communicate()
+        result.work_seconds = time.perf_counter() - t0 - result.ingest_seconds
+    else:
+        done = subprocess.run(ingest, capture_output=True, text=True, env=env, check=False)
+        result.ingest_seconds = time.perf_counter() - t0
+        ingest_done(done, done.stdout, done.stderr)
+        _say(f"trousseau work --workers {workers} --until-idle ...")
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [*work, "--until-idle"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        with RssSampler(proc.pid) as sampler:
+            out, err = proc.communicate()
+        result.work_seconds = time.perf_counter() - t0
     result.work_tail = _tail(out)
     if proc.returncode != 0:
         raise RuntimeError(f"trousseau work failed ({proc.returncode}):\n{err[-3000:]}")
@@ -384,6 +446,12 @@ def rows(result: Run) -> list[tuple[str, str]]:
             "processing",
             f"{result.work_seconds:.1f} s with `work --workers {result.workers}` "
             f"({60 * result.photos / result.work_seconds:.0f} photos/min, process start included)",
+        )
+        if not result.overlap
+        else (
+            "processing after the ingest",
+            f"{result.work_seconds:.1f} s more with `work --workers {result.workers}`, "
+            "which ran from before the ingest started",
         ),
         ("total (both commands)", f"{result.total_seconds:.1f} s"),
     ]
@@ -479,6 +547,11 @@ def markdown(result: Run, date: str, command: str) -> str:
         "",
         f"- Command: `{command}`",
         f"- Machine: {_describe_machine()}",
+        *(
+            [f"- **What-if run**: {', '.join(f'`{w}`' for w in result.what_if)}"]
+            if result.what_if
+            else []
+        ),
         "",
         "| | |",
         "|---|---|",
@@ -488,8 +561,14 @@ def markdown(result: Run, date: str, command: str) -> str:
     lines += [f"- {'PASS' if ok else 'MISS'}: {text}" for ok, text in floors(result)]
     if result.problems:
         lines += ["", "Problems:", ""] + [f"- {p}" for p in result.problems]
-    how = HOW.format(seed=SEED, wedding=WEDDING, sla=SLA, workers=result.workers)
-    lines += ["", how.rstrip(), END_MARK]
+    how = HOW.format(seed=SEED, wedding=WEDDING, sla=SLA, workers=result.workers).rstrip()
+    if result.overlap:
+        how += (
+            "\n\nWith `--overlap`, `work --workers N` (without `--until-idle`) is started just "
+            "before the ingest, as a studio's always-on worker would be, and stopped with SIGTERM "
+            "once every variant is recorded."
+        )
+    lines += ["", how, END_MARK]
     return "\n".join(lines)
 
 
@@ -541,6 +620,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the run's data directory")
     parser.add_argument(
+        "--overlap",
+        action="store_true",
+        help="what-if: start `work` (as a service) before the ingest, stop it when all is done",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PROFILE.FIELD=VALUE",
+        help="what-if: change a profile (TROUSSEAU_IMAGING__PROFILES), e.g. social.effort=2",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="what-if: an environment variable for the commands, e.g. MALLOC_ARENA_MAX=2",
+    )
+    parser.add_argument(
         "--generate-only", action="store_true", help="generate the missing photos, then stop"
     )
     parser.add_argument("--date", help="date written in the docs (default: today)")
@@ -550,6 +648,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.photos = args.photos or (50 if args.quick else 500)
     if min(args.photos, args.workers, args.generate_processes) < 1:
         parser.error("--photos, --workers and --generate-processes must be positive")
+    args.overrides = {}
+    for text in args.set:
+        key, sep, value = text.partition("=")
+        profile, dot, name = key.partition(".")
+        if not (sep and dot and profile and name):
+            parser.error(f"--set {text!r}: use PROFILE.FIELD=VALUE, e.g. social.effort=2")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        args.overrides.setdefault(profile, {})[name] = parsed
+    args.extra_env = {}
+    for text in args.env:
+        name, sep, value = text.partition("=")
+        if not (sep and name):
+            parser.error(f"--env {text!r}: use NAME=VALUE")
+        args.extra_env[name] = value
     return args
 
 
@@ -585,12 +700,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     CACHE.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="wedding-run-", dir=CACHE))
     try:
-        result = run(paths, workdir, args.workers)
+        result = run(
+            paths,
+            workdir,
+            args.workers,
+            extra_env=args.extra_env,
+            overrides=args.overrides,
+            overlap=args.overlap,
+        )
     finally:
         if args.keep:
             _say(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    result.what_if = [*args.set, *args.env] + (["--overlap"] if args.overlap else [])
     print_report(result)
     if not args.no_docs:
         date = args.date or dt.date.today().isoformat()
