@@ -1432,7 +1432,7 @@ the workers.
 
 - **trousseau**: `imaging.render(Original(data, "jpeg", name), enabled_profiles(load_profiles()),
   select_backend(ImagingSettings()))` in each of {workers} processes: the default settings, as
-  `trousseau work` job processes run (libvips concurrency 1, 64 MB operation cache). One
+  `trousseau work` job processes run ({imaging_settings}). One
   shrink-on-load decode to the largest output, then the cascade 3000 -> 2048 -> 1080 -> 400.
   Outputs carry the metadata policy's EXIF and an sRGB ICC profile, pixels are converted to
   sRGB when the photo has an ICC profile.
@@ -1464,8 +1464,8 @@ the workers.
 - "Where the time goes" times each call `imaging.render` makes, on the same backend, one
   process, every input of the set {rounds} time(s); `render()` itself is timed on the same
   photos in alternation. The encoder table encodes the cascaded images of {encoder_images}
-  generated 24 MP photo(s) with trousseau's own `encode` and a profile changed in one field;
-  PSNR is against the image before encoding.
+  generated 24 MP photo(s) with trousseau's own `encode` and the profile changed as the row
+  says; PSNR is against the image before encoding.
 """
 
 
@@ -1542,6 +1542,7 @@ def markdown(bench: Bench, date: str, command: str, dims: list[str], rounds: int
         rounds=rounds,
         encoder_images=enc,
         quiet=QUIET_CORES,
+        imaging_settings=_imaging_settings(),
         repeats=bench.repeats,
         max_runs=MAX_RUNS_FACTOR * bench.repeats,
     )
@@ -1565,6 +1566,16 @@ def write_docs(path: Path, section: str) -> None:
         text = text.rstrip("\n") + f"\n\n{SECTION_HEADING}\n\n{section}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def _imaging_settings() -> str:
+    from trousseau.settings import ImagingSettings
+
+    settings = ImagingSettings()
+    return (
+        f"libvips concurrency {settings.vips_concurrency or 'libvips default'}, "
+        f"{settings.vips_cache_mb} MB operation cache"
+    )
 
 
 def _cpu_model() -> str:

@@ -154,10 +154,30 @@ def thumbnail_vips(
     }
     if "icc-profile-data" in header.get_fields() or header.interpretation == "cmyk":
         options["output_profile"] = "srgb"
+    shrink = _jpeg_shrink(header, long_edge)
+    if shrink > 1:
+        # libjpeg's DCT scaling decodes 1/2, 1/4 or 1/8 of the pixels directly; `thumbnail`
+        # keeps a 2x margin and would decode a 6000 px photo at full size for a 3000 px output
+        # (112 ms against 70 ms, outputs 44.7 dB apart). thumbnail_image then finishes the
+        # resize, the rotation and the colour conversion exactly as thumbnail would.
+        loaded = pyvips.Image.jpegload_buffer(data, shrink=shrink, fail_on="error")
+        image = loaded.thumbnail_image(long_edge, **options)
+        return in_memory(to_srgb8(image))
     # libvips 8.18 ignores thumbnail_buffer's fail_on (libvips#5195); the load options
     # string is honoured, so a truncated file fails instead of being padded with grey.
     image = pyvips.Image.thumbnail_buffer(data, long_edge, option_string="fail_on=error", **options)
     return in_memory(to_srgb8(image))
+
+
+def _jpeg_shrink(header: pyvips.Image, long_edge: int) -> int:
+    """The largest JPEG DCT shrink (1, 2, 4, 8) whose decode still covers `long_edge`."""
+    if not header.get("vips-loader").startswith("jpegload"):
+        return 1
+    source_long = max(header.width, header.height)
+    for shrink in (8, 4, 2):
+        if -(-source_long // shrink) >= long_edge:
+            return shrink
+    return 1
 
 
 def to_srgb8(image: pyvips.Image) -> pyvips.Image:

@@ -34,9 +34,9 @@ libaom; one libvips thread; median CPU ms of 5; sizes in KiB; "synthetic" is a g
   it is off; a studio that wants early painting in the lightbox sets progressive = true.
 - social, thumb: WebP effort 2. Effort 4 is 0.5-4 % smaller and 0.3 dB better at the same
   quality but takes 3.5x the encode time (56 of the 266 ms a 24 MP photo cost with it, the
-  largest stage after the decode); the speed floors of the render path (4x Pillow, 2x
-  sharp, within 2.5x of the decode-only bound, docs/benchmarks.md) were missed with it and
-  are met without it. Efforts 5 and 6 trade quality, or 2.5x the time, for 2-3 %.
+  largest stage after the decode); with it the render path measured 1.72x sharp and 2.55x
+  the decode-only bound, both below the issue's floors (docs/benchmarks.md). Efforts 5 and
+  6 trade quality, or 2.5x the time, for 2-3 %.
   smart_subsample costs 40-80 ms for under 0.2 dB, so it is off.
 - thumb: contain, not a square cover crop: galleries lay thumbnails in justified rows, and
   a square crop cuts heads off group shots (add a cover profile, aspect = [1, 1], for
@@ -47,8 +47,8 @@ libaom; one libvips thread; median CPU ms of 5; sizes in KiB; "synthetic" is a g
 - avif: effort 0 is the only one that fits the budget (effort 4 takes 2-6 s a photo); the
   profile is disabled by default.
 
-With these defaults a 24 MP JPEG costs about 200 ms of CPU for decode and all four variants
-(bench/imaging.py).
+With these defaults and DCT-scaled JPEG decoding a 24 MP JPEG costs about 160 ms of CPU for
+the decode and all four variants (bench/imaging.py).
 """
 
 from __future__ import annotations
