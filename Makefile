@@ -28,6 +28,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/queue.py
+	$(PY) bench/imaging.py
+	$(PY) bench/wedding.py
 
 clean:
 	rm -rf $(VENV) demo-data trousseau-data .pytest_cache .ruff_cache
