@@ -18,7 +18,7 @@ from trousseau.cli.work import KIND_MODULES
 from trousseau.clock import utc_now
 from trousseau.demo.samples import generate_photo
 from trousseau.imaging import enabled_profiles, load_profiles
-from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
+from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding, sweep
 from trousseau.jobs import ProcessPool, Worker, WorkerStats, listener_for
 from trousseau.jobs import stats as queue_stats
 from trousseau.settings import load_settings
@@ -56,6 +56,7 @@ def demo(
             utc_now,
         )
         summary = IngestSummary()
+        sweep(vault)
         pool = ProcessPool(
             size, settings, KIND_MODULES, job_timeout_seconds=settings.jobs.timeout_seconds
         )

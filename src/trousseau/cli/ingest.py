@@ -12,7 +12,7 @@ from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.progress import progress_bar
 from trousseau.clock import utc_now
-from trousseau.ingest import IngestSummary, WeddingSpec, collect, ingest, prepare_wedding
+from trousseau.ingest import IngestSummary, WeddingSpec, collect, ingest, prepare_wedding, sweep
 
 
 @app.command("ingest")
@@ -55,6 +55,7 @@ def ingest_command(
     summary = IngestSummary()
     try:
         target = prepare_wedding(catalog, spec, settings, utc_now)
+        sweep(vault)
         with progress_bar("files") as bar:
             task = bar.add_task(f"ingest {wedding}", total=len(files), bytes=0)
             done_bytes = 0

@@ -20,10 +20,9 @@ from typing import Any
 import pillow_heif
 import pyvips
 
-from trousseau.errors import CorruptImage, ImagingError
+from trousseau.errors import CorruptImage, ImageTooLarge, ImagingError
 from trousseau.imaging.decode import (
     Decoded,
-    ImageTooLarge,
     check_pixels,
     in_memory,
     to_srgb8,

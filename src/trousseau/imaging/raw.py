@@ -32,10 +32,9 @@ from dataclasses import dataclass
 import pyvips
 import rawpy
 
-from trousseau.errors import CorruptImage, ImagingError
+from trousseau.errors import CorruptImage, ImageTooLarge, ImagingError
 from trousseau.imaging.decode import (
     Decoded,
-    ImageTooLarge,
     RawPolicy,
     check_pixels,
     exif_of,

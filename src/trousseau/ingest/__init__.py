@@ -7,6 +7,7 @@ from trousseau.ingest.pipeline import (
     WeddingSpec,
     ingest,
     prepare_wedding,
+    sweep,
 )
 from trousseau.ingest.sources import collect
 
@@ -18,4 +19,5 @@ __all__ = [
     "collect",
     "ingest",
     "prepare_wedding",
+    "sweep",
 ]

@@ -119,6 +119,15 @@ def prepare_wedding(
         return wedding
 
 
+PARTIAL_AGE = timedelta(hours=1)
+"""Vault temp files older than this were left by a killed writer: `sweep` removes them."""
+
+
+def sweep(vault: Vault) -> int:
+    """Remove the partial blobs killed writers left; once per ingest command, not per file."""
+    return vault.sweep_partials(PARTIAL_AGE)
+
+
 def ingest(
     paths: Iterable[Path],
     *,
@@ -137,7 +146,6 @@ def ingest(
     """
     sla = sla or wedding.delivery_sla
     target = _Target(catalog, wedding, sla, settings.sla_delay(sla), settings.jobs.max_attempts)
-    vault.sweep_partials(timedelta(hours=1))
     for path in collect(paths):
         try:
             fmt = sniff(path)

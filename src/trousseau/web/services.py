@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from trousseau.catalog import Catalog, open_catalog
 from trousseau.clock import Clock
 from trousseau.errors import TrousseauError
+from trousseau.ingest import sweep
 from trousseau.settings import Settings
 from trousseau.vault import Vault, open_vault
 from trousseau.web.config import WebConfig, spool_dir
@@ -56,7 +57,9 @@ class Services:
         if self._vault is None:
             with self._lock:
                 if self._vault is None:
-                    self._vault = open_vault(self.settings.vault_url)
+                    vault = open_vault(self.settings.vault_url)
+                    sweep(vault)
+                    self._vault = vault
         return self._vault
 
     def open(self) -> None:
