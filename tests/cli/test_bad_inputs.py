@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,28 +38,6 @@ def _vault_files(root: Path) -> tuple[list[Path], list[Path]]:
     )
     partials = list((root / "tmp").glob("*")) if (root / "tmp").exists() else []
     return blobs, partials
-
-
-@pytest.fixture
-def mounted(tmp_path: Path) -> Iterator[callable]:
-    """Mount small tmpfs file systems (root only); unmounted after the test."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mounts: list[Path] = []
-
-    def mount(path: Path, size: str) -> Path:
-        path.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
-        )
-        if result.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
-        mounts.append(path)
-        return path
-
-    yield mount
-    for path in reversed(mounts):
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 def test_missing_path(cli: Cli, tmp_path):
@@ -123,8 +100,8 @@ def test_unusable_catalog_url(cli: Cli, tmp_path, url, message):
     assert not (cli.data_dir / "vault" / "blobs").exists()
 
 
-def test_full_vault(cli: Cli, tmp_path, mounted):
-    vault = mounted(tmp_path / "vault", "256k")
+def test_full_vault(cli: Cli, tmp_path, tmpfs):
+    vault = tmpfs("256k")
     big = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1, size=(1200, 900))
     assert big.stat().st_size > 300_000
     result = cli.run("ingest", str(big), "--wedding", "w", TROUSSEAU_VAULT_URL=vault.as_uri())
@@ -134,8 +111,8 @@ def test_full_vault(cli: Cli, tmp_path, mounted):
 
 
 @pytest.mark.parametrize("laid_out", [False, True], ids=["new", "existing"])
-def test_read_only_vault(cli: Cli, tmp_path, mounted, laid_out):
-    vault = mounted(tmp_path / "vault", "1m")
+def test_read_only_vault(cli: Cli, tmp_path, tmpfs, laid_out):
+    vault = tmpfs("1m")
     if laid_out:
         from trousseau.vault import open_vault
 

@@ -6,8 +6,6 @@ obstore exactly as production would; nothing in the request path is mocked.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -104,31 +102,3 @@ def tamper(vault: Vault) -> Callable[[str, bytes], None]:
             obstore.put(vault.store, blob_key(sha256), data, mode="overwrite")
 
     return overwrite
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Callable[..., Path]]:
-    """Mount small tmpfs filesystems under tmp_path; unmounted at teardown.
-
-    Skips when this process may not mount (not root, or no CAP_SYS_ADMIN in a container).
-    """
-    mounted: list[Path] = []
-
-    def mount(size: str = "64k") -> Path:
-        if os.geteuid() != 0:
-            pytest.skip("mounting a tmpfs needs root")
-        target = tmp_path / f"tmpfs-{len(mounted)}"
-        target.mkdir()
-        result = run_mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target))
-        if result.returncode != 0:
-            pytest.skip(f"mount -t tmpfs is not permitted here: {result.stderr.strip()}")
-        mounted.append(target)
-        return target
-
-    yield mount
-    for target in reversed(mounted):
-        subprocess.run(["umount", "-l", str(target)], check=False, capture_output=True)
-
-
-def run_mount(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["mount", *args], check=False, capture_output=True, text=True)

@@ -16,7 +16,7 @@ from trousseau.errors import BlobCorrupt, InputUnreadable, VaultError, VaultFull
 from trousseau.vault import open_vault
 from trousseau.vault.local import LocalVault
 
-from .conftest import run_mount
+from ..conftest import run_mount
 
 PHOTO = os.urandom(5000)
 KEY = hashlib.sha256(PHOTO).hexdigest()
