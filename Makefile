@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(PY) bench/queue.py
 	$(PY) bench/imaging.py
 	$(PY) bench/wedding.py
+	$(PY) bench/service.py
 
 clean:
 	rm -rf $(VENV) demo-data trousseau-data .pytest_cache .ruff_cache
