@@ -27,6 +27,7 @@ from trousseau.web.config import API_PREFIX, WebConfig, web_config
 from trousseau.web.errors import install_error_handlers
 from trousseau.web.metrics import Metrics
 from trousseau.web.middleware import RequestContext
+from trousseau.web.openapi import document_common_errors
 from trousseau.web.services import Services
 
 log = logging.getLogger("trousseau.web")
@@ -81,6 +82,7 @@ def create_app(
     install_error_handlers(app)
     for module in (weddings, photos, uploads, variants, jobs, health, metrics_routes):
         app.include_router(module.router)
+    document_common_errors(app)
     app.add_middleware(RequestContext, metrics=metrics)
     return app
 
