@@ -97,6 +97,7 @@ def test_manifests_found() -> None:
             "Deployment",
             "Job",
             "Namespace",
+            "PersistentVolumeClaim",
             "PodDisruptionBudget",
             "Secret",
             "Service",
@@ -360,3 +361,23 @@ def test_migration_job_runs_init_and_can_run_first() -> None:
         "ConfigMap/trousseau-config",
         "Job/trousseau-migrate",
     }
+
+
+def test_api_replicas_share_the_upload_spool() -> None:
+    """A resumable upload may continue on any API pod: the spool is one RWX volume."""
+    claims = {
+        d["metadata"]["name"]: d for _, d in MANIFESTS if d["kind"] == "PersistentVolumeClaim"
+    }
+    api = next(
+        d
+        for _, d in MANIFESTS
+        if d["kind"] == "Deployment" and d["metadata"]["name"] == "trousseau-api"
+    )
+    pod = api["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    spool = env["TROUSSEAU_WEB__SPOOL_DIR"]
+    claim = volumes[mounts[spool]]["persistentVolumeClaim"]["claimName"]
+    assert claims[claim]["spec"]["accessModes"] == ["ReadWriteMany"]
