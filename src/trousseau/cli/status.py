@@ -6,12 +6,14 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from trousseau.catalog import count_photos_by_state
 from trousseau.cli.app import app, console
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.clock import utc_now
+from trousseau.imaging.selection import backend_choice
 from trousseau.jobs import stats as queue_stats
 from trousseau.jobs.states import ALL
 
@@ -32,6 +34,7 @@ def status(
     finally:
         catalog.dispose()
     slas = sorted({sla for _, sla in q.by_state_sla} | set(settings.sla_classes))
+    imaging = backend_choice(settings.imaging)
     report: dict[str, Any] = {
         "now": now.isoformat(),
         "catalog": catalog.url,
@@ -41,6 +44,12 @@ def status(
         "oldest_open_deadline": q.oldest_deadline.isoformat() if q.oldest_deadline else None,
         "late": {"overdue_open": q.overdue, "finished_late": q.finished_late},
         "photos": photos,
+        "imaging_backend": {
+            "setting": imaging.setting,
+            "chosen": imaging.name,
+            "usable": imaging.usable,
+            "reason": imaging.reason,
+        },
     }
     if as_json:
         console.print_json(json.dumps(report))
@@ -69,3 +78,5 @@ def status(
         f"{q.finished_late} finished after deadline"
     )
     console.print("photos: " + (", ".join(f"{n} {s}" for s, n in sorted(photos.items())) or "none"))
+    line = escape(imaging.describe())
+    console.print(f"imaging backend: {line if imaging.usable else f'[bold red]{line}[/]'}")

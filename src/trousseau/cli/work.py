@@ -9,7 +9,7 @@ import typer
 
 from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import catalog_of, settings_of
-from trousseau.jobs import InlinePool, ProcessPool, Worker, listener_for
+from trousseau.jobs import BatchPool, InlinePool, ProcessPool, Worker, listener_for
 
 KIND_MODULES = ("trousseau.kinds",)
 
@@ -24,6 +24,18 @@ def work(
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="Exit once no job is queued or running.")
     ] = False,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Claim jobs in deadline-ordered batches and render each batch together in "
+            "this process (jobs.batch_size, jobs.batch_wait_ms): the mode for a GPU.",
+        ),
+    ] = False,
+    gpu: Annotated[
+        bool,
+        typer.Option("--gpu", help="--batch on the GPU backend; fails if no GPU is usable."),
+    ] = False,
 ) -> None:
     """Claim jobs earliest-deadline-first and run them until stopped (SIGTERM or Ctrl-C).
 
@@ -31,15 +43,19 @@ def work(
     a second one stops at once. Unfinished jobs go back to the queue either way.
     """
     settings = settings_of(ctx)
+    if gpu:
+        settings = _on_gpu(settings)
     size = settings.workers if workers is None else workers
     catalog = catalog_of(settings)
-    pool: Any = (
-        InlinePool(settings, KIND_MODULES)
-        if size == 0
-        else ProcessPool(
+    pool: Any
+    if batch or gpu:
+        pool, size = BatchPool(settings, KIND_MODULES), 1
+    elif size == 0:
+        pool = InlinePool(settings, KIND_MODULES)
+    else:
+        pool = ProcessPool(
             size, settings, KIND_MODULES, job_timeout_seconds=settings.jobs.timeout_seconds
         )
-    )
     worker = Worker(catalog, pool, settings.jobs, listener=listener_for(catalog))
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -55,7 +71,16 @@ def work(
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     mode = "until idle" if until_idle else "until stopped"
-    console.print(f"worker {worker.owner}: {max(size, 1)} job process(es), {mode}")
+    if isinstance(pool, BatchPool):
+        from trousseau.imaging.selection import backend_choice
+
+        console.print(
+            f"worker {worker.owner}: batches of up to {pool.policy.size} in this process, "
+            f"imaging backend {backend_choice(settings.imaging).describe()}, {mode}",
+            markup=False,
+        )
+    else:
+        console.print(f"worker {worker.owner}: {max(size, 1)} job process(es), {mode}")
     try:
         stats = worker.run(until_idle=until_idle)
     finally:
@@ -66,3 +91,18 @@ def work(
         f"done {stats.done}, retried {stats.retried}, dead {stats.dead}, "
         f"released {stats.released}, requeued after lost workers {stats.reaped}"
     )
+
+
+def _on_gpu(settings: Any) -> Any:
+    """`settings` with imaging.backend = gpu, refused at once (SettingsError) without a GPU."""
+    from trousseau.errors import SettingsError
+    from trousseau.imaging.selection import backend_choice
+
+    imaging = settings.imaging.model_copy(update={"backend": "gpu"})
+    choice = backend_choice(imaging)
+    if not choice.usable:
+        raise SettingsError(
+            f"--gpu: this machine cannot use a GPU: {choice.reason}; "
+            "run `trousseau work --batch` to batch on the CPU, or drop --gpu"
+        )
+    return settings.model_copy(update={"imaging": imaging})

@@ -62,3 +62,12 @@ class Backend(Protocol):
     def encode(self, image: Any, profile: Any, *, exif: bytes | None) -> bytes:
         """The image encoded as the profile says, with the metadata its policy allows."""
         ...
+
+
+class BatchBackend(Backend, Protocol):
+    """A backend that renders a whole batch through its own pipeline (the GPU's overlaps
+    decode, resize and encode across the batch); `render.render_batch` hands it the batch."""
+
+    def render_many(self, originals: Sequence[Any], profiles: Sequence[Any]) -> list[Any]:
+        """One Rendering or ImagingError per original, in order."""
+        ...

@@ -48,15 +48,22 @@ class Rendering:
 def render_batch(
     originals: Sequence[Original], profiles: Sequence[Profile], backend: Backend
 ) -> list[Rendering | ImagingError]:
-    """Render each original to every profile; a bad original yields its error in place."""
+    """Render each original to every profile; a bad original yields its error in place.
+
+    A backend with a batch pipeline of its own (`render_many`, the GPU's) renders the whole
+    batch itself; the others decode the batch, then cascade and encode photo by photo.
+    """
     if not profiles:
         raise ValueError("no profile is enabled: enable at least one in the profiles settings")
+    render_many = getattr(backend, "render_many", None)
+    if render_many is not None:
+        return render_many(originals, profiles)
     requests = [
         DecodeRequest(
             data=original.data,
             fmt=original.fmt,
             name=original.name,
-            long_edge=_decode_long_edge(original, profiles, backend),
+            long_edge=decode_long_edge(original, profiles, backend),
         )
         for original in originals
     ]
@@ -72,7 +79,7 @@ def render_batch(
     return results
 
 
-def _decode_long_edge(original: Original, profiles: Sequence[Profile], backend: Backend) -> int:
+def decode_long_edge(original: Original, profiles: Sequence[Profile], backend: Backend) -> int:
     """The long edge to decode at; headers that cannot be read are left for decode to judge."""
     try:
         width, height = backend.source_size(original.data, fmt=original.fmt, name=original.name)

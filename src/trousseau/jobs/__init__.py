@@ -1,5 +1,7 @@
 """The durable, deadline-ordered job queue and the workers that drain it."""
 
+from trousseau.jobs.batching import BatchPolicy, run_at
+from trousseau.jobs.batchpool import BatchPool
 from trousseau.jobs.context import JobContext, Resources
 from trousseau.jobs.deadlines import backoff_delay, claim_size, deadline_for, is_late
 from trousseau.jobs.execution import Outcome
@@ -24,7 +26,7 @@ from trousseau.jobs.queue import (
     retry,
     stats,
 )
-from trousseau.jobs.registry import kinds, register, resolve
+from trousseau.jobs.registry import kinds, register, register_batch, resolve, resolve_batch
 from trousseau.jobs.states import DEAD, DONE, QUEUED, RUNNING
 from trousseau.jobs.worker import Worker, WorkerStats, worker_id
 
@@ -33,6 +35,8 @@ __all__ = [
     "DONE",
     "QUEUED",
     "RUNNING",
+    "BatchPolicy",
+    "BatchPool",
     "ClaimedJob",
     "InlinePool",
     "JobContext",
@@ -62,10 +66,13 @@ __all__ = [
     "pending",
     "reap_expired",
     "register",
+    "register_batch",
     "release",
     "renew",
     "resolve",
+    "resolve_batch",
     "retry",
+    "run_at",
     "stats",
     "worker_id",
 ]

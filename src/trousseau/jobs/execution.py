@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trousseau.clock import utc_now
 from trousseau.errors import CorruptImage, PermanentJobError, TrousseauError, UnknownJobKind
 from trousseau.jobs.context import JobContext, Resources
 from trousseau.jobs.queue import ClaimedJob
-from trousseau.jobs.registry import resolve
+from trousseau.jobs.registry import resolve, resolve_batch
 
 PERMANENT = (PermanentJobError, CorruptImage, UnknownJobKind)
 """Failures that another attempt cannot fix: they go to dead letter at once."""
@@ -37,10 +39,12 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}\n{tail}"
 
 
-def execute(job: ClaimedJob, resources: Resources) -> Outcome:
-    """Run one job in this process; never raises for the job's own failure."""
-    started = time.perf_counter()
-    ctx = JobContext(
+log = logging.getLogger("trousseau.jobs")
+
+
+def context_for(job: ClaimedJob, resources: Resources) -> JobContext:
+    """The context a job function receives."""
+    return JobContext(
         job_id=job.id,
         kind=job.kind,
         attempt=job.attempts,
@@ -49,6 +53,12 @@ def execute(job: ClaimedJob, resources: Resources) -> Outcome:
         resources=resources,
         clock=utc_now,
     )
+
+
+def execute(job: ClaimedJob, resources: Resources) -> Outcome:
+    """Run one job in this process; never raises for the job's own failure."""
+    started = time.perf_counter()
+    ctx = context_for(job, resources)
     try:
         resolve(job.kind)(ctx, job.payload)
     except Exception as exc:
@@ -60,3 +70,48 @@ def execute(job: ClaimedJob, resources: Resources) -> Outcome:
             seconds=time.perf_counter() - started,
         )
     return Outcome(job.id, ok=True, seconds=time.perf_counter() - started)
+
+
+def execute_batch(jobs: Sequence[ClaimedJob], resources: Resources) -> list[Outcome]:
+    """Run jobs of one kind together through its batch handler; one Outcome per job.
+
+    Without a batch handler the jobs run one by one. If the handler itself raises (a bug, not
+    a job's failure), each job is run again alone, so one bad input cannot fail the others.
+    """
+    if not jobs:
+        return []
+    kinds = {job.kind for job in jobs}
+    if len(kinds) != 1:
+        raise ValueError(f"a batch holds jobs of one kind, not {sorted(kinds)}")
+    try:
+        handler = resolve_batch(jobs[0].kind)
+    except Exception:
+        handler = None
+    if handler is None:
+        return [execute(job, resources) for job in jobs]
+    started = time.perf_counter()
+    try:
+        errors = handler([context_for(job, resources) for job in jobs], [j.payload for j in jobs])
+        if len(errors) != len(jobs):
+            raise RuntimeError(f"batch handler returned {len(errors)} results for {len(jobs)} jobs")
+    except Exception as exc:
+        log.warning(
+            "batch of %d %s job(s) failed as a whole (%s); running each job alone",
+            len(jobs),
+            jobs[0].kind,
+            describe(exc).splitlines()[0],
+        )
+        return [execute(job, resources) for job in jobs]
+    seconds = (time.perf_counter() - started) / len(jobs)
+    return [
+        Outcome(job.id, ok=True, seconds=seconds)
+        if error is None
+        else Outcome(
+            job.id,
+            ok=False,
+            error=describe(error),
+            permanent=isinstance(error, PERMANENT),
+            seconds=seconds,
+        )
+        for job, error in zip(jobs, errors, strict=True)
+    ]

@@ -35,7 +35,8 @@ class Pool(Protocol):
     def stop(self) -> list[Outcome]: ...
 
 
-def _import_kinds(modules: Sequence[str]) -> None:
+def import_kinds(modules: Sequence[str]) -> None:
+    """Import the modules that register job kinds (in each process that runs jobs)."""
     for module in modules:
         importlib.import_module(module)
 
@@ -44,7 +45,7 @@ class InlinePool:
     """Runs jobs in the worker's own process: for tests, `--workers 0` and measurements."""
 
     def __init__(self, settings: Settings, kind_modules: Sequence[str] = ()) -> None:
-        _import_kinds(kind_modules)
+        import_kinds(kind_modules)
         self._resources = Resources(settings)
         self._done: list[Outcome] = []
 
@@ -74,7 +75,7 @@ class InlinePool:
 def _child_main(conn: Any, settings: Settings, kind_modules: Sequence[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _import_kinds(kind_modules)
+    import_kinds(kind_modules)
     resources = Resources(settings)
     try:
         while True:

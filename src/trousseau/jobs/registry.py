@@ -8,7 +8,7 @@ without touching the queue.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from trousseau.errors import UnknownJobKind
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from trousseau.jobs.context import JobContext
 
 Handler = Callable[["JobContext", dict[str, Any]], None]
+BatchHandler = Callable[
+    [Sequence["JobContext"], Sequence[dict[str, Any]]], list[BaseException | None]
+]
+"""Runs several jobs of one kind together; returns each job's exception, or None if it ran."""
 
 _KINDS: dict[str, str] = {
     "noop": "trousseau.jobs.builtin:noop",
@@ -24,15 +28,21 @@ _KINDS: dict[str, str] = {
     "fail": "trousseau.jobs.builtin:fail",
 }
 _RESOLVED: dict[str, Handler] = {}
+_BATCH_KINDS: dict[str, str] = {}
+_RESOLVED_BATCH: dict[str, BatchHandler] = {}
 
 
-def register(kind: str, target: str) -> None:
-    """Make `kind` run the function at `target` ("module:function")."""
+def _check_target(target: str) -> None:
     module, sep, name = target.partition(":")
     if not sep or not module or not name:
         raise ValueError(
             f"job kind target must look like 'package.module:function', got {target!r}"
         )
+
+
+def register(kind: str, target: str) -> None:
+    """Make `kind` run the function at `target` ("module:function")."""
+    _check_target(target)
     previous = _KINDS.get(kind)
     if previous is not None and previous != target:
         raise ValueError(f"job kind {kind!r} is already registered to {previous}")
@@ -59,4 +69,33 @@ def resolve(kind: str) -> Handler:
     module, _, name = target.partition(":")
     handler = getattr(importlib.import_module(module), name)
     _RESOLVED[kind] = handler
+    return handler
+
+
+def register_batch(kind: str, target: str) -> None:
+    """Let a batched worker run many `kind` jobs at once with the function at `target`.
+
+    The kind keeps its one-job handler (`register`) for ordinary workers; the batch handler
+    takes the jobs' contexts and payloads and returns one exception or None per job.
+    """
+    _check_target(target)
+    if kind not in _KINDS:
+        raise ValueError(f"register job kind {kind!r} before its batch handler")
+    previous = _BATCH_KINDS.get(kind)
+    if previous is not None and previous != target:
+        raise ValueError(f"job kind {kind!r} already has the batch handler {previous}")
+    _BATCH_KINDS[kind] = target
+
+
+def resolve_batch(kind: str) -> BatchHandler | None:
+    """The batch handler of `kind`, or None when it has none (jobs then run one by one)."""
+    handler = _RESOLVED_BATCH.get(kind)
+    if handler is not None:
+        return handler
+    target = _BATCH_KINDS.get(kind)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    handler = getattr(importlib.import_module(module), name)
+    _RESOLVED_BATCH[kind] = handler
     return handler

@@ -3,6 +3,7 @@
 Importing this package registers them; workers import it in every job process.
 """
 
-from trousseau.jobs import register
+from trousseau.jobs import register, register_batch
 
 register("variants", "trousseau.kinds.variants:run")
+register_batch("variants", "trousseau.kinds.variants:run_batch")

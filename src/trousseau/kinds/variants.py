@@ -1,11 +1,14 @@
 """The `variants` job: every enabled profile of a photo, rendered once, stored and recorded.
 
-Re-running it is harmless: the encoders are deterministic, blobs are content-addressed and a
-variant row is unique per (photo, profile); a photo whose variants are all recorded is done.
+A batched (GPU) worker runs `run_batch` on many photos at once; an ordinary worker runs
+`run`, the same code with a batch of one. Re-running it is harmless: the encoders are
+deterministic, blobs are content-addressed and a variant row is unique per (photo,
+profile); a photo whose variants are all recorded is done.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pyvips
@@ -24,13 +27,15 @@ from trousseau.errors import ImagingError, PermanentJobError
 from trousseau.imaging import (
     Original,
     Profile,
+    Rendering,
     dominant_colours,
     enabled_profiles,
     load_profiles,
-    render,
     select_backend,
     thumbhash,
 )
+from trousseau.imaging.fallback import FallbackRenderer, renderer_for
+from trousseau.imaging.selection import cpu_backend
 from trousseau.jobs import JobContext
 
 KIND = "variants"
@@ -45,24 +50,70 @@ def profiles_of(ctx: JobContext) -> list[Profile]:
     )
 
 
+def renderer_of(ctx: JobContext) -> FallbackRenderer:
+    """The process's renderer: the selected backend, with the CPU behind a GPU."""
+    imaging = ctx.settings.imaging
+    return ctx.resources.memo(
+        "renderer",
+        lambda: renderer_for(select_backend(imaging), lambda: cpu_backend(imaging)),
+    )
+
+
 def run(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Render, store and record all variants of `payload["photo_id"]`."""
-    photo_id = int(payload["photo_id"])
-    profiles = profiles_of(ctx)
+    (error,) = run_batch([ctx], [payload])
+    if error is not None:
+        raise error
+
+
+def run_batch(
+    ctxs: Sequence[JobContext], payloads: Sequence[dict[str, Any]]
+) -> list[BaseException | None]:
+    """The variants of several photos rendered as one batch (one GPU batch on a GPU).
+
+    Each job keeps its own fate: a missing photo or a bad original fails that job alone
+    (permanently), a storage error fails it for a retry, and the others are recorded.
+    """
+    errors: list[BaseException | None] = [None] * len(ctxs)
+    profiles = profiles_of(ctxs[0])
+    todo: list[tuple[int, Any, Original]] = []
+    for slot, (ctx, payload) in enumerate(zip(ctxs, payloads, strict=True)):
+        try:
+            photo = _photo_to_render(ctx, int(payload["photo_id"]), profiles)
+            if photo is not None:
+                data = ctx.vault.get_bytes(photo.sha256)
+                todo.append((slot, photo, Original(data, photo.format, photo.original_name)))
+        except Exception as exc:
+            errors[slot] = exc
+    if not todo:
+        return errors
+    results = renderer_of(ctxs[0]).render([original for _, _, original in todo], profiles)
+    for (slot, photo, _), result in zip(todo, results, strict=True):
+        ctx = ctxs[slot]
+        if isinstance(result, ImagingError):
+            _mark_failed(ctx, photo, f"photo {photo.id}: {result}")
+            errors[slot] = PermanentJobError(f"photo {photo.id}: {result}")
+            continue
+        try:
+            _record(ctx, photo.id, result)
+        except Exception as exc:
+            errors[slot] = exc
+    return errors
+
+
+def _photo_to_render(ctx: JobContext, photo_id: int, profiles: Sequence[Profile]) -> Any:
+    """The photo's row, or None when all its variants are already recorded."""
     with ctx.catalog.begin() as conn:
         photo = get_photo(conn, photo_id)
         if photo is None:
             raise PermanentJobError(f"photo {photo_id} is not in the catalog: nothing to render")
         recorded = {v.profile for v in variants_of(conn, photo_id)}
     if photo.state == PROCESSED and all(p.name in recorded for p in profiles):
-        return
-    backend = ctx.resources.memo("backend", lambda: select_backend(ctx.settings.imaging))
-    original = Original(ctx.vault.get_bytes(photo.sha256), photo.format, photo.original_name)
-    try:
-        rendering = render(original, profiles, backend)
-    except ImagingError as exc:
-        _mark_failed(ctx, photo, f"photo {photo_id}: {exc}")
-        raise PermanentJobError(f"photo {photo_id}: {exc}") from exc
+        return None
+    return photo
+
+
+def _record(ctx: JobContext, photo_id: int, rendering: Rendering) -> None:
     stored = [(v, ctx.vault.put_bytes(v.data)) for v in rendering.variants]
     smallest = pyvips.Image.new_from_buffer(rendering.smallest.data, "")
     colours = [{"hex": s.hex, "share": round(s.share, 4)} for s in dominant_colours(smallest)]
