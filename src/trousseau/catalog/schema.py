@@ -162,3 +162,19 @@ api_key = Table(
     Column("revoked_at", UTCDateTime, nullable=True),
     Index(None, "tenant_id"),
 )
+
+upload = Table(
+    "upload",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=True),
+    Column("upload_metadata", Text, nullable=True),
+    Column("photo_id", Id, ForeignKey("photo.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "expires_at"),
+)

@@ -53,12 +53,28 @@ class Conflict(TrousseauError):
     """The request contradicts what the catalog holds (a taken slug, a job not dead)."""
 
 
+class UploadLocked(Conflict):
+    """Another request is writing to the same resumable upload right now."""
+
+
+class Gone(TrousseauError):
+    """A resumable upload expired, or its bytes are no longer in the spool."""
+
+
+class UnsupportedProtocolVersion(TrousseauError):
+    """A tus request without `Tus-Resumable: 1.0.0`, the only protocol version served."""
+
+
 class PayloadTooLarge(IngestError):
     """An upload is larger than `web.max_upload_bytes`; nothing was stored."""
 
 
 class ChecksumMismatch(IngestError):
     """An upload's bytes do not hash to the checksum the client announced; nothing was stored."""
+
+
+class ChunkChecksumMismatch(ChecksumMismatch):
+    """One chunk of a resumable upload does not hash to its Upload-Checksum; it was discarded."""
 
 
 class RangeNotSatisfiable(TrousseauError):
@@ -93,11 +109,15 @@ _RULES: tuple[tuple[type[TrousseauError], Rule], ...] = (
     (Unauthorized, Rule(401, "unauthorized")),
     (Forbidden, Rule(403, "forbidden")),
     (NotFound, Rule(404, "not_found")),
+    (UploadLocked, Rule(423, "locked")),
     (Conflict, Rule(409, "conflict")),
+    (Gone, Rule(410, "gone")),
+    (UnsupportedProtocolVersion, Rule(412, "precondition_failed")),
     (InvalidRequest, Rule(422, "invalid_request")),
     (PayloadTooLarge, Rule(413, "payload_too_large")),
     (UnsupportedFormat, Rule(415, "unsupported_media_type")),
     (RangeNotSatisfiable, Rule(416, "range_not_satisfiable")),
+    (ChunkChecksumMismatch, Rule(460, "checksum_mismatch")),
     (ChecksumMismatch, Rule(422, "checksum_mismatch")),
     (EmptyInput, Rule(400, "empty_upload")),
     (IngestError, Rule(400, "bad_upload")),
@@ -163,6 +183,11 @@ def _headers(exc: TrousseauError, rule: Rule) -> dict[str, str]:
 
 async def _trousseau_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TrousseauError)
+    return trousseau_error_response(exc)
+
+
+def trousseau_error_response(exc: TrousseauError) -> JSONResponse:
+    """The error response of `exc` (5xx logged), for handlers that add headers of their own."""
     rule = rule_for(exc)
     if rule.status >= 500:
         log.error("%s: %s", type(exc).__name__, exc, extra={"code": rule.code})

@@ -4,13 +4,22 @@ Nothing in the spool is acknowledged. An upload is written here (hashed as it ar
 checked — size, checksum, format — and only then handed to ingest, which makes the original
 durable in the vault and records it. Each upload gets its own directory holding one file
 under the client's file name, because ingest records the name of the file it is given. The
-single-request upload fills a file in one go; a resumable (tus) upload will fill the same
-kind of entry over several requests and then take the same road to ingest.
+single-request upload fills a file in one go; a resumable (tus) upload fills the same
+kind of entry over several requests and takes the same road to ingest.
+
+Resumable entries live under `tus/<upload id>/` and are not swept by age: their catalog
+record says when they expire (`trousseau.web.tus` sweeps them). Their size on disk is the
+upload's offset, and a writer holds an exclusive `flock` on the file, so two requests never
+interleave bytes. The spool is a local directory: with several API replicas, either every
+replica mounts the same spool (shared storage with working `flock`, e.g. NFSv4) or the load
+balancer sends each upload back to the replica that holds it (session affinity).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import shutil
 import time
 import uuid
@@ -19,11 +28,16 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import anyio.to_thread
+from starlette.requests import ClientDisconnect
 
 from trousseau.errors import InputUnreadable
-from trousseau.web.errors import PayloadTooLarge
+from trousseau.web.errors import PayloadTooLarge, UploadLocked
+
+RESUMABLE = "tus"
+"""The spool's subdirectory of resumable uploads, one directory per upload id."""
 
 WRITE_BUFFER = 1024 * 1024
 """Bytes gathered before one write (and hash update) runs in a worker thread."""
@@ -68,12 +82,45 @@ class Spool:
             ) from exc
         return SpoolEntry(directory, directory / name)
 
+    def resumable(self, upload_id: str, name: str) -> SpoolEntry:
+        """The entry of a resumable upload (it may not exist yet, or any more)."""
+        directory = self.root / RESUMABLE / upload_id
+        return SpoolEntry(directory, directory / name)
+
+    def create_resumable(self, upload_id: str, name: str) -> SpoolEntry:
+        """Make the resumable upload's entry with an empty file (offset 0)."""
+        entry = self.resumable(upload_id, name)
+        try:
+            entry.directory.mkdir(parents=True, mode=0o700)
+            entry.path.touch(mode=0o600, exist_ok=False)
+        except OSError as exc:
+            entry.discard()
+            raise InputUnreadable(
+                f"cannot create the upload spool entry {entry.directory}: {exc.strerror}: "
+                "give the server a writable spool directory"
+            ) from exc
+        return entry
+
+    def resumable_entries(self) -> dict[str, list[Path]]:
+        """Every resumable upload id in the spool, with the files its directory holds."""
+        found: dict[str, list[Path]] = {}
+        with suppress(FileNotFoundError):
+            for directory in (self.root / RESUMABLE).iterdir():
+                with suppress(FileNotFoundError, NotADirectoryError):
+                    found[directory.name] = list(directory.iterdir())
+        return found
+
     def sweep(self, older_than: timedelta) -> int:
-        """Remove entries last touched more than `older_than` ago (left by a crash)."""
+        """Remove entries last touched more than `older_than` ago (left by a crash).
+
+        Resumable uploads are left alone: their catalog records say when they expire.
+        """
         cutoff = time.time() - older_than.total_seconds()
         removed = 0
         with suppress(FileNotFoundError):
             for directory in self.root.iterdir():
+                if directory.name == RESUMABLE:
+                    continue
                 with suppress(FileNotFoundError):
                     if directory.is_dir() and directory.stat().st_mtime < cutoff:
                         shutil.rmtree(directory, ignore_errors=True)
@@ -124,3 +171,89 @@ def check_declared_size(content_length: str | None, limit: int) -> None:
     """PayloadTooLarge when the announced Content-Length already exceeds `limit`."""
     if content_length is not None and content_length.isdigit() and int(content_length) > limit:
         raise PayloadTooLarge(_too_large(limit))
+
+
+def hold(path: Path, what: str) -> BinaryIO:
+    """Open a resumable upload's file for writing, holding an exclusive lock on it.
+
+    The lock (`flock`, released when the file is closed) is taken without waiting: a second
+    writer gets UploadLocked at once instead of queueing behind a slow client. `what` names
+    the upload in the message. FileNotFoundError when the file is absent.
+    """
+    handle = path.open("r+b")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UploadLocked(
+            f"another request is writing to {what} right now: wait for it to end (or time "
+            "out), then ask HEAD for the offset and resume from there"
+        ) from None
+    return handle
+
+
+def held_size(handle: BinaryIO) -> int | None:
+    """The size of a held file, None when it was removed since it was opened."""
+    status = os.fstat(handle.fileno())
+    return None if status.st_nlink == 0 else status.st_size
+
+
+def cut(handle: BinaryIO, size: int) -> None:
+    """Truncate a held file back to `size` bytes and make that durable."""
+    handle.truncate(size)
+    os.fsync(handle.fileno())
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What one request added to a resumable upload: its bytes, and their SHA-256 (raw)."""
+
+    size: int
+    digest: bytes
+    disconnected: bool
+
+
+async def append(
+    chunks: AsyncIterator[bytes], handle: BinaryIO, *, offset: int, room: int
+) -> Chunk:
+    """Write a request body to a held file at `offset`, hashing it, and fsync it.
+
+    PayloadTooLarge as soon as the body passes `room` bytes (nothing more is written). A
+    client that disconnects leaves what arrived written, flagged `disconnected`.
+    """
+    hasher = hashlib.sha256()
+    size = 0
+    pending: list[bytes] = []
+    buffered = 0
+    disconnected = False
+    handle.seek(offset)
+
+    def flush(data: bytes) -> None:
+        hasher.update(data)
+        handle.write(data)
+
+    try:
+        async for chunk in chunks:
+            if not chunk:
+                continue
+            if size + len(chunk) > room:
+                raise PayloadTooLarge(
+                    f"the chunk goes past the upload's announced length ({offset + room} bytes)"
+                    ": the chunk was refused; resume from HEAD's offset with the right bytes"
+                )
+            size += len(chunk)
+            pending.append(chunk)
+            buffered += len(chunk)
+            if buffered >= WRITE_BUFFER:
+                await anyio.to_thread.run_sync(flush, b"".join(pending))
+                pending, buffered = [], 0
+    except ClientDisconnect:
+        disconnected = True
+
+    def finish(data: bytes) -> None:
+        flush(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+    await anyio.to_thread.run_sync(finish, b"".join(pending))
+    return Chunk(size=size, digest=hasher.digest(), disconnected=disconnected)
