@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench: $(STAMP)
 	$(PY) bench/imaging.py
 	$(PY) bench/wedding.py
 	$(PY) bench/service.py
+
+screenshots: $(STAMP)
+	TROUSSEAU_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py
 
 clean:
 	rm -rf $(VENV) demo-data trousseau-data .pytest_cache .ruff_cache

@@ -47,6 +47,17 @@ class JobSettings(BaseModel):
     timeout_seconds: float = Field(
         600.0, gt=0, description="a job running longer is killed and retried"
     )
+    batch_size: int = Field(
+        32, ge=1, description="most jobs a batched (GPU) worker renders together"
+    )
+    batch_wait_ms: float = Field(
+        250.0, ge=0, description="longest a batched worker waits for a fuller batch"
+    )
+    batch_slack_seconds: float = Field(
+        1800.0,
+        ge=0,
+        description="a batch whose earliest deadline is this close runs at once, however small",
+    )
 
 
 class PreviewSettings(BaseModel):
@@ -82,6 +93,17 @@ class ImagingSettings(BaseModel):
     vips_concurrency: int = Field(
         1, ge=0, description="libvips threads per job process (0: libvips decides)"
     )
+    gpu_batch_megapixels: int = Field(
+        512, ge=1, description="decoded megapixels one GPU batch holds (bounds GPU memory)"
+    )
+    gpu_memory_mb: int = Field(
+        0, ge=0, description="cap on this process's GPU memory (0: no cap beyond the batches)"
+    )
+    gpu_cpu_threads: int = Field(
+        0,
+        ge=0,
+        description="CPU threads beside the GPU: WebP/AVIF encode, HEIC/PNG decode (0: cores)",
+    )
 
 
 class WebSettings(BaseModel):
@@ -93,6 +115,20 @@ class WebSettings(BaseModel):
     port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(200_000_000, ge=1, description="larger uploads get 413")
     spool_dir: Path | None = Field(None, description="partial uploads; default data_dir/uploads")
+    progress_interval_seconds: float = Field(
+        2.0, gt=0, le=300, description="how often a progress stream re-reads the catalog"
+    )
+    progress_keepalive_seconds: float = Field(
+        15.0, gt=0, description="a comment on a quiet progress stream, so proxies keep it open"
+    )
+    progress_lifetime_seconds: float = Field(
+        600.0, gt=0, description="a progress stream ends after this; EventSource reconnects"
+    )
+    upload_expiry: timedelta = Field(
+        timedelta(hours=24),
+        gt=timedelta(0),
+        description="a resumable upload idle this long expires and its bytes are removed",
+    )
 
 
 class Settings(BaseSettings):

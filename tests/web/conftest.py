@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+import threading
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import func, select
 
 from trousseau.catalog import Catalog, create_api_key, ensure_tenant, revoke_api_key
@@ -147,3 +152,55 @@ def processed(api: Api, studio: dict[str, str]) -> Processed:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Live:
+    """The app served by a real uvicorn on a loopback port (streams, browsers)."""
+
+    url: str
+    server: uvicorn.Server
+
+    def connections(self) -> int:
+        return len(self.server.server_state.connections)
+
+
+@pytest.fixture
+def serve(api: Api) -> Iterator[Callable[..., Live]]:
+    """Start servers of `api`'s catalog, vault and clock; `serve(**web_settings)` -> Live.
+
+    Streams poll every 0.1 s unless told otherwise. Each server runs in a thread and is
+    stopped at teardown (open streams are cut after a second).
+    """
+    started: list[tuple[uvicorn.Server, threading.Thread, socket.socket]] = []
+
+    def start(**web: Any) -> Live:
+        defaults = {"progress_interval_seconds": 0.1, "progress_keepalive_seconds": 1.0}
+        config = WebConfig(max_upload_bytes=UPLOAD_LIMIT, **{**defaults, **web})
+        app = create_app(api.settings, clock=api.clock, config=config)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(
+            uvicorn.Config(app, log_config=None, log_level="warning", timeout_graceful_shutdown=1)
+        )
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        started.append((server, thread, sock))
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        host, port = sock.getsockname()
+        return Live(f"http://{host}:{port}", server)
+
+    yield start
+    for server, thread, sock in started:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+@pytest.fixture
+def live(serve: Callable[..., Live]) -> Live:
+    """One server of `api`'s catalog with the default stream lifetime."""
+    return serve()

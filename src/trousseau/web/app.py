@@ -17,11 +17,22 @@ from datetime import timedelta
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from trousseau import __version__
 from trousseau.clock import Clock, utc_now
 from trousseau.settings import Settings, load_settings
-from trousseau.web import health, jobs, photos, uploads, variants, weddings
+from trousseau.web import (
+    dashboard,
+    health,
+    jobs,
+    photos,
+    progress,
+    tus,
+    uploads,
+    variants,
+    weddings,
+)
 from trousseau.web import metrics as metrics_routes
 from trousseau.web.config import API_PREFIX, WebConfig, web_config
 from trousseau.web.errors import install_error_handlers
@@ -80,8 +91,20 @@ def create_app(
     app.state.services = services
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (weddings, photos, uploads, variants, jobs, health, metrics_routes):
+    for module in (
+        weddings,
+        progress,
+        photos,
+        uploads,
+        tus,
+        variants,
+        jobs,
+        health,
+        metrics_routes,
+        dashboard,
+    ):
         app.include_router(module.router)
+    app.mount(dashboard.STATIC_PATH, StaticFiles(directory=dashboard.STATIC_DIR), "static")
     document_common_errors(app)
     app.add_middleware(RequestContext, metrics=metrics)
     return app

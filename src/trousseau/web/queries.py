@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_, select
 
-from trousseau.catalog import Photo, Variant
+from trousseau.catalog import FAILED, Photo, Variant, Wedding
 from trousseau.catalog.schema import job, photo, variant, wedding
-from trousseau.jobs import DONE, QUEUED, RUNNING
+from trousseau.ingest import PROCESS_KIND
+from trousseau.jobs import DONE, QUEUED, RUNNING, JobRow
 
 
 def page_photos(
@@ -129,3 +130,132 @@ def jobs_finished_after(
         .limit(limit)
     )
     return [FinishedJob(r.id, r.kind, r.started_at, r.finished_at) for r in rows]
+
+
+@dataclass(frozen=True)
+class WeddingCounts:
+    """A wedding's photos by state, its variants, and its processing jobs against deadlines.
+
+    A photo's job is found by its idempotency key (`variants:<photo id>`, unique, indexed),
+    which ingest gives every processing job.
+    """
+
+    photos: dict[str, int]
+    variants: int = 0
+    queued: int = 0
+    running: int = 0
+    late: int = 0
+    next_deadline: datetime | None = None
+    """The earliest deadline of the wedding's open jobs: the promise due next."""
+    last_deadline: datetime | None = None
+    """The latest deadline of all its jobs: when the whole wedding is due."""
+
+
+def wedding_counts(
+    conn: Connection, wedding_ids: Sequence[int], *, now: datetime
+) -> dict[int, WeddingCounts]:
+    """The counts of several weddings in three grouped queries; every id gets an entry."""
+    ids = list(wedding_ids)
+    if not ids:
+        return {}
+    photos: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for wedding_id, state, n in conn.execute(
+        select(photo.c.wedding_id, photo.c.state, func.count())
+        .where(photo.c.wedding_id.in_(ids))
+        .group_by(photo.c.wedding_id, photo.c.state)
+    ):
+        photos[wedding_id][state] = n
+    variants = dict(
+        conn.execute(
+            select(photo.c.wedding_id, func.count(variant.c.id))
+            .join(variant, variant.c.photo_id == photo.c.id)
+            .where(photo.c.wedding_id.in_(ids))
+            .group_by(photo.c.wedding_id)
+        ).all()
+    )
+    open_job = job.c.state.in_([QUEUED, RUNNING])
+    jobs = {
+        row.wedding_id: row
+        for row in conn.execute(
+            select(
+                photo.c.wedding_id,
+                func.sum(case((job.c.state == QUEUED, 1), else_=0)).label("queued"),
+                func.sum(case((job.c.state == RUNNING, 1), else_=0)).label("running"),
+                func.sum(case((and_(open_job, job.c.deadline < now), 1), else_=0)).label("late"),
+                func.min(case((open_job, job.c.deadline), else_=None)).label("next_deadline"),
+                func.max(job.c.deadline).label("last_deadline"),
+            )
+            .join(job, job.c.key == literal(f"{PROCESS_KIND}:") + cast(photo.c.id, String))
+            .where(photo.c.wedding_id.in_(ids))
+            .group_by(photo.c.wedding_id)
+        )
+    }
+    found: dict[int, WeddingCounts] = {}
+    for wedding_id in ids:
+        row = jobs.get(wedding_id)
+        found[wedding_id] = WeddingCounts(
+            photos=photos[wedding_id],
+            variants=int(variants.get(wedding_id, 0)),
+            queued=int(row.queued or 0) if row else 0,
+            running=int(row.running or 0) if row else 0,
+            late=int(row.late or 0) if row else 0,
+            next_deadline=_instant(row.next_deadline) if row else None,
+            last_deadline=_instant(row.last_deadline) if row else None,
+        )
+    return found
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    """An aggregate over a UTC column as an aware datetime (SQLite returns naive text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def weddings_dated(conn: Connection, *, tenant_id: int, first: date, last: date) -> list[Wedding]:
+    """The tenant's weddings dated from `first` to `last` (inclusive), by date and slug."""
+    rows = conn.execute(
+        select(wedding)
+        .where(wedding.c.tenant_id == tenant_id, wedding.c.date.between(first, last))
+        .order_by(wedding.c.date, wedding.c.slug)
+    )
+    fields = Wedding.__dataclass_fields__
+    return [Wedding(**{name: row._mapping[name] for name in fields}) for row in rows]
+
+
+@dataclass(frozen=True)
+class FailedPhoto:
+    """A photo whose processing failed, with the error a person can act on."""
+
+    id: int
+    wedding: str
+    original_name: str
+    error: str | None
+
+
+def failed_photos(conn: Connection, *, tenant_id: int | None, limit: int = 10) -> list[FailedPhoto]:
+    """The newest failed photos of a tenant (or of every tenant when None)."""
+    query = (
+        select(photo.c.id, wedding.c.slug, photo.c.original_name, photo.c.error)
+        .join(wedding, wedding.c.id == photo.c.wedding_id)
+        .where(photo.c.state == FAILED)
+        .order_by(photo.c.id.desc())
+        .limit(limit)
+    )
+    if tenant_id is not None:
+        query = query.where(photo.c.tenant_id == tenant_id)
+    return [FailedPhoto(*row) for row in conn.execute(query)]
+
+
+def late_jobs(conn: Connection, *, now: datetime, limit: int = 10) -> list[JobRow]:
+    """Open (queued or running) jobs past their deadline, the most overdue first."""
+    rows = conn.execute(
+        select(job)
+        .where(job.c.state.in_([QUEUED, RUNNING]), job.c.deadline < now)
+        .order_by(job.c.deadline, job.c.id)
+        .limit(limit)
+    )
+    fields = JobRow.__dataclass_fields__
+    return [JobRow(**{name: row._mapping[name] for name in fields}) for row in rows]

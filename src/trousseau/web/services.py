@@ -25,6 +25,12 @@ from trousseau.web.spool import Spool
 
 log = logging.getLogger("trousseau.web")
 
+POOL_SIZE = 20
+"""Catalog connections kept open: requests run in a pool of 40 threads, and a connection
+opened per request beyond the pool (PostgreSQL: a fork and authentication on the server)
+costs more than the request itself."""
+POOL_OVERFLOW = 20
+
 
 class Services:
     """One app's connections and configuration."""
@@ -48,6 +54,8 @@ class Services:
                         self.settings.catalog_url,
                         auto_migrate=self.settings.auto_migrate,
                         busy_timeout_ms=self.settings.sqlite_busy_timeout_ms,
+                        pool_size=POOL_SIZE,
+                        max_overflow=POOL_OVERFLOW,
                     )
         return self._catalog
 

@@ -1,0 +1,248 @@
+"""The operators' dashboard: server-rendered pages, a little vanilla JavaScript, no build step.
+
+    /dashboard                       today's weddings by time zone, queue, failures, workers
+    /dashboard/weddings/{slug}       a wedding's gallery: every photo, its variants, placeholder
+    /dashboard/sign-in               paste an API key; it becomes an HttpOnly cookie
+    /dashboard/progress              live progress of today's weddings (Server-Sent Events)
+
+Browsers cannot attach a Bearer header to a link or an <img>, so the dashboard signs in once
+and keeps the key in a cookie (HttpOnly, SameSite=Strict, Secure over https); pages without a
+valid cookie send the browser to the sign-in page. What a key sees is in `overview`: its
+tenant's weddings, and the cross-tenant operations panels only with an admin key. Templates
+autoescape everything; pages forbid framing and any script not served by the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+import jinja2
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from trousseau import __version__
+from trousseau.catalog import find_wedding
+from trousseau.catalog.apikeys import parse_token
+from trousseau.web import overview, queries, variants
+from trousseau.web.auth import COOKIE, Principal, Viewer, principal_for
+from trousseau.web.errors import Unauthorized
+from trousseau.web.metrics import MetricsDep
+from trousseau.web.photos import PhotoId
+from trousseau.web.progress import Progress, StreamTiming, progress_events, read_progress
+from trousseau.web.services import Services, ServicesDep
+
+log = logging.getLogger("trousseau.web.dashboard")
+
+PREFIX = "/dashboard"
+STATIC_PATH = f"{PREFIX}/static"
+STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+GALLERY_LIMIT = 500
+"""Photos a gallery page shows; the API pages through the rest."""
+SIGN_IN_MAX_BYTES = 4096
+COOKIE_MAX_AGE = 12 * 3600
+"""A sign-in lasts a working day; the key itself does not expire with it."""
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        duration=overview.duration,
+        slack=overview.slack,
+        size=overview.size,
+        local_time=overview.local_time,
+    )
+    env.globals.update(version=__version__, static=STATIC_PATH)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def signed_in(request: Request, services: ServicesDep) -> Principal | None:
+    """The principal of the dashboard's cookie, or None (no cookie, or a revoked key)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return principal_for(request, services, token)
+    except Unauthorized:
+        return None
+
+
+SignedIn = Annotated[Principal | None, Depends(signed_in)]
+
+
+def _to_sign_in(request: Request) -> RedirectResponse:
+    response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
+    if COOKIE in request.cookies:
+        response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("", response_class=HTMLResponse, response_model=None)
+def home(request: Request, principal: SignedIn, services: ServicesDep) -> Response:
+    """Today's weddings and, for an admin key, the operations panels."""
+    if principal is None:
+        return _to_sign_in(request)
+    now = services.clock()
+    with services.catalog.begin() as conn:
+        view = overview.read_overview(conn, principal, now=now, slas=services.settings.sla_classes)
+    return _page(request, "overview.html", principal=principal, view=view, now=now)
+
+
+@router.get("/weddings/{slug}", response_class=HTMLResponse, response_model=None)
+def gallery(slug: str, request: Request, principal: SignedIn, services: ServicesDep) -> Response:
+    """One wedding's photos with their placeholders and variants; 404 if not the tenant's."""
+    if principal is None:
+        return _to_sign_in(request)
+    now = services.clock()
+    with services.catalog.begin() as conn:
+        wedding = find_wedding(conn, principal.tenant_id, slug)
+        if wedding is None:
+            return _page(request, "not_found.html", 404, principal=principal, slug=slug, now=now)
+        progress = read_progress(conn, [wedding], now=now)[0]
+        photos = queries.page_photos(
+            conn, tenant_id=principal.tenant_id, wedding_id=wedding.id, limit=GALLERY_LIMIT
+        )
+        found = queries.variants_by_photo(conn, [p.id for p in photos])
+    return _page(
+        request,
+        "gallery.html",
+        principal=principal,
+        wedding=wedding,
+        progress=progress,
+        tiles=overview.tiles(photos, found),
+        limit=GALLERY_LIMIT,
+        now=now,
+    )
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request) -> HTMLResponse:
+    """The sign-in form."""
+    return _page(request, "sign_in.html", error=None)
+
+
+@router.post("/sign-in", response_class=HTMLResponse, response_model=None)
+async def sign_in(request: Request, services: ServicesDep) -> Response:
+    """Check the pasted key; a valid one becomes the dashboard's cookie (303 to /dashboard)."""
+    token = await _form_key(request)
+    principal = None
+    if token:
+        try:
+            principal = await anyio.to_thread.run_sync(principal_for, request, services, token)
+        except Unauthorized:
+            principal = None
+    if principal is None:
+        parsed = parse_token(token) if token else None
+        log.info("dashboard sign-in refused", extra={"key_id": parsed[0] if parsed else None})
+        error = (
+            "This API key is not valid (malformed, unknown or revoked). Paste a key from "
+            "`trousseau keys create`, or ask an operator for a new one."
+        )
+        return _page(request, "sign_in.html", 401, error=error)
+    response = RedirectResponse(PREFIX, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=COOKIE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+async def _form_key(request: Request) -> str:
+    """The `key` field of a small urlencoded form body ('' when absent or oversized)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > SIGN_IN_MAX_BYTES:
+            return ""
+    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=4)
+    return (fields.get("key") or [""])[0].strip()
+
+
+@router.post("/sign-out")
+def sign_out() -> RedirectResponse:
+    """Forget the cookie."""
+    response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/progress", response_class=EventSourceResponse)
+async def today_progress(
+    viewer: Viewer, services: ServicesDep, request: Request
+) -> AsyncIterator[ServerSentEvent]:
+    """Live progress of the viewer's weddings dated today: one stream for the overview."""
+    tenant_id = viewer.tenant_id
+
+    def read() -> list[Progress]:
+        return _today(services, tenant_id)
+
+    async for event in progress_events(read, StreamTiming.of(services), request.is_disconnected):
+        yield event
+
+
+def _today(services: Services, tenant_id: int) -> list[Progress]:
+    now = services.clock()
+    with services.catalog.begin() as conn:
+        return overview.read_today(conn, tenant_id, now)
+
+
+@router.get("/photos/{photo_id}/variants/{profile}", response_class=Response)
+def variant(
+    photo_id: PhotoId,
+    profile: str,
+    viewer: Viewer,
+    services: ServicesDep,
+    instruments: MetricsDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A variant for the gallery, with the dashboard's cookie: the API's download route."""
+    return variants.download(
+        photo_id,
+        profile,
+        viewer,
+        services,
+        instruments,
+        range_=None,
+        if_none_match=if_none_match,
+        if_range=None,
+    )
