@@ -162,7 +162,8 @@ def test_stream_sends_a_snapshot_then_the_change_after_processing(api, studio, l
         seen = [_next_progress(events)]
         while seen[-1]["ready"] < 2:  # a poll may land between the two photos
             seen.append(_next_progress(events))
-    assert [e["ready"] for e in seen] == sorted({e["ready"] for e in seen})  # each a change
+    ready = [e["ready"] for e in seen]  # a poll may also land mid-photo (a job running)
+    assert ready == sorted(ready)
     changed = seen[-1]
     assert (changed["ready"], changed["processing"], changed["status"]) == (2, 0, "delivered")
     assert changed["variants"] > 0 and changed["slack_seconds"] is None
