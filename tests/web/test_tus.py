@@ -691,8 +691,9 @@ def test_metadata_name_and_sha256():
     with pytest.raises(IngestError, match="UTF-8"):
         metadata_name({"filename": b"\xff"})
     assert metadata_sha256({}) is None
-    for value in (digest.hex().upper(), "sha256 " + b64(digest), b64(digest)):
-        assert metadata_sha256({"checksum": value.encode()}) == digest.hex()
+    forms = (digest.hex().upper(), "sha256 " + b64(digest), b64(digest))
+    for value in (*(form.encode() for form in forms), digest):  # and the raw 32 bytes
+        assert metadata_sha256({"checksum": value}) == digest.hex()
     with pytest.raises(IngestError, match="md5"):
         metadata_sha256({"checksum": b"md5 " + b64(b"x" * 16).encode()})
     with pytest.raises(ChecksumMismatch):

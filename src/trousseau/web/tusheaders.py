@@ -30,6 +30,7 @@ TUS_EXTENSIONS = "creation,creation-with-upload,checksum,expiration,termination"
 CHECKSUM_ALGORITHMS = "sha256"
 CHUNK_TYPE = "application/offset+octet-stream"
 MAX_METADATA_CHARS = 4096
+RAW_SHA256_BYTES = 32
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _KEY = re.compile(r"[!-+\--~]+")
@@ -131,12 +132,17 @@ def metadata_name(metadata: dict[str, bytes]) -> str:
 def metadata_sha256(metadata: dict[str, bytes]) -> str | None:
     """The whole file's SHA-256 (hex) from the `checksum` or `sha256` metadata, if announced.
 
-    Understood forms: the 64 hex characters, `sha256 <base64>`, or the base64 of the 32 bytes.
+    Understood forms (each base64-encoded once more as every tus metadata value is): the 64
+    hex characters, `sha256 <base64>`, the base64 of the 32 bytes, or the 32 bytes themselves.
+    Their lengths differ (64, 51, 44, 32), so no value can be read two ways.
     """
     found: set[str] = set()
     for key in ("checksum", "sha256"):
         raw = metadata.get(key)
         if not raw:
+            continue
+        if len(raw) == RAW_SHA256_BYTES:
+            found.add(raw.hex())
             continue
         text = raw.decode("ascii", errors="replace").strip()
         algorithm, _, encoded = text.rpartition(" ")
