@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,6 +92,7 @@ def echo(ctx: Any, payload: dict[str, Any]) -> None:
 def echo_batch(ctxs: Any, payloads: Any) -> list[BaseException | None]:
     if any(p.get("explode") for p in payloads):
         raise RuntimeError("the whole batch broke")
+    time.sleep(max(p.get("sleep", 0) for p in payloads))
     BATCHES.append([c.job_id for c in ctxs])
     return [RuntimeError("failed in batch") if p.get("fail") else None for p in payloads]
 
@@ -186,3 +188,38 @@ def test_stopping_releases_held_jobs(settings):
     assert pool.held() == [7] and pool.free() == 3
     (outcome,) = pool.stop()
     assert (outcome.job_id, outcome.started) == (7, False)
+
+
+def test_a_batch_longer_than_its_lease_keeps_its_leases(catalog, settings):
+    """The batch runs beside the worker loop, which renews the leases of its jobs meanwhile,
+    so another worker reaping expired leases finds none: nothing runs twice."""
+    import threading
+
+    from trousseau.clock import utc_now
+    from trousseau.jobs.queue import reap_expired
+
+    short = FAST.model_copy(update={"lease_seconds": 0.6})
+    settings = settings.model_copy(update={"jobs": short})
+    with catalog.begin() as conn:
+        enqueue_many(conn, _new(4, payload={"sleep": 2.0}), now=utc_now())
+    BATCHES.clear()
+    reaped: list[int] = []
+    done = threading.Event()
+
+    def other_worker() -> None:
+        while not done.wait(0.1):
+            with catalog.begin() as conn:
+                reaped.append(reap_expired(conn, now=utc_now())[0])
+
+    reaper = threading.Thread(target=other_worker)
+    reaper.start()
+    try:
+        stats = Worker(catalog, BatchPool(settings), short).run(until_idle=True)
+    finally:
+        done.set()
+        reaper.join()
+    assert sum(reaped) == 0 and len(reaped) >= 10
+    assert (stats.done, stats.lost_leases, stats.dead) == (4, 0, 0)
+    assert len(BATCHES) == 1
+    with catalog.begin() as conn:
+        assert [job.attempts for job in list_jobs(conn, state=DONE)] == [1, 1, 1, 1]

@@ -5,12 +5,18 @@ from the batch, not from processes. The Worker claims up to `free()` jobs as usu
 pool holds them until `batching.run_at` says to run, then hands each kind's jobs to its
 batch handler (`registry.register_batch`), or runs them one by one when it has none. Each
 job still gets its own Outcome, so completion, retries and dead letter are unchanged.
+
+A batch runs in a thread of its own, so the Worker's loop keeps turning meanwhile: it renews
+the leases of the jobs in the batch (a CPU-fallback batch can outlast a lease), claims the
+next batch, and hears a stop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing.connection
-import time
+import os
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -44,12 +50,18 @@ class BatchPool:
         self._held: list[ClaimedJob] = []
         self._first_claim: datetime | None = None
         self._done: list[Outcome] = []
+        self._running: list[ClaimedJob] = []
+        self._outcomes: list[Outcome] = []
+        self._runner: threading.Thread | None = None
+        self._finished_read, self._finished_write = os.pipe()
+        os.set_blocking(self._finished_read, False)
 
     def free(self) -> int:
+        """Room for the next batch (claimed while the current one runs)."""
         return max(0, self.policy.size - len(self._held))
 
     def held(self) -> list[int]:
-        return [job.id for job in self._held]
+        return [job.id for job in self._running] + [job.id for job in self._held]
 
     def submit(self, jobs: Sequence[ClaimedJob]) -> None:
         if jobs and not self._held:
@@ -57,28 +69,36 @@ class BatchPool:
         self._held.extend(jobs)
 
     def wait(self, timeout: float, wakers: Sequence[Any] = ()) -> list[Outcome]:
-        """Run the held jobs if due; else sleep until they are due, a waker fires or timeout."""
-        if self._held:
+        """Outcomes of a batch that ended within `timeout` (sooner if a waker is readable).
+
+        Starts the held jobs when the policy says they are due and no batch is running.
+        """
+        self._collect()
+        if self._held and self._runner is None:
             until = self._due()
             if until is None:
-                self._run()
+                self._start()
             else:
                 timeout = min(timeout, max(0.0, (until - self.clock()).total_seconds()))
         if not self._done and timeout > 0:
-            if wakers:
-                multiprocessing.connection.wait(list(wakers), timeout)
-            else:
-                time.sleep(timeout)
-            if self._held and self._due() is None:
-                self._run()
+            multiprocessing.connection.wait([self._finished_read, *wakers], timeout)
+            self._collect()
+            if self._held and self._runner is None and self._due() is None:
+                self._start()
         done, self._done = self._done, []
         return done
 
     def stop(self) -> list[Outcome]:
-        """Held jobs never ran: they are handed back to be released."""
-        leftovers = [Outcome(job.id, ok=False, started=False) for job in self._held]
-        self._held = []
-        self.resources.close()
+        """Jobs not finished are handed back to be released (a running batch is abandoned:
+        its jobs are idempotent and run again elsewhere)."""
+        self._collect()
+        unfinished = [*self._running, *self._held]
+        leftovers = [Outcome(job.id, ok=False, started=False) for job in unfinished]
+        self._held, self._running = [], []
+        if self._runner is None:
+            self.resources.close()
+        os.close(self._finished_read)
+        os.close(self._finished_write)
         return leftovers
 
     def _due(self) -> datetime | None:
@@ -90,15 +110,43 @@ class BatchPool:
             policy=self.policy,
         )
 
-    def _run(self) -> None:
+    def _start(self) -> None:
         held = sorted(self._held, key=lambda j: (j.deadline, j.id))
         self._held, self._first_claim = [], None
-        size = self.policy.size
-        for start in range(0, len(held), size):
-            batch = held[start : start + size]
-            by_kind: dict[str, list[ClaimedJob]] = {}
-            for job in batch:
-                by_kind.setdefault(job.kind, []).append(job)
-            for jobs in by_kind.values():
-                self.batches.append(len(jobs))
-                self._done.extend(execute_batch(jobs, self.resources))
+        self._running = held
+        self._runner = threading.Thread(
+            target=self._run, args=(held,), name="trousseau-batch", daemon=True
+        )
+        self._runner.start()
+
+    def _run(self, held: list[ClaimedJob]) -> None:
+        outcomes: list[Outcome] = []
+        try:
+            size = self.policy.size
+            for start in range(0, len(held), size):
+                by_kind: dict[str, list[ClaimedJob]] = {}
+                for job in held[start : start + size]:
+                    by_kind.setdefault(job.kind, []).append(job)
+                for jobs in by_kind.values():
+                    self.batches.append(len(jobs))
+                    outcomes.extend(execute_batch(jobs, self.resources))
+        finally:
+            self._outcomes = outcomes
+            with contextlib.suppress(OSError):
+                os.write(self._finished_write, b"!")
+
+    def _collect(self) -> None:
+        """Take the outcomes of a batch that has ended."""
+        if self._runner is None or self._runner.is_alive():
+            return
+        self._runner.join()
+        self._runner = None
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._finished_read, 64)
+        finished = {o.job_id for o in self._outcomes}
+        lost = [j for j in self._running if j.id not in finished]
+        self._done.extend(self._outcomes)
+        self._done.extend(
+            Outcome(j.id, ok=False, error="the batch ended without running this job") for j in lost
+        )
+        self._running, self._outcomes = [], []
