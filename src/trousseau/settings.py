@@ -60,15 +60,6 @@ class JobSettings(BaseModel):
     )
 
 
-class PreviewSettings(BaseModel):
-    """The single preview rendered by the core `preview` job kind."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    long_edge: int = Field(2048, ge=16, le=16384)
-    quality: int = Field(85, ge=1, le=100)
-
-
 class ImagingSettings(BaseModel):
     """How photos are decoded and rendered into gallery variants."""
 
@@ -153,7 +144,6 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(True, description="upgrade the catalog on start when safe")
     sqlite_busy_timeout_ms: int = Field(10_000, ge=0)
     jobs: JobSettings = Field(default_factory=JobSettings)
-    preview: PreviewSettings = Field(default_factory=PreviewSettings)
     imaging: ImagingSettings = Field(default_factory=ImagingSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 

@@ -245,3 +245,37 @@ def test_naive_datetimes_are_refused(catalog, clock):
 
     with pytest.raises(Exception, match="timezone-aware"), catalog.begin() as conn:
         enqueue(conn, _job(clock), now=datetime(2026, 1, 1))
+
+
+def test_enqueue_many_stores_every_field_and_skips_known_keys(catalog, clock):
+    from dataclasses import replace
+    from datetime import datetime
+
+    from trousseau.catalog import ensure_tenant
+
+    with catalog.begin() as conn:
+        tenant_id = ensure_tenant(conn, "studio-a", now=clock()).id
+    jobs = [
+        _job(clock, sla="same-day", minutes=30, payload={"photo_id": 7, "é": [1, None]}),
+        _job(clock, key="variants:8", tenant_id=tenant_id, max_attempts=9),
+        _job(clock, key="variants:8"),  # the same key twice in one batch: stored once
+    ]
+    with catalog.begin() as conn:
+        assert enqueue_many(conn, [], now=clock()) == 0
+        assert enqueue_many(conn, jobs, now=clock()) == 2
+        assert enqueue_many(conn, jobs[1:], now=clock()) == 0
+    claimed = _claim(catalog, clock, limit=10)
+    with catalog.begin() as conn:
+        stored = [get_job(conn, j.id) for j in claimed]
+    first, second = stored
+    assert (first.sla, first.payload, first.deadline, first.state) == (
+        "same-day",
+        {"photo_id": 7, "é": [1, None]},
+        jobs[0].deadline,
+        RUNNING,
+    )
+    assert (first.run_after, first.created_at) == (clock(), clock())
+    assert (second.max_attempts, second.attempts) == (9, 1)
+    assert claimed[1].tenant_id == tenant_id and claimed[0].tenant_id is None
+    with pytest.raises(Exception, match="timezone-aware"), catalog.begin() as conn:
+        enqueue_many(conn, [replace(_job(clock), deadline=datetime(2026, 1, 1))], now=clock())

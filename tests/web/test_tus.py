@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import anyio
@@ -25,7 +25,7 @@ from trousseau.jobs import list_jobs
 from trousseau.web import WebConfig, create_app, spool
 from trousseau.web.errors import ChecksumMismatch, PayloadTooLarge, UnsupportedProtocolVersion
 from trousseau.web.spool import Spool, hold
-from trousseau.web.tus import sweep_uploads
+from trousseau.web.tus import renewed_expiry, sweep_uploads
 from trousseau.web.tusheaders import (
     check_tus_resumable,
     http_date,
@@ -198,9 +198,8 @@ def test_full_protocol_happy_path(api, studio):
         if end < len(data):
             assert api.photo_count() == 0 and api.blobs() == set()
             assert "X-Photo-Id" not in response.headers
-    assert parsedate_to_datetime(response.headers["Upload-Expires"]) == api.clock() + timedelta(
-        hours=24
-    )
+    expires = parsedate_to_datetime(response.headers["Upload-Expires"])  # kept alive by chunks
+    assert api.clock() + timedelta(hours=23) <= expires <= api.clock() + timedelta(hours=24)
     photo = stored_photo(api, studio, response)
     assert (photo["sha256"], photo["bytes"], photo["original_name"]) == (
         sha256(data),
@@ -571,6 +570,14 @@ def test_an_abandoned_upload_expires_and_is_swept(api, studio):
     assert upload_id(abandoned) not in spool_entries(api)
     assert head(api.client, studio, abandoned).status_code == 404
     assert offset_of(api.client, studio, kept) == 2000
+
+
+def test_a_chunk_moves_the_expiry_only_when_it_gains_an_hour_of_a_day():
+    day, now = timedelta(hours=24), datetime(2026, 6, 13, 15, 0, tzinfo=UTC)
+    assert renewed_expiry(now + day, now=now, expiry=day) is None
+    assert renewed_expiry(now + timedelta(hours=23, minutes=1), now=now, expiry=day) is None
+    assert renewed_expiry(now + timedelta(hours=23), now=now, expiry=day) == now + day
+    assert renewed_expiry(now - timedelta(hours=1), now=now, expiry=day) == now + day
 
 
 def test_an_expired_upload_answers_410_and_is_removed(api, studio):

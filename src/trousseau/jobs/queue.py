@@ -9,6 +9,7 @@ Every function runs in the caller's transaction and takes `now` from the caller.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -126,12 +127,44 @@ def enqueue(conn: Connection, new: NewJob, *, now: datetime) -> int | None:
     return job_id
 
 
+_ENQUEUE_MANY_POSTGRESQL = text("""
+INSERT INTO job (tenant_id, kind, payload, key, sla, deadline, state, attempts, max_attempts,
+                 run_after, created_at)
+SELECT t.tenant_id, t.kind, t.payload, t.key, t.sla, t.deadline, 'queued', 0, t.max_attempts,
+       :now, :now
+FROM unnest(CAST(:tenant_ids AS bigint[]), CAST(:kinds AS text[]), CAST(:payloads AS jsonb[]),
+            CAST(:keys AS text[]), CAST(:slas AS text[]), CAST(:deadlines AS timestamptz[]),
+            CAST(:max_attempts AS integer[]))
+     AS t(tenant_id, kind, payload, key, sla, deadline, max_attempts)
+ON CONFLICT (key) DO NOTHING
+RETURNING id
+""").bindparams(bindparam("now", type_=UTCDateTime))
+"""One statement whatever the number of jobs: seven array parameters, not seven per job, so
+PostgreSQL parses and plans it once and a large batch does not hit the parameter limit."""
+
+
 def enqueue_many(conn: Connection, jobs: Sequence[NewJob], *, now: datetime) -> int:
     """Add many jobs in one statement; jobs whose key exists are skipped. Returns how many."""
     if not jobs:
         return 0
-    stmt = _insert(conn).on_conflict_do_nothing(index_elements=["key"])
-    result = conn.execute(stmt.returning(job.c.id), [_values(j, now) for j in jobs])
+    if conn.dialect.name == "postgresql":
+        instant = UTCDateTime().process_bind_param
+        result = conn.execute(
+            _ENQUEUE_MANY_POSTGRESQL,
+            {
+                "now": now,
+                "tenant_ids": [j.tenant_id for j in jobs],
+                "kinds": [j.kind for j in jobs],
+                "payloads": [json.dumps(j.payload) for j in jobs],
+                "keys": [j.key for j in jobs],
+                "slas": [j.sla for j in jobs],
+                "deadlines": [instant(j.deadline, conn.dialect) for j in jobs],
+                "max_attempts": [j.max_attempts for j in jobs],
+            },
+        )
+    else:
+        stmt = _insert(conn).on_conflict_do_nothing(index_elements=["key"])
+        result = conn.execute(stmt.returning(job.c.id), [_values(j, now) for j in jobs])
     added = len(result.all())
     if added:
         notify(conn)

@@ -1,8 +1,10 @@
-"""Catalog reads the HTTP service needs and the catalog package does not offer yet.
+"""The service's read model: pages, counts and lists behind the API, dashboard and metrics.
 
 Each takes a connection and plain values, scopes by tenant where the data is a tenant's,
-and returns the catalog's own dataclasses. They are written to move into
-`trousseau.catalog` (photos, variants, weddings, jobs) unchanged.
+and returns the catalog's own dataclasses or small frozen ones. They live here, not in
+`trousseau.catalog`, because they join what three packages own (photos and variants from
+the catalog, job states from `jobs`, the processing job kind from `ingest`), and the
+catalog sits below those packages. They only read.
 """
 
 from __future__ import annotations

@@ -99,6 +99,8 @@ log = logging.getLogger("trousseau.web.tus")
 
 SWEEP_EVERY = timedelta(minutes=10)
 """The least time between two opportunistic sweeps of expired uploads in one process."""
+EXPIRY_STEPS = 24
+"""A chunk moves an upload's expiry only when that gains more than expiry / EXPIRY_STEPS."""
 
 _ERRORS = {
     400: "malformed tus headers, or the client disconnected mid-chunk",
@@ -353,8 +355,22 @@ def _reload(services: Services, record: ResumableUpload) -> ResumableUpload:
     return fresh
 
 
+def renewed_expiry(current: datetime, *, now: datetime, expiry: timedelta) -> datetime | None:
+    """The expiry a chunk arriving `now` gives the upload, or None to leave it as it is.
+
+    Each chunk keeps an upload alive for `expiry`, but moving it by less than a
+    twenty-fourth of that is not worth a catalog write per chunk: an upload expires between
+    23/24 and all of `expiry` after its last chunk.
+    """
+    wanted = now + expiry
+    return wanted if wanted - current >= expiry / EXPIRY_STEPS else None
+
+
 def _extend(services: Services, record: ResumableUpload) -> ResumableUpload:
-    expires_at = services.clock() + services.config.upload_expiry
+    now = services.clock()
+    expires_at = renewed_expiry(record.expires_at, now=now, expiry=services.config.upload_expiry)
+    if expires_at is None:
+        return record
     with services.catalog.begin() as conn:
         extend_resumable_upload(conn, record.id, expires_at=expires_at)
     return replace(record, expires_at=expires_at)
