@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Wheels for running the GPU tests and bench/gpu.py on a machine with no package index: the
+# GPU image already holds torch, torchvision, numpy, jinja2, typer, rich, httpx, pytest and
+# prometheus-client; this fetches the rest of trousseau's runtime for its python3 (3.12,
+# manylinux x86_64) into .whl/ (ignored by git, about 60 MB). Run it here, carry .whl/ there:
+#
+#   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+#       --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD/src
+#
+# then the commands in bench/README.md ("GPU") with python3 in place of .venv-gpu/bin/python.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON_VERSION="${PYTHON_VERSION:-3.12}"
+PIP="${PIP:-.venv/bin/python -m pip}"
+out=.whl
+rm -rf "$out" && mkdir -p "$out"
+
+binary=(
+  nvidia-nvimgcodec-cu13 pyvips-binary cffi pycparser sqlalchemy greenlet alembic mako
+  psycopg psycopg-binary pydantic pydantic-core pydantic-settings python-dotenv
+  annotated-types typing-inspection obstore rawpy pillow-heif fastapi starlette uvicorn
+)
+platforms=()
+for tag in manylinux1 manylinux2014 manylinux_2_17 manylinux_2_24 manylinux_2_27 \
+           manylinux_2_28 manylinux_2_31 manylinux_2_34 manylinux_2_35; do
+  platforms+=(--platform "${tag}_x86_64")
+done
+$PIP download --quiet --no-deps --only-binary=:all: --python-version "$PYTHON_VERSION" \
+  --implementation cp "${platforms[@]}" -d "$out" "${binary[@]}"
+
+# pyvips >= 3 is published as a source distribution only; its wheel is pure Python (it
+# loads libvips from pyvips-binary at run time), so build it here.
+$PIP wheel --quiet --no-deps -w "$out" "pyvips>=2.2.3"
+
+du -sh "$out"
