@@ -154,6 +154,44 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def disconnecting(app: Any, method: str, path: str, headers: dict[str, str], part: bytes) -> list:
+    """Drive `app` with a request whose client vanishes after sending `part` of its body.
+
+    Speaks ASGI directly: no HTTP client can be made to drop a connection at a set byte.
+    Returns the messages the app sent back.
+    """
+    import anyio
+
+    messages = iter(
+        [{"type": "http.request", "body": part, "more_body": True}, {"type": "http.disconnect"}]
+    )
+    sent: list = []
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    anyio.run(app, scope, receive, send)
+    return sent
+
+
 @dataclass
 class Live:
     """The app served by a real uvicorn on a loopback port (streams, browsers)."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-import anyio
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -36,7 +35,7 @@ from trousseau.web.tusheaders import (
     parse_upload_checksum,
 )
 
-from .conftest import UPLOAD_LIMIT, TestClient, sha256
+from .conftest import UPLOAD_LIMIT, TestClient, disconnecting, sha256
 
 TUS = {"Tus-Resumable": "1.0.0"}
 CHUNK = {"Content-Type": "application/offset+octet-stream"}
@@ -111,20 +110,6 @@ def stored_photo(api, headers, response) -> dict:
 
 def disconnect_mid_patch(api, headers, url: str, offset: int, part: bytes, declared: int, **extra):
     """A PATCH announcing `declared` bytes whose client vanishes after sending `part`."""
-    messages = iter(
-        [
-            {"type": "http.request", "body": part, "more_body": True},
-            {"type": "http.disconnect"},
-        ]
-    )
-    sent = []
-
-    async def receive():
-        return next(messages)
-
-    async def send(message):
-        sent.append(message)
-
     fields = {
         **headers,
         **TUS,
@@ -133,23 +118,7 @@ def disconnect_mid_patch(api, headers, url: str, offset: int, part: bytes, decla
         "Content-Length": str(declared),
         **extra,
     }
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "PATCH",
-        "scheme": "http",
-        "path": url,
-        "raw_path": url.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in fields.items()],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-        "state": {},
-    }
-    anyio.run(api.client.app, scope, receive, send)
-    return sent
+    return disconnecting(api.client.app, "PATCH", url, fields, part)
 
 
 def test_options_advertise_the_protocol(api, studio):

@@ -12,7 +12,7 @@ from trousseau.jobs import list_jobs
 from trousseau.web.errors import ChecksumMismatch
 from trousseau.web.uploads import expected_sha256, original_name
 
-from .conftest import UPLOAD_LIMIT, sha256
+from .conftest import UPLOAD_LIMIT, disconnecting, sha256
 
 
 def test_upload_stores_records_and_enqueues(api, studio):
@@ -189,42 +189,11 @@ def test_expected_sha256_reads_every_header_and_catches_disagreement():
 
 
 def test_a_client_that_disconnects_mid_upload_leaves_nothing(api, studio):
-    import anyio
-
-    messages = iter(
-        [
-            {"type": "http.request", "body": b"\xff\xd8\xff" + b"\0" * 1000, "more_body": True},
-            {"type": "http.disconnect"},
-        ]
+    headers = {**studio, "X-Filename": "cut.jpg", "Content-Type": "image/jpeg"}
+    part = b"\xff\xd8\xff" + b"\0" * 1000
+    sent = disconnecting(
+        api.client.app, "POST", "/api/v1/weddings/smith-jones/photos", headers, part
     )
-    sent = []
-
-    async def receive():
-        return next(messages)
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/v1/weddings/smith-jones/photos",
-        "raw_path": b"/api/v1/weddings/smith-jones/photos",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"authorization", studio["Authorization"].encode()),
-            (b"x-filename", b"cut.jpg"),
-            (b"content-type", b"image/jpeg"),
-        ],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-        "state": {},
-    }
-    anyio.run(api.client.app, scope, receive, send)
     assert sent[0]["status"] == 400
     assert b"disconnected before cut.jpg was complete" in sent[1]["body"]
     assert api.photo_count() == 0 and api.blobs() == set() and api.spooled() == []

@@ -56,10 +56,9 @@ from trousseau.catalog import (
     find_resumable_upload,
     finish_resumable_upload,
     get_resumable_upload,
-    get_wedding,
     known_resumable_uploads,
 )
-from trousseau.errors import IngestError, NotFound, TrousseauError, VaultError
+from trousseau.errors import IngestError, NotFound, TrousseauError
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX
 from trousseau.web.errors import (
@@ -93,7 +92,7 @@ from trousseau.web.tusheaders import (
     state_headers,
     upload_location,
 )
-from trousseau.web.uploads import complete_upload
+from trousseau.web.uploads import complete_counted, tenant_wedding
 
 log = logging.getLogger("trousseau.web.tus")
 
@@ -274,11 +273,6 @@ router = APIRouter(prefix=API_PREFIX, tags=["uploads"], route_class=TusRoute, li
 # Blocking steps, run in worker threads.
 
 
-def _wedding(services: Services, tenant_id: int, slug: str) -> Wedding:
-    with services.catalog.begin() as conn:
-        return get_wedding(conn, tenant_id, slug)
-
-
 def _create(
     services: Services,
     wedding: Wedding,
@@ -392,22 +386,16 @@ def _finish(services: Services, instruments: Metrics, record: ResumableUpload) -
     """
     entry = services.spool.resumable(record.id, record.name)
     received = Received(entry.path, record.length, _sha256_of(entry.path))
-    with services.catalog.begin() as conn:
-        wedding = get_wedding(conn, record.tenant_id, record.wedding_slug)
+    wedding = tenant_wedding(services, record.tenant_id, record.wedding_slug)
     try:
-        done = complete_upload(
+        done = complete_counted(
+            services,
+            instruments,
             received,
             name=record.name,
             expected=record.sha256,
             wedding=wedding,
-            catalog=services.catalog,
-            vault=services.vault,
-            settings=services.settings,
-            clock=services.clock,
         )
-    except VaultError as exc:
-        instruments.vault_failed(exc, "put")
-        raise
     except IngestError as exc:
         entry.discard()
         with services.catalog.begin() as conn:
@@ -571,7 +559,7 @@ async def create(
     if body:
         check_chunk_type(request.headers.get("content-type"))
         checksum = parse_upload_checksum(upload_checksum)
-    wedding = await anyio.to_thread.run_sync(_wedding, services, caller.tenant_id, slug)
+    wedding = await anyio.to_thread.run_sync(tenant_wedding, services, caller.tenant_id, slug)
     await anyio.to_thread.run_sync(_sweep_logged, _sweeper(request.app), services)
     record = await anyio.to_thread.run_sync(
         partial(
