@@ -27,10 +27,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format src tests bench
 
 bench: $(STAMP)
-	$(PY) bench/queue.py
-	$(PY) bench/imaging.py
-	$(PY) bench/wedding.py
-	$(PY) bench/service.py
+	$(PY) -m bench.queue
+	$(PY) -m bench.imaging
+	$(PY) -m bench.wedding
+	$(PY) -m bench.service
 
 screenshots: $(STAMP)
 	TROUSSEAU_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py

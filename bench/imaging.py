@@ -1,6 +1,6 @@
 """Imaging benchmark: trousseau's render path against Pillow, sharp and the decode-only bound.
 
-Run `.venv/bin/python bench/imaging.py [--photos 12] [--quick]`. In one run, on this machine,
+Run `.venv/bin/python -m bench.imaging [--photos 12] [--quick]`. In one run, on this machine,
 for the same inputs and the same four outputs (the enabled default profiles: portrait,
 reception, social, thumb), it measures:
 
@@ -28,36 +28,39 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:
+    raise SystemExit("run it from the repository root as a module: python -m bench.imaging")
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
 import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-# `python bench/imaging.py` puts bench/ first on sys.path, where bench/queue.py would shadow
-# the standard library's `queue` (multiprocessing imports it). Drop it before anything
-# imports `queue`; spawned children inherit the cleaned path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+from bench.harness import (
+    DOCS,
+    REPO,
+    child,
+    recipe,
+    run_released,
+    say,
+    write_section,
+)
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import io  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-
-REPO = _HERE.parent
-DOCS = REPO / "docs" / "benchmarks.md"
 CACHE = REPO / ".bench"
 INPUTS = CACHE / "imaging-inputs"
 NODE_DIR = CACHE / "node"
@@ -96,10 +99,6 @@ RSS_RENDERS = 10
 
 # Heavy imports (pyvips, Pillow, trousseau) happen inside functions, so that the spawned
 # worker processes, which re-import this file as `__mp_main__`, stay light.
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,19 +387,6 @@ def _setup(
     raise ValueError(system)
 
 
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy since boot (/proc/stat: all but idle, iowait).
-
-    Steal time (the hypervisor running other guests on our cores) counts as busy: it is
-    time our workers could not run.
-    """
-    with contextlib.suppress(OSError, ValueError):
-        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-    return 0.0
-
-
 def _peak_rss_mb() -> float:
     """This process's peak resident set (VmHWM), in MB."""
     with contextlib.suppress(OSError):
@@ -442,20 +428,6 @@ def _python_worker(
     return {"done": done, "rss_mb": _peak_rss_mb(), "cpu_s": cpu}
 
 
-def _child(target: Callable[..., Any], args: tuple[Any, ...], go: Any, results: Any) -> None:
-    """Run `target(*args, ready)` in a child; it calls `ready()` once set up, then works."""
-    try:
-
-        def ready() -> None:
-            results.put(("ready", os.getpid(), 0.0))
-            go.wait()
-
-        value = target(*args, ready)
-        results.put(("done", value, time.monotonic()))
-    except BaseException:
-        results.put(("error", traceback.format_exc(), 0.0))
-
-
 @dataclass
 class Timed:
     """One timed run of one system over one input set."""
@@ -476,58 +448,19 @@ class Timed:
 def run_processes(
     target: Callable[..., Any], args: tuple[Any, ...], n: int, *, limit: float = 1800
 ) -> Timed:
-    """Start `n` processes, wait until all are set up, release them at once and time them.
-
-    `time.monotonic()` is one clock for all processes of the machine (CLOCK_MONOTONIC).
-    """
-    import multiprocessing
-    import queue
-
-    ctx = multiprocessing.get_context("spawn")
-    go, results = ctx.Event(), ctx.Queue()
-    procs = [
-        ctx.Process(target=_child, args=(target, args, go, results), daemon=True) for _ in range(n)
-    ]
-    try:
-        for p in procs:
-            p.start()
-
-        def collect(kind: str, timeout: float) -> list[tuple[Any, float]]:
-            got = []
-            until = time.monotonic() + timeout
-            while len(got) < n:
-                try:
-                    what, value, at = results.get(timeout=max(0.1, until - time.monotonic()))
-                except queue.Empty:
-                    raise RuntimeError(f"{n} process(es) did not report {kind!r} in time") from None
-                if what == "error":
-                    raise RuntimeError(f"a benchmark process failed:\n{value}")
-                got.append((value, at))
-            return got
-
-        collect("ready", 300)
-        busy0 = machine_busy_seconds()
-        t0 = time.monotonic()
-        go.set()
-        done = collect("done", limit)
-        busy = machine_busy_seconds() - busy0
-        for p in procs:
-            p.join(timeout=10)
-        outputs: dict[int, Outputs] = {}
-        for value, _ in done:
-            outputs.update(value["done"])
-        return Timed(
-            seconds=max(at for _, at in done) - t0,
-            outputs=outputs,
-            rss_mb=[value["rss_mb"] for value, _ in done],
-            cpu_seconds=sum(value["cpu_s"] for value, _ in done),
-            busy_seconds=busy,
-        )
-    finally:
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
+    """Release `n` worker processes at once and time them; each target returns its outputs,
+    peak RSS and CPU seconds."""
+    released = run_released(target, args, n, ready_within=300, limit=limit)
+    outputs: dict[int, Outputs] = {}
+    for value, _ in released.done:
+        outputs.update(value["done"])
+    return Timed(
+        seconds=released.seconds,
+        outputs=outputs,
+        rss_mb=[value["rss_mb"] for value, _ in released.done],
+        cpu_seconds=sum(value["cpu_s"] for value, _ in released.done),
+        busy_seconds=released.busy_seconds,
+    )
 
 
 def run_python(
@@ -551,7 +484,7 @@ def run_python(
 # sharp
 
 SHARP_JS = r"""
-// Generated by bench/imaging.py: one sharp pipeline per output, the way sharp's users write it.
+// Generated by bench.imaging: one sharp pipeline per output, the way sharp's users write it.
 const fs = require('fs');
 const sharp = require('sharp');
 
@@ -582,7 +515,7 @@ async function photo(file) {
   return done.map((r, k) => [cfg.outputs[k].name, r.info.width, r.info.height, r.info.size]);
 }
 
-function machineBusy() {  // as machine_busy_seconds() in bench/imaging.py, in clock ticks
+function machineBusy() {  // as machine_busy_seconds() in bench/harness.py, in clock ticks
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9)
     .map(Number);
   return f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
@@ -634,7 +567,7 @@ class Sharp:
             self.problem = "node/npm not found: sharp was not measured"
             return False
         if not (NODE_DIR / "node_modules" / "sharp").is_dir():
-            _say("installing sharp with npm under .bench/node ...")
+            say("installing sharp with npm under .bench/node ...")
             NODE_DIR.mkdir(parents=True, exist_ok=True)
             done = subprocess.run(
                 [
@@ -1138,7 +1071,7 @@ def peak_rss(bench: Bench) -> None:
     go, results = ctx.Event(), ctx.Queue()
     go.set()
     args = (_rss_probe, (str(path), bench.overrides), go, results)
-    proc = ctx.Process(target=_child, args=args, daemon=True)
+    proc = ctx.Process(target=child, args=args, daemon=True)
     proc.start()
     try:
         while True:
@@ -1185,7 +1118,7 @@ def run_throughput(bench: Bench, sharp: Sharp | None) -> None:
                 timed.round = rnd
                 r.runs.append(timed)
                 r.outputs = timed.outputs
-                _say(
+                say(
                     f"{inputs}: {system}, run {len(r.runs)}: {len(items) / timed.seconds:.2f} "
                     f"photos/s, other load {timed.background_cores:.2f} cores"
                     + ("" if timed.background_cores < QUIET_CORES else " (not quiet)")
@@ -1472,7 +1405,7 @@ the workers.
 def markdown(bench: Bench, date: str, command: str, dims: list[str], rounds: int, enc: int) -> str:
     lines = [
         START_MARK,
-        f"_Generated by `bench/imaging.py` on {date}; rerun it to refresh._",
+        f"_Generated by `python -m bench.imaging` on {date}; rerun it to refresh._",
         "",
         f"- Command: `{command}`",
         f"- Machine: {_describe_machine(bench)}",
@@ -1548,24 +1481,6 @@ def markdown(bench: Bench, date: str, command: str, dims: list[str], rounds: int
     )
     lines += ["", how.rstrip(), END_MARK]
     return "\n".join(lines)
-
-
-def write_docs(path: Path, section: str) -> None:
-    """Replace the text between the imaging markers, keeping every other section."""
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = (
-            "# Benchmarks\n\nFigures measured on the machine named in each section; compare "
-            "ratios within one run rather than absolute numbers across machines.\n"
-        )
-    start, end = text.find(START_MARK), text.find(END_MARK)
-    if start != -1 and end > start:
-        text = text[:start] + section + text[end + len(END_MARK) :]
-    else:
-        text = text.rstrip("\n") + f"\n\n{SECTION_HEADING}\n\n{section}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def _imaging_settings() -> str:
@@ -1667,22 +1582,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _command(argv: Sequence[str]) -> str:
-    shown = []
-    skip = False
-    for arg in argv:  # local paths and the date are not part of the recipe
-        if skip:
-            skip = False
-            continue
-        if arg in ("--docs", "--date", "--photos-dir"):
-            skip = True
-            continue
-        if arg.startswith(("--docs=", "--date=", "--photos-dir=")):
-            continue
-        shown.append(arg)
-    return " ".join([".venv/bin/python bench/imaging.py", *shown])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
@@ -1698,14 +1597,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Pillow is not installed: pip install pillow", file=sys.stderr)
         return 2
 
-    _say(f"preparing inputs under {INPUTS} ...")
+    say(f"preparing inputs under {INPUTS} ...")
     specs = output_specs(args.overrides)
     sets = {GENERATED: generated_inputs(args.photos)}
     camera = camera_inputs(args.photos_dir, args.camera_copies)
     if camera:
         sets[CAMERA] = camera
     else:
-        _say(f"no camera files under {args.photos_dir}: measuring generated photos only")
+        say(f"no camera files under {args.photos_dir}: measuring generated photos only")
     warm_input()
     bench = Bench(
         workers=args.workers, repeats=args.repeats, specs=specs, sets=sets, overrides=args.overrides
@@ -1741,18 +1640,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     dims = check_outputs(bench)
     rounds = 1 if args.quick else 2
     enc_images = 1 if args.quick else min(3, args.photos)
-    _say("profiling trousseau's render path ...")
+    say("profiling trousseau's render path ...")
     profile_render(bench, rounds)
-    _say("encoder settings ...")
+    say("encoder settings ...")
     encoder_settings(bench, enc_images, 1 if args.quick else 3, quick=args.quick)
-    _say("peak RSS on a 50 MP photo ...")
+    say("peak RSS on a 50 MP photo ...")
     peak_rss(bench)
-    _say(f"done in {time.perf_counter() - started:.0f} s")
+    say(f"done in {time.perf_counter() - started:.0f} s")
     print_tables(bench, dims)
     if not args.no_docs:
         date = args.date or dt.date.today().isoformat()
-        write_docs(args.docs, markdown(bench, date, _command(argv), dims, rounds, enc_images))
-        _say(f"updated {args.docs}")
+        command = recipe("bench.imaging", argv, local=("--docs", "--date", "--photos-dir"))
+        section = markdown(bench, date, command, dims, rounds, enc_images)
+        write_section(args.docs, section, start=START_MARK, end=END_MARK, heading=SECTION_HEADING)
+        say(f"updated {args.docs}")
     return 1 if bench.problems else 0
 
 

@@ -1,6 +1,6 @@
 """Queue benchmark: trousseau's job queue against procrastinate, pgqueuer and a plain loop.
 
-Run `.venv/bin/python bench/queue.py [--jobs 5000] [--quick]` (or `make bench`). It measures,
+Run `.venv/bin/python -m bench.queue [--jobs 5000] [--quick]` (or `make bench`). It measures,
 in one run and on this machine:
 
 1. enqueue throughput of no-op jobs, one transaction per job and in bulk (`enqueue_many`,
@@ -23,39 +23,36 @@ docs/benchmarks.md. Every database this creates is dropped at the end, also on f
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:
+    raise SystemExit("run it from the repository root as a module: python -m bench.queue")
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import random
+import signal
+import statistics
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-# `python bench/queue.py` puts bench/ first on sys.path, where this file would shadow the
-# standard library's `queue` (multiprocessing, asyncio and psycopg_pool import it). Drop it
-# before anything imports `queue`; spawned children inherit the cleaned path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+from bench.harness import DOCS, Released, recipe, run_released, say, write_section
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-from collections.abc import Callable, Iterator, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-
-REPO = _HERE.parent
-DOCS = REPO / "docs" / "benchmarks.md"
 START_MARK = "<!-- bench:queue:start -->"
 END_MARK = "<!-- bench:queue:end -->"
 SECTION_HEADING = "## Queue"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+LOCAL_OPTIONS = ("--postgres-url", "--docs", "--date")
+"""Options whose values are this machine's, left out of the recipe written to the docs."""
 BULK = 500
 """Jobs per statement (and per transaction) for every bulk enqueue, whatever the system."""
 ENQUEUE_ONE = "enqueue, 1/txn"
@@ -505,23 +502,6 @@ def _record_drain(bench: Bench, backend: str, workers: str, runs: list[DrainRun]
 # Processes that start together: pgqueuer managers and the plain SKIP LOCKED loop
 
 
-def _child(target: Callable[..., Any], args: tuple[Any, ...], go: Any, results: Any) -> None:
-    """Run `target(*args, ready)` in a child; it calls `ready()` once set up, then works.
-
-    The target returns (jobs it ran, `time.monotonic()` when its first job started or None).
-    """
-    try:
-
-        def ready() -> None:
-            results.put(("ready", os.getpid(), 0.0))
-            go.wait()
-
-        done = target(*args, ready)
-        results.put(("done", done, time.monotonic()))
-    except BaseException:
-        results.put(("error", traceback.format_exc(), 0.0))
-
-
 @dataclass(frozen=True)
 class Timed:
     """One timed drain of another system."""
@@ -539,52 +519,15 @@ def _add(result: Result, timed: Timed) -> None:
 def run_processes(
     target: Callable[..., Any], args: tuple[Any, ...], n: int, *, limit: float = 600
 ) -> Timed:
-    """Start `n` processes, wait until all are set up, release them at once and time them.
-
-    `time.monotonic()` is one clock for all processes of the machine (CLOCK_MONOTONIC).
-    """
-    import multiprocessing
-    import queue
-
-    ctx = multiprocessing.get_context("spawn")
-    go, results = ctx.Event(), ctx.Queue()
-    procs = [
-        ctx.Process(target=_child, args=(target, args, go, results), daemon=True) for _ in range(n)
-    ]
-    try:
-        for p in procs:
-            p.start()
-
-        def collect(kind: str, timeout: float) -> list[tuple[Any, float]]:
-            got = []
-            until = time.monotonic() + timeout
-            while len(got) < n:
-                try:
-                    what, value, at = results.get(timeout=max(0.1, until - time.monotonic()))
-                except queue.Empty:
-                    raise RuntimeError(f"{n} process(es) did not report {kind!r} in time") from None
-                if what == "error":
-                    raise RuntimeError(f"a benchmark process failed:\n{value}")
-                got.append((value, at))
-            return got
-
-        collect("ready", 120)
-        t0 = time.monotonic()
-        go.set()
-        done = collect("done", limit)
-        for p in procs:
-            p.join(timeout=10)
-        firsts = [first for (_, first), _ in done if first is not None]
-        return Timed(
-            seconds=max(at for _, at in done) - t0,
-            done=sum(ran for (ran, _), _ in done),
-            startup=(min(firsts) - t0) if firsts else 0.0,
-        )
-    finally:
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-                p.join()
+    """Release `n` processes of another system at once; each target returns (jobs it ran,
+    `time.monotonic()` when its first job started or None)."""
+    released: Released = run_released(target, args, n, ready_within=120, limit=limit)
+    firsts = [first for (_, first), _ in released.done if first is not None]
+    return Timed(
+        seconds=released.seconds,
+        done=sum(ran for (ran, _), _ in released.done),
+        startup=(min(firsts) - released.t0) if firsts else 0.0,
+    )
 
 
 # pgqueuer ----------------------------------------------------------------------------------
@@ -854,10 +797,6 @@ def procrastinate_drain(
 # The run
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def run_sqlite(bench: Bench, workdir: Path) -> None:
     from trousseau.catalog import open_catalog
 
@@ -873,13 +812,13 @@ def run_sqlite(bench: Bench, workdir: Path) -> None:
         finally:
             catalog.dispose()
 
-    _say("SQLite: enqueue")
+    say("SQLite: enqueue")
     with fresh() as (catalog, settings):
         trousseau_enqueue(bench, SQLITE, catalog, settings)
     runs: dict[str, list[DrainRun]] = {}
     for rep in range(bench.repeats):
         for workers in ["inline", *bench.workers]:
-            _say(f"SQLite: drain, {workers} worker(s), run {rep + 1}/{bench.repeats}")
+            say(f"SQLite: drain, {workers} worker(s), run {rep + 1}/{bench.repeats}")
             with fresh() as (catalog, settings):
                 n = 1 if workers == "inline" else int(workers)
                 run = trousseau_drain(bench, catalog, settings, n, inline=workers == "inline")
@@ -905,14 +844,14 @@ def run_postgres(bench: Bench, databases: Databases, workdir: Path) -> None:
     catalog = open_catalog(url)
     try:
         settings = _settings(url, workdir, 1)
-        _say("PostgreSQL: enqueue")
+        say("PostgreSQL: enqueue")
         trousseau_enqueue(bench, PG, catalog, settings)
         trousseau_runs: dict[int, list[DrainRun]] = {}
         plain_orders: dict[int, list[OrderCheck]] = {}
         setup_procrastinate = True
         for rep in range(bench.repeats):
             for workers in bench.workers:
-                _say(f"PostgreSQL: drains, {workers} worker(s), run {rep + 1}/{bench.repeats}")
+                say(f"PostgreSQL: drains, {workers} worker(s), run {rep + 1}/{bench.repeats}")
                 run = trousseau_drain(bench, catalog, _settings(url, workdir, workers), workers)
                 trousseau_runs.setdefault(workers, []).append(run)
                 timed, enqueue_seconds = pgqueuer_drain(bench, pgqueuer_dsn, workers)
@@ -1130,7 +1069,7 @@ range their extremes.
 def markdown(bench: Bench, date: str, command: str) -> str:
     lines = [
         START_MARK,
-        f"_Generated by `bench/queue.py` on {date}; rerun it (or `make bench`) to refresh._",
+        f"_Generated by `python -m bench.queue` on {date}; rerun it (or `make bench`) to refresh._",
         "",
         f"- Command: `{command}`",
         f"- Machine: {_describe_machine(bench)}",
@@ -1149,24 +1088,6 @@ def markdown(bench: Bench, date: str, command: str) -> str:
         lines += ["", "Problems:", ""] + [f"- {p}" for p in bench.problems]
     lines += ["", HOW.format(bulk=BULK).rstrip(), END_MARK]
     return "\n".join(lines)
-
-
-def write_docs(path: Path, section: str) -> None:
-    """Replace the text between the queue markers, keeping every other section."""
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = (
-            "# Benchmarks\n\nFigures measured on the machine named in each section; compare "
-            "ratios within one run rather than absolute numbers across machines.\n"
-        )
-    start, end = text.find(START_MARK), text.find(END_MARK)
-    if start != -1 and end > start:
-        text = text[:start] + section + text[end + len(END_MARK) :]
-    else:
-        text = text.rstrip("\n") + f"\n\n{SECTION_HEADING}\n\n{section}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -1195,22 +1116,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.jobs < 1 or args.repeats < 1 or not args.workers or min(args.workers) < 1:
         parser.error("--jobs, --repeats and every worker count must be positive")
     return args
-
-
-def _command(argv: Sequence[str]) -> str:
-    shown = []
-    skip = False
-    for arg in argv:  # the URL and the docs path are local details
-        if skip:
-            skip = False
-            continue
-        if arg in ("--postgres-url", "--docs", "--date"):
-            skip = True
-            continue
-        if arg.startswith(("--postgres-url=", "--docs=", "--date=")):
-            continue
-        shown.append(arg)
-    return " ".join([".venv/bin/python bench/queue.py", *shown])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1244,12 +1149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 run_postgres(bench, databases, workdir)
     finally:
         databases.drop_all()
-    _say(f"done in {time.perf_counter() - started:.0f} s")
+    say(f"done in {time.perf_counter() - started:.0f} s")
     print_table(bench)
     if not args.no_docs:
         date = args.date or dt.date.today().isoformat()
-        write_docs(args.docs, markdown(bench, date, _command(argv)))
-        _say(f"updated {args.docs}")
+        section = markdown(bench, date, recipe("bench.queue", argv, local=LOCAL_OPTIONS))
+        write_section(args.docs, section, start=START_MARK, end=END_MARK, heading=SECTION_HEADING)
+        say(f"updated {args.docs}")
     return 1 if bench.problems else 0
 
 

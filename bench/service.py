@@ -1,6 +1,6 @@
 """Load test of the HTTP service on loopback: concurrent uploads of real-size JPEGs, then reads.
 
-Run `.venv/bin/python bench/service.py [--uploads 200] [--reads 2000] [--quick]`. For each
+Run `.venv/bin/python -m bench.service [--uploads 200] [--reads 2000] [--quick]`. For each
 target it starts a real server in a subprocess and drives it with httpx from this process:
 
 - **trousseau** on the SQLite catalog and on PostgreSQL (when reachable): the real command,
@@ -20,32 +20,30 @@ run; it is written between the `bench:service` markers of docs/benchmarks.md.
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:
+    raise SystemExit("run it from the repository root as a module: python -m bench.service")
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import platform
+import socket
+import struct
+import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # bench/queue.py
+from bench.harness import DOCS, REPO, recipe, say, write_section
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import base64  # noqa: E402
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import hashlib  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import shlex  # noqa: E402
-import socket  # noqa: E402
-import struct  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-
-REPO = _HERE.parent
-DOCS = REPO / "docs" / "benchmarks.md"
 CACHE = REPO / ".bench" / "service"
 START_MARK = "<!-- bench:service:start -->"
 END_MARK = "<!-- bench:service:end -->"
@@ -55,10 +53,6 @@ WEDDING = "load"
 READ_CONCURRENCY = 16
 TUS_CHUNK = 4 * 1024 * 1024
 SEED = 2026
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +201,7 @@ def _postgres_database() -> str | None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
             admin.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
-        _say(f"PostgreSQL not reachable ({exc}); measuring SQLite only")
+        say(f"PostgreSQL not reachable ({exc}); measuring SQLite only")
         return None
     base = admin_url.rsplit("/", 1)[0]
     return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
@@ -409,10 +403,10 @@ def measure(target: Target, photos: list[bytes], reads: int) -> Result:
                 body = {"slug": WEDDING, "date": "2026-06-13", "timezone": "Europe/Paris"}
                 created = httpx.post(f"{base}/api/v1/weddings", json=body, headers=headers)
                 created.raise_for_status()
-            _say(f"{target.name}: {len(photos)} concurrent uploads")
+            say(f"{target.name}: {len(photos)} concurrent uploads")
             uploads, found = asyncio.run(_upload_all(base, headers, photos, target))
             ids = sorted(found.values())
-            _say(f"{target.name}: {reads} reads at concurrency {READ_CONCURRENCY}")
+            say(f"{target.name}: {reads} reads at concurrency {READ_CONCURRENCY}")
             read_phase = asyncio.run(_read_all(base, headers, ids, reads, target))
             sent = [hashlib.sha256(p).hexdigest() for p in photos]
             result = Result(target, uploads, read_phase, sent)
@@ -506,16 +500,6 @@ def markdown(results: list[Result], args: argparse.Namespace, size: int, command
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    start, end = text.find(START_MARK), text.find(END_MARK)
-    if start != -1 and end != -1:
-        text = text[:start] + section + text[end + len(END_MARK) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
-
-
 def _describe_machine() -> str:
     return (
         f"{os.cpu_count()} CPU cores; {platform.system()} {platform.machine()}; "
@@ -573,11 +557,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = [r for r in results if r.uploads.errors or r.reads.errors or r.lost or r.wrong_hash]
     for r in failed:
         for error in (r.uploads.errors + r.reads.errors)[:10]:
-            _say(f"{r.target.name}: {error}")
-    command = "python bench/service.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+            say(f"{r.target.name}: {error}")
     if not args.no_write:
-        write_docs(markdown(results, args, len(photos[0]), command.strip()))
-        _say(f"written to {DOCS.relative_to(REPO)}")
+        command = recipe("bench.service", list(sys.argv[1:] if argv is None else argv))
+        section = markdown(results, args, len(photos[0]), command)
+        write_section(DOCS, section, start=START_MARK, end=END_MARK, heading=SECTION_HEADING)
+        say(f"written to {DOCS.relative_to(REPO)}")
     return 1 if failed else 0
 
 

@@ -1,6 +1,6 @@
 """End-to-end benchmark: a wedding of 24-megapixel JPEGs, ingest to every variant recorded.
 
-Run `.venv/bin/python bench/wedding.py [--photos 500] [--quick]`. It generates the wedding once
+Run `.venv/bin/python -m bench.wedding [--photos 500] [--quick]`. It generates the wedding once
 (`trousseau.demo.samples.generate_photo`, cached under .bench/wedding-24mp/), then, in a fresh
 data directory, runs the real command line as a studio would:
 
@@ -16,34 +16,31 @@ jobs, and the peak RSS of each job process. The result is printed and written be
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:
+    raise SystemExit("run it from the repository root as a module: python -m bench.wedding")
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-# `python bench/wedding.py` puts bench/ first on sys.path, where bench/queue.py would shadow
-# the standard library's `queue` (multiprocessing imports it). Drop it before anything does.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+from bench.harness import DOCS, REPO, machine_busy_seconds, recipe, say, write_section
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-
-REPO = _HERE.parent
-DOCS = REPO / "docs" / "benchmarks.md"
 CACHE = REPO / ".bench"
 PHOTOS = CACHE / "wedding-24mp"
 START_MARK = "<!-- bench:wedding:start -->"
@@ -56,10 +53,6 @@ WHEN = dt.datetime(2026, 6, 13, 14, 0, tzinfo=dt.UTC)
 WEDDING = "bench"
 SLA = "same-day"
 FLOOR_PER_MINUTE = 300.0
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,20 +83,20 @@ def generate(count: int, processes: int) -> list[Path]:
     stamp = PHOTOS / "params.json"
     params = {"seed": SEED, "megapixels": MEGAPIXELS, "when": WHEN.isoformat()}
     if stamp.exists() and json.loads(stamp.read_text()) != params:
-        _say(f"{PHOTOS} holds photos of other parameters: regenerating")
+        say(f"{PHOTOS} holds photos of other parameters: regenerating")
         for old in PHOTOS.glob("IMG_*.jpg"):
             old.unlink()
     stamp.write_text(json.dumps(params))
     paths = [PHOTOS / f"IMG_{i:04d}.jpg" for i in range(1, count + 1)]
     missing = [i for i, p in enumerate(paths, start=1) if not p.is_file()]
     if missing:
-        _say(f"generating {len(missing)} photos of {MEGAPIXELS:g} MP into {PHOTOS} ...")
+        say(f"generating {len(missing)} photos of {MEGAPIXELS:g} MP into {PHOTOS} ...")
         started = time.perf_counter()
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(processes, mp_context=ctx) as pool:
             for done, _ in enumerate(pool.map(_make, missing, chunksize=4), start=1):
                 if done % 50 == 0 or done == len(missing):
-                    _say(f"  {done}/{len(missing)} ({time.perf_counter() - started:.0f} s)")
+                    say(f"  {done}/{len(missing)} ({time.perf_counter() - started:.0f} s)")
     return paths
 
 
@@ -218,15 +211,6 @@ def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("TROUSSEAU_")}
 
 
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy since boot (/proc/stat; steal counts)."""
-    with contextlib.suppress(OSError, ValueError):
-        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-    return 0.0
-
-
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -296,9 +280,9 @@ def run(
         subprocess.run(  # creates the catalog, so the two commands do not race to migrate it
             _cli(data, "status", "--json"), capture_output=True, env=env, check=True
         )
-        _say(f"trousseau work --workers {workers} (running), then ingest of {len(paths)} photos")
+        say(f"trousseau work --workers {workers} (running), then ingest of {len(paths)} photos")
     else:
-        _say(f"ingest of {len(paths)} photos ...")
+        say(f"ingest of {len(paths)} photos ...")
     busy0, cpu0 = machine_busy_seconds(), _children_cpu()
     began = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
@@ -322,7 +306,7 @@ def run(
         done = subprocess.run(ingest, capture_output=True, text=True, env=env, check=False)
         result.ingest_seconds = time.perf_counter() - t0
         ingest_done(done, done.stdout, done.stderr)
-        _say(f"trousseau work --workers {workers} --until-idle ...")
+        say(f"trousseau work --workers {workers} --until-idle ...")
         t0 = time.perf_counter()
         proc = subprocess.Popen(
             [*work, "--until-idle"],
@@ -543,7 +527,7 @@ sampling every descendant process of `trousseau work` four times a second.
 def markdown(result: Run, date: str, command: str) -> str:
     lines = [
         START_MARK,
-        f"_Generated by `bench/wedding.py` on {date}; rerun it to refresh._",
+        f"_Generated by `python -m bench.wedding` on {date}; rerun it to refresh._",
         "",
         f"- Command: `{command}`",
         f"- Machine: {_describe_machine()}",
@@ -570,24 +554,6 @@ def markdown(result: Run, date: str, command: str) -> str:
         )
     lines += ["", how, END_MARK]
     return "\n".join(lines)
-
-
-def write_docs(path: Path, section: str) -> None:
-    """Replace the text between the wedding markers, keeping every other section."""
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = (
-            "# Benchmarks\n\nFigures measured on the machine named in each section; compare "
-            "ratios within one run rather than absolute numbers across machines.\n"
-        )
-    start, end = text.find(START_MARK), text.find(END_MARK)
-    if start != -1 and end > start:
-        text = text[:start] + section + text[end + len(END_MARK) :]
-    else:
-        text = text.rstrip("\n") + f"\n\n{SECTION_HEADING}\n\n{section}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def _describe_machine() -> str:
@@ -668,22 +634,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _command(argv: Sequence[str]) -> str:
-    shown = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg in ("--docs", "--date"):
-            skip = True
-            continue
-        if arg.startswith(("--docs=", "--date=")) or arg == "--keep":
-            continue
-        shown.append(arg)
-    return " ".join([".venv/bin/python bench/wedding.py", *shown])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
@@ -710,15 +660,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     finally:
         if args.keep:
-            _say(f"kept {workdir}")
+            say(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     result.what_if = [*args.set, *args.env] + (["--overlap"] if args.overlap else [])
     print_report(result)
     if not args.no_docs:
         date = args.date or dt.date.today().isoformat()
-        write_docs(args.docs, markdown(result, date, _command(argv)))
-        _say(f"updated {args.docs}")
+        section = markdown(result, date, recipe("bench.wedding", argv, flags=("--keep",)))
+        write_section(args.docs, section, start=START_MARK, end=END_MARK, heading=SECTION_HEADING)
+        say(f"updated {args.docs}")
     return 1 if result.problems else 0
 
 

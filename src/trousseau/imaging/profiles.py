@@ -48,7 +48,7 @@ libaom; one libvips thread; median CPU ms of 5; sizes in KiB; "synthetic" is a g
   profile is disabled by default.
 
 With these defaults and DCT-scaled JPEG decoding a 24 MP JPEG costs about 160 ms of CPU for
-the decode and all four variants (bench/imaging.py).
+the decode and all four variants (bench.imaging).
 """
 
 from __future__ import annotations
