@@ -237,6 +237,11 @@ def test_gpu_failures_are_told_from_bad_photos():
     assert is_gpu_failure(GpuFailure("x", out_of_memory=True))
     assert not is_gpu_failure(ImagingError("IMG_1.JPG is truncated"))
     assert not is_gpu_failure(ValueError("bad value"))
+    # nvImageCodec's own allocations fail by number, not with "out of memory"
+    nv_oom = RuntimeError("CUDA Runtime failure: '#2' at python/image.cpp:61")
+    assert is_gpu_failure(nv_oom) and is_out_of_memory(nv_oom)
+    nv_other = RuntimeError("CUDA Runtime failure: '#700' at python/image.cpp:61")
+    assert is_gpu_failure(nv_other) and not is_out_of_memory(nv_other)
 
 
 class FailingGpu:

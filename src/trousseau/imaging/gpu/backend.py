@@ -28,6 +28,7 @@ decode and encode ("host" codecs): that is how the pipeline is tested without a 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import importlib.util
 import os
@@ -263,7 +264,8 @@ class GpuBackend:
             if isinstance(decoded, ImagingError):
                 results[index] = decoded
                 continue
-            decoded_info[index] = decoded
+            # sizes and path only: holding the pixels here would keep every chunk on the GPU
+            decoded_info[index] = dataclasses.replace(decoded, image=None)
             outputs[index] = {}
             if not isinstance(decoded.image, pyvips.Image) and self.on_cuda:
                 decoded.image.record_stream(self.torch.cuda.current_stream(self.device))
@@ -403,12 +405,17 @@ class GpuBackend:
     def _decode_nvimgcodec(self, datas: list[bytes]) -> list[Any]:
         from nvidia import nvimgcodec
 
-        if self._nv_decoder is None:
-            self._nv_decoder = nvimgcodec.Decoder()
+        if self._nv_decoder is None:  # created on the prefetch thread: name the device
+            self._nv_decoder = nvimgcodec.Decoder(device_id=self.device.index)
         params = nvimgcodec.DecodeParams(apply_exif_orientation=False)
+        # interleaved RGB (H, W, 3) device Images, None where refused; decoded on (and their
+        # buffers freed on) the decode stream, which is current here, so the torch ops that
+        # follow are ordered after the decode (torch ignores the interface's "stream" key)
         images = self._nv_decoder.decode(
             datas, params=params, cuda_stream=self._decode_stream.cuda_stream
         )
+        if len(images) != len(datas):  # before 0.6 a failed image was dropped, not None
+            return [None] * len(datas)
         as_tensor = self.torch.as_tensor
         return [
             None if image is None else as_tensor(image, device=self.device).permute(2, 0, 1)
@@ -486,7 +493,10 @@ class GpuBackend:
         elif self.jpeg_encoder == "torchvision":
             from torchvision.io import encode_jpeg
 
-            raw = [bytes(t.numpy()) for t in encode_jpeg(list(images), quality=profile.quality)]
+            if self.on_cuda:  # its nvJPEG stream does not wait for ours: the pixels must be done
+                self.torch.cuda.current_stream(self.device).synchronize()
+            encoded = encode_jpeg(list(images), quality=profile.quality)
+            raw = [bytes(t.cpu().numpy()) for t in encoded]  # CUDA in, bytes on the GPU out
         else:
             return [
                 vips_encode(self.to_host(i), profile, exif=e)
@@ -502,7 +512,7 @@ class GpuBackend:
         from nvidia import nvimgcodec
 
         if self._nv_encoder is None:
-            self._nv_encoder = nvimgcodec.Encoder()
+            self._nv_encoder = nvimgcodec.Encoder(device_id=self.device.index)
         chroma = (
             nvimgcodec.ChromaSubsampling.CSS_444
             if profile.chroma == "4:4:4"
@@ -511,16 +521,16 @@ class GpuBackend:
         jpeg = nvimgcodec.JpegEncodeParams(
             progressive=profile.progressive, optimized_huffman=profile.optimize_coding
         )
-        try:
-            params = nvimgcodec.EncodeParams(
-                quality=float(profile.quality), chroma_subsampling=chroma, jpeg_encode_params=jpeg
-            )
-        except TypeError:  # nvImageCodec 0.6 names quality by type and value
+        try:  # nvImageCodec >= 0.6 names quality by type and value
             params = nvimgcodec.EncodeParams(
                 quality_type=nvimgcodec.QualityType.QUALITY,
                 quality_value=float(profile.quality),
                 chroma_subsampling=chroma,
                 jpeg_encode_params=jpeg,
+            )
+        except (TypeError, AttributeError):  # before 0.6: a plain `quality`
+            params = nvimgcodec.EncodeParams(
+                quality=float(profile.quality), chroma_subsampling=chroma, jpeg_encode_params=jpeg
             )
         stream = self.torch.cuda.current_stream(self.device)
         hwc = [nvimgcodec.as_image(t.permute(1, 2, 0).contiguous()) for t in images]

@@ -10,6 +10,9 @@ from __future__ import annotations
 from trousseau.errors import TrousseauError
 
 _GPU_WORDS = ("cuda", "cublas", "cudnn", "nvjpeg", "nvimgcodec", "device-side assert", "gpu")
+# nvImageCodec's Python module reports failures by number: cudaErrorMemoryAllocation (2) from
+# its own buffer allocation, NVIMGCODEC_STATUS_ALLOCATOR_FAILURE (5) from the library
+_NVIMGCODEC_OOM = ("cuda runtime failure: '#2'", "nvimagecodec failure: '#5'")
 
 
 class GpuFailure(TrousseauError):
@@ -25,6 +28,8 @@ def is_out_of_memory(exc: BaseException) -> bool:
     if isinstance(exc, GpuFailure):
         return exc.out_of_memory
     text = str(exc).lower()
+    if any(code in text for code in _NVIMGCODEC_OOM):
+        return True
     return type(exc).__name__ == "OutOfMemoryError" or "out of memory" in text
 
 
