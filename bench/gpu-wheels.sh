@@ -2,7 +2,7 @@
 # Wheels for running the GPU tests and bench/gpu.py on a machine with no package index: the
 # GPU image already holds torch, torchvision, numpy, jinja2, typer, rich, httpx, pytest and
 # prometheus-client; this fetches the rest of trousseau's runtime for its python3 (3.12,
-# manylinux x86_64) into .whl/ (ignored by git, about 60 MB). Run it here, carry .whl/ there:
+# manylinux x86_64) into .whl/ (ignored by git, about 59 MiB). Run it here, carry .whl/ there:
 #
 #   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
 #       --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD/src
@@ -15,10 +15,12 @@ PIP="${PIP:-.venv/bin/python -m pip}"
 out=.whl
 rm -rf "$out" && mkdir -p "$out"
 
+# nvidia-nvjpeg: without it nvImageCodec decodes JPEGs on the CPU, silently. No psycopg:
+# the GPU runs use a SQLite catalog, and the carry (with the tree) must stay under 64 MiB.
 binary=(
-  nvidia-nvimgcodec-cu13 pyvips-binary cffi pycparser sqlalchemy greenlet alembic mako
-  psycopg psycopg-binary pydantic pydantic-core pydantic-settings python-dotenv
-  annotated-types typing-inspection obstore rawpy pillow-heif fastapi starlette uvicorn
+  nvidia-nvimgcodec-cu13 nvidia-nvjpeg pyvips-binary cffi pycparser sqlalchemy greenlet
+  alembic mako pydantic pydantic-core pydantic-settings python-dotenv annotated-types
+  typing-inspection obstore rawpy pillow-heif fastapi starlette uvicorn
 )
 platforms=()
 for tag in manylinux1 manylinux2014 manylinux_2_17 manylinux_2_24 manylinux_2_27 \

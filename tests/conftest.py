@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -47,6 +46,8 @@ def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test session."""
     if os.environ.get("TROUSSEAU_TEST_POSTGRES") == "skip":
         pytest.skip("TROUSSEAU_TEST_POSTGRES=skip")
+    import psycopg  # here, so machines without PostgreSQL need no driver to run the rest
+
     name = f"trousseau_test_{os.getpid()}"
     try:
         admin = psycopg.connect(_psycopg_url(PG_ADMIN_URL), autocommit=True, connect_timeout=5)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 
 from trousseau.catalog import iter_photos, open_catalog
 
@@ -39,6 +41,31 @@ def test_status_json_counts_jobs_by_state_and_sla(cli: Cli, tmp_path):
     report = json.loads(cli.run("status", "--json").stdout)
     assert report["jobs"]["done"]["next-day"] == 3
     assert report["photos"] == {"processed": 3}
+
+
+def test_status_lists_an_idle_worker_as_live_until_it_stops(cli: Cli):
+    assert cli.run("init").returncode == 0
+    report = json.loads(cli.run("status", "--json").stdout)
+    assert (report["workers"]["live"], report["workers"]["list"]) == (0, [])
+    worker = cli.start("work", "--workers", "0")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            report = json.loads(cli.run("status", "--json").stdout)
+            if report["workers"]["live"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert report["workers"]["live"] == 1 and report["workers"]["busy"] == 0
+        (listed,) = report["workers"]["list"]
+        assert (listed["pid"], listed["mode"], listed["slots"]) == (worker.pid, "inline", 1)
+        assert listed["owner"].split(":")[1] == str(worker.pid)
+        assert "workers: 1 live, 0 busy" in cli.run("status").stdout
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert worker.returncode == 0, worker.stderr.read() if worker.stderr else ""
+    report = json.loads(cli.run("status", "--json").stdout)
+    assert report["workers"]["live"] == 0
 
 
 def test_dead_jobs_are_listed_with_their_error_and_retried(cli: Cli, tmp_path):

@@ -31,6 +31,7 @@ EXPORTED_METRICS = {
     "trousseau_upload_bytes_total": "counter",
     "trousseau_job_duration_seconds": "histogram",
     "trousseau_workers": "gauge",
+    "trousseau_workers_busy": "gauge",
     "trousseau_vault_errors_total": "counter",
 }
 

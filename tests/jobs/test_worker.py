@@ -176,3 +176,99 @@ def test_stop_now_releases_jobs_mid_run(catalog, settings):
     assert time.monotonic() - started < 10
     assert result.released == 2
     assert _states(catalog) == {"queued": 2}
+
+
+def _live(catalog, now, within=FAST.lease_seconds):
+    from trousseau.catalog import live_workers
+
+    with catalog.begin() as conn:
+        return live_workers(conn, now=now, within=timedelta(seconds=within))
+
+
+def _wait_for(predicate, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
+
+
+def test_an_idle_worker_is_live_while_it_runs_and_gone_after_it_stops(catalog, settings, clock):
+    worker = Worker(catalog, InlinePool(settings), FAST, clock=clock)
+    runner = threading.Thread(target=worker.run)
+    runner.start()
+    try:
+        _wait_for(lambda: _live(catalog, clock()) != [])
+        (row,) = _live(catalog, clock())
+        assert (row.owner, row.mode, row.slots, row.pid) == (worker.owner, "inline", 1, os.getpid())
+        started = row.started_at
+        # It holds no job, yet keeps beating on the renewal cadence (a third of a lease), at
+        # the instants of its injected clock: past the window, a fresh beat makes it live again.
+        later = clock.advance(seconds=FAST.lease_seconds * 3)
+        _wait_for(lambda: [w.last_seen_at for w in _live(catalog, later)] == [later])
+        assert _live(catalog, later)[0].started_at == started
+    finally:
+        worker.stop()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+    assert _live(catalog, clock(), within=10**6) == []
+
+
+def _work_until_killed(catalog_url, settings, owner, start) -> None:
+    from trousseau.catalog import open_catalog
+
+    from ..conftest import FakeClock
+
+    worker = Worker(
+        open_catalog(catalog_url), InlinePool(settings), FAST, clock=FakeClock(start), owner=owner
+    )
+    worker.run()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_without_goodbye_is_gone_after_a_lease(catalog_url, settings, clock):
+    import multiprocessing
+
+    from trousseau.catalog import open_catalog
+
+    catalog = open_catalog(catalog_url)
+    start = clock()
+    owner = "victim:1:deadbeef"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_work_until_killed, args=(catalog_url, settings, owner, start)
+    )
+    child.start()
+    try:
+        _wait_for(lambda: [w.owner for w in _live(catalog, start)] == [owner], timeout=60)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(timeout=10)
+    lease = timedelta(seconds=FAST.lease_seconds)
+    assert [w.owner for w in _live(catalog, start + lease)] == [owner]
+    assert _live(catalog, start + lease + timedelta(seconds=1)) == []
+    assert [w.owner for w in _live(catalog, start + lease * 2, within=10**6)] == [owner]
+    catalog.dispose()
+
+
+def test_a_failed_goodbye_is_logged_and_does_not_hide_the_real_error(tmp_path, caplog):
+    from trousseau.catalog import open_catalog
+    from trousseau.settings import load_settings
+
+    path = tmp_path / "doomed.sqlite3"
+    settings = load_settings(
+        data_dir=tmp_path / "data", catalog_url=f"sqlite:///{path}", vault_url=tmp_path.as_uri()
+    )
+    catalog = open_catalog(settings.catalog_url)
+
+    class LosesTheCatalogThenFails(InlinePool):
+        def wait(self, timeout, wakers=()):
+            catalog.dispose()
+            for leftover in tmp_path.glob("doomed.sqlite3*"):
+                leftover.unlink()
+            path.mkdir()  # the catalog is gone, so the heartbeat cannot be removed either
+            raise RuntimeError("the decoder exploded")
+
+    worker = Worker(catalog, LosesTheCatalogThenFails(settings), FAST)
+    with pytest.raises(RuntimeError, match="the decoder exploded"):
+        worker.run()
+    assert f"worker {worker.owner} could not remove its heartbeat" in caplog.text

@@ -203,6 +203,33 @@ def test_a_tenant_key_sees_no_operations_panels_and_an_admin_key_does(api, studi
         assert f'<span class="tag sla">{sla}</span>' in admin_view
 
 
+def test_the_workers_card_counts_live_and_busy_and_lists_them_for_admins(api, studio):
+    from datetime import timedelta
+
+    from trousseau.catalog import beat
+    from trousseau.jobs import NewJob, claim, enqueue
+
+    now = api.clock()
+    lease = timedelta(seconds=api.settings.jobs.lease_seconds)
+    with api.catalog.begin() as conn:
+        twelve_ago = now - timedelta(seconds=12)
+        beat(conn, "node-a:11:aa", now=twelve_ago, host="node-a", pid=11, mode="process", slots=4)
+        beat(conn, "gpu-0:5:bb", now=now, host="gpu-0", pid=5, mode="gpu", slots=32)
+        beat(conn, "gone:9:cc", now=now - lease * 2, host="gone", pid=9, mode="inline", slots=1)
+        enqueue(conn, NewJob("noop", {}, "standard", now + lease, max_attempts=3), now=now)
+        claim(conn, owner="gpu-0:5:bb", now=now, lease=lease, limit=1)
+    _sign_in(api, api.key("studio-a", admin=True))
+    page = api.client.get("/dashboard").text
+    assert "2<small> live · 1 busy</small>" in page
+    assert "36 slots" in page
+    assert 'data-worker="node-a:11:aa"' in page and 'data-worker="gpu-0:5:bb"' in page
+    assert "gone:9:cc" not in page
+    assert "node-a · pid 11" in page and '<span class="tag">gpu</span>' in page
+    assert "12 s ago" in page and "0 s ago" in page
+    _sign_in(api, studio)
+    assert "node-a:11:aa" not in api.client.get("/dashboard").text
+
+
 def test_failures_show_their_error_to_their_tenant_only(api, studio, rival):
     broken = api.jpeg(seed=5)[:400]
     assert api.upload(studio, broken, name="broken.jpg").status_code == 201

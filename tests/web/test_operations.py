@@ -25,6 +25,7 @@ METRIC_NAMES = [
     "trousseau_upload_bytes_total",
     "trousseau_job_duration_seconds",
     "trousseau_workers",
+    "trousseau_workers_busy",
     "trousseau_vault_errors_total",
 ]
 
@@ -92,6 +93,7 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     assert 'trousseau_late_jobs{sla="standard"} 0.0' in text
     assert 'trousseau_deadline_slack_seconds{sla="standard"} 86400.0' in text
     assert "trousseau_workers 0.0" in text
+    assert "trousseau_workers_busy 0.0" in text
     for operation in ("put", "get", "verify"):
         assert f'trousseau_vault_errors_total{{operation="{operation}"}} 0.0' in text
     assert (
@@ -112,6 +114,35 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     assert 'trousseau_job_duration_seconds_count{kind="variants"} 2.0' in text
 
 
+def _gauge(text: str, name: str) -> float:
+    return next(float(line.split()[1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+def test_workers_are_the_live_heartbeats_and_busy_the_lease_holders(api):
+    from datetime import timedelta
+
+    from trousseau.catalog import beat
+    from trousseau.jobs import NewJob, claim, enqueue
+
+    lease = timedelta(seconds=api.settings.jobs.lease_seconds)
+    now = api.clock()
+    shape = {"host": "node-a", "pid": 7, "mode": "process", "slots": 4}
+    with api.catalog.begin() as conn:
+        beat(conn, "busy-one", now=now, **shape)
+        beat(conn, "idle-one", now=now - lease + timedelta(seconds=1), **shape)
+        beat(conn, "vanished", now=now - lease - timedelta(seconds=1), **shape)
+        new = NewJob("noop", {}, "standard", now + timedelta(hours=1), max_attempts=3)
+        enqueue(conn, new, now=now)
+        assert len(claim(conn, owner="busy-one", now=now, lease=lease, limit=1)) == 1
+    text = api.client.get("/metrics").text
+    assert (_gauge(text, "trousseau_workers"), _gauge(text, "trousseau_workers_busy")) == (2, 1)
+    # Past the window nobody beat: no live worker, though the expired lease still counts as
+    # busy until a worker reaps it.
+    api.clock.advance(seconds=api.settings.jobs.lease_seconds + 1)
+    text = api.client.get("/metrics").text
+    assert (_gauge(text, "trousseau_workers"), _gauge(text, "trousseau_workers_busy")) == (0, 1)
+
+
 def test_two_apps_do_not_share_metrics(api, settings, clock):
     with TestClient(create_app(settings, clock=clock)) as other:
         api.client.get("/healthz")
@@ -127,13 +158,16 @@ def test_queue_families_are_pure():
         by_state_sla={("queued", "same-day"): 3},
         deadlines={"same-day": SlaDeadlines("same-day", now - timedelta(minutes=5), 2)},
         stored_bytes=10,
-        workers=1,
+        workers=3,
+        busy=1,
     )
     families = {f.name: f for f in queue_families(snapshot, ["same-day", "standard"])}
     slack = {s.labels["sla"]: s.value for s in families["trousseau_deadline_slack_seconds"].samples}
     assert slack == {"same-day": -300.0}
     late = {s.labels["sla"]: s.value for s in families["trousseau_late_jobs"].samples}
     assert late == {"same-day": 2, "standard": 0}
+    assert families["trousseau_workers"].samples[0].value == 3
+    assert families["trousseau_workers_busy"].samples[0].value == 1
     assert [f.name for f in queue_families(None, ["standard"])] == ["trousseau_catalog_up"]
 
 

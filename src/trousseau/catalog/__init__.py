@@ -46,6 +46,7 @@ from trousseau.catalog.weddings import (
     get_wedding,
     list_weddings,
 )
+from trousseau.catalog.workers import WorkerRow, beat, forget, live_workers, prune_workers
 
 __all__ = [
     "FAILED",
@@ -60,6 +61,8 @@ __all__ = [
     "Tenant",
     "Variant",
     "Wedding",
+    "WorkerRow",
+    "beat",
     "check_timezone",
     "count_photos_by_state",
     "create_api_key",
@@ -74,6 +77,7 @@ __all__ = [
     "find_resumable_upload",
     "find_wedding",
     "finish_resumable_upload",
+    "forget",
     "get_api_key",
     "get_photo",
     "get_resumable_upload",
@@ -86,7 +90,9 @@ __all__ = [
     "known_resumable_uploads",
     "list_api_keys",
     "list_weddings",
+    "live_workers",
     "open_catalog",
+    "prune_workers",
     "recent_events",
     "record_event",
     "record_variant",

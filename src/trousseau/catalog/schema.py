@@ -178,3 +178,16 @@ upload = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "expires_at"),
 )
+
+worker = Table(
+    "worker",
+    metadata,
+    Column("owner", String(128), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("mode", String(32), nullable=False),
+    Column("slots", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index(None, "last_seen_at"),
+)

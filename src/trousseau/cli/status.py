@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from trousseau.catalog import count_photos_by_state
+from trousseau.catalog import count_photos_by_state, live_workers
 from trousseau.cli.app import app, console
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.clock import utc_now
 from trousseau.imaging.selection import backend_choice
+from trousseau.jobs import running_by_owner
 from trousseau.jobs import stats as queue_stats
 from trousseau.jobs.states import ALL
 
@@ -23,7 +25,8 @@ def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Jobs by state and SLA class, the oldest open deadline, late jobs, photos by state."""
+    """Jobs by state and SLA class, the oldest open deadline, late jobs, photos by state,
+    and the live workers (a heartbeat within one lease length) and how many are busy."""
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
     now = utc_now()
@@ -31,6 +34,9 @@ def status(
         with catalog.begin() as conn:
             q = queue_stats(conn, now=now)
             photos = count_photos_by_state(conn)
+            window = timedelta(seconds=settings.jobs.lease_seconds)
+            live = live_workers(conn, now=now, within=window)
+            running = running_by_owner(conn)
     finally:
         catalog.dispose()
     slas = sorted({sla for _, sla in q.by_state_sla} | set(settings.sla_classes))
@@ -44,6 +50,25 @@ def status(
         "oldest_open_deadline": q.oldest_deadline.isoformat() if q.oldest_deadline else None,
         "late": {"overdue_open": q.overdue, "finished_late": q.finished_late},
         "photos": photos,
+        "workers": {
+            "live": len(live),
+            "busy": len(running),
+            "live_within_seconds": window.total_seconds(),
+            "list": [
+                {
+                    "owner": w.owner,
+                    "host": w.host,
+                    "pid": w.pid,
+                    "mode": w.mode,
+                    "slots": w.slots,
+                    "running": running.get(w.owner, 0),
+                    "started_at": w.started_at.isoformat(),
+                    "last_seen_at": w.last_seen_at.isoformat(),
+                    "seen_seconds_ago": round(w.seen_ago(now).total_seconds(), 1),
+                }
+                for w in live
+            ],
+        },
         "imaging_backend": {
             "setting": imaging.setting,
             "chosen": imaging.name,
@@ -77,6 +102,15 @@ def status(
         f"[{late_style}]late: {q.overdue} open past deadline[/], "
         f"{q.finished_late} finished after deadline"
     )
+    worker_style = "bold red" if not live and q.oldest_deadline is not None else "green"
+    console.print(f"[{worker_style}]workers: {len(live)} live[/], {len(running)} busy")
+    for w in live:
+        console.print(
+            f"  {escape(w.owner)}: {escape(w.mode)}, {w.slots} slot(s), "
+            f"{running.get(w.owner, 0)} running, "
+            f"seen {w.seen_ago(now).total_seconds():.0f} s ago",
+            highlight=False,
+        )
     console.print("photos: " + (", ".join(f"{n} {s}" for s, n in sorted(photos.items())) or "none"))
     line = escape(imaging.describe())
     console.print(f"imaging backend: {line if imaging.usable else f'[bold red]{line}[/]'}")

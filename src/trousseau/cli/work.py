@@ -49,7 +49,7 @@ def work(
     catalog = catalog_of(settings)
     pool: Any
     if batch or gpu:
-        pool, size = BatchPool(settings, KIND_MODULES), 1
+        pool, size = BatchPool(settings, KIND_MODULES, mode="gpu" if gpu else "batch"), 1
     elif size == 0:
         pool = InlinePool(settings, KIND_MODULES)
     else:

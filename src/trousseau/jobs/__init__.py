@@ -24,6 +24,7 @@ from trousseau.jobs.queue import (
     release,
     renew,
     retry,
+    running_by_owner,
     stats,
 )
 from trousseau.jobs.registry import kinds, register, register_batch, resolve, resolve_batch
@@ -73,6 +74,7 @@ __all__ = [
     "resolve_batch",
     "retry",
     "run_at",
+    "running_by_owner",
     "stats",
     "worker_id",
 ]

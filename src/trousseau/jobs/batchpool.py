@@ -41,9 +41,12 @@ class BatchPool:
         policy: BatchPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
         resources: Resources | None = None,
+        mode: str = "batch",
     ) -> None:
         import_kinds(kind_modules)
         self.policy = policy or BatchPolicy.from_settings(settings.jobs)
+        self.mode = mode
+        """What the worker's heartbeat calls this pool: "batch", or "gpu" on the GPU."""
         self.clock = clock
         self.resources = resources or Resources(settings)
         self.batches: list[int] = []
@@ -55,6 +58,11 @@ class BatchPool:
         self._runner: threading.Thread | None = None
         self._finished_read, self._finished_write = os.pipe()
         os.set_blocking(self._finished_read, False)
+
+    @property
+    def slots(self) -> int:
+        """Jobs run at once: the batch size."""
+        return self.policy.size
 
     def free(self) -> int:
         """Room for the next batch (claimed while the current one runs)."""

@@ -1,10 +1,13 @@
-"""Waking idle workers: PostgreSQL LISTEN/NOTIFY; SQLite has no such thing and polls."""
+"""Waking idle workers: PostgreSQL LISTEN/NOTIFY; SQLite has no such thing and polls.
+
+psycopg is imported only when a PostgreSQL catalog asks for a listener, so a SQLite-only
+installation (a laptop, the GPU machine's benchmark) runs without it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from sqlalchemy.engine import make_url
 
 from trousseau.jobs.queue import NOTIFY_CHANNEL
@@ -17,6 +20,8 @@ class Listener:
     """
 
     def __init__(self, sqlalchemy_url: str) -> None:
+        import psycopg
+
         url = make_url(sqlalchemy_url).set(drivername="postgresql")
         self._conn = psycopg.connect(
             url.render_as_string(hide_password=False), autocommit=True, connect_timeout=5

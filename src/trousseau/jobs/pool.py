@@ -26,7 +26,12 @@ from trousseau.settings import Settings
 
 
 class Pool(Protocol):
-    """Where claimed jobs run."""
+    """Where claimed jobs run.
+
+    A pool may also say what it is, for the worker's heartbeat: a `mode` ("process",
+    "inline", "batch", ...) and `slots` (jobs it runs at once). Both are optional; the
+    worker falls back to the class name and to `free()` at start (`pool_shape`).
+    """
 
     def free(self) -> int: ...
     def held(self) -> list[int]: ...
@@ -43,6 +48,9 @@ def import_kinds(modules: Sequence[str]) -> None:
 
 class InlinePool:
     """Runs jobs in the worker's own process: for tests, `--workers 0` and measurements."""
+
+    mode = "inline"
+    slots = 1
 
     def __init__(self, settings: Settings, kind_modules: Sequence[str] = ()) -> None:
         import_kinds(kind_modules)
@@ -111,6 +119,8 @@ class _Child:
 class ProcessPool:
     """`size` child processes, each running one chunk of jobs at a time, in deadline order."""
 
+    mode = "process"
+
     def __init__(
         self,
         size: int,
@@ -121,6 +131,7 @@ class ProcessPool:
     ) -> None:
         if size < 1:
             raise ValueError("a process pool needs at least one process")
+        self.slots = size
         self._settings = settings
         self._kind_modules = tuple(kind_modules)
         self._timeout = job_timeout_seconds
@@ -242,6 +253,13 @@ class ProcessPool:
             child.conn.close()
         self._children = []
         return outcomes
+
+
+def pool_shape(pool: Pool) -> tuple[str, int]:
+    """The pool's mode and slots for a heartbeat, for any Pool (the two are optional)."""
+    mode = getattr(pool, "mode", None) or type(pool).__name__.lower()
+    slots = getattr(pool, "slots", None)
+    return str(mode), int(pool.free() if slots is None else slots)
 
 
 def default_size() -> int:

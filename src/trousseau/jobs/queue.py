@@ -399,6 +399,16 @@ def stats(conn: Connection, *, now: datetime) -> QueueStats:
     )
 
 
+def running_by_owner(conn: Connection) -> dict[str, int]:
+    """Running jobs per lease owner: the busy workers (and those whose leases are expiring)."""
+    rows = conn.execute(
+        select(job.c.lease_owner, func.count())
+        .where(job.c.state == RUNNING, job.c.lease_owner.is_not(None))
+        .group_by(job.c.lease_owner)
+    )
+    return {owner: n for owner, n in rows}
+
+
 def list_jobs(conn: Connection, *, state: str | None = None, limit: int = 50) -> list[JobRow]:
     """Jobs by deadline (open ones) or newest first (finished ones)."""
     query = select(job)

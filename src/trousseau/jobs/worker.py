@@ -4,11 +4,17 @@ One worker process owns the queue conversation for its pool: it claims batches s
 free slots and the observed job duration, keeps its leases alive, batches completions into
 one statement, retries failures with backoff, sends poison to dead letter, and on SIGTERM or
 SIGINT stops claiming, lets running jobs finish within the grace period and releases the rest.
+
+It also beats: a heartbeat row under its lease owner id, written at start and then every
+third of a lease (the renewal cadence) whether or not it holds jobs, so idle workers are
+counted too, and removed on the way out. A worker that dies without a goodbye stops beating
+and counts as gone once a lease's length has passed since its last beat.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import time
@@ -18,14 +24,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from trousseau.catalog import Catalog, record_event
+from trousseau.catalog import Catalog, beat, forget, prune_workers, record_event
 from trousseau.clock import Clock, utc_now
 from trousseau.jobs import queue
 from trousseau.jobs.deadlines import backoff_delay, claim_size
 from trousseau.jobs.execution import Outcome
 from trousseau.jobs.notifier import Listener
-from trousseau.jobs.pool import Pool
+from trousseau.jobs.pool import Pool, pool_shape
 from trousseau.settings import JobSettings
+
+log = logging.getLogger("trousseau.jobs.worker")
+
+FORGET_AFTER_LEASES = 60
+"""Heartbeats of workers silent for this many lease lengths are pruned (an hour by default):
+long past the live window, so a vanished worker's row is kept a while for the curious."""
 
 
 @dataclass
@@ -75,6 +87,9 @@ class Worker:
         self.on_progress = on_progress
         self.stats = WorkerStats()
         self._lease = timedelta(seconds=settings.lease_seconds)
+        self._host = socket.gethostname()
+        self._pid = os.getpid()
+        self._mode, self._slots = pool_shape(pool)
         self._avg_seconds: float | None = None
         self._stopping_since: float | None = None
         self._stop_now = False
@@ -109,9 +124,10 @@ class Worker:
         """Work until stopped, or until no job is queued or running when `until_idle`."""
         self._until_idle = until_idle or self._until_idle
         renew_every = self.settings.lease_seconds / 3
-        last_renew = last_reap = time.monotonic()
-        self._reap()
         try:
+            self._beat()
+            last_renew = last_reap = last_beat = time.monotonic()
+            self._reap()
             while True:
                 if self.stopping and (
                     self._stop_now
@@ -128,6 +144,7 @@ class Worker:
                         break
                     if due_in is not None:
                         wait = min(wait, due_in)
+                wait = min(wait, max(0.0, last_beat + renew_every - time.monotonic()))
                 wakers: list[Any] = [self._wake_read]
                 if self.listener is not None and not self.stopping:
                     wakers.append(self.listener)
@@ -142,6 +159,9 @@ class Worker:
                 if mono - last_renew >= renew_every and self.pool.held():
                     self._renew()
                     last_renew = mono
+                if mono - last_beat >= renew_every:
+                    self._beat()
+                    last_beat = mono
                 if mono - last_reap >= self.settings.lease_seconds / 2:
                     self._reap()
                     last_reap = mono
@@ -237,6 +257,19 @@ class Worker:
         else:
             self.stats.retried += 1
 
+    def _beat(self) -> None:
+        """Say this worker is alive, busy or not (see `trousseau.catalog.workers`)."""
+        with self.catalog.begin() as conn:
+            beat(
+                conn,
+                self.owner,
+                now=self.clock(),
+                host=self._host,
+                pid=self._pid,
+                mode=self._mode,
+                slots=self._slots,
+            )
+
     def _renew(self) -> None:
         with self.catalog.begin() as conn:
             queue.renew(conn, owner=self.owner, now=self.clock(), lease=self._lease)
@@ -245,6 +278,7 @@ class Worker:
         now = self.clock()
         with self.catalog.begin() as conn:
             requeued, dead = queue.reap_expired(conn, now=now)
+            prune_workers(conn, before=now - FORGET_AFTER_LEASES * self._lease)
             if requeued or dead:
                 record_event(
                     conn,
@@ -267,10 +301,28 @@ class Worker:
         return False, max(0.0, (first_due - self.clock()).total_seconds())
 
     def _shutdown(self) -> None:
-        leftovers = self.pool.stop()
-        if leftovers:
-            self._record(leftovers)
-        if self.listener is not None:
-            self.listener.close()
-        os.close(self._wake_read)
-        os.close(self._wake_write)
+        try:
+            leftovers = self.pool.stop()
+            if leftovers:
+                self._record(leftovers)
+            if self.listener is not None:
+                self.listener.close()
+            os.close(self._wake_read)
+            os.close(self._wake_write)
+        finally:
+            self._forget()
+
+    def _forget(self) -> None:
+        """Remove the heartbeat, best effort: on the way out (maybe after a catalog error),
+        a failure here must not hide the real one; the row then ages out of the live window."""
+        try:
+            with self.catalog.begin() as conn:
+                forget(conn, self.owner)
+        except Exception:
+            log.warning(
+                "worker %s could not remove its heartbeat; it counts as gone %g s after its "
+                "last beat",
+                self.owner,
+                self.settings.lease_seconds,
+                exc_info=True,
+            )

@@ -62,7 +62,12 @@ def create_app(
 ) -> FastAPI:
     """A ready-to-serve app for `settings`; `config` overrides what `settings.web` says."""
     services = Services(settings, config or web_config(settings), clock)
-    metrics = Metrics(lambda: services.catalog, clock, settings.sla_classes)
+    metrics = Metrics(
+        lambda: services.catalog,
+        clock,
+        settings.sla_classes,
+        live_within=timedelta(seconds=settings.jobs.lease_seconds),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

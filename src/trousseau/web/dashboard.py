@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -75,6 +76,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         duration=overview.duration,
         slack=overview.slack,
+        ago=overview.ago,
         size=overview.size,
         local_time=overview.local_time,
     )
@@ -119,7 +121,13 @@ def home(request: Request, principal: SignedIn, services: ServicesDep) -> Respon
         return _to_sign_in(request)
     now = services.clock()
     with services.catalog.begin() as conn:
-        view = overview.read_overview(conn, principal, now=now, slas=services.settings.sla_classes)
+        view = overview.read_overview(
+            conn,
+            principal,
+            now=now,
+            slas=services.settings.sla_classes,
+            live_within=timedelta(seconds=services.settings.jobs.lease_seconds),
+        )
     return _page(request, "overview.html", principal=principal, view=view, now=now)
 
 

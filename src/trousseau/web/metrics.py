@@ -7,8 +7,10 @@ scrapes. Job durations come from the catalog too: each scrape observes the jobs 
 finished since the previous scrape (their `finished_at - started_at`, the last attempt's run
 time including any wait in its claimed batch) into a histogram, which therefore counts the
 jobs finished since this process started. Vault errors count the vault calls this process
-made (uploads, downloads); every operation's series exists from the start at 0. The names
-below are what the alert rules and dashboards in deploy/ use.
+made (uploads, downloads); every operation's series exists from the start at 0. Workers are
+the live ones (a heartbeat within a lease's length, idle ones included); busy workers are
+the distinct lease owners of running jobs. The names below are what the alert rules and
+dashboards in deploy/ use.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -26,7 +28,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from trousseau.catalog import Catalog
+from trousseau.catalog import Catalog, live_workers
 from trousseau.clock import Clock
 from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
 from trousseau.jobs import stats as queue_stats
@@ -43,6 +45,7 @@ DEADLINE_SLACK = "trousseau_deadline_slack_seconds"
 LATE_JOBS = "trousseau_late_jobs"
 VAULT_BYTES = "trousseau_vault_bytes"
 WORKERS = "trousseau_workers"
+WORKERS_BUSY = "trousseau_workers_busy"
 VAULT_ERRORS = "trousseau_vault_errors_total"
 VAULT_OPERATIONS = ("put", "get", "verify")
 CATALOG_UP = "trousseau_catalog_up"
@@ -64,6 +67,9 @@ class QueueSnapshot:
     deadlines: dict[str, queries.SlaDeadlines]
     stored_bytes: int
     workers: int
+    """Live workers: a heartbeat within the live window."""
+    busy: int
+    """Distinct lease owners of running jobs."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -96,9 +102,13 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
             slack.add_metric([sla], (found.oldest_deadline - snapshot.now).total_seconds())
     vault = GaugeMetricFamily(VAULT_BYTES, "bytes of originals and variants in the catalog")
     vault.add_metric([], snapshot.stored_bytes)
-    workers = GaugeMetricFamily(WORKERS, "distinct workers holding running jobs")
+    workers = GaugeMetricFamily(
+        WORKERS, "live workers (a heartbeat within one lease length), idle or busy"
+    )
     workers.add_metric([], snapshot.workers)
-    return [up, jobs, slack, late, vault, workers]
+    busy = GaugeMetricFamily(WORKERS_BUSY, "distinct workers holding leases on running jobs")
+    busy.add_metric([], snapshot.busy)
+    return [up, jobs, slack, late, vault, workers, busy]
 
 
 @dataclass(eq=False)
@@ -119,9 +129,17 @@ class _Watermark:
 class Metrics:
     """One app's registry and the instruments the web layer updates."""
 
-    def __init__(self, catalog: Callable[[], Catalog], clock: Clock, slas: Iterable[str]) -> None:
+    def __init__(
+        self,
+        catalog: Callable[[], Catalog],
+        clock: Clock,
+        slas: Iterable[str],
+        *,
+        live_within: timedelta,
+    ) -> None:
         self.catalog = catalog
         self.clock = clock
+        self.live_within = live_within
         self.registry = CollectorRegistry()
         self.http_duration = Histogram(
             HTTP_DURATION,
@@ -175,7 +193,8 @@ class Metrics:
                 by_state_sla=stats.by_state_sla,
                 deadlines=queries.deadlines_by_sla(conn, now=now),
                 stored_bytes=queries.stored_bytes(conn),
-                workers=queries.lease_holders(conn),
+                workers=len(live_workers(conn, now=now, within=self.live_within)),
+                busy=queries.lease_holders(conn),
             )
             finished = queries.jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id

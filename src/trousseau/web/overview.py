@@ -6,8 +6,10 @@ operations panels (queue by SLA class, workers, late jobs, dead letters) span ev
 so only an admin key sees them. Failures are the tenant's failed photos, or every tenant's
 for an admin.
 
-Workers are counted as the distinct lease owners of running jobs (the same number as the
-`trousseau_workers` metric): a worker is seen while it holds work, an idle one is not.
+Workers are the live ones: a heartbeat within one lease length (the `trousseau_workers`
+metric), idle ones included; busy are the distinct lease owners of running jobs (the
+`trousseau_workers_busy` metric). A worker killed without a goodbye drops out of the live
+count once a lease length has passed since its last beat.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from trousseau.catalog import Variant, Wedding
+from trousseau.catalog import Variant, Wedding, WorkerRow, live_workers
 from trousseau.catalog.photos import Photo
-from trousseau.jobs import DEAD, QUEUED, RUNNING, JobRow, list_jobs
+from trousseau.jobs import DEAD, QUEUED, RUNNING, JobRow, list_jobs, running_by_owner
 from trousseau.jobs import stats as queue_stats
 from trousseau.web import queries
 from trousseau.web.auth import Principal
@@ -125,11 +127,24 @@ def sla_rows(
 
 
 @dataclass(frozen=True)
+class WorkerLine:
+    """A live worker as the workers panel lists it."""
+
+    worker: WorkerRow
+    running: int
+    """Jobs it holds leases on now."""
+
+
+@dataclass(frozen=True)
 class Operations:
     """The queue across every tenant: for admin keys."""
 
     slas: list[SlaRow]
-    workers: int
+    workers: list[WorkerLine]
+    """The live workers, oldest first."""
+    busy: int
+    """Distinct lease owners of running jobs (may include a dead worker until its leases
+    expire, so it can exceed the live count for a moment)."""
     late_jobs: list[JobRow]
     late_total: int
     dead_jobs: list[JobRow]
@@ -138,6 +153,10 @@ class Operations:
     @property
     def depth(self) -> int:
         return sum(row.queued + row.running for row in self.slas)
+
+    @property
+    def live(self) -> int:
+        return len(self.workers)
 
 
 @dataclass(frozen=True)
@@ -154,17 +173,32 @@ class Overview:
         return [w for zone in self.zones for w in zone.weddings]
 
 
+def worker_lines(workers: Sequence[WorkerRow], running: dict[str, int]) -> list[WorkerLine]:
+    """Each live worker with the number of running jobs it holds."""
+    return [WorkerLine(w, running.get(w.owner, 0)) for w in workers]
+
+
 def read_overview(
-    conn: Connection, principal: Principal, *, now: datetime, slas: Iterable[str]
+    conn: Connection,
+    principal: Principal,
+    *,
+    now: datetime,
+    slas: Iterable[str],
+    live_within: timedelta,
 ) -> Overview:
-    """The overview for this key at `now`; operations only for an admin key."""
+    """The overview for this key at `now`; operations only for an admin key.
+
+    A worker is live when it beat at most `live_within` before `now` (one lease length).
+    """
     today = read_today(conn, principal.tenant_id, now)
     operations = None
     if principal.admin:
         stats = queue_stats(conn, now=now)
+        running = running_by_owner(conn)
         operations = Operations(
             slas=sla_rows(stats.by_state_sla, queries.deadlines_by_sla(conn, now=now), slas, now),
-            workers=queries.lease_holders(conn),
+            workers=worker_lines(live_workers(conn, now=now, within=live_within), running),
+            busy=len(running),
             late_jobs=queries.late_jobs(conn, now=now, limit=8),
             late_total=stats.overdue,
             dead_jobs=list_jobs(conn, state=DEAD, limit=5),
@@ -224,6 +258,16 @@ def duration(seconds: float) -> str:
         return f"{hours} h {minutes:02d} min"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h"
+
+
+def ago(instant: datetime | None, now: datetime) -> str:
+    """How long before `now` an instant was: `12 s ago`, `3 min ago` (`just now` if later)."""
+    if instant is None:
+        return NOTHING
+    seconds = (now - instant).total_seconds()
+    if seconds < 0:
+        return "just now"
+    return f"{duration(seconds)} ago"
 
 
 def slack(seconds: float | None) -> str:

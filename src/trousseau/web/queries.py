@@ -103,7 +103,8 @@ def stored_bytes(conn: Connection) -> int:
 
 
 def lease_holders(conn: Connection) -> int:
-    """How many distinct workers hold running jobs."""
+    """How many distinct workers hold running jobs: the busy ones (a killed worker's count
+    until its leases expire). Live workers, idle ones too, are `catalog.live_workers`."""
     return conn.execute(
         select(func.count(func.distinct(job.c.lease_owner))).where(job.c.state == RUNNING)
     ).scalar_one()
