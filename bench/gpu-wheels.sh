@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wheels for running the GPU tests and bench/gpu.py on a machine with no package index: the
+# Wheels for running the GPU tests and `python -m bench.gpu` on a machine with no package index: the
 # GPU image already holds torch, torchvision, numpy, jinja2, typer, rich, httpx, pytest and
 # prometheus-client; this fetches the rest of trousseau's runtime for its python3 (3.12,
 # manylinux x86_64) into .whl/ (ignored by git, about 59 MiB). Run it here, carry .whl/ there:

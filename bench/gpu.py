@@ -1,7 +1,7 @@
 """GPU benchmark: trousseau's GPU render path against plain torchvision, the hardware decode
 bound and trousseau's CPU path, plus a whole wedding through the real queue and GPU worker.
 
-Run on the GPU machine from the repository root: `python bench/gpu.py [--photos 64]`. In one
+Run on the GPU machine from the repository root: `python -m bench.gpu [--photos 64]`. In one
 run, on the same generated 24-megapixel JPEGs (cached under .bench/gpu-inputs/), it
 measures photos/s of:
 
@@ -25,30 +25,27 @@ are printed and written between the `bench:gpu` markers of docs/benchmarks.md.
 
 from __future__ import annotations
 
+if __name__ == "__main__" and not __package__:
+    raise SystemExit("run it from the repository root as a module: python -m bench.gpu")
+
+import argparse
+import contextlib
+import datetime as dt
+import math
+import os
+import platform
+import shutil
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-# `python bench/gpu.py` puts bench/ first on sys.path, where bench/queue.py would shadow the
-# standard library's `queue` (multiprocessing and the GPU pipeline import it). Drop it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+from bench.harness import DOCS, REPO, recipe, say, write_section
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import platform  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-
-REPO = _HERE.parent
-DOCS = REPO / "docs" / "benchmarks.md"
 CACHE = REPO / ".bench"
 INPUTS = CACHE / "gpu-inputs"
 START_MARK = "<!-- bench:gpu:start -->"
@@ -64,10 +61,6 @@ CPU = "trousseau CPU (libvips, all cores)"
 FLOOR_TORCHVISION = 1.5
 FLOOR_DECODE = 1.4
 FLOOR_PSNR = 38.0
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -456,16 +449,6 @@ def wedding_lines(w: Wedding) -> list[str]:
     ]
 
 
-def write_docs(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start, end = text.find(START_MARK), text.find(END_MARK)
-    if start != -1 and end > start:
-        text = text[:start] + section + text[end + len(END_MARK) :]
-    else:
-        text = text.rstrip("\n") + f"\n\n{SECTION_HEADING}\n\n{section}\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=64, help="24 MP JPEGs measured (64)")
@@ -488,23 +471,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args(argv)
 
-    _say(f"machine: {machine()}")
-    _say(f"preparing {args.photos} photos of 24 MP in {INPUTS} ...")
+    say(f"machine: {machine()}")
+    say(f"preparing {args.photos} photos of 24 MP in {INPUTS} ...")
     paths = inputs([(i, "jpeg") for i in range(1, args.photos + 1)], args.processes)
     datas = [Path(p).read_bytes() for p in paths]
     results: list[Result] = []
     worst = None
     if not args.cpu_only:
-        _say("trousseau GPU ...")
+        say("trousseau GPU ...")
         gpu_result, (_, renderings) = measure_gpu(datas, args.batch, args.repeats)
         results.append(gpu_result)
-        _say("plain torchvision ...")
+        say("plain torchvision ...")
         results.append(measure_torchvision(datas, args.batch, args.repeats))
-        _say("nvImageCodec decode-only ...")
+        say("nvImageCodec decode-only ...")
         with contextlib.suppress(ImportError):
             results.append(measure_decode_bound(datas, args.batch, args.repeats))
         worst = psnr_check(datas, renderings, args.psnr_photos)
-    _say(f"trousseau CPU, {args.processes} processes ...")
+    say(f"trousseau CPU, {args.processes} processes ...")
     results.append(measure_cpu(paths, args.processes, args.repeats))
 
     wedding = None
@@ -514,12 +497,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             (i, "heic" if i % 20 == 7 else "png" if i % 20 == 13 else "jpeg")
             for i in range(1, n + 1)
         ]
-        _say(f"preparing a wedding of {n} photos (5% HEIC, 5% PNG) ...")
+        say(f"preparing a wedding of {n} photos (5% HEIC, 5% PNG) ...")
         wedding_paths = inputs(kinds, args.processes)
         CACHE.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix="gpu-wedding-", dir=CACHE))
         try:
-            _say("wedding: ingest while the batched worker drains the queue ...")
+            say("wedding: ingest while the batched worker drains the queue ...")
             wedding = run_wedding(wedding_paths, gpu=not args.cpu_only, workdir=workdir)
         finally:
             if not args.keep:
@@ -527,10 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     checks = floors(results, worst)
     date = args.date or dt.date.today().isoformat()
-    command = "python bench/gpu.py " + " ".join(a for a in (argv or sys.argv[1:]))
+    command = recipe("bench.gpu", list(sys.argv[1:] if argv is None else argv))
     lines = [
         START_MARK,
-        f"_Generated by `bench/gpu.py` on {date}; rerun it on the GPU machine to refresh._",
+        f"_Generated by `python -m bench.gpu` on {date}; rerun it on the GPU machine to refresh._",
         "",
         f"- Command: `{command.strip()}`",
         f"- Machine: {machine()}",
@@ -551,8 +534,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = "\n".join(lines)
     print(section)
     if not args.no_docs:
-        write_docs(args.docs, section)
-        _say(f"wrote the section into {args.docs}")
+        write_section(args.docs, section, start=START_MARK, end=END_MARK, heading=SECTION_HEADING)
+        say(f"wrote the section into {args.docs}")
     problems = wedding is not None and wedding.variants != wedding.expected
     return 1 if problems or (worst is not None and worst < FLOOR_PSNR) else 0
 
