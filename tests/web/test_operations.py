@@ -136,6 +136,17 @@ def test_workers_are_the_live_heartbeats_and_busy_the_lease_holders(api):
         assert len(claim(conn, owner="busy-one", now=now, lease=lease, limit=1)) == 1
     text = api.client.get("/metrics").text
     assert (_gauge(text, "trousseau_workers"), _gauge(text, "trousseau_workers_busy")) == (2, 1)
+    listed = api.client.get("/api/v1/workers", headers=api.key("ops", admin=True))
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert [(w["owner"], w["running"]) for w in body["items"]] == [
+        ("idle-one", 0),
+        ("busy-one", 1),
+    ]
+    assert (body["slots"], body["busy"], body["live_within_seconds"]) == (8, 1, lease.seconds)
+    assert body["items"][0]["seen_seconds_ago"] == lease.total_seconds() - 1
+    tenant = api.client.get("/api/v1/workers", headers=api.key("studio-a"))
+    assert tenant.status_code == 403
     # Past the window nobody beat: no live worker, though the expired lease still counts as
     # busy until a worker reaps it.
     api.clock.advance(seconds=api.settings.jobs.lease_seconds + 1)

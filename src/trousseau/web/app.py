@@ -32,6 +32,7 @@ from trousseau.web import (
     uploads,
     variants,
     weddings,
+    workers,
 )
 from trousseau.web import metrics as metrics_routes
 from trousseau.web.config import API_PREFIX, WebConfig, web_config
@@ -104,6 +105,7 @@ def create_app(
         tus,
         variants,
         jobs,
+        workers,
         health,
         metrics_routes,
         dashboard,
