@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(PY) -m bench.service
 
 screenshots: $(STAMP)
-	TROUSSEAU_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py
+	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py
 
 clean:
 	rm -rf $(VENV) demo-data trousseau-data .pytest_cache .ruff_cache

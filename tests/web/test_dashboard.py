@@ -226,6 +226,7 @@ def test_the_workers_card_counts_live_and_busy_and_lists_them_for_admins(api, st
     assert "gone:9:cc" not in page
     assert "node-a · pid 11" in page and '<span class="tag">gpu</span>' in page
     assert "12 s ago" in page and "0 s ago" in page
+    assert '<td class="num" data-field="jobs">1 / 32</td>' in page
     _sign_in(api, studio)
     assert "node-a:11:aa" not in api.client.get("/dashboard").text
 

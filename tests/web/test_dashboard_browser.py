@@ -2,7 +2,7 @@
 
 Runs the app under uvicorn and drives headless Chromium with Playwright, and takes screenshots
 over demo weddings in four time zones: delivered, in progress, late, failed and not started.
-They go to the test's temporary directory, or, with TROUSSEAU_SCREENSHOTS=docs (as `make
+They go to the test's temporary directory, or, with TROUSSEAU_TEST_SCREENSHOTS=docs (as `make
 screenshots` sets), to the README's docs/dashboard.png and docs/gallery.png.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from trousseau.catalog import beat
 from trousseau.demo.samples import generate_photo
 from trousseau.jobs import claim
 
@@ -73,9 +74,21 @@ def _demo(api: Api, headers: dict[str, str]) -> None:
         headers, slug="olivia-noah", title="Olivia & Noah", date="2026-06-14",
         timezone="Australia/Sydney", sla="same-day",
     )  # fmt: skip
-    with api.catalog.begin() as conn:  # two workers hold a job each
-        for owner in ("render-a:4711:1f2e", "render-b:4712:9c0d"):
-            claim(conn, owner=owner, now=NOW, lease=timedelta(minutes=5), limit=1)
+    with api.catalog.begin() as conn:  # three live workers, two of them holding a job each
+        for n, owner in enumerate(("render-a:4711:1f2e", "render-b:4712:9c0d", "gpu-0:88:7a1b")):
+            seen = NOW - timedelta(seconds=4 + 7 * n)
+            mode, slots = ("gpu", 32) if owner.startswith("gpu") else ("process", 4)
+            beat(
+                conn,
+                owner,
+                now=seen,
+                host=owner.split(":")[0],
+                pid=4711 + n,
+                mode=mode,
+                slots=slots,
+            )
+            if mode == "process":
+                claim(conn, owner=owner, now=NOW, lease=timedelta(minutes=5), limit=1)
 
 
 @pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)
@@ -137,7 +150,7 @@ def test_progress_arrives_live_and_the_gallery_loads(api: Api, serve, tmp_path: 
                 page.locator('tr[data-wedding="maya-daniel"] [data-field="status"]')
             ).to_have_text("late · 4")
             expect(page.locator("[data-live]")).to_have_text("live")
-            shots = DOCS if os.environ.get("TROUSSEAU_SCREENSHOTS") == "docs" else tmp_path
+            shots = DOCS if os.environ.get("TROUSSEAU_TEST_SCREENSHOTS") == "docs" else tmp_path
             shots.mkdir(exist_ok=True)
             page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
             page.goto(f"{live.url}/dashboard/weddings/chloe-louis")
