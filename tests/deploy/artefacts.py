@@ -32,6 +32,7 @@ EXPORTED_METRICS = {
     "trousseau_job_duration_seconds": "histogram",
     "trousseau_workers": "gauge",
     "trousseau_workers_busy": "gauge",
+    "trousseau_jobs_due": "gauge",
     "trousseau_vault_errors_total": "counter",
 }
 

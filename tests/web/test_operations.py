@@ -26,6 +26,7 @@ METRIC_NAMES = [
     "trousseau_job_duration_seconds",
     "trousseau_workers",
     "trousseau_workers_busy",
+    "trousseau_jobs_due",
     "trousseau_vault_errors_total",
 ]
 
@@ -94,6 +95,7 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     assert 'trousseau_deadline_slack_seconds{sla="standard"} 86400.0' in text
     assert "trousseau_workers 0.0" in text
     assert "trousseau_workers_busy 0.0" in text
+    assert "trousseau_jobs_due 2.0" in text
     for operation in ("put", "get", "verify"):
         assert f'trousseau_vault_errors_total{{operation="{operation}"}} 0.0' in text
     assert (
@@ -104,6 +106,7 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     text = api.client.get("/metrics").text
     assert 'trousseau_job_duration_seconds_count{kind="variants"} 2.0' in text
     assert 'trousseau_jobs{sla="standard",state="done"} 2.0' in text
+    assert "trousseau_jobs_due 0.0" in text
     vault_bytes = next(
         float(line.split()[1])
         for line in text.splitlines()
@@ -112,6 +115,23 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     assert vault_bytes > len(original)
     text = api.client.get("/metrics").text
     assert 'trousseau_job_duration_seconds_count{kind="variants"} 2.0' in text
+
+
+def test_due_jobs_leave_out_retries_waiting_out_their_backoff(api):
+    from datetime import timedelta
+
+    from trousseau.jobs import NewJob, claim, enqueue, fail
+
+    now = api.clock()
+    lease = timedelta(minutes=1)
+    with api.catalog.begin() as conn:
+        for _ in range(3):
+            enqueue(conn, NewJob("noop", {}, "standard", now + lease, max_attempts=3), now=now)
+        (first,) = claim(conn, owner="w", now=now, lease=lease, limit=1)
+        fail(conn, first.id, owner="w", now=now, error="x", retry_at=now + lease)
+    assert _gauge(api.client.get("/metrics").text, "trousseau_jobs_due") == 2
+    api.clock.advance(minutes=2)
+    assert _gauge(api.client.get("/metrics").text, "trousseau_jobs_due") == 3
 
 
 def _gauge(text: str, name: str) -> float:

@@ -46,6 +46,7 @@ LATE_JOBS = "trousseau_late_jobs"
 VAULT_BYTES = "trousseau_vault_bytes"
 WORKERS = "trousseau_workers"
 WORKERS_BUSY = "trousseau_workers_busy"
+JOBS_DUE = "trousseau_jobs_due"
 VAULT_ERRORS = "trousseau_vault_errors_total"
 VAULT_OPERATIONS = ("put", "get", "verify")
 CATALOG_UP = "trousseau_catalog_up"
@@ -70,6 +71,8 @@ class QueueSnapshot:
     """Live workers: a heartbeat within the live window."""
     busy: int
     """Distinct lease owners of running jobs."""
+    due: int = 0
+    """Queued jobs whose time has come (claimable now)."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -108,7 +111,9 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
     workers.add_metric([], snapshot.workers)
     busy = GaugeMetricFamily(WORKERS_BUSY, "distinct workers holding leases on running jobs")
     busy.add_metric([], snapshot.busy)
-    return [up, jobs, slack, late, vault, workers, busy]
+    due = GaugeMetricFamily(JOBS_DUE, "queued jobs claimable now (not waiting out a backoff)")
+    due.add_metric([], snapshot.due)
+    return [up, jobs, slack, late, vault, workers, busy, due]
 
 
 @dataclass(eq=False)
@@ -195,6 +200,7 @@ class Metrics:
                 stored_bytes=queries.stored_bytes(conn),
                 workers=len(live_workers(conn, now=now, within=self.live_within)),
                 busy=queries.lease_holders(conn),
+                due=queries.due_jobs(conn, now=now),
             )
             finished = queries.jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id

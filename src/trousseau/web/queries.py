@@ -110,6 +110,13 @@ def lease_holders(conn: Connection) -> int:
     ).scalar_one()
 
 
+def due_jobs(conn: Connection, *, now: datetime) -> int:
+    """Queued jobs a worker could claim now (not waiting out a retry's backoff)."""
+    return conn.execute(
+        select(func.count()).select_from(job).where(job.c.state == QUEUED, job.c.run_after <= now)
+    ).scalar_one()
+
+
 @dataclass(frozen=True)
 class FinishedJob:
     id: int
