@@ -63,6 +63,9 @@ def test_weddings_are_scoped_by_tenant(catalog, clock):
         with pytest.raises(NotFound, match="no wedding 'smith-jones'"):
             get_wedding(conn, b.id, "smith-jones")
         assert get_wedding(conn, a.id, "smith-jones").timezone == "Europe/Paris"
+        assert find_wedding(conn, a.id, "smith\x00-jones") is None  # PostgreSQL refuses NUL
+        with pytest.raises(NotFound):
+            get_wedding(conn, a.id, "\x00")
 
 
 def test_time_zone_must_be_iana(catalog, clock):

@@ -155,6 +155,58 @@ def test_sign_out_forgets_the_cookie(api, studio):
     assert api.client.get("/dashboard", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.parametrize(
+    "came_from",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ],
+)
+def test_another_site_cannot_sign_the_browser_in_or_out(api, studio, rival, came_from):
+    # SameSite=Strict keeps the cookie off cross-site requests, but a cross-site form can
+    # still post a key of the attacker's tenant and set the cookie (login CSRF).
+    response = api.client.post(
+        "/dashboard/sign-in",
+        content=f"key={_token(rival)}",
+        headers={**FORM, **came_from},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+    assert COOKIE not in api.client.cookies
+    _sign_in(api, studio)
+    response = api.client.post("/dashboard/sign-out", headers=came_from, follow_redirects=False)
+    assert response.status_code == 403 and "set-cookie" not in response.headers
+    assert "smith-jones" in api.client.get("/dashboard").text
+
+
+def test_the_dashboards_own_forms_sign_in_and_out(api, studio):
+    own = {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}
+    response = api.client.post(
+        "/dashboard/sign-in",
+        content=f"key={_token(studio)}",
+        headers={**FORM, **own},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and COOKIE in api.client.cookies
+    without_fetch_metadata = {"Origin": "http://testserver"}
+    response = api.client.post(
+        "/dashboard/sign-out", headers=without_fetch_metadata, follow_redirects=False
+    )
+    assert response.status_code == 303 and f'{COOKIE}=""' in response.headers["set-cookie"]
+
+
+def test_a_sign_in_form_with_many_fields_is_refused_not_a_crash(api, studio):
+    body = "a=1&b=2&c=3&d=4&e=5&key=" + _token(studio)
+    response = api.client.post(
+        "/dashboard/sign-in", content=body, headers=FORM, follow_redirects=False
+    )
+    assert response.status_code == 401 and "not valid" in response.text
+    assert COOKIE not in api.client.cookies
+
+
 def test_a_revoked_key_signs_the_dashboard_out(api, studio):
     headers = api.key("studio-a")
     _sign_in(api, headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import itertools
 import random
@@ -21,7 +22,7 @@ from fastapi import FastAPI
 from trousseau.catalog import find_resumable_upload
 from trousseau.errors import EmptyInput, IngestError
 from trousseau.jobs import list_jobs
-from trousseau.web import WebConfig, create_app, spool
+from trousseau.web import WebConfig, create_app, spool, tus
 from trousseau.web.errors import ChecksumMismatch, PayloadTooLarge, UnsupportedProtocolVersion
 from trousseau.web.spool import Spool, hold
 from trousseau.web.tus import renewed_expiry, sweep_uploads
@@ -505,6 +506,43 @@ def test_another_tenant_sees_nothing(api, studio, rival):
     assert "Upload-Offset" not in response.headers and "Upload-Metadata" not in response.headers
     assert offset_of(api.client, studio, url) == 700
     assert api.photo_count() == 0
+
+
+@pytest.mark.parametrize("bad", ["%00", "a%00b", "x" * 200, "a.b"])
+def test_an_id_no_upload_can_have_is_404(api, studio, bad):
+    # PostgreSQL refuses NUL in text parameters: such an id must not reach the catalog.
+    url = f"/api/v1/uploads/{bad}"
+    responses = [
+        head(api.client, studio, url),
+        patch(api.client, studio, url, 0, b"x"),
+        api.client.delete(url, headers={**studio, **TUS}),
+    ]
+    for response in responses:
+        assert response.status_code == 404, (response.request.method, response.status_code)
+        assert response.headers["Tus-Resumable"] == "1.0.0"
+        assert "Upload-Offset" not in response.headers
+
+
+def test_a_failed_spool_write_keeps_no_part_of_the_chunk(api, studio, monkeypatch):
+    data = api.jpeg()
+    url = start(api.client, studio, len(data))
+    assert patch(api.client, studio, url, 0, data[:500]).status_code == 204
+
+    async def disk_full(chunks, handle, *, offset, room):
+        handle.seek(offset)
+        handle.write(data[offset : offset + 300])  # what fitted before the disk filled up
+        handle.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tus, "append", disk_full)
+    response = patch(
+        api.client, studio, url, 500, data[500:], **{"Upload-Checksum": chunk_checksum(data[500:])}
+    )
+    assert response.status_code == 500
+    monkeypatch.undo()
+    assert offset_of(api.client, studio, url) == 500  # nothing unverified stays
+    done = patch(api.client, studio, url, 500, data[500:])
+    assert done.status_code == 204 and "X-Photo-Id" in done.headers
 
 
 def test_a_bad_key_is_401(api, studio):

@@ -57,3 +57,14 @@ def test_invalid_wedding_is_422_with_the_reason(api, studio):
         error = response.json()["error"]
         assert error["code"] == "invalid_request" and fragment in error["message"]
     assert api.client.get("/api/v1/weddings/new-one", headers=studio).status_code == 404
+
+
+def test_a_slug_no_wedding_can_have_is_404_on_every_route(api, studio):
+    """NUL cannot be stored (PostgreSQL refuses it in text): such a slug is simply not found."""
+    for path in (
+        "/api/v1/weddings/a%00b",
+        "/api/v1/weddings/a%00b/photos",
+        "/api/v1/weddings/a%00b/progress",
+    ):
+        response = api.client.get(path, headers=studio)
+        assert response.status_code == 404, (path, response.text)

@@ -51,6 +51,8 @@ def check_timezone(name: str) -> str:
 
 def find_wedding(conn: Connection, tenant_id: int, slug: str) -> Wedding | None:
     """The tenant's wedding with this slug, or None."""
+    if "\x00" in slug:
+        return None  # no text column holds NUL (PostgreSQL refuses it): no such wedding
     row = conn.execute(
         select(wedding).where(wedding.c.tenant_id == tenant_id, wedding.c.slug == slug)
     ).first()

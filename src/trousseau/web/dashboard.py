@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
 import jinja2
@@ -34,7 +34,7 @@ from trousseau.catalog import find_wedding
 from trousseau.catalog.apikeys import parse_token
 from trousseau.web import overview, queries, variants
 from trousseau.web.auth import COOKIE, Principal, Viewer, principal_for
-from trousseau.web.errors import Unauthorized
+from trousseau.web.errors import Forbidden, Unauthorized
 from trousseau.web.metrics import MetricsDep
 from trousseau.web.photos import PhotoId
 from trousseau.web.progress import Progress, StreamTiming, progress_events, read_progress
@@ -164,9 +164,28 @@ def sign_in_form(request: Request) -> HTMLResponse:
     return _page(request, "sign_in.html", error=None)
 
 
+def check_own_form(request: Request) -> None:
+    """Forbidden (403) unless a form post comes from this site's own pages.
+
+    SameSite=Strict keeps the cookie off cross-site requests, but another site's form could
+    still sign a browser in with the attacker's key, or out. Browsers say where a request
+    comes from in Sec-Fetch-Site, else in Origin; a client that sends neither is no browser
+    posting another site's form.
+    """
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if site is not None:
+        own = site in ("same-origin", "none")
+    else:
+        own = origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if not own:
+        raise Forbidden("the dashboard signs in and out only from its own pages")
+
+
 @router.post("/sign-in", response_class=HTMLResponse, response_model=None)
 async def sign_in(request: Request, services: ServicesDep) -> Response:
     """Check the pasted key; a valid one becomes the dashboard's cookie (303 to /dashboard)."""
+    check_own_form(request)
     token = await _form_key(request)
     principal = None
     if token:
@@ -202,13 +221,17 @@ async def _form_key(request: Request) -> str:
         body += chunk
         if len(body) > SIGN_IN_MAX_BYTES:
             return ""
-    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=4)
+    try:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=4)
+    except ValueError:  # more fields than the form has
+        return ""
     return (fields.get("key") or [""])[0].strip()
 
 
 @router.post("/sign-out")
-def sign_out() -> RedirectResponse:
+def sign_out(request: Request) -> RedirectResponse:
     """Forget the cookie."""
+    check_own_form(request)
     response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
@@ -100,6 +101,8 @@ SWEEP_EVERY = timedelta(minutes=10)
 """The least time between two opportunistic sweeps of expired uploads in one process."""
 EXPIRY_STEPS = 24
 """A chunk moves an upload's expiry only when that gains more than expiry / EXPIRY_STEPS."""
+UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+"""What an upload id can look like (URL-safe base64, the catalog's column width)."""
 
 _ERRORS = {
     400: "malformed tus headers, or the client disconnected mid-chunk",
@@ -306,6 +309,8 @@ def _create(
 
 def _load(services: Services, tenant_id: int, upload_id: str) -> ResumableUpload:
     """The caller's upload; NotFound (404) if none, Gone (410) once expired (then removed)."""
+    if not UPLOAD_ID.fullmatch(upload_id):
+        raise NotFound(f"no upload {upload_id[:40]!r}: upload ids are what creation answered")
     with services.catalog.begin() as conn:
         record = get_resumable_upload(conn, upload_id, tenant_id=tenant_id)
     now = services.clock()
@@ -464,6 +469,10 @@ async def _accept(
             chunk = await append(request.stream(), handle, offset=offset, room=room)
         except PayloadTooLarge:
             await anyio.to_thread.run_sync(cut, handle, offset)
+            raise
+        except OSError:  # the spool failed mid-chunk (disk full): keep none of it
+            with suppress(OSError):
+                await anyio.to_thread.run_sync(cut, handle, offset)
             raise
         instruments.upload_bytes.inc(chunk.size)
         if checksum is not None and (chunk.disconnected or chunk.digest != checksum):
