@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import errno
 import hashlib
 import itertools
 import random
@@ -18,8 +17,10 @@ from email.utils import parsedate_to_datetime
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from trousseau.catalog import find_resumable_upload
+from trousseau.catalog.schema import upload
 from trousseau.errors import EmptyInput, IngestError
 from trousseau.jobs import list_jobs
 from trousseau.web import WebConfig, create_app, spool, tus
@@ -523,26 +524,45 @@ def test_an_id_no_upload_can_have_is_404(api, studio, bad):
         assert "Upload-Offset" not in response.headers
 
 
-def test_a_failed_spool_write_keeps_no_part_of_the_chunk(api, studio, monkeypatch):
-    data = api.jpeg()
-    url = start(api.client, studio, len(data))
-    assert patch(api.client, studio, url, 0, data[:500]).status_code == 204
+@pytest.fixture
+def small_spool(api, tmpfs):
+    """A client of the app whose upload spool is a 256 KiB filesystem of its own."""
+    spool = tmpfs("256k")
+    config = WebConfig(max_upload_bytes=UPLOAD_LIMIT, spool_dir=spool)
+    with TestClient(create_app(api.settings, clock=api.clock, config=config)) as client:
+        yield client, spool
 
-    async def disk_full(chunks, handle, *, offset, room):
-        handle.seek(offset)
-        handle.write(data[offset : offset + 300])  # what fitted before the disk filled up
-        handle.flush()
-        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(tus, "append", disk_full)
-    response = patch(
-        api.client, studio, url, 500, data[500:], **{"Upload-Checksum": chunk_checksum(data[500:])}
-    )
-    assert response.status_code == 500
-    monkeypatch.undo()
-    assert offset_of(api.client, studio, url) == 500  # nothing unverified stays
-    done = patch(api.client, studio, url, 500, data[500:])
+def test_an_upload_larger_than_the_spools_room_is_refused_at_creation(api, studio, small_spool):
+    client, _ = small_spool
+    response = create(client, studio, 200_000)
+    assert response.status_code == 507
+    assert response.json()["error"]["code"] == "spool_full"
+    assert "upload spool has" in response.json()["error"]["message"]
+    assert response.headers["Tus-Resumable"] == "1.0.0"
+    with api.catalog.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(upload)).scalar_one() == 0
+
+
+def test_a_spool_that_fills_up_mid_chunk_keeps_none_of_it(api, studio, small_spool, monkeypatch):
+    monkeypatch.setattr(tus, "SPOOL_RESERVE", 0)  # so the upload is created on the small disk
+    client, spool = small_spool
+    data = api.jpeg(seed=3, size=(640, 480))
+    data += b"\0" * (150_000 - len(data))  # padding after the JPEG's end: still a JPEG
+    url = start(client, studio, len(data))
+    assert patch(client, studio, url, 0, data[:1000]).status_code == 204
+    filler = spool / "filler"
+    filler.write_bytes(b"\xff" * (256 * 1024 - 100 * 1024))  # leaves less than the rest
+    response = patch(client, studio, url, 1000, data[1000:])
+    assert response.status_code == 507, response.text
+    assert response.json()["error"]["code"] == "spool_full"
+    assert "none of it was kept" in response.json()["error"]["message"]
+    assert offset_of(client, studio, url) == 1000
+    filler.unlink()
+    done = patch(client, studio, url, 1000, data[1000:])
     assert done.status_code == 204 and "X-Photo-Id" in done.headers
+    photo = client.get(done.headers["X-Photo-Location"], headers=studio).json()
+    assert photo["sha256"] == sha256(data)
 
 
 def test_a_bad_key_is_401(api, studio):

@@ -65,6 +65,10 @@ class UnsupportedProtocolVersion(TrousseauError):
     """A tus request without `Tus-Resumable: 1.0.0`, the only protocol version served."""
 
 
+class SpoolFull(TrousseauError):
+    """The upload spool has no room for an upload's bytes; nothing more of it was kept."""
+
+
 class PayloadTooLarge(IngestError):
     """An upload is larger than `web.max_upload_bytes`; nothing was stored."""
 
@@ -123,6 +127,7 @@ _RULES: tuple[tuple[type[TrousseauError], Rule], ...] = (
     (IngestError, Rule(400, "bad_upload")),
     (SettingsError, Rule(422, "invalid_request")),
     (VaultFull, Rule(507, "vault_full", "storage is full: nothing was stored; retry later")),
+    (SpoolFull, Rule(507, "spool_full")),
     (BlobMissing, Rule(500, "blob_missing", "a stored file is missing; operators are told")),
     (BlobCorrupt, Rule(500, "blob_corrupt", "a stored file is damaged; operators are told")),
     (VaultError, Rule(503, "vault_unavailable", "storage is unavailable: retry later")),

@@ -34,7 +34,7 @@ import anyio.to_thread
 from starlette.requests import ClientDisconnect
 
 from trousseau.errors import InputUnreadable
-from trousseau.web.errors import PayloadTooLarge, UploadLocked
+from trousseau.web.errors import PayloadTooLarge, SpoolFull, UploadLocked
 
 RESUMABLE = "tus"
 """The spool's subdirectory of resumable uploads, one directory per upload id."""
@@ -100,6 +100,20 @@ class Spool:
                 "give the server a writable spool directory"
             ) from exc
         return entry
+
+    def check_room(self, length: int, *, reserve: int) -> None:
+        """SpoolFull unless the spool's filesystem can take `length` more bytes and keep
+        `reserve` free (the single-request uploads and other resumable ones need room too)."""
+        try:
+            free = shutil.disk_usage(self.root if self.root.exists() else self.root.parent).free
+        except OSError:
+            return  # the write itself will say what is wrong with the spool
+        if length + reserve > free:
+            raise SpoolFull(
+                f"the upload spool has {free} bytes free, too few for {length} more and the "
+                f"{reserve} kept in reserve: nothing was stored; retry later (operators: grow "
+                "the spool volume or clear abandoned uploads)"
+            )
 
     def resumable_entries(self) -> dict[str, list[Path]]:
         """Every resumable upload id in the spool, with the files its directory holds."""

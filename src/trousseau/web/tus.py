@@ -30,6 +30,7 @@ tenant's upload id is 404.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import re
@@ -68,6 +69,7 @@ from trousseau.web.errors import (
     ErrorBody,
     Gone,
     PayloadTooLarge,
+    SpoolFull,
     UploadLocked,
     trousseau_error_response,
 )
@@ -100,6 +102,8 @@ log = logging.getLogger("trousseau.web.tus")
 SWEEP_EVERY = timedelta(minutes=10)
 """The least time between two opportunistic sweeps of expired uploads in one process."""
 EXPIRY_STEPS = 24
+SPOOL_RESERVE = 64 * 1024 * 1024
+"""Bytes a new upload must leave free in the spool, for chunks of uploads already under way."""
 """A chunk moves an upload's expiry only when that gains more than expiry / EXPIRY_STEPS."""
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 """What an upload id can look like (URL-safe base64, the catalog's column width)."""
@@ -285,6 +289,7 @@ def _create(
     sha256: str | None,
     metadata: str | None,
 ) -> ResumableUpload:
+    services.spool.check_room(length, reserve=SPOOL_RESERVE)
     now = services.clock()
     with services.catalog.begin() as conn:
         record = create_resumable_upload(
@@ -470,9 +475,15 @@ async def _accept(
         except PayloadTooLarge:
             await anyio.to_thread.run_sync(cut, handle, offset)
             raise
-        except OSError:  # the spool failed mid-chunk (disk full): keep none of it
+        except OSError as exc:  # the spool failed mid-chunk (disk full): keep none of it
             with suppress(OSError):
                 await anyio.to_thread.run_sync(cut, handle, offset)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise SpoolFull(
+                    f"the upload spool filled up while receiving the chunk of {describe(record)} "
+                    f"at offset {offset}: none of it was kept; retry from HEAD's Upload-Offset "
+                    "later (operators: grow the spool volume)"
+                ) from exc
             raise
         instruments.upload_bytes.inc(chunk.size)
         if checksum is not None and (chunk.disconnected or chunk.digest != checksum):
