@@ -544,6 +544,22 @@ def test_an_upload_larger_than_the_spools_room_is_refused_at_creation(api, studi
         assert conn.execute(select(func.count()).select_from(upload)).scalar_one() == 0
 
 
+def test_a_single_request_upload_into_a_full_spool_is_507_and_leaves_nothing(
+    api, studio, small_spool
+):
+    client, spool = small_spool
+    data = api.jpeg(seed=4)
+    data += b"\0" * (300_000 - len(data))
+    response = client.post(
+        "/api/v1/weddings/smith-jones/photos",
+        content=data,
+        headers={**studio, "Content-Type": "image/jpeg", "X-Filename": "big.jpg"},
+    )
+    assert response.status_code == 507, response.text
+    assert "filled up while receiving big.jpg" in response.json()["error"]["message"]
+    assert list(spool.iterdir()) == [] and api.photo_count() == 0
+
+
 def test_a_spool_that_fills_up_mid_chunk_keeps_none_of_it(api, studio, small_spool, monkeypatch):
     monkeypatch.setattr(tus, "SPOOL_RESERVE", 0)  # so the upload is created on the small disk
     client, spool = small_spool

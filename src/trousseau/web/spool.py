@@ -17,6 +17,7 @@ balancer sends each upload back to the replica that holds it (session affinity).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -156,7 +157,16 @@ async def receive(chunks: AsyncIterator[bytes], path: Path, *, limit: int) -> Re
 
         def flush(data: bytes) -> None:
             hasher.update(data)
-            out.write(data)
+            try:
+                out.write(data)
+                out.flush()
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise SpoolFull(
+                        f"the upload spool filled up while receiving {path.name}: nothing was "
+                        "stored; retry later (operators: grow the spool volume)"
+                    ) from exc
+                raise
 
         async for chunk in chunks:
             if not chunk:
