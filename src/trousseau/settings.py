@@ -120,6 +120,14 @@ class WebSettings(BaseModel):
         gt=timedelta(0),
         description="a resumable upload idle this long expires and its bytes are removed",
     )
+    max_open_uploads: int = Field(
+        1000, ge=1, description="unfinished resumable uploads a tenant may have at once"
+    )
+    max_open_upload_bytes: int = Field(
+        50_000_000_000,
+        ge=1,
+        description="bytes a tenant's unfinished resumable uploads may announce",
+    )
 
 
 class Settings(BaseSettings):

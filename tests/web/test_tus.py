@@ -773,3 +773,23 @@ def test_check_tus_resumable_and_http_date(clock):
         with pytest.raises(UnsupportedProtocolVersion):
             check_tus_resumable(bad)
     assert http_date(clock()) == "Sat, 13 Jun 2026 15:00:00 GMT"
+
+
+def test_a_studio_may_have_so_many_uploads_open(api, studio, rival):
+    config = WebConfig(max_upload_bytes=UPLOAD_LIMIT, max_open_uploads=2, max_open_upload_bytes=15)
+    with TestClient(create_app(api.settings, clock=api.clock, config=config)) as client:
+        first = start(client, studio, 5)
+        start(client, studio, 5)
+        refused = create(client, studio, 5)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "too_many_uploads"
+        assert "2 resumable uploads open" in refused.json()["error"]["message"]
+        assert refused.headers["Tus-Resumable"] == "1.0.0"
+        start(client, rival, 5, wedding="rival-wedding")  # another studio's count is its own
+        assert client.delete(first, headers={**studio, **TUS}).status_code == 204
+        third = start(client, studio, 5)  # a slot came free
+        assert client.delete(third, headers={**studio, **TUS}).status_code == 204
+        too_big = create(client, studio, 11)  # 5 open + 11 > 15 bytes
+        assert too_big.status_code == 429 and "15-byte limit" in too_big.json()["error"]["message"]
+        api.clock.advance(hours=25)  # abandoned ones stop counting once expired
+        assert create(client, studio, 11).status_code == 201

@@ -36,6 +36,7 @@ from trousseau.catalog.uploads import (
     finish_resumable_upload,
     get_resumable_upload,
     known_resumable_uploads,
+    open_resumable_uploads,
 )
 from trousseau.catalog.variants import Variant, iter_variants, record_variant, variants_of
 from trousseau.catalog.weddings import (
@@ -92,6 +93,7 @@ __all__ = [
     "list_weddings",
     "live_workers",
     "open_catalog",
+    "open_resumable_uploads",
     "prune_workers",
     "recent_events",
     "record_event",

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, Select, delete, select, update
+from sqlalchemy import Connection, Row, Select, delete, func, select, update
 
 from trousseau.catalog.schema import upload, wedding
 from trousseau.errors import NotFound
@@ -143,6 +143,18 @@ def finish_resumable_upload(conn: Connection, upload_id: str, *, photo_id: int) 
 def delete_resumable_upload(conn: Connection, upload_id: str) -> bool:
     """Forget the upload; False when it was already gone."""
     return conn.execute(delete(upload).where(upload.c.id == upload_id)).rowcount > 0
+
+
+def open_resumable_uploads(conn: Connection, *, tenant_id: int, now: datetime) -> tuple[int, int]:
+    """The tenant's unfinished, unexpired uploads: how many, and the bytes they announced."""
+    count, total = conn.execute(
+        select(func.count(), func.coalesce(func.sum(upload.c.length), 0)).where(
+            upload.c.tenant_id == tenant_id,
+            upload.c.photo_id.is_(None),
+            upload.c.expires_at > now,
+        )
+    ).one()
+    return int(count), int(total)
 
 
 def expired_resumable_uploads(conn: Connection, *, now: datetime, limit: int = 1000) -> list[str]:

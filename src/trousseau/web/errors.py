@@ -65,6 +65,10 @@ class UnsupportedProtocolVersion(TrousseauError):
     """A tus request without `Tus-Resumable: 1.0.0`, the only protocol version served."""
 
 
+class TooManyUploads(TrousseauError):
+    """A tenant has as many unfinished resumable uploads (or bytes in them) as it may."""
+
+
 class SpoolFull(TrousseauError):
     """The upload spool has no room for an upload's bytes; nothing more of it was kept."""
 
@@ -128,6 +132,7 @@ _RULES: tuple[tuple[type[TrousseauError], Rule], ...] = (
     (SettingsError, Rule(422, "invalid_request")),
     (VaultFull, Rule(507, "vault_full", "storage is full: nothing was stored; retry later")),
     (SpoolFull, Rule(507, "spool_full")),
+    (TooManyUploads, Rule(429, "too_many_uploads")),
     (BlobMissing, Rule(500, "blob_missing", "a stored file is missing; operators are told")),
     (BlobCorrupt, Rule(500, "blob_corrupt", "a stored file is damaged; operators are told")),
     (VaultError, Rule(503, "vault_unavailable", "storage is unavailable: retry later")),

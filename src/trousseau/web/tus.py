@@ -59,10 +59,11 @@ from trousseau.catalog import (
     finish_resumable_upload,
     get_resumable_upload,
     known_resumable_uploads,
+    open_resumable_uploads,
 )
 from trousseau.errors import IngestError, NotFound, TrousseauError
 from trousseau.web.auth import Caller
-from trousseau.web.config import API_PREFIX
+from trousseau.web.config import API_PREFIX, WebConfig
 from trousseau.web.errors import (
     ChunkChecksumMismatch,
     Conflict,
@@ -70,6 +71,7 @@ from trousseau.web.errors import (
     Gone,
     PayloadTooLarge,
     SpoolFull,
+    TooManyUploads,
     UploadLocked,
     trousseau_error_response,
 )
@@ -118,6 +120,7 @@ _ERRORS = {
     415: f"a chunk not sent as {CHUNK_TYPE}, or a file that is not an accepted image",
     422: "the complete file's checksum mismatched; nothing was stored",
     423: "another request is writing to this upload",
+    429: "the studio has too many unfinished uploads open",
     460: "the chunk's Upload-Checksum mismatched; it was discarded",
     503: "the catalog or the vault is unavailable: retry",
     507: "storage is full: retry later",
@@ -292,6 +295,11 @@ def _create(
     services.spool.check_room(length, reserve=SPOOL_RESERVE)
     now = services.clock()
     with services.catalog.begin() as conn:
+        check_open_uploads(
+            *open_resumable_uploads(conn, tenant_id=wedding.tenant_id, now=now),
+            length=length,
+            config=services.config,
+        )
         record = create_resumable_upload(
             conn,
             tenant_id=wedding.tenant_id,
@@ -310,6 +318,22 @@ def _create(
             delete_resumable_upload(conn, record.id)
         raise
     return record
+
+
+def check_open_uploads(count: int, total: int, *, length: int, config: WebConfig) -> None:
+    """TooManyUploads (429) when one more upload of `length` bytes would pass the tenant's
+    limits on unfinished uploads (a soft limit: two creations at once may both pass)."""
+    if count >= config.max_open_uploads:
+        raise TooManyUploads(
+            f"this studio has {count} resumable uploads open, the limit "
+            f"(web.max_open_uploads): finish or DELETE some, or let abandoned ones expire"
+        )
+    if total + length > config.max_open_upload_bytes:
+        raise TooManyUploads(
+            f"this studio's open resumable uploads announce {total} bytes; {length} more would "
+            f"pass the {config.max_open_upload_bytes}-byte limit (web.max_open_upload_bytes): "
+            "finish some first"
+        )
 
 
 def _load(services: Services, tenant_id: int, upload_id: str) -> ResumableUpload:
@@ -547,7 +571,7 @@ async def discover_upload(upload_id: str, caller: Caller, services: ServicesDep)
     response_class=Response,
     responses=documented(
         {201: "created; Location is the upload's URL, Upload-Offset what arrived with it"},
-        (400, 404, 409, 413, 415, 423, 460, 503, 507),
+        (400, 404, 409, 413, 415, 423, 429, 460, 503, 507),
     ),
 )
 async def create(
