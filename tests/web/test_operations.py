@@ -6,8 +6,10 @@ import io
 import json
 import logging
 
+from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
+from trousseau.catalog.schema import job
 from trousseau.settings import load_settings
 from trousseau.web import create_app
 from trousseau.web.logs import JsonFormatter, redact_text
@@ -27,6 +29,7 @@ METRIC_NAMES = [
     "trousseau_workers",
     "trousseau_workers_busy",
     "trousseau_jobs_due",
+    "trousseau_worker_vault_errors_total",
     "trousseau_vault_errors_total",
 ]
 
@@ -132,6 +135,23 @@ def test_due_jobs_leave_out_retries_waiting_out_their_backoff(api):
     assert _gauge(api.client.get("/metrics").text, "trousseau_jobs_due") == 2
     api.clock.advance(minutes=2)
     assert _gauge(api.client.get("/metrics").text, "trousseau_jobs_due") == 3
+
+
+def test_a_workers_vault_failures_reach_the_metrics(api, studio):
+    """A damaged original fails its job on the vault's verified read: the worker records it,
+    and /metrics counts it where the vault alerts look."""
+    response = api.upload(studio, api.jpeg(seed=9))
+    blob = api.vault.blob_path(response.json()["sha256"])
+    blob.chmod(0o644)
+    blob.write_bytes(blob.read_bytes()[:-10] + b"\0" * 10)
+    before = api.client.get("/metrics").text
+    assert 'trousseau_worker_vault_errors_total{operation="verify"} 0.0' in before
+    with api.catalog.begin() as conn:  # one attempt: the fake clock never reaches a retry
+        conn.execute(update(job).values(max_attempts=1))
+    api.work()
+    text = api.client.get("/metrics").text
+    assert 'trousseau_worker_vault_errors_total{operation="verify"} 1.0' in text
+    assert 'trousseau_worker_vault_errors_total{operation="job"} 0.0' in text
 
 
 def _gauge(text: str, name: str) -> float:

@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trousseau.clock import utc_now
-from trousseau.errors import CorruptImage, PermanentJobError, TrousseauError, UnknownJobKind
+from trousseau.errors import (
+    BlobCorrupt,
+    CorruptImage,
+    PermanentJobError,
+    TrousseauError,
+    UnknownJobKind,
+    VaultError,
+)
 from trousseau.jobs.context import JobContext, Resources
 from trousseau.jobs.queue import ClaimedJob
 from trousseau.jobs.registry import resolve, resolve_batch
@@ -28,6 +35,16 @@ class Outcome:
     permanent: bool = False
     seconds: float = 0.0
     started: bool = True
+    vault: str | None = None
+    """The vault operation that failed ("verify" for a damaged blob, else "job"), if any."""
+
+
+def vault_failure(exc: BaseException) -> str | None:
+    """Which vault operation a job's failure came from: "verify" when a blob no longer matches
+    its hash, "job" for any other vault error (full, read-only, unreachable), else None."""
+    if isinstance(exc, BlobCorrupt):
+        return "verify"
+    return "job" if isinstance(exc, VaultError) else None
 
 
 def describe(exc: BaseException) -> str:
@@ -68,6 +85,7 @@ def execute(job: ClaimedJob, resources: Resources) -> Outcome:
             error=describe(exc),
             permanent=isinstance(exc, PERMANENT),
             seconds=time.perf_counter() - started,
+            vault=vault_failure(exc),
         )
     return Outcome(job.id, ok=True, seconds=time.perf_counter() - started)
 
@@ -112,6 +130,7 @@ def execute_batch(jobs: Sequence[ClaimedJob], resources: Resources) -> list[Outc
             error=describe(error),
             permanent=isinstance(error, PERMANENT),
             seconds=seconds,
+            vault=vault_failure(error),
         )
         for job, error in zip(jobs, errors, strict=True)
     ]

@@ -96,7 +96,14 @@ def _child_main(conn: Any, settings: Settings, kind_modules: Sequence[str]) -> N
             for job in chunk:
                 outcome = execute(job, resources)
                 conn.send(
-                    (outcome.job_id, outcome.ok, outcome.error, outcome.permanent, outcome.seconds)
+                    (
+                        outcome.job_id,
+                        outcome.ok,
+                        outcome.error,
+                        outcome.permanent,
+                        outcome.seconds,
+                        outcome.vault,
+                    )
                 )
     finally:
         resources.close()
@@ -195,8 +202,8 @@ class ProcessPool:
         outcomes = []
         try:
             while child.busy and child.conn.poll():
-                job_id, ok, error, permanent, seconds = child.conn.recv()
-                outcomes.append(Outcome(job_id, ok, error, permanent, seconds))
+                job_id, ok, error, permanent, seconds, vault = child.conn.recv()
+                outcomes.append(Outcome(job_id, ok, error, permanent, seconds, vault=vault))
                 child.reported += 1
                 child.progress_at = time.monotonic()
         except (EOFError, OSError):

@@ -35,6 +35,10 @@ from trousseau.settings import JobSettings
 
 log = logging.getLogger("trousseau.jobs.worker")
 
+VAULT_ERROR_EVENT = "vault.error"
+"""The event a worker records when a job fails on the vault; /metrics counts them, so the
+vault alerts see the workers' failures as well as the API's own."""
+
 FORGET_AFTER_LEASES = 60
 """Heartbeats of workers silent for this many lease lengths are pruned (an hour by default):
 long past the live window, so a vanished worker's row is kept a while for the curious."""
@@ -244,6 +248,16 @@ class Worker:
             error=outcome.error or "",
             retry_at=retry_at,
         )
+        if outcome.vault is not None:
+            cause = (outcome.error or "").partition("\n")[0]
+            record_event(
+                conn,
+                VAULT_ERROR_EVENT,
+                f"job {row.id} ({row.kind}) failed on the vault: {cause}",
+                now=now,
+                job_id=row.id,
+                data={"operation": outcome.vault},
+            )
         if retry_at is None:
             self.stats.dead += 1
             why = "a permanent error" if outcome.permanent else f"{row.attempts} attempts"

@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
@@ -33,6 +33,7 @@ from trousseau.clock import Clock
 from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
 from trousseau.jobs import stats as queue_stats
 from trousseau.jobs.states import ALL as JOB_STATES
+from trousseau.jobs.worker import VAULT_ERROR_EVENT
 from trousseau.web import queries
 
 log = logging.getLogger("trousseau.web.metrics")
@@ -48,6 +49,9 @@ WORKERS = "trousseau_workers"
 WORKERS_BUSY = "trousseau_workers_busy"
 JOBS_DUE = "trousseau_jobs_due"
 VAULT_ERRORS = "trousseau_vault_errors_total"
+WORKER_VAULT_ERRORS = "trousseau_worker_vault_errors"
+"""Exposed as trousseau_worker_vault_errors_total (a counter read from the catalog)."""
+WORKER_VAULT_OPERATIONS = ("job", "verify")
 VAULT_OPERATIONS = ("put", "get", "verify")
 CATALOG_UP = "trousseau_catalog_up"
 
@@ -73,6 +77,8 @@ class QueueSnapshot:
     """Distinct lease owners of running jobs."""
     due: int = 0
     """Queued jobs whose time has come (claimable now)."""
+    worker_vault_errors: dict[str, int] = field(default_factory=dict)
+    """Jobs that failed on the vault, by operation ("job", "verify"), since the catalog began."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -113,7 +119,14 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
     busy.add_metric([], snapshot.busy)
     due = GaugeMetricFamily(JOBS_DUE, "queued jobs claimable now (not waiting out a backoff)")
     due.add_metric([], snapshot.due)
-    return [up, jobs, slack, late, vault, workers, busy, due]
+    worker_vault = CounterMetricFamily(
+        WORKER_VAULT_ERRORS,
+        "jobs that failed on the vault in the workers, by operation (from the catalog)",
+        labels=["operation"],
+    )
+    for operation in WORKER_VAULT_OPERATIONS:
+        worker_vault.add_metric([operation], snapshot.worker_vault_errors.get(operation, 0))
+    return [up, jobs, slack, late, vault, workers, busy, due, worker_vault]
 
 
 @dataclass(eq=False)
@@ -201,6 +214,7 @@ class Metrics:
                 workers=len(live_workers(conn, now=now, within=self.live_within)),
                 busy=queries.lease_holders(conn),
                 due=queries.due_jobs(conn, now=now),
+                worker_vault_errors=queries.worker_vault_errors(conn, kind=VAULT_ERROR_EVENT),
             )
             finished = queries.jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id

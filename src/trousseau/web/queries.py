@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_, select
 
 from trousseau.catalog import FAILED, Photo, Variant, Wedding
-from trousseau.catalog.schema import job, photo, variant, wedding
+from trousseau.catalog.schema import event, job, photo, variant, wedding
 from trousseau.ingest import PROCESS_KIND
 from trousseau.jobs import DONE, QUEUED, RUNNING, JobRow
 
@@ -115,6 +115,15 @@ def due_jobs(conn: Connection, *, now: datetime) -> int:
     return conn.execute(
         select(func.count()).select_from(job).where(job.c.state == QUEUED, job.c.run_after <= now)
     ).scalar_one()
+
+
+def worker_vault_errors(conn: Connection, *, kind: str) -> dict[str, int]:
+    """Jobs that failed on the vault, by operation, from the workers' `kind` events."""
+    operation = event.c.data["operation"].as_string()
+    rows = conn.execute(
+        select(operation, func.count()).where(event.c.kind == kind).group_by(operation)
+    )
+    return {op or "job": n for op, n in rows}
 
 
 @dataclass(frozen=True)
