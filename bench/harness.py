@@ -9,9 +9,11 @@ library's `queue`, which multiprocessing, asyncio and psycopg import.
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import time
 import traceback
@@ -44,6 +46,32 @@ def write_section(path: Path, section: str, *, start: str, end: str, heading: st
         text = text.rstrip("\n") + f"\n\n{heading}\n\n{section}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so `finally` blocks drop databases and stop children."""
+
+    def terminate(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
+def profile_overrides(texts: Iterable[str], error: Callable[[str], Any]) -> dict[str, dict]:
+    """`--set PROFILE.FIELD=VALUE` options as {profile: {field: value}} (JSON values when
+    they parse, else strings); `error` (argparse's parser.error) for a malformed one."""
+    overrides: dict[str, dict] = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        profile, dot, name = key.partition(".")
+        if not (sep and dot and profile and name):
+            error(f"--set {text!r}: use PROFILE.FIELD=VALUE, e.g. social.effort=2")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        overrides.setdefault(profile, {})[name] = parsed
+    return overrides
 
 
 def machine_busy_seconds() -> float:

@@ -41,7 +41,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,8 @@ from bench.harness import (
     DOCS,
     REPO,
     child,
+    exit_on_sigterm,
+    profile_overrides,
     recipe,
     run_released,
     say,
@@ -1568,28 +1569,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.repeats = args.repeats or (1 if args.quick else 5)
     if min(args.photos, args.camera_copies, args.repeats, args.workers) < 1:
         parser.error("--photos, --camera-copies, --repeats and --workers must be positive")
-    args.overrides = {}
-    for text in args.set:
-        key, sep, value = text.partition("=")
-        profile, dot, name = key.partition(".")
-        if not (sep and dot and profile and name):
-            parser.error(f"--set {text!r}: use PROFILE.FIELD=VALUE, e.g. social.effort=2")
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = value
-        args.overrides.setdefault(profile, {})[name] = parsed
+    args.overrides = profile_overrides(args.set, parser.error)
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-
-    def terminate(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, terminate)
+    exit_on_sigterm()
     started = time.perf_counter()
     try:
         import PIL  # noqa: F401

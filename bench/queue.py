@@ -35,7 +35,6 @@ import logging
 import os
 import platform
 import random
-import signal
 import statistics
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import DOCS, Released, recipe, run_released, say, write_section
+from bench.harness import DOCS, Released, exit_on_sigterm, recipe, run_released, say, write_section
 
 START_MARK = "<!-- bench:queue:start -->"
 END_MARK = "<!-- bench:queue:end -->"
@@ -1121,11 +1120,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-
-    def terminate(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, terminate)
+    exit_on_sigterm()
     bench = Bench(jobs=args.jobs, workers=args.workers, repeats=args.repeats)
     pg_version = None
     if not args.no_postgres:

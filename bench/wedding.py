@@ -39,7 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import DOCS, REPO, machine_busy_seconds, recipe, say, write_section
+from bench.harness import (
+    DOCS,
+    REPO,
+    exit_on_sigterm,
+    machine_busy_seconds,
+    profile_overrides,
+    recipe,
+    say,
+    write_section,
+)
 
 CACHE = REPO / ".bench"
 PHOTOS = CACHE / "wedding-24mp"
@@ -614,17 +623,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.photos = args.photos or (50 if args.quick else 500)
     if min(args.photos, args.workers, args.generate_processes) < 1:
         parser.error("--photos, --workers and --generate-processes must be positive")
-    args.overrides = {}
-    for text in args.set:
-        key, sep, value = text.partition("=")
-        profile, dot, name = key.partition(".")
-        if not (sep and dot and profile and name):
-            parser.error(f"--set {text!r}: use PROFILE.FIELD=VALUE, e.g. social.effort=2")
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = value
-        args.overrides.setdefault(profile, {})[name] = parsed
+    args.overrides = profile_overrides(args.set, parser.error)
     args.extra_env = {}
     for text in args.env:
         name, sep, value = text.partition("=")
@@ -637,11 +636,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-
-    def terminate(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, terminate)
+    exit_on_sigterm()
     paths = generate(args.photos, args.generate_processes)
     if args.generate_only:
         return 0

@@ -148,6 +148,7 @@ event = Table(
     Column("data", Json, nullable=True),
     Index(None, "at"),
     Index(None, "wedding_id", "at"),
+    Index(None, "kind"),
 )
 
 api_key = Table(

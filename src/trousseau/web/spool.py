@@ -24,7 +24,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -147,41 +147,61 @@ async def receive(chunks: AsyncIterator[bytes], path: Path, *, limit: int) -> Re
     """Write a request body to `path`, hashing it; PayloadTooLarge as soon as it passes `limit`.
 
     Disk writes and hashing run in a worker thread, a megabyte at a time, so a slow disk
-    never stalls the event loop.
+    never stalls the event loop. SpoolFull when the spool's disk fills up.
     """
     hasher = hashlib.sha256()
-    size = 0
-    pending: list[bytes] = []
-    buffered = 0
     with path.open("wb") as out:
 
-        def flush(data: bytes) -> None:
+        def write(data: bytes) -> None:
             hasher.update(data)
-            try:
-                out.write(data)
-                out.flush()
-            except OSError as exc:
-                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                    raise SpoolFull(
-                        f"the upload spool filled up while receiving {path.name}: nothing was "
-                        "stored; retry later (operators: grow the spool volume)"
-                    ) from exc
-                raise
+            out.write(data)
+            out.flush()
 
+        try:
+            size, disconnected = await _stream(chunks, write, room=limit, over=_too_large(limit))
+        except OSError as exc:
+            raise _full_or(
+                exc, f"while receiving {path.name}: nothing was stored; retry later"
+            ) from exc
+    if disconnected:
+        raise ClientDisconnect()
+    return Received(path=path, size=size, sha256=hasher.hexdigest())
+
+
+async def _stream(
+    chunks: AsyncIterator[bytes], write: Callable[[bytes], None], *, room: int, over: str
+) -> tuple[int, bool]:
+    """Feed a request body to `write` in a worker thread, a megabyte at a time.
+
+    PayloadTooLarge(`over`) as soon as the body passes `room` bytes (nothing more written).
+    A client that disconnects leaves what arrived written. Returns (bytes, disconnected).
+    """
+    size, buffered, pending = 0, 0, []
+    disconnected = False
+    try:
         async for chunk in chunks:
             if not chunk:
                 continue
+            if size + len(chunk) > room:
+                raise PayloadTooLarge(over)
             size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(_too_large(limit))
             pending.append(chunk)
             buffered += len(chunk)
             if buffered >= WRITE_BUFFER:
-                await anyio.to_thread.run_sync(flush, b"".join(pending))
+                await anyio.to_thread.run_sync(write, b"".join(pending))
                 pending, buffered = [], 0
-        if pending:
-            await anyio.to_thread.run_sync(flush, b"".join(pending))
-    return Received(path=path, size=size, sha256=hasher.hexdigest())
+    except ClientDisconnect:
+        disconnected = True
+    if pending:
+        await anyio.to_thread.run_sync(write, b"".join(pending))
+    return size, disconnected
+
+
+def _full_or(exc: OSError, where: str) -> Exception:
+    """SpoolFull for a disk that filled up (ENOSPC, quota), else the error itself."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return SpoolFull(f"the upload spool filled up {where} (operators: grow the spool volume)")
+    return exc
 
 
 def _too_large(limit: int) -> str:
@@ -222,6 +242,11 @@ def held_size(handle: BinaryIO) -> int | None:
     return None if status.st_nlink == 0 else status.st_size
 
 
+def _durable(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
 def cut(handle: BinaryIO, size: int) -> None:
     """Truncate a held file back to `size` bytes and make that durable."""
     handle.truncate(size)
@@ -246,38 +271,20 @@ async def append(
     client that disconnects leaves what arrived written, flagged `disconnected`.
     """
     hasher = hashlib.sha256()
-    size = 0
-    pending: list[bytes] = []
-    buffered = 0
-    disconnected = False
     handle.seek(offset)
 
-    def flush(data: bytes) -> None:
+    def write(data: bytes) -> None:
         hasher.update(data)
         handle.write(data)
 
+    over = (
+        f"the chunk goes past the upload's announced length ({offset + room} bytes)"
+        ": the chunk was refused; resume from HEAD's offset with the right bytes"
+    )
     try:
-        async for chunk in chunks:
-            if not chunk:
-                continue
-            if size + len(chunk) > room:
-                raise PayloadTooLarge(
-                    f"the chunk goes past the upload's announced length ({offset + room} bytes)"
-                    ": the chunk was refused; resume from HEAD's offset with the right bytes"
-                )
-            size += len(chunk)
-            pending.append(chunk)
-            buffered += len(chunk)
-            if buffered >= WRITE_BUFFER:
-                await anyio.to_thread.run_sync(flush, b"".join(pending))
-                pending, buffered = [], 0
-    except ClientDisconnect:
-        disconnected = True
-
-    def finish(data: bytes) -> None:
-        flush(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-    await anyio.to_thread.run_sync(finish, b"".join(pending))
+        size, disconnected = await _stream(chunks, write, room=room, over=over)
+        await anyio.to_thread.run_sync(_durable, handle)
+    except OSError as exc:
+        where = f"at offset {offset}: none of it was kept; resume from HEAD's Upload-Offset later"
+        raise _full_or(exc, where) from exc
     return Chunk(size=size, digest=hasher.digest(), disconnected=disconnected)

@@ -30,7 +30,6 @@ tenant's upload id is 404.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import logging
 import re
@@ -499,15 +498,9 @@ async def _accept(
         except PayloadTooLarge:
             await anyio.to_thread.run_sync(cut, handle, offset)
             raise
-        except OSError as exc:  # the spool failed mid-chunk (disk full): keep none of it
+        except (OSError, SpoolFull):  # the spool failed mid-chunk (disk full): keep none of it
             with suppress(OSError):
                 await anyio.to_thread.run_sync(cut, handle, offset)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise SpoolFull(
-                    f"the upload spool filled up while receiving the chunk of {describe(record)} "
-                    f"at offset {offset}: none of it was kept; retry from HEAD's Upload-Offset "
-                    "later (operators: grow the spool volume)"
-                ) from exc
             raise
         instruments.upload_bytes.inc(chunk.size)
         if checksum is not None and (chunk.disconnected or chunk.digest != checksum):
