@@ -5,15 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
 from trousseau.catalog.schema import photo
 
-STORED = "stored"
-PROCESSED = "processed"
-FAILED = "failed"
+
+class PhotoState(StrEnum):
+    """A photo's state as stored in the `photo.state` column (the values never change).
+
+    stored: the original is durable and recorded, its variants not made yet; processed: its
+    gallery variants are recorded; failed: they cannot be made (the photo keeps the error).
+    """
+
+    STORED = "stored"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+STORED = PhotoState.STORED
+PROCESSED = PhotoState.PROCESSED
+FAILED = PhotoState.FAILED
 
 
 @dataclass(frozen=True)
@@ -29,7 +43,7 @@ class Photo:
     height: int | None
     captured_at: datetime | None
     camera: str | None
-    state: str
+    state: PhotoState
     error: str | None
     placeholder: str | None = None
     colours: list[dict[str, Any]] | None = None
@@ -37,7 +51,9 @@ class Photo:
 
 def _from_row(row: object) -> Photo:
     m = row._mapping  # type: ignore[attr-defined]
-    return Photo(**{name: m[name] for name in Photo.__dataclass_fields__})
+    values = {name: m[name] for name in Photo.__dataclass_fields__}
+    values["state"] = PhotoState(values["state"])
+    return Photo(**values)
 
 
 def find_photo(conn: Connection, wedding_id: int, sha256: str) -> Photo | None:
@@ -108,7 +124,9 @@ def set_photo_rendering(
     )
 
 
-def set_photo_state(conn: Connection, photo_id: int, state: str, error: str | None = None) -> None:
+def set_photo_state(
+    conn: Connection, photo_id: int, state: PhotoState, error: str | None = None
+) -> None:
     """Mark a photo processed or failed (with the error a person can act on)."""
     conn.execute(update(photo).where(photo.c.id == photo_id).values(state=state, error=error))
 
@@ -122,9 +140,11 @@ def iter_photos(conn: Connection, *, wedding_id: int | None = None) -> Iterator[
         yield _from_row(row)
 
 
-def count_photos_by_state(conn: Connection, *, wedding_id: int | None = None) -> dict[str, int]:
-    """How many photos are stored, processed or failed."""
+def count_photos_by_state(
+    conn: Connection, *, wedding_id: int | None = None
+) -> dict[PhotoState, int]:
+    """How many photos are stored, processed or failed (states with no photo are absent)."""
     query = select(photo.c.state, func.count()).group_by(photo.c.state)
     if wedding_id is not None:
         query = query.where(photo.c.wedding_id == wedding_id)
-    return {state: n for state, n in conn.execute(query)}
+    return {PhotoState(state): n for state, n in conn.execute(query)}

@@ -12,7 +12,15 @@ from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.progress import progress_bar
 from trousseau.clock import utc_now
-from trousseau.ingest import IngestSummary, WeddingSpec, collect, ingest, prepare_wedding, sweep
+from trousseau.ingest import (
+    IngestOutcome,
+    IngestSummary,
+    WeddingSpec,
+    collect,
+    ingest,
+    prepare_wedding,
+    sweep,
+)
 
 
 @app.command("ingest")
@@ -71,7 +79,7 @@ def ingest_command(
                 summary.add(event)
                 done_bytes += _size(event.path)
                 bar.update(task, advance=1, bytes=done_bytes)
-                if event.outcome == "rejected":
+                if event.outcome == IngestOutcome.REJECTED:
                     bar.console.print(f"[yellow]rejected[/] {event.error}", highlight=False)
     finally:
         vault.close()

@@ -11,8 +11,7 @@ from trousseau.cli.app import app, console
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.clock import utc_now
 from trousseau.errors import SettingsError
-from trousseau.jobs import DEAD, list_jobs, retry
-from trousseau.jobs.states import ALL
+from trousseau.jobs import JobState, list_jobs, retry
 
 jobs_app = typer.Typer(help="Inspect and retry jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
@@ -47,15 +46,16 @@ def list_command(
     limit: Annotated[int, typer.Option(min=1)] = 50,
 ) -> None:
     """Jobs, open ones by deadline."""
-    if state is not None and state not in ALL:
-        raise SettingsError(f"unknown job state {state!r}: use one of {', '.join(ALL)}")
+    if state is not None and state not in tuple(JobState):
+        known = ", ".join(JobState)
+        raise SettingsError(f"unknown job state {state!r}: use one of {known}")
     catalog = catalog_of(settings_of(ctx))
     try:
         with catalog.begin() as conn:
             rows = list_jobs(conn, state=state, limit=limit)
     finally:
         catalog.dispose()
-    console.print(_table(rows, with_error=state == DEAD))
+    console.print(_table(rows, with_error=state == JobState.DEAD))
 
 
 @jobs_app.command("dead")
@@ -64,7 +64,7 @@ def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] 
     catalog = catalog_of(settings_of(ctx))
     try:
         with catalog.begin() as conn:
-            rows = list_jobs(conn, state=DEAD, limit=limit)
+            rows = list_jobs(conn, state=JobState.DEAD, limit=limit)
     finally:
         catalog.dispose()
     if not rows:

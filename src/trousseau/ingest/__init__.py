@@ -3,6 +3,7 @@
 from trousseau.ingest.pipeline import (
     PROCESS_KIND,
     IngestEvent,
+    IngestOutcome,
     IngestSummary,
     WeddingSpec,
     ingest,
@@ -14,6 +15,7 @@ from trousseau.ingest.sources import collect
 __all__ = [
     "PROCESS_KIND",
     "IngestEvent",
+    "IngestOutcome",
     "IngestSummary",
     "WeddingSpec",
     "collect",

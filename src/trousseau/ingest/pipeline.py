@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -40,11 +41,22 @@ PROCESS_KIND = "variants"
 """The job every new original gets: render its gallery variants."""
 
 
+class IngestOutcome(StrEnum):
+    """What became of one file offered to ingest."""
+
+    ACCEPTED = "accepted"
+    """Stored, recorded and its processing enqueued."""
+    DUPLICATE = "duplicate"
+    """The wedding already holds the same bytes: nothing new recorded."""
+    REJECTED = "rejected"
+    """Not accepted (empty, unreadable, not an image): the event says why."""
+
+
 @dataclass(frozen=True)
 class IngestEvent:
-    """One file's fate: `accepted`, `duplicate` or `rejected`."""
+    """One file's fate: accepted, duplicate or rejected."""
 
-    outcome: str
+    outcome: IngestOutcome
     path: Path
     size: int = 0
     sha256: str | None = None
@@ -64,10 +76,10 @@ class IngestSummary:
 
     def add(self, event: IngestEvent) -> None:
         self.files += 1
-        if event.outcome == "accepted":
+        if event.outcome == IngestOutcome.ACCEPTED:
             self.accepted += 1
             self.bytes += event.size
-        elif event.outcome == "duplicate":
+        elif event.outcome == IngestOutcome.DUPLICATE:
             self.duplicates += 1
         else:
             self.rejected.append(event)
@@ -151,7 +163,7 @@ def ingest(
             fmt = sniff(path)
             blob = vault.put_file(path)
         except IngestError as exc:
-            yield IngestEvent("rejected", path, error=str(exc))
+            yield IngestEvent(IngestOutcome.REJECTED, path, error=str(exc))
             continue
         yield _record(target, path, fmt, blob, clock())
 
@@ -211,12 +223,12 @@ def _record(target: _Target, path: Path, fmt: str, blob: BlobInfo, now: datetime
         if existing is None:
             raise
         return _duplicate(path, blob, existing)
-    return IngestEvent("accepted", path, blob.size, blob.sha256, photo_id)
+    return IngestEvent(IngestOutcome.ACCEPTED, path, blob.size, blob.sha256, photo_id)
 
 
 def _duplicate(path: Path, blob: BlobInfo, existing: Photo) -> IngestEvent:
     return IngestEvent(
-        "duplicate",
+        IngestOutcome.DUPLICATE,
         path,
         blob.size,
         blob.sha256,

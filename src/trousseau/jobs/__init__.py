@@ -28,7 +28,7 @@ from trousseau.jobs.queue import (
     stats,
 )
 from trousseau.jobs.registry import kinds, register, register_batch, resolve, resolve_batch
-from trousseau.jobs.states import DEAD, DONE, QUEUED, RUNNING
+from trousseau.jobs.states import DEAD, DONE, QUEUED, RUNNING, JobState
 from trousseau.jobs.worker import Worker, WorkerStats, worker_id
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "ClaimedJob",
     "InlinePool",
     "JobContext",
+    "JobState",
     "JobRow",
     "Listener",
     "NewJob",
