@@ -8,7 +8,7 @@ import pytest
 
 from trousseau.catalog import Wedding
 from trousseau.web.auth import COOKIE
-from trousseau.web.overview import (
+from trousseau.web.dashboard.overview import (
     NOTHING,
     duration,
     group_by_zone,
@@ -17,8 +17,8 @@ from trousseau.web.overview import (
     slack,
     todays,
 )
-from trousseau.web.progress import progress_of
-from trousseau.web.queries import WeddingCounts
+from trousseau.web.dashboard.progress import progress_of
+from trousseau.web.dashboard.queries import WeddingCounts
 
 from .conftest import Api
 

@@ -12,9 +12,9 @@ from sqlalchemy.engine import make_url
 from trousseau.catalog.schema import job
 from trousseau.settings import load_settings
 from trousseau.web import create_app
+from trousseau.web.dashboard.queries import SlaDeadlines
 from trousseau.web.logs import JsonFormatter, redact_text
 from trousseau.web.metrics import QueueSnapshot, queue_families
-from trousseau.web.queries import SlaDeadlines
 
 from .conftest import TestClient
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from trousseau.catalog import Wedding, get_tenant, get_wedding
+from trousseau.web.dashboard.progress import progress_of, read_progress
+from trousseau.web.dashboard.queries import WeddingCounts
 from trousseau.web.metrics import HTTP_DURATION
-from trousseau.web.progress import progress_of, read_progress
-from trousseau.web.queries import WeddingCounts
 
 from .conftest import Api
 

@@ -23,11 +23,12 @@ from trousseau.catalog import find_resumable_upload
 from trousseau.catalog.schema import upload
 from trousseau.errors import EmptyInput, IngestError
 from trousseau.jobs import list_jobs
-from trousseau.web import WebConfig, create_app, spool, tus
+from trousseau.web import WebConfig, create_app
 from trousseau.web.errors import ChecksumMismatch, PayloadTooLarge, UnsupportedProtocolVersion
-from trousseau.web.spool import Spool, hold
-from trousseau.web.tus import renewed_expiry, sweep_uploads
-from trousseau.web.tusheaders import (
+from trousseau.web.uploads import spool, tus
+from trousseau.web.uploads.spool import Spool, hold
+from trousseau.web.uploads.tus import renewed_expiry, sweep_uploads
+from trousseau.web.uploads.tusheaders import (
     check_tus_resumable,
     http_date,
     metadata_name,

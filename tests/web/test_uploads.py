@@ -10,7 +10,7 @@ import pytest
 from trousseau.errors import IngestError
 from trousseau.jobs import list_jobs
 from trousseau.web.errors import ChecksumMismatch
-from trousseau.web.uploads import expected_sha256, original_name
+from trousseau.web.uploads.single import expected_sha256, original_name
 
 from .conftest import UPLOAD_LIMIT, disconnecting, sha256
 

@@ -7,8 +7,7 @@ with a job worker.
 from trousseau.web.app import app_from_environment, create_app
 from trousseau.web.auth import Principal
 from trousseau.web.config import API_PREFIX, WebConfig, web_config
-from trousseau.web.spool import Received, Spool
-from trousseau.web.uploads import Upload, complete_upload
+from trousseau.web.uploads import Received, Spool, Upload, complete_upload
 
 __all__ = [
     "API_PREFIX",

@@ -22,20 +22,9 @@ from fastapi.staticfiles import StaticFiles
 from trousseau import __version__
 from trousseau.clock import Clock, utc_now
 from trousseau.settings import Settings, load_settings
-from trousseau.web import (
-    dashboard,
-    health,
-    jobs,
-    photos,
-    progress,
-    tus,
-    uploads,
-    variants,
-    weddings,
-    workers,
-)
+from trousseau.web import dashboard, health, jobs, photos, uploads, variants, weddings, workers
 from trousseau.web import metrics as metrics_routes
-from trousseau.web.config import API_PREFIX, WebConfig, web_config
+from trousseau.web.config import API_PREFIX, WebConfig, spool_dir, web_config
 from trousseau.web.errors import install_error_handlers
 from trousseau.web.metrics import Metrics
 from trousseau.web.middleware import RequestContext
@@ -62,7 +51,8 @@ def create_app(
     settings: Settings, *, clock: Clock = utc_now, config: WebConfig | None = None
 ) -> FastAPI:
     """A ready-to-serve app for `settings`; `config` overrides what `settings.web` says."""
-    services = Services(settings, config or web_config(settings), clock)
+    config = config or web_config(settings)
+    services = Services(settings, config, clock, uploads.Spool(spool_dir(settings, config)))
     metrics = Metrics(
         lambda: services.catalog,
         clock,
@@ -97,20 +87,20 @@ def create_app(
     app.state.services = services
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (
-        weddings,
-        progress,
-        photos,
-        uploads,
-        tus,
-        variants,
-        jobs,
-        workers,
-        health,
-        metrics_routes,
-        dashboard,
+    for router in (
+        weddings.router,
+        dashboard.progress_router,
+        photos.router,
+        uploads.single_router,
+        uploads.tus_router,
+        variants.router,
+        jobs.router,
+        workers.router,
+        health.router,
+        metrics_routes.router,
+        dashboard.pages_router,
     ):
-        app.include_router(module.router)
+        app.include_router(router)
     app.mount(dashboard.STATIC_PATH, StaticFiles(directory=dashboard.STATIC_DIR), "static")
     document_common_errors(app)
     app.add_middleware(RequestContext, metrics=metrics)

@@ -34,7 +34,7 @@ from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
 from trousseau.jobs import stats as queue_stats
 from trousseau.jobs.states import ALL as JOB_STATES
 from trousseau.jobs.worker import VAULT_ERROR_EVENT
-from trousseau.web import queries
+from trousseau.web.dashboard import queries
 
 log = logging.getLogger("trousseau.web.metrics")
 

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from trousseau.catalog import Photo, Variant, get_photo, get_wedding, variants_of
 from trousseau.errors import NotFound
-from trousseau.web import queries
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX, MAX_ID
 from trousseau.web.cursors import decode_cursor, encode_cursor
+from trousseau.web.dashboard import queries
 from trousseau.web.errors import ErrorBody
 from trousseau.web.services import Services, ServicesDep
 

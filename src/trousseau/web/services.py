@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -20,8 +20,10 @@ from trousseau.errors import TrousseauError
 from trousseau.ingest import sweep
 from trousseau.settings import Settings
 from trousseau.vault import Vault, open_vault
-from trousseau.web.config import WebConfig, spool_dir
-from trousseau.web.spool import Spool
+from trousseau.web.config import WebConfig
+
+if TYPE_CHECKING:  # the upload package's routes depend on Services, not the reverse
+    from trousseau.web.uploads import Spool
 
 log = logging.getLogger("trousseau.web")
 
@@ -35,11 +37,11 @@ POOL_OVERFLOW = 20
 class Services:
     """One app's connections and configuration."""
 
-    def __init__(self, settings: Settings, config: WebConfig, clock: Clock) -> None:
+    def __init__(self, settings: Settings, config: WebConfig, clock: Clock, spool: Spool) -> None:
         self.settings = settings
         self.config = config
         self.clock = clock
-        self.spool = Spool(spool_dir(settings, config))
+        self.spool = spool
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
         self._vault: Vault | None = None

@@ -8,7 +8,7 @@ single-request upload fills a file in one go; a resumable (tus) upload fills the
 kind of entry over several requests and takes the same road to ingest.
 
 Resumable entries live under `tus/<upload id>/` and are not swept by age: their catalog
-record says when they expire (`trousseau.web.tus` sweeps them). Their size on disk is the
+record says when they expire (`trousseau.web.uploads.tus` sweeps them). Their size on disk is the
 upload's offset, and a writer holds an exclusive `flock` on the file, so two requests never
 interleave bytes. The spool is a local directory: with several API replicas, either every
 replica mounts the same spool (shared storage with working `flock`, e.g. NFSv4) or the load

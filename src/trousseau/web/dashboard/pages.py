@@ -32,20 +32,21 @@ from starlette.responses import HTMLResponse
 from trousseau import __version__
 from trousseau.catalog import find_wedding
 from trousseau.catalog.apikeys import parse_token
-from trousseau.web import overview, queries, variants
+from trousseau.web import variants
 from trousseau.web.auth import COOKIE, Principal, Viewer, principal_for
+from trousseau.web.dashboard import overview, queries
+from trousseau.web.dashboard.progress import Progress, StreamTiming, progress_events, read_progress
 from trousseau.web.errors import Forbidden, Unauthorized
 from trousseau.web.metrics import MetricsDep
 from trousseau.web.photos import PhotoId
-from trousseau.web.progress import Progress, StreamTiming, progress_events, read_progress
 from trousseau.web.services import Services, ServicesDep
 
-log = logging.getLogger("trousseau.web.dashboard")
+log = logging.getLogger("trousseau.web.dashboard.pages")
 
 PREFIX = "/dashboard"
 STATIC_PATH = f"{PREFIX}/static"
-STATIC_DIR = Path(__file__).parent / "static"
-TEMPLATE_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent.parent / "static"
+TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
 GALLERY_LIMIT = 500
 """Photos a gallery page shows; the API pages through the rest."""
 SIGN_IN_MAX_BYTES = 4096

@@ -23,7 +23,7 @@ from trousseau.web.errors import (
     UnsupportedFormat,
     UnsupportedProtocolVersion,
 )
-from trousseau.web.uploads import original_name
+from trousseau.web.uploads.single import original_name
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,checksum,expiration,termination"

@@ -26,9 +26,9 @@ from trousseau.catalog import Variant, Wedding, WorkerRow, live_workers
 from trousseau.catalog.photos import Photo
 from trousseau.jobs import DEAD, QUEUED, RUNNING, JobRow, list_jobs, running_by_owner
 from trousseau.jobs import stats as queue_stats
-from trousseau.web import queries
 from trousseau.web.auth import Principal
-from trousseau.web.progress import Progress, read_progress
+from trousseau.web.dashboard import queries
+from trousseau.web.dashboard.progress import Progress, read_progress
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 """The only shape of colour a page paints (it goes into a style attribute)."""

@@ -38,7 +38,7 @@ from trousseau.web.errors import ChecksumMismatch, ErrorBody
 from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.photos import PhotoOut, load_photo
 from trousseau.web.services import Services, ServicesDep
-from trousseau.web.spool import Received, check_declared_size, receive
+from trousseau.web.uploads.spool import Received, check_declared_size, receive
 
 router = APIRouter(prefix=API_PREFIX, tags=["photos"])
 

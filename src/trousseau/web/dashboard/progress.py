@@ -25,9 +25,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from trousseau.catalog import FAILED, PROCESSED, STORED, Wedding, get_wedding
-from trousseau.web import queries
 from trousseau.web.auth import Viewer
 from trousseau.web.config import API_PREFIX
+from trousseau.web.dashboard import queries
 from trousseau.web.errors import ErrorBody
 from trousseau.web.services import Services, ServicesDep
 

@@ -76,8 +76,9 @@ from trousseau.web.errors import (
 )
 from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.services import Services, ServicesDep
-from trousseau.web.spool import Received, Spool, SpoolEntry, append, cut, held_size, hold
-from trousseau.web.tusheaders import (
+from trousseau.web.uploads.single import complete_counted, tenant_wedding
+from trousseau.web.uploads.spool import Received, Spool, SpoolEntry, append, cut, held_size, hold
+from trousseau.web.uploads.tusheaders import (
     CHECKSUM_ALGORITHMS,
     CHUNK_TYPE,
     TUS_EXTENSIONS,
@@ -96,9 +97,8 @@ from trousseau.web.tusheaders import (
     state_headers,
     upload_location,
 )
-from trousseau.web.uploads import complete_counted, tenant_wedding
 
-log = logging.getLogger("trousseau.web.tus")
+log = logging.getLogger("trousseau.web.uploads.tus")
 
 SWEEP_EVERY = timedelta(minutes=10)
 """The least time between two opportunistic sweeps of expired uploads in one process."""
