@@ -75,6 +75,14 @@ class UnsupportedFormat(IngestError):
     """An input's content is not an image format trousseau accepts."""
 
 
+class ChecksumMismatch(IngestError):
+    """An input's bytes do not hash to the SHA-256 its sender announced; nothing was stored.
+
+    The caller's error (a copy damaged on the way, or a wrong checksum), not the vault's:
+    bytes already in the vault that no longer match their key are `BlobCorrupt`.
+    """
+
+
 class ImagingError(TrousseauError):
     """An image could not be decoded or rendered."""
 

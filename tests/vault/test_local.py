@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from trousseau.errors import BlobCorrupt, InputUnreadable, VaultError, VaultFull, VaultReadOnly
+from trousseau.errors import (
+    BlobCorrupt,
+    ChecksumMismatch,
+    InputUnreadable,
+    VaultError,
+    VaultFull,
+    VaultReadOnly,
+)
 from trousseau.vault import open_vault
 from trousseau.vault.local import LocalVault
 
@@ -91,7 +98,7 @@ def test_failures_leave_no_partial_file(local: LocalVault, tmp_path: Path) -> No
     source = tmp_path / "a.jpg"
     source.write_bytes(PHOTO)
 
-    with pytest.raises(BlobCorrupt):
+    with pytest.raises(ChecksumMismatch):
         local.put_file(source, expected_sha256="0" * 64)
     with pytest.raises(InputUnreadable, match=r"missing\.jpg"):
         local.put_file(tmp_path / "missing.jpg")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trousseau.errors import BlobCorrupt, BlobMissing, InputUnreadable
+from trousseau.errors import BlobCorrupt, BlobMissing, ChecksumMismatch, InputUnreadable, VaultError
 from trousseau.vault import BlobInfo, Vault
 from trousseau.vault.blob import CHUNK_SIZE
 
@@ -93,9 +93,11 @@ def test_expected_hash_mismatch_stores_nothing(vault: Vault, tmp_path: Path) -> 
     source.write_bytes(PHOTO)
     wrong = sha(b"what the client claimed")
 
-    with pytest.raises(BlobCorrupt) as raised:
+    with pytest.raises(ChecksumMismatch) as raised:
         vault.put_file(source, expected_sha256=wrong)
 
+    # the caller's error, not a damaged store: no vault alarm, no 500
+    assert not isinstance(raised.value, VaultError)
     message = str(raised.value)
     assert str(source) in message
     assert wrong in message
@@ -105,9 +107,10 @@ def test_expected_hash_mismatch_stores_nothing(vault: Vault, tmp_path: Path) -> 
 
 
 def test_expected_hash_mismatch_on_bytes(vault: Vault) -> None:
-    with pytest.raises(BlobCorrupt, match="nothing was stored"):
+    with pytest.raises(ChecksumMismatch, match="nothing was stored"):
         vault.put_bytes(PHOTO, expected_sha256=ABSENT)
 
+    assert not vault.exists(sha(PHOTO))
     assert list(vault.iter_blobs()) == []
 
 

@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from trousseau.catalog import find_resumable_upload
 from trousseau.catalog.schema import upload
-from trousseau.errors import EmptyInput, IngestError
+from trousseau.errors import ChecksumMismatch, EmptyInput, IngestError
 from trousseau.jobs import list_jobs
 from trousseau.web import WebConfig, create_app
-from trousseau.web.errors import ChecksumMismatch, PayloadTooLarge, UnsupportedProtocolVersion
+from trousseau.web.errors import PayloadTooLarge, UnsupportedProtocolVersion
 from trousseau.web.uploads import spool, tus
 from trousseau.web.uploads.spool import Spool, hold
 from trousseau.web.uploads.tus import renewed_expiry, sweep_uploads

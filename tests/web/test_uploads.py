@@ -7,9 +7,8 @@ import hashlib
 
 import pytest
 
-from trousseau.errors import IngestError
+from trousseau.errors import ChecksumMismatch, IngestError
 from trousseau.jobs import list_jobs
-from trousseau.web.errors import ChecksumMismatch
 from trousseau.web.uploads.single import expected_sha256, original_name
 
 from .conftest import UPLOAD_LIMIT, disconnecting, sha256

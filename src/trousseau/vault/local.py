@@ -24,7 +24,14 @@ from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
-from trousseau.errors import BlobCorrupt, BlobMissing, VaultError, VaultFull, VaultReadOnly
+from trousseau.errors import (
+    BlobCorrupt,
+    BlobMissing,
+    ChecksumMismatch,
+    VaultError,
+    VaultFull,
+    VaultReadOnly,
+)
 from trousseau.vault.blob import (
     CHUNK_SIZE,
     BlobInfo,
@@ -208,7 +215,7 @@ class LocalVault:
                 _drop_cache(out.fileno())
             sha = hasher.hexdigest()
             if expected is not None and sha != expected:
-                raise BlobCorrupt(mismatch(source, expected, sha))
+                raise ChecksumMismatch(mismatch(source, expected, sha))
             if self.verify_writes:
                 self._check_written(temp, sha, size, source)
             return self._link(temp, sha, size)

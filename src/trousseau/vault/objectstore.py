@@ -33,7 +33,7 @@ from obstore.exceptions import (
     UnauthenticatedError,
 )
 
-from trousseau.errors import BlobCorrupt, BlobMissing, VaultError, VaultReadOnly
+from trousseau.errors import BlobCorrupt, BlobMissing, ChecksumMismatch, VaultError, VaultReadOnly
 from trousseau.vault.blob import (
     CHUNK_SIZE,
     BlobInfo,
@@ -150,7 +150,7 @@ class ObjectStoreVault:
     def _put(self, data: bytes, source: str, expected: str | None) -> BlobInfo:
         sha = hashlib.sha256(data).hexdigest()
         if expected is not None and sha != expected:
-            raise BlobCorrupt(mismatch(source, expected, sha))
+            raise ChecksumMismatch(mismatch(source, expected, sha))
         key = blob_key(sha)
         try:
             obstore.put(self.store, key, data, mode="create")

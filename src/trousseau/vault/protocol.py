@@ -16,15 +16,19 @@ class Vault(Protocol):
 
     Promises: a blob is visible only once complete and durable; a stored blob is never
     modified or replaced; every read can prove the bytes still hash to their key. Arguments
-    that are not a well-formed sha256 raise ValueError. Failures raise the VaultError family
-    (VaultFull, VaultReadOnly, BlobMissing, BlobCorrupt) with a message that says what to do.
+    that are not a well-formed sha256 raise ValueError. Bytes that do not match the
+    `expected_sha256` a put was given raise ChecksumMismatch (the caller's error: nothing is
+    stored). Failures of the store raise the VaultError family (VaultFull, VaultReadOnly,
+    BlobMissing, and BlobCorrupt for stored bytes that no longer match their key) with a
+    message that says what to do.
     """
 
     url: str
     """Where the vault lives, safe to log (never carries a secret)."""
 
     def put_file(self, path: Path, *, expected_sha256: str | None = None) -> BlobInfo:
-        """Store the bytes of `path`; if `expected_sha256` is given and differs, store nothing.
+        """Store the bytes of `path`; ChecksumMismatch, storing nothing, if they do not hash
+        to `expected_sha256` (when given).
 
         Returns once the blob is durable. `created` is False when the blob already existed;
         the existing bytes are then left untouched (after a size check).

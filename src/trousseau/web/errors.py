@@ -4,11 +4,16 @@ Every error response has the body `{"error": {"code", "message", "request_id"}}`
 error (4xx) carries the error's own message, which says what to fix. A server error (5xx)
 carries a fixed sentence instead — the full message names hosts and paths, so it goes to the
 log under the same request id, where an operator finds it.
+
+An error takes the rule of its most specific class that has one (the first class with a
+rule along its MRO), so a new subclass is mapped by its own rule or by its parent's, never
+by where a line sits in the table.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
@@ -22,6 +27,7 @@ from trousseau.errors import (
     BlobMissing,
     CatalogError,
     CatalogUnreachable,
+    ChecksumMismatch,
     EmptyInput,
     IngestError,
     NotFound,
@@ -77,10 +83,6 @@ class PayloadTooLarge(IngestError):
     """An upload is larger than `web.max_upload_bytes`; nothing was stored."""
 
 
-class ChecksumMismatch(IngestError):
-    """An upload's bytes do not hash to the checksum the client announced; nothing was stored."""
-
-
 class ChunkChecksumMismatch(ChecksumMismatch):
     """One chunk of a resumable upload does not hash to its Upload-Checksum; it was discarded."""
 
@@ -113,42 +115,39 @@ class Rule:
     """The message shown instead of the error's own (server errors)."""
 
 
-_RULES: tuple[tuple[type[TrousseauError], Rule], ...] = (
-    (Unauthorized, Rule(401, "unauthorized")),
-    (Forbidden, Rule(403, "forbidden")),
-    (NotFound, Rule(404, "not_found")),
-    (UploadLocked, Rule(423, "locked")),
-    (Conflict, Rule(409, "conflict")),
-    (Gone, Rule(410, "gone")),
-    (UnsupportedProtocolVersion, Rule(412, "precondition_failed")),
-    (InvalidRequest, Rule(422, "invalid_request")),
-    (PayloadTooLarge, Rule(413, "payload_too_large")),
-    (UnsupportedFormat, Rule(415, "unsupported_media_type")),
-    (RangeNotSatisfiable, Rule(416, "range_not_satisfiable")),
-    (ChunkChecksumMismatch, Rule(460, "checksum_mismatch")),
-    (ChecksumMismatch, Rule(422, "checksum_mismatch")),
-    (EmptyInput, Rule(400, "empty_upload")),
-    (IngestError, Rule(400, "bad_upload")),
-    (SettingsError, Rule(422, "invalid_request")),
-    (VaultFull, Rule(507, "vault_full", "storage is full: nothing was stored; retry later")),
-    (SpoolFull, Rule(507, "spool_full")),
-    (TooManyUploads, Rule(429, "too_many_uploads")),
-    (BlobMissing, Rule(500, "blob_missing", "a stored file is missing; operators are told")),
-    (BlobCorrupt, Rule(500, "blob_corrupt", "a stored file is damaged; operators are told")),
-    (VaultError, Rule(503, "vault_unavailable", "storage is unavailable: retry later")),
-    (
-        CatalogUnreachable,
-        Rule(503, "catalog_unreachable", "the catalog is unreachable: retry later"),
-    ),
-    (
-        SchemaOutOfDate,
-        Rule(503, "catalog_out_of_date", "the catalog schema does not match this version"),
-    ),
-    (CatalogError, Rule(503, "catalog_unavailable", "the catalog is unavailable: retry later")),
-    (TrousseauError, Rule(500, "internal", "internal error; operators are told")),
-)
-
 INTERNAL = Rule(500, "internal", "internal error; operators are told")
+
+RULES: Mapping[type[TrousseauError], Rule] = {
+    TrousseauError: INTERNAL,
+    Unauthorized: Rule(401, "unauthorized"),
+    Forbidden: Rule(403, "forbidden"),
+    NotFound: Rule(404, "not_found"),
+    Conflict: Rule(409, "conflict"),
+    UploadLocked: Rule(423, "locked"),
+    Gone: Rule(410, "gone"),
+    UnsupportedProtocolVersion: Rule(412, "precondition_failed"),
+    InvalidRequest: Rule(422, "invalid_request"),
+    SettingsError: Rule(422, "invalid_request"),
+    RangeNotSatisfiable: Rule(416, "range_not_satisfiable"),
+    TooManyUploads: Rule(429, "too_many_uploads"),
+    IngestError: Rule(400, "bad_upload"),
+    EmptyInput: Rule(400, "empty_upload"),
+    PayloadTooLarge: Rule(413, "payload_too_large"),
+    UnsupportedFormat: Rule(415, "unsupported_media_type"),
+    ChecksumMismatch: Rule(422, "checksum_mismatch"),
+    ChunkChecksumMismatch: Rule(460, "checksum_mismatch"),
+    SpoolFull: Rule(507, "spool_full"),
+    VaultError: Rule(503, "vault_unavailable", "storage is unavailable: retry later"),
+    VaultFull: Rule(507, "vault_full", "storage is full: nothing was stored; retry later"),
+    BlobMissing: Rule(500, "blob_missing", "a stored file is missing; operators are told"),
+    BlobCorrupt: Rule(500, "blob_corrupt", "a stored file is damaged; operators are told"),
+    CatalogError: Rule(503, "catalog_unavailable", "the catalog is unavailable: retry later"),
+    CatalogUnreachable: Rule(503, "catalog_unreachable", "the catalog is unreachable: retry later"),
+    SchemaOutOfDate: Rule(
+        503, "catalog_out_of_date", "the catalog schema does not match this version"
+    ),
+}
+"""The HTTP rule of each error class; an error without one of its own takes its parent's."""
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -164,10 +163,15 @@ _HTTP_CODES = {
 }
 
 
-def rule_for(exc: TrousseauError) -> Rule:
-    """The status and code of an error: the rule of its most specific known class."""
-    for kind, rule in _RULES:
-        if isinstance(exc, kind):
+def rule_for(exc: TrousseauError, rules: Mapping[type[TrousseauError], Rule] = RULES) -> Rule:
+    """The status and code of an error: the rule of its most specific class that has one.
+
+    Walks the class's MRO, so the table's order never matters: a subclass's rule wins over
+    its parent's wherever either is listed, and a new subclass inherits its parent's rule.
+    """
+    for kind in type(exc).__mro__:
+        rule = rules.get(kind)
+        if rule is not None:
             return rule
     return INTERNAL
 

@@ -6,7 +6,7 @@
   const body = document.body;
   let serverOffsetMs = 0; // server clock minus browser clock, from the latest event
 
-  // ---- formatting (mirrors trousseau.web.overview) ----
+  // ---- formatting (mirrors trousseau.web.dashboard.overview) ----
   function duration(seconds) {
     seconds = Math.abs(Math.trunc(seconds));
     if (seconds < 60) return seconds + " s";

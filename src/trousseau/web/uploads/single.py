@@ -27,14 +27,20 @@ from starlette.requests import ClientDisconnect
 
 from trousseau.catalog import Catalog, Photo, Wedding, get_photo, get_wedding
 from trousseau.clock import Clock
-from trousseau.errors import EmptyInput, IngestError, UnsupportedFormat, VaultError
+from trousseau.errors import (
+    ChecksumMismatch,
+    EmptyInput,
+    IngestError,
+    UnsupportedFormat,
+    VaultError,
+)
 from trousseau.imaging import sniff
 from trousseau.ingest import ingest
 from trousseau.settings import Settings
 from trousseau.vault import Vault
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX
-from trousseau.web.errors import ChecksumMismatch, ErrorBody
+from trousseau.web.errors import ErrorBody
 from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.photos import PhotoOut, load_photo
 from trousseau.web.services import Services, ServicesDep

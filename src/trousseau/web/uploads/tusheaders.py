@@ -1,7 +1,7 @@
 """The tus 1.0.0 protocol's headers: parsed and checked as plain values, answered as a dict.
 
 Pure functions (no I/O beyond reading a request's headers), so every malformed header a
-client can send is tested without a server; web/tus.py holds the routes that use them.
+client can send is tested without a server; `tus` beside it holds the routes that use them.
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ from email.utils import format_datetime
 from fastapi import Request
 
 from trousseau.catalog import ResumableUpload
-from trousseau.errors import EmptyInput, IngestError
+from trousseau.errors import ChecksumMismatch, EmptyInput, IngestError, UnsupportedFormat
 from trousseau.web.config import API_PREFIX
-from trousseau.web.errors import (
-    ChecksumMismatch,
-    PayloadTooLarge,
-    UnsupportedFormat,
-    UnsupportedProtocolVersion,
-)
+from trousseau.web.errors import PayloadTooLarge, UnsupportedProtocolVersion
 from trousseau.web.uploads.single import original_name
 
 TUS_VERSION = "1.0.0"
