@@ -10,7 +10,7 @@ from trousseau.catalog.apikeys import (
     verify_api_key,
 )
 from trousseau.catalog.database import Catalog, open_catalog
-from trousseau.catalog.events import Event, recent_events, record_event
+from trousseau.catalog.events import Event, EventKind, recent_events, record_event
 from trousseau.catalog.migrate import current_revision, head_revision, upgrade
 from trousseau.catalog.photos import (
     FAILED,
@@ -57,6 +57,7 @@ __all__ = [
     "ApiKey",
     "Catalog",
     "Event",
+    "EventKind",
     "IssuedKey",
     "Photo",
     "PhotoState",

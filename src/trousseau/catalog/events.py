@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -11,11 +12,40 @@ from sqlalchemy import Connection, select
 from trousseau.catalog.schema import event
 
 
+class EventKind(StrEnum):
+    """Every kind of event the log holds, declared once; the stored text never changes.
+
+    Dashboards, `/metrics` and alert rules count events by this text, so a new kind is added
+    here (and nowhere else), and an existing value is never renamed.
+    """
+
+    WEDDING_CREATED = "wedding.created"
+    """A wedding was created (by ingest or the API); `data.via` says which, if known."""
+    PHOTO_FAILED = "photo.failed"
+    """A photo's variants cannot be made; the photo keeps the error."""
+    JOB_DEAD = "job.dead"
+    """A job used its last attempt and went to the dead letter."""
+    JOB_LEASE_EXPIRED = "job.lease_expired"
+    """A job's lease ran out (its worker stopped beating) and the job was requeued or buried."""
+    JOB_WORKER_DIED = "job.worker_died"
+    """A dead worker process's leases were released at once by a worker on the same host."""
+    VAULT_ERROR = "vault.error"
+    """A job failed on the vault (a missing or damaged blob, or the store itself)."""
+
+
+def _kind(value: str) -> EventKind | str:
+    """The kind read from a row: the enum member, or the raw text of a kind no longer declared."""
+    try:
+        return EventKind(value)
+    except ValueError:
+        return value
+
+
 @dataclass(frozen=True)
 class Event:
     id: int
     at: datetime
-    kind: str
+    kind: EventKind | str
     message: str
     tenant_id: int | None
     wedding_id: int | None
@@ -26,7 +56,7 @@ class Event:
 
 def record_event(
     conn: Connection,
-    kind: str,
+    kind: EventKind,
     message: str,
     *,
     now: datetime,
@@ -36,11 +66,15 @@ def record_event(
     job_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event in the caller's transaction."""
+    """Append one event in the caller's transaction.
+
+    The kind must be an `EventKind` (its text is accepted too): an undeclared kind is a
+    ValueError here rather than an event that no dashboard or alert ever counts.
+    """
     conn.execute(
         event.insert().values(
             at=now,
-            kind=kind,
+            kind=EventKind(kind).value,
             message=message,
             tenant_id=tenant_id,
             wedding_id=wedding_id,
@@ -51,12 +85,16 @@ def record_event(
     )
 
 
-def recent_events(conn: Connection, *, limit: int = 50, kind: str | None = None) -> list[Event]:
-    """The newest events first."""
+def recent_events(
+    conn: Connection, *, limit: int = 50, kind: EventKind | None = None
+) -> list[Event]:
+    """The newest events first (of one kind, or all)."""
     query = select(event).order_by(event.c.id.desc()).limit(limit)
     if kind is not None:
-        query = query.where(event.c.kind == kind)
-    return [
-        Event(**{name: row._mapping[name] for name in Event.__dataclass_fields__})
-        for row in conn.execute(query)
-    ]
+        query = query.where(event.c.kind == EventKind(kind).value)
+    events = []
+    for row in conn.execute(query):
+        values = {name: row._mapping[name] for name in Event.__dataclass_fields__}
+        values["kind"] = _kind(values["kind"])
+        events.append(Event(**values))
+    return events

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, select
 
+from trousseau.catalog.events import EventKind, record_event
 from trousseau.catalog.schema import wedding
 from trousseau.errors import NotFound, SettingsError
 
@@ -79,8 +81,13 @@ def create_wedding(
     title: str | None = None,
     region: str | None = None,
     expected_photos: int | None = None,
+    event_data: dict[str, Any] | None = None,
 ) -> Wedding:
-    """Record a new wedding; the slug is unique within the tenant."""
+    """Record a new wedding and its `wedding.created` event; the slug is unique in the tenant.
+
+    Every road that creates a wedding (ingest, the API) comes here, so the event is written
+    once, the same way; `event_data` adds who asked (e.g. `{"via": "api", "key_id": 3}`).
+    """
     check_timezone(timezone)
     new_id = conn.execute(
         wedding.insert().values(
@@ -95,6 +102,15 @@ def create_wedding(
             created_at=now,
         )
     ).inserted_primary_key[0]
+    record_event(
+        conn,
+        EventKind.WEDDING_CREATED,
+        f"wedding {slug!r} created for {on} ({timezone}), delivery {delivery_sla}",
+        now=now,
+        tenant_id=tenant_id,
+        wedding_id=new_id,
+        data=event_data,
+    )
     return Wedding(
         id=new_id,
         tenant_id=tenant_id,

@@ -27,7 +27,6 @@ from trousseau.catalog import (
     find_photo,
     find_wedding,
     insert_photo,
-    record_event,
 )
 from trousseau.clock import Clock
 from trousseau.errors import ImagingError, IngestError
@@ -119,14 +118,7 @@ def prepare_wedding(
             delivery_sla=sla,
             now=now,
             title=spec.title,
-        )
-        record_event(
-            conn,
-            "wedding.created",
-            f"wedding {spec.slug!r} created for {on} ({spec.timezone}), delivery {sla}",
-            now=now,
-            tenant_id=tenant.id,
-            wedding_id=wedding.id,
+            event_data={"via": "ingest"},
         )
         return wedding
 

@@ -4,11 +4,11 @@ from enum import StrEnum
 
 
 class JobState(StrEnum):
-    """A job's state as stored in the `job.state` column (the values never change).
+    """A job's state: queued (waiting for a worker or its retry time), running (leased by a
+    worker), done, or dead (out of attempts or failed for good: the dead letter)."""
 
-    A `StrEnum` member is a `str` equal to its value, so it binds into SQL, compares with
-    the text read back and serialises to JSON as that text.
-    """
+    # Stored in `job.state` as these values, which never change. A StrEnum member is a str
+    # equal to its value: it binds into SQL, compares with the text read back, and is JSON.
 
     QUEUED = "queued"
     RUNNING = "running"

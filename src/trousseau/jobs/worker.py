@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from trousseau.catalog import Catalog, beat, forget, prune_workers, record_event
+from trousseau.catalog import Catalog, EventKind, beat, forget, prune_workers, record_event
 from trousseau.clock import Clock, utc_now
 from trousseau.jobs import queue
 from trousseau.jobs.deadlines import backoff_delay, claim_size
@@ -35,9 +35,6 @@ from trousseau.settings import JobSettings
 
 log = logging.getLogger("trousseau.jobs.worker")
 
-VAULT_ERROR_EVENT = "vault.error"
-"""The event a worker records when a job fails on the vault; /metrics counts them, so the
-vault alerts see the workers' failures as well as the API's own."""
 
 FORGET_AFTER_LEASES = 60
 """Heartbeats of workers silent for this many lease lengths are pruned (an hour by default):
@@ -252,7 +249,7 @@ class Worker:
             cause = (outcome.error or "").partition("\n")[0]
             record_event(
                 conn,
-                VAULT_ERROR_EVENT,
+                EventKind.VAULT_ERROR,
                 f"job {row.id} ({row.kind}) failed on the vault: {cause}",
                 now=now,
                 job_id=row.id,
@@ -263,7 +260,7 @@ class Worker:
             why = "a permanent error" if outcome.permanent else f"{row.attempts} attempts"
             record_event(
                 conn,
-                "job.dead",
+                EventKind.JOB_DEAD,
                 f"job {row.id} ({row.kind}) moved to dead letter after {why}: {outcome.error}",
                 now=now,
                 job_id=row.id,
@@ -296,7 +293,7 @@ class Worker:
             if requeued or dead:
                 record_event(
                     conn,
-                    "job.lease_expired",
+                    EventKind.JOB_LEASE_EXPIRED,
                     f"{requeued} job(s) requeued and {dead} sent to dead letter after their "
                     "worker stopped renewing its lease",
                     now=now,

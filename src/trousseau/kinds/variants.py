@@ -16,6 +16,7 @@ import pyvips
 from trousseau.catalog import (
     FAILED,
     PROCESSED,
+    EventKind,
     get_photo,
     record_event,
     record_variant,
@@ -147,7 +148,7 @@ def _mark_failed(ctx: JobContext, photo: Any, message: str) -> None:
         set_photo_state(conn, photo.id, FAILED, error=message)
         record_event(
             conn,
-            "photo.failed",
+            EventKind.PHOTO_FAILED,
             message,
             now=ctx.clock(),
             tenant_id=photo.tenant_id,

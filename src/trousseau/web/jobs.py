@@ -6,15 +6,14 @@ These are operations endpoints: they show every tenant's jobs, so they need an a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from trousseau.errors import NotFound
-from trousseau.jobs import DEAD, JobRow, get_job, list_jobs, retry
+from trousseau.jobs import JobRow, JobState, get_job, list_jobs, retry
 from trousseau.jobs import stats as queue_stats
-from trousseau.jobs.states import ALL as STATES
 from trousseau.web.auth import Admin
 from trousseau.web.config import API_PREFIX, MAX_ID
 from trousseau.web.errors import Conflict, ErrorBody
@@ -22,7 +21,6 @@ from trousseau.web.services import ServicesDep
 
 router = APIRouter(prefix=API_PREFIX, tags=["jobs"])
 
-JobState = Literal["queued", "running", "done", "dead"]
 JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -31,7 +29,7 @@ class JobOut(BaseModel):
     kind: str
     payload: dict[str, Any]
     sla: str
-    state: str
+    state: JobState
     deadline: dt.datetime
     attempts: int
     max_attempts: int
@@ -60,7 +58,7 @@ class Lateness(BaseModel):
 
 class JobStats(BaseModel):
     now: dt.datetime
-    jobs: dict[str, dict[str, int]] = Field(description="state → SLA class → count")
+    jobs: dict[JobState, dict[str, int]] = Field(description="state → SLA class → count")
     oldest_open_deadline: dt.datetime | None
     slack_seconds: float | None = Field(description="oldest open deadline minus now")
     late: Lateness
@@ -83,7 +81,7 @@ def job_stats(_admin: Admin, services: ServicesDep) -> JobStats:
     return JobStats(
         now=now,
         jobs={
-            state: {sla: q.by_state_sla.get((state, sla), 0) for sla in slas} for state in STATES
+            state: {sla: q.by_state_sla.get((state, sla), 0) for sla in slas} for state in JobState
         },
         oldest_open_deadline=oldest,
         slack_seconds=(oldest - now).total_seconds() if oldest is not None else None,
@@ -135,7 +133,7 @@ def retry_job(job_id: JobId, _admin: Admin, services: ServicesDep) -> JobOut:
         row = get_job(conn, job_id)
         if row is None:
             raise NotFound(f"no job {job_id}: check the id")
-        if row.state != DEAD:
+        if row.state != JobState.DEAD:
             raise Conflict(f"job {job_id} is {row.state}, not dead: only dead jobs are retried")
         retry(conn, [job_id], now=now)
         row = get_job(conn, job_id)

@@ -28,12 +28,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from trousseau.catalog import Catalog, live_workers
+from trousseau.catalog import Catalog, EventKind, live_workers
 from trousseau.clock import Clock
 from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
 from trousseau.jobs import stats as queue_stats
 from trousseau.jobs.states import ALL as JOB_STATES
-from trousseau.jobs.worker import VAULT_ERROR_EVENT
 from trousseau.web.dashboard import queries
 
 log = logging.getLogger("trousseau.web.metrics")
@@ -214,7 +213,7 @@ class Metrics:
                 workers=len(live_workers(conn, now=now, within=self.live_within)),
                 busy=queries.lease_holders(conn),
                 due=queries.due_jobs(conn, now=now),
-                worker_vault_errors=queries.worker_vault_errors(conn, kind=VAULT_ERROR_EVENT),
+                worker_vault_errors=queries.worker_vault_errors(conn, kind=EventKind.VAULT_ERROR),
             )
             finished = queries.jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from trousseau.catalog import Photo, Variant, get_photo, get_wedding, variants_of
+from trousseau.catalog import Photo, PhotoState, Variant, get_photo, get_wedding, variants_of
 from trousseau.errors import NotFound
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX, MAX_ID
@@ -21,7 +21,6 @@ router = APIRouter(prefix=API_PREFIX, tags=["photos"])
 
 MAX_PAGE = 200
 PhotoId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PhotoState = Literal["stored", "processed", "failed"]
 
 
 class VariantOut(BaseModel):
@@ -57,7 +56,7 @@ class PhotoOut(BaseModel):
     height: int | None
     captured_at: dt.datetime | None = Field(description="camera time, no time zone")
     camera: str | None
-    state: str = Field(description="stored, then processed; or failed (see error)")
+    state: PhotoState = Field(description="stored, then processed; or failed (see error)")
     error: str | None
     placeholder: str | None = Field(description="ThumbHash, base64, once processed")
     colours: list[dict[str, Any]] | None = Field(description="dominant colours, once processed")

@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from trousseau.catalog import (
+    PhotoState,
     Wedding,
     count_photos_by_state,
     create_wedding,
     find_wedding,
     get_wedding,
     list_weddings,
-    record_event,
 )
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX
@@ -45,12 +45,12 @@ class WeddingOut(BaseModel):
     timezone: str
     region: str | None
     sla: str
-    photos: dict[str, int] | None = Field(
+    photos: dict[PhotoState, int] | None = Field(
         None, description="photos by state (stored, processed, failed); on single reads"
     )
 
     @classmethod
-    def of(cls, wedding: Wedding, photos: dict[str, int] | None = None) -> WeddingOut:
+    def of(cls, wedding: Wedding, photos: dict[PhotoState, int] | None = None) -> WeddingOut:
         return cls(
             slug=wedding.slug,
             title=wedding.title,
@@ -108,15 +108,7 @@ def create(
                 now=now,
                 title=body.title,
                 region=body.region,
-            )
-            record_event(
-                conn,
-                "wedding.created",
-                f"wedding {body.slug!r} created for {body.date} ({body.timezone}), delivery {sla}",
-                now=now,
-                tenant_id=caller.tenant_id,
-                wedding_id=wedding.id,
-                data={"via": "api", "key_id": caller.key_id},
+                event_data={"via": "api", "key_id": caller.key_id},
             )
     except IntegrityError:
         raise _taken(body.slug) from None
