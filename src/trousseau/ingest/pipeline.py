@@ -9,11 +9,14 @@ the blob is found by its hash, the photo by (wedding, hash).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -150,14 +153,49 @@ def ingest(
     """
     sla = sla or wedding.delivery_sla
     target = _Target(catalog, wedding, sla, settings.sla_delay(sla), settings.jobs.max_attempts)
-    for path in collect(paths):
-        try:
-            fmt = sniff(path)
-            blob = vault.put_file(path)
-        except IngestError as exc:
-            yield IngestEvent(IngestOutcome.REJECTED, path, error=str(exc))
+    for path, fmt, blob, rejected in _stored(paths, vault):
+        if rejected is not None:
+            yield IngestEvent(IngestOutcome.REJECTED, path, error=str(rejected))
             continue
         yield _record(target, path, fmt, blob, clock())
+
+
+STORE_AHEAD = 2
+"""Files stored (hashed, written, fsync'd, re-read) by threads while the previous is recorded."""
+
+
+def _stored(
+    paths: Iterable[Path], vault: Vault
+) -> Iterator[tuple[Path, str, BlobInfo, None] | tuple[Path, None, None, IngestError]]:
+    """Each file sniffed and durably stored, in order: (path, format, blob, None), or
+    (path, None, None, why) for a file rejected.
+
+    Storing is disk and hashing, which release the GIL: `STORE_AHEAD` threads store the next
+    files while the caller records this one, so the disk, the hashing and the catalog's
+    commits overlap. Each file is still recorded only after its own put returned (durable,
+    verified); a failure of the vault stops the run at that file, in order. Files stored
+    ahead of a failure stay unreferenced blobs, as after a crash: a re-run finds them.
+    """
+
+    def store(path: Path) -> Any:
+        try:
+            fmt = sniff(path)
+            return path, fmt, vault.put_file(path), None
+        except IngestError as exc:
+            return path, None, None, exc
+
+    with ThreadPoolExecutor(STORE_AHEAD, thread_name_prefix="ingest-store") as pool:
+        pending: deque[Future[Any]] = deque()
+        try:
+            for path in collect(paths):
+                pending.append(pool.submit(store, path))
+                if len(pending) > STORE_AHEAD:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from trousseau.imaging import (
 from trousseau.imaging.fallback import FallbackRenderer, renderer_for
 from trousseau.imaging.selection import cpu_backend
 from trousseau.jobs import JobContext
+from trousseau.vault import put_derived
 
 KIND = "variants"
 
@@ -115,9 +116,11 @@ def _photo_to_render(ctx: JobContext, photo_id: int, profiles: Sequence[Profile]
 
 
 def _record(ctx: JobContext, photo_id: int, rendering: Rendering) -> None:
-    stored = [(v, ctx.vault.put_bytes(v.data)) for v in rendering.variants]
-    smallest = pyvips.Image.new_from_buffer(rendering.smallest.data, "")
-    colours = [{"hex": s.hex, "share": round(s.share, 4)} for s in dominant_colours(smallest)]
+    # Variants can be rendered again from the original, so they are made durable as one
+    # batch (one fsync pass, each directory once); still all durable before any is recorded.
+    blobs = put_derived(ctx.vault, [v.data for v in rendering.variants])
+    stored = list(zip(rendering.variants, blobs, strict=True))
+    placeholder, colours = _placeholders(rendering.smallest.data)
     now = ctx.clock()
     with ctx.catalog.begin() as conn:
         for variant, blob in stored:
@@ -137,10 +140,28 @@ def _record(ctx: JobContext, photo_id: int, rendering: Rendering) -> None:
             photo_id,
             width=rendering.source_width,
             height=rendering.source_height,
-            placeholder=thumbhash(smallest),
+            placeholder=placeholder,
             colours=colours,
         )
         set_photo_state(conn, photo_id, PROCESSED)
+
+
+PLACEHOLDER_FIT = 100
+"""The ThumbHash's own size: the smallest variant is decoded straight to it, once."""
+
+
+def _placeholders(smallest: bytes) -> tuple[str, list[dict[str, Any]]]:
+    """The ThumbHash and dominant colours, from one shrink-on-load decode of the smallest
+    variant (held in memory: both read it, and a lazy image would be decoded twice)."""
+    image = pyvips.Image.thumbnail_buffer(
+        smallest,
+        PLACEHOLDER_FIT,
+        height=PLACEHOLDER_FIT,
+        size=pyvips.enums.Size.DOWN,
+        no_rotate=True,
+    ).copy_memory()
+    colours = [{"hex": s.hex, "share": round(s.share, 4)} for s in dominant_colours(image)]
+    return thumbhash(image), colours
 
 
 def _mark_failed(ctx: JobContext, photo: Any, message: str) -> None:

@@ -10,7 +10,8 @@ blob is never modified or replaced; every read can prove the bytes still match t
 """
 
 from trousseau.vault.blob import BlobInfo
+from trousseau.vault.derived import put_derived
 from trousseau.vault.protocol import Vault
 from trousseau.vault.url import open_vault
 
-__all__ = ["BlobInfo", "Vault", "open_vault"]
+__all__ = ["BlobInfo", "Vault", "open_vault", "put_derived"]
