@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from trousseau.errors import ChecksumMismatch, IngestError
+from trousseau.ingest import pipeline
 from trousseau.jobs import list_jobs
 from trousseau.web.uploads.single import expected_sha256, original_name
 
@@ -55,10 +56,26 @@ def test_a_matching_checksum_is_accepted(api, studio):
 def test_checksum_mismatch_stores_nothing(api, studio):
     blobs = api.blobs()
     response = api.upload(studio, api.jpeg(), **{"X-Checksum-SHA256": "ab" * 32})
+    # the vault refuses the put (ChecksumMismatch): the client's error, not a damaged store
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "checksum_mismatch"
-    assert "nothing was stored" in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert "IMG_0001.JPG" in message and "nothing was stored" in message
+    assert str(api.settings.data_dir) not in message  # the spool's path stays on the server
     assert api.photo_count() == 0 and api.blobs() == blobs and api.spooled() == []
+
+
+def test_an_upload_is_sniffed_once(api, studio, monkeypatch):
+    sniffed = []
+    real = pipeline.sniff
+
+    def counting(path):
+        sniffed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(pipeline, "sniff", counting)
+    assert api.upload(studio, api.jpeg()).status_code == 201
+    assert sniffed == ["IMG_0001.JPG"]
 
 
 def test_zero_bytes_is_refused(api, studio):

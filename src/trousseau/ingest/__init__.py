@@ -2,10 +2,12 @@
 
 from trousseau.ingest.pipeline import (
     PROCESS_KIND,
+    Accepted,
     IngestEvent,
     IngestOutcome,
     IngestSummary,
     WeddingSpec,
+    accept,
     ingest,
     prepare_wedding,
     sweep,
@@ -14,10 +16,12 @@ from trousseau.ingest.sources import collect
 
 __all__ = [
     "PROCESS_KIND",
+    "Accepted",
     "IngestEvent",
     "IngestOutcome",
     "IngestSummary",
     "WeddingSpec",
+    "accept",
     "collect",
     "ingest",
     "prepare_wedding",

@@ -1,5 +1,9 @@
 """Accepting originals: sniff, store, record and enqueue — one photo, one transaction.
 
+`accept` is the one road for an original, whether it comes from a folder (`ingest`) or an
+HTTP upload: the format is sniffed once, and every failure is a typed error from
+`trousseau.errors` that names the file and says what to do.
+
 The order is what keeps the first promise. The blob is made durable in the vault first
 (fsync'd and hash-verified); only then, in one catalog transaction, is the photo recorded and
 its processing job enqueued. A crash between the two leaves at worst an unreferenced blob,
@@ -9,14 +13,15 @@ the blob is found by its hash, the photo by (wedding, hash).
 
 from __future__ import annotations
 
+import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +37,7 @@ from trousseau.catalog import (
     insert_photo,
 )
 from trousseau.clock import Clock
-from trousseau.errors import ImagingError, IngestError
+from trousseau.errors import ChecksumMismatch, ImagingError, IngestError
 from trousseau.imaging import probe, sniff
 from trousseau.ingest.sources import collect
 from trousseau.jobs import NewJob, deadline_for, enqueue
@@ -135,6 +140,75 @@ def sweep(vault: Vault) -> int:
     return vault.sweep_partials(PARTIAL_AGE)
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """What accepting one original did."""
+
+    photo_id: int
+    """The wedding's photo with these bytes: the new one, or the one already there."""
+    sha256: str
+    size: int
+    created: bool
+    """False when the wedding already held the same bytes: nothing new was recorded."""
+    original_name: str
+    """The name the photo is recorded under (for a duplicate, the earlier file's)."""
+
+
+def accept(
+    source: Path | bytes,
+    *,
+    wedding: Wedding,
+    catalog: Catalog,
+    vault: Vault,
+    settings: Settings,
+    clock: Clock,
+    name: str | None = None,
+    expected_sha256: str | None = None,
+    sla: str | None = None,
+) -> Accepted:
+    """Accept one original into `wedding`: durable in the vault, recorded, its job enqueued.
+
+    The format is sniffed once; the bytes are stored (fsync'd, and checked against
+    `expected_sha256` when the sender announced one); then the photo is recorded and its job
+    enqueued in one transaction. The same bytes already in the wedding give back the photo
+    already there (`created` False). `name` is the name to record, the file's by default;
+    bytes must be given one.
+
+    Raises, naming the file and saying what to do, with nothing stored: EmptyInput,
+    UnsupportedFormat, InputMissing or InputUnreadable for a file that cannot be an original;
+    ChecksumMismatch for bytes that do not hash to `expected_sha256`. A failing vault
+    (VaultFull…) or catalog raises its own error; a blob stored before the catalog failed is
+    found again by its hash on the next try.
+    """
+    if isinstance(source, bytes):
+        with _spilled(source, name) as path:
+            return accept(
+                path,
+                wedding=wedding,
+                catalog=catalog,
+                vault=vault,
+                settings=settings,
+                clock=clock,
+                name=name,
+                expected_sha256=expected_sha256,
+                sla=sla,
+            )
+    stored = _store(source, vault, name=name or source.name, expected_sha256=expected_sha256)
+    return _record(_target(catalog, wedding, settings, sla), stored, clock())
+
+
+@contextmanager
+def _spilled(data: bytes, name: str | None) -> Iterator[Path]:
+    """`data` in a private temporary file named like the original: headers are read from files."""
+    base = Path(name or "").name
+    if base in ("", ".", ".."):
+        raise ValueError("accept(bytes) needs the original's file name: name='IMG_0001.JPG'")
+    with tempfile.TemporaryDirectory(prefix="trousseau-accept-") as folder:
+        path = Path(folder) / base
+        path.write_bytes(data)
+        yield path
+
+
 def ingest(
     paths: Iterable[Path],
     *,
@@ -151,24 +225,21 @@ def ingest(
     the run; a broken vault or catalog stops it with the error, since every later file would
     fail the same way.
     """
-    sla = sla or wedding.delivery_sla
-    target = _Target(catalog, wedding, sla, settings.sla_delay(sla), settings.jobs.max_attempts)
-    for path, fmt, blob, rejected in _stored(paths, vault):
-        if rejected is not None:
-            yield IngestEvent(IngestOutcome.REJECTED, path, error=str(rejected))
+    target = _target(catalog, wedding, settings, sla)
+    for path, stored in _stored(paths, vault):
+        if isinstance(stored, IngestError):
+            yield IngestEvent(IngestOutcome.REJECTED, path, error=str(stored))
             continue
-        yield _record(target, path, fmt, blob, clock())
+        yield _event(path, _record(target, stored, clock()))
 
 
 STORE_AHEAD = 2
 """Files stored (hashed, written, fsync'd, re-read) by threads while the previous is recorded."""
 
 
-def _stored(
-    paths: Iterable[Path], vault: Vault
-) -> Iterator[tuple[Path, str, BlobInfo, None] | tuple[Path, None, None, IngestError]]:
-    """Each file sniffed and durably stored, in order: (path, format, blob, None), or
-    (path, None, None, why) for a file rejected.
+def _stored(paths: Iterable[Path], vault: Vault) -> Iterator[tuple[Path, _Stored | IngestError]]:
+    """Each file sniffed and durably stored (`_store`), in order: (path, stored), or
+    (path, why) for a file rejected.
 
     Storing is disk and hashing, which release the GIL: `STORE_AHEAD` threads store the next
     files while the caller records this one, so the disk, the hashing and the catalog's
@@ -177,15 +248,14 @@ def _stored(
     ahead of a failure stay unreferenced blobs, as after a crash: a re-run finds them.
     """
 
-    def store(path: Path) -> Any:
+    def store(path: Path) -> tuple[Path, _Stored | IngestError]:
         try:
-            fmt = sniff(path)
-            return path, fmt, vault.put_file(path), None
+            return path, _store(path, vault, name=path.name)
         except IngestError as exc:
-            return path, None, None, exc
+            return path, exc
 
     with ThreadPoolExecutor(STORE_AHEAD, thread_name_prefix="ingest-store") as pool:
-        pending: deque[Future[Any]] = deque()
+        pending: deque[Future[tuple[Path, _Stored | IngestError]]] = deque()
         try:
             for path in collect(paths):
                 pending.append(pool.submit(store, path))
@@ -207,26 +277,55 @@ class _Target:
     max_attempts: int
 
 
-def _record(target: _Target, path: Path, fmt: str, blob: BlobInfo, now: datetime) -> IngestEvent:
-    """Record the photo and enqueue its job in one transaction, or report the duplicate."""
-    wedding = target.wedding
+def _target(catalog: Catalog, wedding: Wedding, settings: Settings, sla: str | None) -> _Target:
+    sla = sla or wedding.delivery_sla
+    return _Target(catalog, wedding, sla, settings.sla_delay(sla), settings.jobs.max_attempts)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """An original durable in the vault, not yet recorded."""
+
+    path: Path
+    name: str
+    fmt: str
+    blob: BlobInfo
+
+
+def _store(path: Path, vault: Vault, *, name: str, expected_sha256: str | None = None) -> _Stored:
+    """Sniff `path` (the only time) and store it durably; an IngestError stores nothing."""
+    fmt = sniff(path)
     try:
-        info = probe(path)
+        blob = vault.put_file(path, expected_sha256=expected_sha256)
+    except ChecksumMismatch as exc:
+        # the vault's message names its source path; the sender knows the file by its name
+        raise ChecksumMismatch(
+            f"{name} does not hash to the announced SHA-256 {expected_sha256}: it was damaged "
+            "on the way or the checksum is wrong; nothing was stored; send it again"
+        ) from exc
+    return _Stored(path, name, fmt, blob)
+
+
+def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:
+    """Record the photo and enqueue its job in one transaction, or find the duplicate."""
+    wedding, blob = target.wedding, stored.blob
+    try:
+        info = probe(stored.path)
     except ImagingError:
         info = None  # an undecodable original is still kept; its job reports why
     try:
         with target.catalog.begin() as conn:
             existing = find_photo(conn, wedding.id, blob.sha256)
             if existing is not None:
-                return _duplicate(path, blob, existing)
+                return _duplicate(blob, existing)
             photo_id = insert_photo(
                 conn,
                 tenant_id=wedding.tenant_id,
                 wedding_id=wedding.id,
                 sha256=blob.sha256,
-                original_name=path.name,
+                original_name=stored.name,
                 size=blob.size,
-                fmt=fmt,
+                fmt=stored.fmt,
                 now=now,
                 width=info.width if info else None,
                 height=info.height if info else None,
@@ -252,16 +351,23 @@ def _record(target: _Target, path: Path, fmt: str, blob: BlobInfo, now: datetime
             existing = find_photo(conn, wedding.id, blob.sha256)
         if existing is None:
             raise
-        return _duplicate(path, blob, existing)
-    return IngestEvent(IngestOutcome.ACCEPTED, path, blob.size, blob.sha256, photo_id)
+        return _duplicate(blob, existing)
+    return Accepted(photo_id, blob.sha256, blob.size, True, stored.name)
 
 
-def _duplicate(path: Path, blob: BlobInfo, existing: Photo) -> IngestEvent:
+def _duplicate(blob: BlobInfo, existing: Photo) -> Accepted:
+    return Accepted(existing.id, blob.sha256, blob.size, False, existing.original_name)
+
+
+def _event(path: Path, done: Accepted) -> IngestEvent:
+    """What folder ingest reports of a file accepted: a new photo, or the duplicate of one."""
+    if done.created:
+        return IngestEvent(IngestOutcome.ACCEPTED, path, done.size, done.sha256, done.photo_id)
     return IngestEvent(
         IngestOutcome.DUPLICATE,
         path,
-        blob.size,
-        blob.sha256,
-        existing.id,
-        error=f"same bytes as {existing.original_name} (photo {existing.id})",
+        done.size,
+        done.sha256,
+        done.photo_id,
+        error=f"same bytes as {done.original_name} (photo {done.photo_id})",
     )

@@ -7,14 +7,13 @@ with a job worker.
 from trousseau.web.app import app_from_environment, create_app
 from trousseau.web.auth import Principal
 from trousseau.web.config import API_PREFIX, WebConfig, web_config
-from trousseau.web.uploads import Received, Spool, Upload, complete_upload
+from trousseau.web.uploads import Received, Spool, complete_upload
 
 __all__ = [
     "API_PREFIX",
     "Principal",
     "Received",
     "Spool",
-    "Upload",
     "WebConfig",
     "app_from_environment",
     "complete_upload",

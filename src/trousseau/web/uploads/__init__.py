@@ -6,9 +6,9 @@ tusheaders  the tus protocol's headers, parsed and checked without a server
 tus         the resumable (tus 1.0) routes, which finish through `complete_upload`
 """
 
-from trousseau.web.uploads.single import Upload, complete_upload
+from trousseau.web.uploads.single import complete_upload
 from trousseau.web.uploads.single import router as single_router
 from trousseau.web.uploads.spool import Received, Spool
 from trousseau.web.uploads.tus import router as tus_router
 
-__all__ = ["Received", "Spool", "Upload", "complete_upload", "single_router", "tus_router"]
+__all__ = ["Received", "Spool", "complete_upload", "single_router", "tus_router"]

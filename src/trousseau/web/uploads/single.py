@@ -1,12 +1,13 @@
 """Uploads: an original arrives over HTTP, is verified, and only then becomes durable.
 
 The road is the same for every way a file can arrive. The bytes land in the spool (hashed on
-the way), then `complete_upload` checks them — not empty, the client's checksum, an image
-format trousseau accepts — and hands the file to ingest, which stores the original in the
-vault (fsync'd, re-hashed) and records the photo and its job in one transaction. A failed
-check stores nothing. The same bytes sent again to the same wedding return the photo already
-there. The single-request upload below fills the spool in one request; a resumable (tus)
-upload fills it over several and then calls `complete_upload` the same way.
+the way), then `complete_upload` hands the file to `ingest.accept`, the road of every
+original: it sniffs the format once, stores the original in the vault (fsync'd, checked
+against the client's checksum) and records the photo and its job in one transaction. A
+failed check (empty, checksum, format) raises its typed error and stores nothing; the same
+bytes sent again to the same wedding return the photo already there. The single-request
+upload below fills the spool in one request; a resumable (tus) upload fills it over several
+and then calls `complete_upload` the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import base64
 import binascii
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -25,19 +25,9 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Request, Response
 from starlette.requests import ClientDisconnect
 
-from trousseau.catalog import Catalog, Photo, Wedding, get_photo, get_wedding
-from trousseau.clock import Clock
-from trousseau.errors import (
-    ChecksumMismatch,
-    EmptyInput,
-    IngestError,
-    UnsupportedFormat,
-    VaultError,
-)
-from trousseau.imaging import sniff
-from trousseau.ingest import ingest
-from trousseau.settings import Settings
-from trousseau.vault import Vault
+from trousseau.catalog import Wedding, get_wedding
+from trousseau.errors import ChecksumMismatch, IngestError, UnsupportedFormat, VaultError
+from trousseau.ingest import Accepted, accept
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX
 from trousseau.web.errors import ErrorBody
@@ -51,14 +41,6 @@ router = APIRouter(prefix=API_PREFIX, tags=["photos"])
 MAX_NAME_BYTES = 255
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 ACCEPTED_TYPES = "application/octet-stream or image/*"
-
-
-@dataclass(frozen=True)
-class Upload:
-    """What completing an upload did: the photo, and whether this upload created it."""
-
-    photo: Photo
-    created: bool
 
 
 def original_name(header: str | None) -> str:
@@ -143,47 +125,6 @@ def check_content_type(value: str | None) -> None:
     )
 
 
-def complete_upload(
-    received: Received,
-    *,
-    name: str,
-    expected: str | None,
-    wedding: Wedding,
-    catalog: Catalog,
-    vault: Vault,
-    settings: Settings,
-    clock: Clock,
-) -> Upload:
-    """Verify a complete upload in the spool and ingest it; nothing is stored if a check fails.
-
-    EmptyInput for zero bytes, ChecksumMismatch when `expected` differs from the bytes'
-    SHA-256, UnsupportedFormat when the bytes are not an accepted image. Otherwise the original
-    is durable and recorded (with its job enqueued) before this returns.
-    """
-    if received.size == 0:
-        raise EmptyInput(f"{name} is empty (0 bytes): send the photo's bytes as the body")
-    if expected is not None and expected != received.sha256:
-        raise ChecksumMismatch(
-            f"{name} hashes to {received.sha256}, not the announced {expected}: the upload was "
-            "damaged on the way or the checksum is wrong; nothing was stored; send it again"
-        )
-    sniff(received.path)
-    (event,) = ingest(
-        [received.path],
-        catalog=catalog,
-        vault=vault,
-        settings=settings,
-        wedding=wedding,
-        clock=clock,
-    )
-    if event.outcome == "rejected" or event.photo_id is None:
-        raise IngestError(event.error or f"{name} was not accepted")
-    with catalog.begin() as conn:
-        photo = get_photo(conn, event.photo_id, tenant_id=wedding.tenant_id)
-    assert photo is not None
-    return Upload(photo=photo, created=event.outcome == "accepted")
-
-
 @router.post(
     "/weddings/{slug}/photos",
     response_model=PhotoOut,
@@ -232,10 +173,10 @@ async def upload(
         instruments.upload_bytes.inc(received.size)
         done = await anyio.to_thread.run_sync(
             partial(
-                complete_counted,
+                complete_upload,
                 services,
                 instruments,
-                received,
+                received.path,
                 name=name,
                 expected=expected,
                 wedding=wedding,
@@ -244,8 +185,8 @@ async def upload(
     finally:
         await anyio.to_thread.run_sync(entry.discard)
     response.status_code = 201 if done.created else 200
-    response.headers["Location"] = f"{API_PREFIX}/photos/{done.photo.id}"
-    return await anyio.to_thread.run_sync(load_photo, services, caller.tenant_id, done.photo.id)
+    response.headers["Location"] = f"{API_PREFIX}/photos/{done.photo_id}"
+    return await anyio.to_thread.run_sync(load_photo, services, caller.tenant_id, done.photo_id)
 
 
 async def _receive(request: Request, path: Path, *, name: str, limit: int) -> Received:
@@ -257,21 +198,29 @@ async def _receive(request: Request, path: Path, *, name: str, limit: int) -> Re
         ) from None
 
 
-def complete_counted(
+def complete_upload(
     services: Services,
     instruments: Metrics,
-    received: Received,
+    path: Path,
     *,
     name: str,
     expected: str | None,
     wedding: Wedding,
-) -> Upload:
-    """`complete_upload` with this service's catalog, vault and clock; vault failures counted."""
+) -> Accepted:
+    """Accept the complete upload at `path` (in the spool) as an original of `wedding`.
+
+    One call of `ingest.accept`, which hashes the bytes as it stores them: the spool's own
+    hash is not needed.
+
+    Durable, recorded and enqueued before this returns, or a typed error with nothing
+    stored: EmptyInput, UnsupportedFormat, ChecksumMismatch when `expected` (the client's
+    SHA-256) is not the bytes'. Vault failures are counted in the metrics too.
+    """
     try:
-        return complete_upload(
-            received,
+        return accept(
+            path,
             name=name,
-            expected=expected,
+            expected_sha256=expected,
             wedding=wedding,
             catalog=services.catalog,
             vault=services.vault,

@@ -30,7 +30,6 @@ tenant's upload id is 404.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
@@ -76,8 +75,8 @@ from trousseau.web.errors import (
 )
 from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.services import Services, ServicesDep
-from trousseau.web.uploads.single import complete_counted, tenant_wedding
-from trousseau.web.uploads.spool import Received, Spool, SpoolEntry, append, cut, held_size, hold
+from trousseau.web.uploads.single import complete_upload, tenant_wedding
+from trousseau.web.uploads.spool import Spool, SpoolEntry, append, cut, held_size, hold
 from trousseau.web.uploads.tusheaders import (
     CHECKSUM_ALGORITHMS,
     CHUNK_TYPE,
@@ -403,14 +402,6 @@ def _extend(services: Services, record: ResumableUpload) -> ResumableUpload:
     return replace(record, expires_at=expires_at)
 
 
-def _sha256_of(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as source:
-        while block := source.read(1024 * 1024):
-            hasher.update(block)
-    return hasher.hexdigest()
-
-
 def _finish(services: Services, instruments: Metrics, record: ResumableUpload) -> ResumableUpload:
     """Verify and ingest the complete file (the caller holds its lock); the record, finished.
 
@@ -418,13 +409,12 @@ def _finish(services: Services, instruments: Metrics, record: ResumableUpload) -
     become a photo. A storage failure keeps them, so a PATCH at the final offset retries.
     """
     entry = services.spool.resumable(record.id, record.name)
-    received = Received(entry.path, record.length, _sha256_of(entry.path))
     wedding = tenant_wedding(services, record.tenant_id, record.wedding_slug)
     try:
-        done = complete_counted(
+        done = complete_upload(
             services,
             instruments,
-            received,
+            entry.path,
             name=record.name,
             expected=record.sha256,
             wedding=wedding,
@@ -435,9 +425,9 @@ def _finish(services: Services, instruments: Metrics, record: ResumableUpload) -
             delete_resumable_upload(conn, record.id)
         raise type(exc)(f"{exc} (the upload {record.id} was removed: create a new one)") from exc
     with services.catalog.begin() as conn:
-        finish_resumable_upload(conn, record.id, photo_id=done.photo.id)
+        finish_resumable_upload(conn, record.id, photo_id=done.photo_id)
     entry.discard()
-    return replace(record, photo_id=done.photo.id)
+    return replace(record, photo_id=done.photo_id)
 
 
 def _terminate(services: Services, record: ResumableUpload) -> None:
