@@ -1,13 +1,13 @@
 """Uploads: an original arrives over HTTP, is verified, and only then becomes durable.
 
-The road is the same for every way a file can arrive. The bytes land in the spool (hashed on
-the way), then `complete_upload` hands the file to `ingest.accept`, the road of every
-original: it sniffs the format once, stores the original in the vault (fsync'd, checked
-against the client's checksum) and records the photo and its job in one transaction. A
-failed check (empty, checksum, format) raises its typed error and stores nothing; the same
-bytes sent again to the same wedding return the photo already there. The single-request
-upload below fills the spool in one request; a resumable (tus) upload fills it over several
-and then calls `complete_upload` the same way.
+The road is the same for every way a file can arrive. The bytes land in the spool, then
+`complete_upload` hands the file to `ingest.accept`, the road of every original: it sniffs
+the format once, stores the original in the vault (fsync'd, checked against the client's
+checksum) and records the photo and its job in one transaction. A failed check (empty,
+checksum, format) raises its typed error and stores nothing; the same bytes sent again to
+the same wedding return the photo already there. The single-request upload below fills the
+spool in one request; a resumable (tus) upload fills it over several and then calls
+`complete_upload` the same way.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The spool: where an upload's bytes wait until they are complete and verified.
 
-Nothing in the spool is acknowledged. An upload is written here (hashed as it arrives), then
-checked — size, checksum, format — and only then handed to ingest, which makes the original
+Nothing in the spool is acknowledged. An upload is written here, then handed whole to
+`ingest.accept`, which checks it (empty, format, the client's checksum), makes the original
 durable in the vault and records it. Each upload gets its own directory holding one file
-under the client's file name, because ingest records the name of the file it is given. The
-single-request upload fills a file in one go; a resumable (tus) upload fills the same
+under the client's file name, so that errors about the file name it as the client knows it.
+The single-request upload fills a file in one go; a resumable (tus) upload fills the same
 kind of entry over several requests and takes the same road to ingest.
 
 Resumable entries live under `tus/<upload id>/` and are not swept by age: their catalog
@@ -46,11 +46,14 @@ WRITE_BUFFER = 1024 * 1024
 
 @dataclass(frozen=True)
 class Received:
-    """A complete upload in the spool: where it is, how large, and the SHA-256 of its bytes."""
+    """A complete upload in the spool: where it is and how large.
+
+    Not hashed here: the vault hashes the bytes as it stores them, and checks the client's
+    checksum then.
+    """
 
     path: Path
     size: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -144,16 +147,14 @@ class Spool:
 
 
 async def receive(chunks: AsyncIterator[bytes], path: Path, *, limit: int) -> Received:
-    """Write a request body to `path`, hashing it; PayloadTooLarge as soon as it passes `limit`.
+    """Write a request body to `path`; PayloadTooLarge as soon as it passes `limit`.
 
-    Disk writes and hashing run in a worker thread, a megabyte at a time, so a slow disk
-    never stalls the event loop. SpoolFull when the spool's disk fills up.
+    Disk writes run in a worker thread, a megabyte at a time, so a slow disk never stalls
+    the event loop. SpoolFull when the spool's disk fills up.
     """
-    hasher = hashlib.sha256()
     with path.open("wb") as out:
 
         def write(data: bytes) -> None:
-            hasher.update(data)
             out.write(data)
             out.flush()
 
@@ -165,7 +166,7 @@ async def receive(chunks: AsyncIterator[bytes], path: Path, *, limit: int) -> Re
             ) from exc
     if disconnected:
         raise ClientDisconnect()
-    return Received(path=path, size=size, sha256=hasher.hexdigest())
+    return Received(path=path, size=size)
 
 
 async def _stream(
