@@ -1,4 +1,4 @@
-"""Photo states: a StrEnum read back from the table, stored as the text it always was."""
+"""Photos: states stored as the text they always were, and the blobs the catalog refers to."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from sqlalchemy import text
 
 from trousseau.catalog import (
     PhotoState,
+    ReferencedBlob,
     count_photos_by_state,
     create_wedding,
     ensure_tenant,
     get_photo,
     insert_photo,
     iter_photos,
+    record_variant,
+    referenced_blobs,
     set_photo_state,
 )
 
@@ -59,3 +62,40 @@ def test_photo_states_are_stored_as_text_and_read_back_as_the_enum(catalog, cloc
     assert states == [PhotoState.STORED, PhotoState.PROCESSED, PhotoState.FAILED]
     assert counts == {PhotoState.STORED: 1, PhotoState.PROCESSED: 1, PhotoState.FAILED: 1}
     assert all(type(k) is PhotoState for k in counts) and a < b < c
+
+
+def test_referenced_blobs_name_every_original_then_every_variant(catalog, clock):
+    with catalog.begin() as conn:
+        assert referenced_blobs(conn) == []
+        tenant = ensure_tenant(conn, "studio", now=clock())
+        wedding = create_wedding(
+            conn,
+            tenant.id,
+            "w",
+            on=date(2026, 6, 13),
+            timezone="UTC",
+            delivery_sla="standard",
+            now=clock(),
+        )
+        a = _photo(conn, wedding, "a" * 64, clock())
+        b = _photo(conn, wedding, "b" * 64, clock())
+        for profile, sha in (("web", "c" * 64), ("thumb", "a" * 64)):
+            record_variant(
+                conn,
+                photo_id=b,
+                profile=profile,
+                fmt="jpeg",
+                sha256=sha,
+                size=1,
+                width=1,
+                height=1,
+                now=clock(),
+            )
+    with catalog.begin() as conn:
+        blobs = referenced_blobs(conn)
+    assert blobs == [
+        ReferencedBlob("a" * 64, f"original aaaa.jpg (photo {a})"),
+        ReferencedBlob("b" * 64, f"original bbbb.jpg (photo {b})"),
+        ReferencedBlob("c" * 64, f"web variant of photo {b}"),
+        ReferencedBlob("a" * 64, f"thumb variant of photo {b}"),
+    ]

@@ -6,8 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from trousseau.catalog import open_catalog, verify_api_key
-from trousseau.cli import keys  # noqa: F401  (registers `keys` until cli/commands.py does)
-from trousseau.cli.app import app
+from trousseau.cli import app
 from trousseau.errors import NotFound
 
 

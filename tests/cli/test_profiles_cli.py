@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import trousseau.cli.profiles  # noqa: F401  (registers the command group)
-from trousseau.cli.app import app
+from trousseau.cli import app
 from trousseau.imaging.profiles import DEFAULT_PROFILES, load_profiles
 
 SQUARE = """

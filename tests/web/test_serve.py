@@ -19,8 +19,8 @@ from ..ingest.conftest import make_jpeg
 
 pytestmark = pytest.mark.slow
 
-# Registers `serve` on the app the way cli/commands.py will, then runs the CLI.
-RUN_CLI = "from trousseau.cli import serve; from trousseau.cli.app import main; main()"
+# The real entry point, as the `trousseau` script runs it.
+RUN_CLI = "from trousseau.cli import main; main()"
 
 
 def _free_port() -> int:

@@ -9,6 +9,7 @@ from trousseau.catalog.apikeys import (
     revoke_api_key,
     verify_api_key,
 )
+from trousseau.catalog.blobs import ReferencedBlob, referenced_blobs
 from trousseau.catalog.database import Catalog, open_catalog
 from trousseau.catalog.events import Event, EventKind, recent_events, record_event
 from trousseau.catalog.migrate import current_revision, head_revision, upgrade
@@ -61,6 +62,7 @@ __all__ = [
     "IssuedKey",
     "Photo",
     "PhotoState",
+    "ReferencedBlob",
     "ResumableUpload",
     "Tenant",
     "Variant",
@@ -101,6 +103,7 @@ __all__ = [
     "recent_events",
     "record_event",
     "record_variant",
+    "referenced_blobs",
     "revoke_api_key",
     "set_photo_rendering",
     "set_photo_state",

@@ -1,18 +1,22 @@
-"""The Typer application, its global options, and the one place errors become exit codes."""
+"""The Typer application and its global options; `cli.main` lists the commands on it.
+
+This module imports no command module, so a command may import it without a circle. (Most
+commands no longer need to: `cli.main` registers them. `console` and `errors` are
+re-exported for the modules that still register themselves with `@app.command()`.)
+"""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from trousseau.errors import TrousseauError
+from trousseau.cli.output import console, errors
 from trousseau.settings import Settings, load_settings
+
+__all__ = ["State", "app", "console", "errors"]
 
 app = typer.Typer(
     name="trousseau",
@@ -21,8 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
 
 
 @dataclass
@@ -56,17 +58,3 @@ def _global(
     if vault_url is not None:
         overrides["vault_url"] = vault_url
     ctx.obj = State(overrides)
-
-
-def main() -> None:
-    """Console entry point: expected failures are one line on stderr and a non-zero exit."""
-    from trousseau.cli import commands  # noqa: F401  (registers the commands)
-
-    try:
-        app()
-    except TrousseauError as exc:
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        errors.print("interrupted: nothing acknowledged was lost; run the command again to resume")
-        sys.exit(130)

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import catalog_of, settings_of, vault_of
+from trousseau.cli.output import console, errors
 from trousseau.cli.progress import progress_bar
 from trousseau.clock import utc_now
 from trousseau.ingest import (
@@ -23,7 +23,6 @@ from trousseau.ingest import (
 )
 
 
-@app.command("ingest")
 def ingest_command(
     ctx: typer.Context,
     paths: Annotated[

@@ -5,11 +5,10 @@ from __future__ import annotations
 import typer
 
 from trousseau.catalog import open_catalog, upgrade
-from trousseau.cli.app import app, console
 from trousseau.cli.context import settings_of, vault_of
+from trousseau.cli.output import console
 
 
-@app.command()
 def init(ctx: typer.Context) -> None:
     """Create the catalog (or apply pending migrations) and the vault. Safe to re-run."""
     settings = settings_of(ctx)

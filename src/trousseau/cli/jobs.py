@@ -7,14 +7,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trousseau.cli.app import app, console
 from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.output import console
 from trousseau.clock import utc_now
 from trousseau.errors import SettingsError
 from trousseau.jobs import JobState, list_jobs, retry
 
 jobs_app = typer.Typer(help="Inspect and retry jobs.", no_args_is_help=True)
-app.add_typer(jobs_app, name="jobs")
 
 
 def _table(rows: list, *, with_error: bool) -> Table:

@@ -15,13 +15,12 @@ from trousseau.catalog import (
     revoke_api_key,
 )
 from trousseau.catalog.apikeys import ADMIN, TENANT
-from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.output import console, errors
 from trousseau.clock import utc_now
 from trousseau.errors import NotFound
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 
 
 @keys_app.command("create")

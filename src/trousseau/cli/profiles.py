@@ -15,8 +15,8 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import settings_of
+from trousseau.cli.output import console, errors
 from trousseau.errors import SettingsError
 from trousseau.imaging.profiles import (
     Profile,
@@ -26,7 +26,6 @@ from trousseau.imaging.profiles import (
 )
 
 profiles_app = typer.Typer(help="List, show and check variant profiles.", no_args_is_help=True)
-app.add_typer(profiles_app, name="profiles")
 
 
 def configured_source(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Mapping[str, Any]]]:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import settings_of
+from trousseau.cli.output import console, errors
 from trousseau.errors import ImagingError, IngestError, SettingsError
 from trousseau.imaging import (
     Original,
@@ -24,7 +24,6 @@ from trousseau.ingest import collect
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png"}
 
 
-@app.command("render")
 def render_command(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Photos or folders.", readable=False)],

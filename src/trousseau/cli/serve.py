@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from trousseau.cli.app import app
 from trousseau.cli.context import settings_of
 
 
-@app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[

@@ -1,4 +1,8 @@
-"""`trousseau verify`: re-hash every blob the catalog refers to."""
+"""`trousseau verify`: re-hash every blob the catalog refers to, and name the damaged ones.
+
+The walk itself is `trousseau.vault.verify_blobs`; this module asks the catalog which blobs
+it refers to, and renders the walk's events: a progress bar, then the damaged blobs on stderr.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,13 @@ from typing import Annotated
 
 import typer
 
-from trousseau.catalog import iter_photos, iter_variants
-from trousseau.cli.app import app, console, errors
+from trousseau.catalog import referenced_blobs
 from trousseau.cli.context import catalog_of, settings_of, vault_of
+from trousseau.cli.output import console, errors
 from trousseau.cli.progress import progress_bar
-from trousseau.errors import BlobCorrupt, BlobMissing
+from trousseau.vault import BlobChecked, BlobStatus, VerifyFinished, verify_blobs
 
 
-@app.command()
 def verify(
     ctx: typer.Context,
     orphans: Annotated[
@@ -27,37 +30,30 @@ def verify(
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
     vault = vault_of(settings)
+    problems: list[str] = []
+    finished: VerifyFinished | None = None
     try:
         with catalog.begin() as conn:
-            refs = [
-                (p.sha256, f"original {p.original_name} (photo {p.id})") for p in iter_photos(conn)
-            ]
-            refs += [
-                (v.sha256, f"{v.profile} variant of photo {v.photo_id}")
-                for v in iter_variants(conn)
-            ]
-        problems: list[str] = []
-        checked = 0
+            blobs = referenced_blobs(conn)
         with progress_bar("blobs") as bar:
-            task = bar.add_task("verify", total=len(refs), bytes=0)
-            total = 0
-            for sha, what in refs:
-                try:
-                    total += vault.verify(sha)
-                    checked += 1
-                except (BlobMissing, BlobCorrupt) as exc:
-                    problems.append(f"{what}: {exc}")
-                bar.update(task, advance=1, bytes=total)
-        unreferenced = []
-        if orphans:
-            known = {sha for sha, _ in refs}
-            unreferenced = [sha for sha in vault.iter_blobs() if sha not in known]
+            task = bar.add_task("verify", total=len(blobs), bytes=0)
+            for event in verify_blobs(vault, blobs, unreferenced=orphans):
+                if isinstance(event, BlobChecked):
+                    if event.status is not BlobStatus.OK:
+                        problems.append(f"{event.blob.what}: {event.error}")
+                    bar.update(task, advance=1, bytes=event.counts.bytes)
+                elif isinstance(event, VerifyFinished):
+                    finished = event
     finally:
         vault.close()
         catalog.dispose()
-    console.print(f"{checked} of {len(refs)} blobs verified ({total / 1e6:.1f} MB re-hashed)")
-    if orphans:
-        console.print(f"{len(unreferenced)} blob(s) in the vault with no catalog row")
+    assert finished is not None  # the walk always ends with its totals
+    counts = finished.counts
+    console.print(
+        f"{counts.ok} of {counts.total} blobs verified ({counts.bytes / 1e6:.1f} MB re-hashed)"
+    )
+    if finished.unreferenced is not None:
+        console.print(f"{finished.unreferenced} blob(s) in the vault with no catalog row")
     if problems:
         for p in problems:
             errors.print(f"[red]damaged[/] {p}", highlight=False)

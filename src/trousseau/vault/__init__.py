@@ -13,5 +13,28 @@ from trousseau.vault.blob import BlobInfo
 from trousseau.vault.derived import put_derived
 from trousseau.vault.protocol import Vault
 from trousseau.vault.url import open_vault
+from trousseau.vault.verification import (
+    BlobChecked,
+    BlobRef,
+    BlobStatus,
+    BlobUnreferenced,
+    VerifyCounts,
+    VerifyEvent,
+    VerifyFinished,
+    verify_blobs,
+)
 
-__all__ = ["BlobInfo", "Vault", "open_vault", "put_derived"]
+__all__ = [
+    "BlobChecked",
+    "BlobInfo",
+    "BlobRef",
+    "BlobStatus",
+    "BlobUnreferenced",
+    "Vault",
+    "VerifyCounts",
+    "VerifyEvent",
+    "VerifyFinished",
+    "open_vault",
+    "put_derived",
+    "verify_blobs",
+]
