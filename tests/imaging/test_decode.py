@@ -11,16 +11,10 @@ import pytest
 import pyvips
 
 from trousseau.demo.samples import generate_photo
-from trousseau.errors import CorruptImage, ImagingError
-from trousseau.imaging.decode import (
-    Decoded,
-    ImageTooLarge,
-    RawPolicy,
-    decode,
-    source_size,
-    upright_exif,
-)
+from trousseau.errors import CorruptImage, ImageTooLarge, ImagingError
+from trousseau.imaging.decode import Decoded, RawPolicy, decode, source_size
 from trousseau.imaging.formats import classify_tiff, detect_format
+from trousseau.imaging.pixels import upright_exif
 
 LIMIT = 200_000_000
 

@@ -150,8 +150,8 @@ def test_only_rgb_srgb_jpegs_go_to_the_gpu_decoder():
 
 
 def test_exif_and_icc_segments_are_read_back_like_the_cpu_encoders(shared_data):
-    from trousseau.imaging.decode import exif_of
     from trousseau.imaging.metadata import filter_exif
+    from trousseau.imaging.pixels import exif_of
     from trousseau.imaging.profiles import MetadataPolicy
 
     source = pyvips.Image.new_from_file(str(shared_data / "photos/exif/iphone6_gps.jpg"))

@@ -12,8 +12,8 @@ import pytest
 import pyvips
 from PIL import Image
 
-from trousseau.errors import CorruptImage
-from trousseau.imaging.decode import Decoded, ImageTooLarge, decode, source_size
+from trousseau.errors import CorruptImage, ImageTooLarge
+from trousseau.imaging.decode import Decoded, decode, source_size
 
 LIMIT = 200_000_000
 

@@ -11,8 +11,8 @@ import pyvips
 import rawpy
 
 from tests.imaging.dng import write_cfa_dng
-from trousseau.errors import CorruptImage, ImagingError
-from trousseau.imaging.decode import Decoded, ImageTooLarge, RawPolicy, decode, source_size
+from trousseau.errors import CorruptImage, ImageTooLarge, ImagingError
+from trousseau.imaging.decode import Decoded, RawPolicy, decode, source_size
 
 LIMIT = 200_000_000
 

@@ -21,15 +21,15 @@ import pillow_heif
 import pyvips
 
 from trousseau.errors import CorruptImage, ImageTooLarge, ImagingError
-from trousseau.imaging.decode import (
+from trousseau.imaging.failure import vips_failures
+from trousseau.imaging.limits import check_heif_items
+from trousseau.imaging.pixels import (
     Decoded,
     check_pixels,
     in_memory,
     to_srgb8,
     upright_exif,
 )
-from trousseau.imaging.failure import vips_failures
-from trousseau.imaging.limits import check_heif_items
 
 _P3_PRIMARIES = 12
 """nclx colour_primaries for SMPTE EG 432-1: Display P3's primaries and D65 white."""

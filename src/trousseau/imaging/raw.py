@@ -33,7 +33,8 @@ import pyvips
 import rawpy
 
 from trousseau.errors import CorruptImage, ImageTooLarge, ImagingError
-from trousseau.imaging.decode import (
+from trousseau.imaging.failure import vips_failures
+from trousseau.imaging.pixels import (
     Decoded,
     RawPolicy,
     check_pixels,
@@ -42,7 +43,6 @@ from trousseau.imaging.decode import (
     thumbnail_vips,
     to_srgb8,
 )
-from trousseau.imaging.failure import vips_failures
 
 _FLIP_TO_ORIENTATION = {0: 1, 1: 2, 2: 4, 3: 3, 4: 5, 5: 8, 6: 6, 7: 7}
 """LibRaw's `flip` (bit 0 mirror x, bit 1 mirror y, bit 2 transpose) as an EXIF orientation."""

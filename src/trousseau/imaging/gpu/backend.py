@@ -42,7 +42,6 @@ import pyvips
 from trousseau.errors import ImagingError
 from trousseau.imaging.backend import BackendImage, DecodeRequest
 from trousseau.imaging.cascade import plan
-from trousseau.imaging.decode import exif_of
 from trousseau.imaging.encode import encode as vips_encode
 from trousseau.imaging.gpu.failure import (
     GpuFailure,
@@ -54,6 +53,7 @@ from trousseau.imaging.gpu.pipeline import Prefetch, chunk_by_pixels
 from trousseau.imaging.gpu.routing import gpu_decodable
 from trousseau.imaging.gpu.segments import with_metadata
 from trousseau.imaging.metadata import filter_exif
+from trousseau.imaging.pixels import exif_of
 from trousseau.imaging.profiles import Profile
 from trousseau.imaging.render import Original, RenderedVariant, Rendering, decode_long_edge
 from trousseau.imaging.vips import VipsBackend
