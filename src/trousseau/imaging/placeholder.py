@@ -18,9 +18,16 @@ from __future__ import annotations
 import base64
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pyvips
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported by the functions that use it, not here: `trousseau.imaging` is imported by
+# every command (ingest, work's parent, status...), which never compute a placeholder, and
+# numpy is the heaviest import of a cold start after SQLAlchemy.
 
 _HASH_FIT = 100
 _TINY = 7
@@ -66,6 +73,8 @@ def dominant_colours(image: pyvips.Image, count: int = 5) -> list[Swatch]:
     Pixels are pooled by colour (5 bits per channel) before clustering, which keeps k-means
     to a few hundred weighted points.
     """
+    import numpy as np
+
     if count < 1:
         raise ValueError(f"count must be >= 1, not {count}")
     small = _prepare(image, _COLOUR_FIT).copy_memory()
@@ -114,6 +123,8 @@ def _prepare(image: pyvips.Image, size: int) -> pyvips.Image:
 
 def _rgba(image: pyvips.Image) -> np.ndarray:
     """The pixels of a 4-band uchar image as a height x width x 4 array."""
+    import numpy as np
+
     return np.ndarray(
         (image.height, image.width, 4), dtype=np.uint8, buffer=image.write_to_memory()
     )
@@ -126,6 +137,8 @@ def _js_round(value: float) -> int:
 
 def _encode_thumbhash(rgba: np.ndarray) -> bytes:
     """The reference `rgbaToThumbHash` on a height x width x 4 uchar array (<= 100x100)."""
+    import numpy as np
+
     height, width = rgba.shape[:2]
     pixels = rgba.reshape(-1, 4) / 255.0
     alpha = pixels[:, 3]
@@ -178,6 +191,8 @@ def _dct(channel: np.ndarray, nx: int, ny: int) -> tuple[float, np.ndarray, floa
     the nibble 7 or 8; it is set to zero, giving 8, so the hash does not depend on the order
     in which numpy (or the reference) sums.
     """
+    import numpy as np
+
     height, width = channel.shape
     fx = np.cos(np.pi / width * np.outer(np.arange(nx), np.arange(width) + 0.5))
     fy = np.cos(np.pi / height * np.outer(np.arange(ny), np.arange(height) + 0.5))
@@ -196,6 +211,8 @@ def _median_cut(points: np.ndarray, weights: np.ndarray, count: int) -> np.ndarr
     The box with the largest weighted variance is cut along its widest axis at its weighted
     median; a box of one point is never cut, so each box keeps at least one.
     """
+    import numpy as np
+
     boxes = [np.arange(len(points))]
     while len(boxes) < count:
         errors = [_weighted_sse(points[box], weights[box]) if len(box) > 1 else 0 for box in boxes]
@@ -223,6 +240,8 @@ def _kmeans(points: np.ndarray, weights: np.ndarray, centres: np.ndarray) -> np.
 
     A cluster left empty keeps its centre and ends with no points.
     """
+    import numpy as np
+
     labels = np.full(len(points), -1)
     for _ in range(_KMEANS_ROUNDS):
         new_labels = ((centres**2).sum(axis=1) - 2 * points @ centres.T).argmin(axis=1)
@@ -237,6 +256,8 @@ def _kmeans(points: np.ndarray, weights: np.ndarray, centres: np.ndarray) -> np.
 
 def _pooled_mean(groups: np.ndarray, values: np.ndarray, mass: np.ndarray) -> np.ndarray:
     """Per group, the sum of the rows of `values` (n x 3) divided by the group's `mass`."""
+    import numpy as np
+
     sums = np.stack([np.bincount(groups, column, len(mass)) for column in values.T], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / mass[:, None]
