@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from trousseau.catalog import (
     EventKind,
+    count_events,
     create_wedding,
     ensure_tenant,
     recent_events,
@@ -76,3 +77,14 @@ def test_creating_a_wedding_records_one_created_event(catalog, clock):
     ]
     assert events[0].data == {"via": "api", "key_id": 7}
     assert "'anna-ben'" in events[0].message and "2026-06-13" in events[0].message
+
+
+def test_events_of_a_kind_are_counted_by_a_key_of_their_data(catalog, clock):
+    with catalog.begin() as conn:
+        assert count_events(conn, EventKind.VAULT_ERROR, by="operation") == {}
+        for operation in ("verify", "verify", "put", None):
+            data = {"operation": operation} if operation else None
+            record_event(conn, EventKind.VAULT_ERROR, "vault", now=clock(), data=data)
+        record_event(conn, EventKind.JOB_DEAD, "dead", now=clock(), data={"operation": "put"})
+        counts = count_events(conn, EventKind.VAULT_ERROR, by="operation")
+    assert counts == {"verify": 2, "put": 1, None: 1}

@@ -11,7 +11,13 @@ from trousseau.catalog.apikeys import (
 )
 from trousseau.catalog.blobs import ReferencedBlob, referenced_blobs
 from trousseau.catalog.database import Catalog, open_catalog
-from trousseau.catalog.events import Event, EventKind, recent_events, record_event
+from trousseau.catalog.events import (
+    Event,
+    EventKind,
+    count_events,
+    recent_events,
+    record_event,
+)
 from trousseau.catalog.migrate import current_revision, head_revision, upgrade
 from trousseau.catalog.photos import (
     FAILED,
@@ -70,6 +76,7 @@ __all__ = [
     "WorkerRow",
     "beat",
     "check_timezone",
+    "count_events",
     "count_photos_by_state",
     "create_api_key",
     "create_resumable_upload",

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from trousseau.catalog.schema import event
 
@@ -98,3 +98,16 @@ def recent_events(
         values["kind"] = _kind(values["kind"])
         events.append(Event(**values))
     return events
+
+
+def count_events(conn: Connection, kind: EventKind, *, by: str) -> dict[str | None, int]:
+    """How many events of `kind` there are, grouped by the text of their `data[by]`.
+
+    Events without that key (or without data) are counted under None. `/metrics` reads the
+    workers' vault failures this way (by "operation") on every scrape: `kind` is indexed.
+    """
+    key = event.c.data[by].as_string()
+    rows = conn.execute(
+        select(key, func.count()).where(event.c.kind == EventKind(kind).value).group_by(key)
+    )
+    return {value: n for value, n in rows}

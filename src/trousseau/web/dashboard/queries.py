@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_, select
 
-from trousseau.catalog import FAILED, Photo, Variant, Wedding
-from trousseau.catalog.schema import event, job, photo, variant, wedding
+from trousseau.catalog import FAILED, EventKind, Photo, Variant, Wedding, count_events
+from trousseau.catalog.schema import job, photo, variant, wedding
 from trousseau.ingest import PROCESS_KIND
 from trousseau.jobs import DONE, QUEUED, RUNNING, JobRow
 
@@ -117,13 +117,10 @@ def due_jobs(conn: Connection, *, now: datetime) -> int:
     ).scalar_one()
 
 
-def worker_vault_errors(conn: Connection, *, kind: str) -> dict[str, int]:
-    """Jobs that failed on the vault, by operation, from the workers' `kind` events."""
-    operation = event.c.data["operation"].as_string()
-    rows = conn.execute(
-        select(operation, func.count()).where(event.c.kind == kind).group_by(operation)
-    )
-    return {op or "job": n for op, n in rows}
+def worker_vault_errors(conn: Connection, *, kind: EventKind) -> dict[str, int]:
+    """Jobs that failed on the vault, by operation ("job" when unnamed), from `kind` events."""
+    counts = count_events(conn, kind, by="operation")
+    return {op or "job": n for op, n in counts.items()}
 
 
 @dataclass(frozen=True)
