@@ -16,9 +16,11 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Row, Select, select, update
 
+from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import api_key, tenant
 from trousseau.errors import NotFound
 
@@ -92,13 +94,13 @@ def check_scopes(scopes: Iterable[str]) -> frozenset[str]:
     return chosen
 
 
-def _select() -> Select:
+def _select() -> Select[Any]:
     return select(api_key, tenant.c.slug.label("tenant_slug")).join(
         tenant, tenant.c.id == api_key.c.tenant_id
     )
 
 
-def _from_row(row: Row) -> ApiKey:
+def _from_row(row: Row[Any]) -> ApiKey:
     m = row._mapping
     return ApiKey(
         id=m["id"],
@@ -131,15 +133,17 @@ def create_api_key(
     """Store a new key for the tenant and return it with its token (shown once)."""
     chosen = check_scopes(scopes)
     secret = secret or new_secret()
-    key_id = conn.execute(
-        api_key.insert().values(
-            tenant_id=tenant_id,
-            name=name,
-            secret_sha256=hash_secret(secret),
-            scopes=" ".join(s for s in SCOPES if s in chosen),
-            created_at=now,
+    key_id = inserted_id(
+        conn.execute(
+            api_key.insert().values(
+                tenant_id=tenant_id,
+                name=name,
+                secret_sha256=hash_secret(secret),
+                scopes=" ".join(s for s in SCOPES if s in chosen),
+                created_at=now,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     return IssuedKey(key=get_api_key(conn, key_id), token=format_token(key_id, secret))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
@@ -96,3 +96,12 @@ def _sqlite_engine(database: str, url: str, busy_timeout_ms: int, **kwargs: Any)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT statement's `result` created."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise ValueError("the statement inserted no row")
+    new_id: int = key[0]
+    return new_id

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import photo
 
 
@@ -89,22 +90,24 @@ def insert_photo(
     camera: str | None = None,
 ) -> int:
     """Record an original whose blob is already durable in the vault; returns its id."""
-    return conn.execute(
-        photo.insert().values(
-            tenant_id=tenant_id,
-            wedding_id=wedding_id,
-            sha256=sha256,
-            original_name=original_name,
-            bytes=size,
-            format=fmt,
-            width=width,
-            height=height,
-            captured_at=captured_at,
-            camera=camera,
-            state=STORED,
-            created_at=now,
+    return inserted_id(
+        conn.execute(
+            photo.insert().values(
+                tenant_id=tenant_id,
+                wedding_id=wedding_id,
+                sha256=sha256,
+                original_name=original_name,
+                bytes=size,
+                format=fmt,
+                width=width,
+                height=height,
+                captured_at=captured_at,
+                camera=camera,
+                state=STORED,
+                created_at=now,
+            )
         )
-    ).inserted_primary_key[0]
+    )
 
 
 def set_photo_rendering(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import tenant
 from trousseau.errors import NotFound
 
@@ -22,9 +23,9 @@ def ensure_tenant(conn: Connection, slug: str, *, now: datetime, name: str | Non
     """The tenant with this slug, created on first use."""
     row = conn.execute(select(tenant).where(tenant.c.slug == slug)).first()
     if row is None:
-        new_id = conn.execute(
-            tenant.insert().values(slug=slug, name=name or slug, created_at=now)
-        ).inserted_primary_key[0]
+        new_id = inserted_id(
+            conn.execute(tenant.insert().values(slug=slug, name=name or slug, created_at=now))
+        )
         return Tenant(id=new_id, slug=slug, name=name or slug)
     return Tenant(id=row.id, slug=row.slug, name=row.name)
 

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Row, Select, delete, func, select, update
 
@@ -55,13 +56,13 @@ def new_upload_id() -> str:
     return secrets.token_urlsafe(ID_BYTES)
 
 
-def _select() -> Select:
+def _select() -> Select[Any]:
     return select(upload, wedding.c.slug.label("wedding_slug")).join(
         wedding, wedding.c.id == upload.c.wedding_id
     )
 
 
-def _from_row(row: Row) -> ResumableUpload:
+def _from_row(row: Row[Any]) -> ResumableUpload:
     m = row._mapping
     return ResumableUpload(
         id=m["id"],

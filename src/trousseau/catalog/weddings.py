@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, select
 
+from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.events import EventKind, record_event
 from trousseau.catalog.schema import wedding
 from trousseau.errors import NotFound, SettingsError
@@ -89,19 +90,21 @@ def create_wedding(
     once, the same way; `event_data` adds who asked (e.g. `{"via": "api", "key_id": 3}`).
     """
     check_timezone(timezone)
-    new_id = conn.execute(
-        wedding.insert().values(
-            tenant_id=tenant_id,
-            slug=slug,
-            title=title or slug,
-            date=on,
-            timezone=timezone,
-            region=region,
-            delivery_sla=delivery_sla,
-            expected_photos=expected_photos,
-            created_at=now,
+    new_id = inserted_id(
+        conn.execute(
+            wedding.insert().values(
+                tenant_id=tenant_id,
+                slug=slug,
+                title=title or slug,
+                date=on,
+                timezone=timezone,
+                region=region,
+                delivery_sla=delivery_sla,
+                expected_photos=expected_photos,
+                created_at=now,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     record_event(
         conn,
         EventKind.WEDDING_CREATED,

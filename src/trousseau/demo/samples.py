@@ -116,8 +116,10 @@ def generate_photo(
     rng = _rng(seed, index, "pixels")
     image = _pixels(shot, seed, rng, _fine_tile if fine else _grain_tile)
     if fine:
-        return _with_exif(image, shot).jpegsave_buffer(Q=FINE_QUALITY, subsample_mode="off")
-    return _with_exif(image, shot).jpegsave_buffer(Q=QUALITY, subsample_mode="on")
+        data: bytes = _with_exif(image, shot).jpegsave_buffer(Q=FINE_QUALITY, subsample_mode="off")
+    else:
+        data = _with_exif(image, shot).jpegsave_buffer(Q=QUALITY, subsample_mode="on")
+    return data
 
 
 def generate_wedding(

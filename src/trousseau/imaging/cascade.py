@@ -17,10 +17,14 @@ from typing import Protocol
 class Sized(Protocol):
     """What the planner needs from a profile."""
 
-    name: str
-    long_edge: int
-    fit: str
-    aspect: tuple[int, int] | None
+    @property
+    def name(self) -> str: ...
+    @property
+    def long_edge(self) -> int: ...
+    @property
+    def fit(self) -> str: ...
+    @property
+    def aspect(self) -> tuple[int, int] | None: ...
 
     def target_size(self, width: int, height: int) -> tuple[int, int]: ...
 

@@ -18,6 +18,8 @@ and rewrites the MakerNotes of makers it parses (Canon, Olympus, Pentax...), so
 
 from __future__ import annotations
 
+from typing import cast
+
 import pyvips
 
 from trousseau.errors import ImagingError
@@ -128,31 +130,43 @@ def _save(image: pyvips.Image, profile: Profile, *, has_exif: bool) -> bytes:
         options["profile"] = "srgb"
     options["keep"] = keep
     if profile.format == "jpeg":
-        return image.jpegsave_buffer(
-            Q=profile.quality,
-            optimize_coding=profile.optimize_coding,
-            interlace=profile.progressive,
-            subsample_mode="off" if profile.chroma == "4:4:4" else "on",
-            **options,
+        return cast(
+            bytes,
+            image.jpegsave_buffer(
+                Q=profile.quality,
+                optimize_coding=profile.optimize_coding,
+                interlace=profile.progressive,
+                subsample_mode="off" if profile.chroma == "4:4:4" else "on",
+                **options,
+            ),
         )
     if profile.format == "webp":
         if profile.effort is not None:
             options["effort"] = profile.effort
-        return image.webpsave_buffer(
-            Q=profile.quality, smart_subsample=profile.smart_subsample, **options
+        return cast(
+            bytes,
+            image.webpsave_buffer(
+                Q=profile.quality, smart_subsample=profile.smart_subsample, **options
+            ),
         )
     if profile.format == "avif":
         if profile.effort is not None:
             options["effort"] = profile.effort
-        return image.heifsave_buffer(
-            compression="av1",
-            Q=profile.quality,
-            bitdepth=8,
-            subsample_mode="off" if profile.chroma == "4:4:4" else "on",
-            **options,
+        return cast(
+            bytes,
+            image.heifsave_buffer(
+                compression="av1",
+                Q=profile.quality,
+                bitdepth=8,
+                subsample_mode="off" if profile.chroma == "4:4:4" else "on",
+                **options,
+            ),
         )
-    return image.pngsave_buffer(
-        compression=6 if profile.effort is None else profile.effort,
-        interlace=profile.progressive,
-        **options,
+    return cast(
+        bytes,
+        image.pngsave_buffer(
+            compression=6 if profile.effort is None else profile.effort,
+            interlace=profile.progressive,
+            **options,
+        ),
     )

@@ -236,7 +236,8 @@ def _ascii_value(data: bytes, order: str, entry: tuple[int, int, bytes] | None) 
 def _int_value(order: str, entry: tuple[int, int, bytes]) -> int:
     """A SHORT or LONG tag's first value."""
     kind, _, value = entry
-    return struct.unpack(order + ("H" if kind == 3 else "I"), value[: 2 if kind == 3 else 4])[0]
+    (number,) = struct.unpack(order + ("H" if kind == 3 else "I"), value[: 2 if kind == 3 else 4])
+    return int(number)
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -63,7 +63,8 @@ def decode_heif(data: bytes, *, name: str, long_edge: int, max_pixels: int) -> D
 def heif_size(data: bytes, *, name: str) -> tuple[int, int]:
     """The primary image's upright width and height, from the container alone."""
     with _libheif_failures(name):
-        return _primary(data).size
+        size: tuple[int, int] = _primary(data).size
+        return size
 
 
 def _primary(data: bytes) -> Any:

@@ -96,7 +96,7 @@ class Entry(NamedTuple):
     """One IFD entry: TIFF type, component count, and the value bytes in the block's order."""
 
     kind: int
-    count: int
+    components: int
     value: bytes
 
 
@@ -204,9 +204,10 @@ def _ifd_bytes(tags: Tags, offset: int, order: str) -> bytes:
 
 def _pointer(ifd: Tags, tag: int, order: str) -> int | None:
     entry = ifd.get(tag)
-    if entry is None or entry.kind not in (LONG, 13) or entry.count != 1:
+    if entry is None or entry.kind not in (LONG, 13) or entry.components != 1:
         return None
-    return struct.unpack(order + "I", entry.value)[0]
+    (pointer,) = struct.unpack(order + "I", entry.value)
+    return int(pointer)
 
 
 def _allowed_ifd0(policy: MetadataPolicy) -> frozenset[int]:

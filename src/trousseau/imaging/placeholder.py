@@ -260,4 +260,5 @@ def _pooled_mean(groups: np.ndarray, values: np.ndarray, mass: np.ndarray) -> np
 
     sums = np.stack([np.bincount(groups, column, len(mass)) for column in values.T], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums / mass[:, None]
+        means: np.ndarray = sums / mass[:, None]
+    return means

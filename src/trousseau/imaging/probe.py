@@ -77,7 +77,8 @@ def parse_exif_datetime(text: str, subseconds: str | None = None) -> datetime | 
     digits = (subseconds or "").strip()
     microsecond = int(digits[:6].ljust(6, "0")) if digits.isdigit() else 0
     try:
-        return datetime(*(int(group) for group in match.groups()), microsecond=microsecond)
+        year, month, day, hour, minute, second = (int(group) for group in match.groups())
+        return datetime(year, month, day, hour, minute, second, microsecond)
     except ValueError:
         return None
 

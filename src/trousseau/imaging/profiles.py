@@ -60,7 +60,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -249,7 +249,10 @@ class Profile(BaseModel):
         return [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
 
 
-def _within(field: str, value: float, bounds: tuple[float, float]) -> Any:
+_Number = TypeVar("_Number", int, float)
+
+
+def _within(field: str, value: _Number, bounds: tuple[float, float]) -> _Number:
     low, high = bounds
     if not low <= value <= high:
         raise ValueError(f"{field} {value} is outside {low}..{high}")

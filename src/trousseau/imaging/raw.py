@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import cast
 
 import pyvips
 import rawpy
@@ -66,7 +67,8 @@ class _Preview:
 
     @property
     def long_edge(self) -> int:
-        return max(self.image.width, self.image.height)
+        edge: int = max(self.image.width, self.image.height)
+        return edge
 
 
 def decode_raw(
@@ -120,7 +122,8 @@ def _preview(raw: rawpy.RawPy) -> _Preview | None:
         return None
     try:
         if thumb.format == rawpy.ThumbFormat.JPEG:
-            return _Preview(thumb.data, pyvips.Image.new_from_buffer(thumb.data, ""))
+            jpeg = cast(bytes, thumb.data)  # LibRaw hands a JPEG thumbnail over as its bytes
+            return _Preview(jpeg, pyvips.Image.new_from_buffer(jpeg, ""))
         bitmap = pyvips.Image.new_from_array(thumb.data)
         interpretation = "rgb16" if bitmap.format == "ushort" else "srgb"
         return _Preview(None, bitmap.copy(interpretation=interpretation))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from trousseau.errors import ImagingError
 from trousseau.imaging.backend import Backend, BackendImage, DecodeRequest
@@ -57,7 +58,8 @@ def render_batch(
         raise ValueError("no profile is enabled: enable at least one in the profiles settings")
     render_many = getattr(backend, "render_many", None)
     if render_many is not None:
-        return render_many(originals, profiles)
+        rendered: list[Rendering | ImagingError] = render_many(originals, profiles)
+        return rendered
     requests = [
         DecodeRequest(
             data=original.data,
@@ -99,8 +101,8 @@ def render(original: Original, profiles: Sequence[Profile], backend: Backend) ->
 def _cascade(decoded: BackendImage, profiles: Sequence[Profile], backend: Backend) -> Rendering:
     by_name = {p.name: p for p in profiles}
     steps = plan(decoded.source_width, decoded.source_height, profiles).steps
-    images = {None: decoded.image}
-    outputs = {}
+    images: dict[str | None, Any] = {None: decoded.image}
+    outputs: dict[str, RenderedVariant] = {}
     for step in steps:
         profile = by_name[step.profile]
         image = backend.resize(

@@ -28,7 +28,7 @@ class BlobInfo:
     """False when the blob already existed (dedupe): the stored bytes were left untouched."""
 
 
-def check_sha256(value: str, *, name: str = "sha256") -> str:
+def check_sha256(value: object, *, name: str = "sha256") -> str:
     """Return `value` if it is 64 lowercase hex characters, else raise ValueError.
 
     Every key passes through here before it touches a path or an object key, which is also

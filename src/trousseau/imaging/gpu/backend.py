@@ -223,10 +223,7 @@ class GpuBackend:
                         chunk, images, profiles, results, outputs, decoded_info, futures
                     )
         finally:
-            done = [
-                (i, p, w, h, f.result() if f.exception() is None else f.exception())
-                for i, p, w, h, f in futures
-            ]
+            done = [(i, p, w, h, f.exception() or f.result()) for i, p, w, h, f in futures]
         for index, profile, width, height, data in done:
             if isinstance(data, BaseException):
                 if not isinstance(data, ImagingError):
