@@ -1,39 +1,56 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both build .venv first.
+# Each target installs what it needs and no more: the demo the package alone (its runtime
+# dependencies), test and lint add the test and lint extras, bench the bench extra. A stamp
+# per set records it; editing pyproject.toml installs again.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# `make test` runs the suite on every core (pytest-xdist); PYTEST_WORKERS=0 runs one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test lint format bench screenshots clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+$(VENV)/.stamp-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,lint]'
+	touch $@
+
+$(VENV)/.stamp-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $@
+
+demo: $(VENV)/.stamp-run
 	$(VENV)/bin/trousseau demo
 
-test: $(STAMP)
-	$(PY) -m pytest
+test: $(VENV)/.stamp-dev
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
-lint: $(STAMP)
+# Style, types (mypy, strict) and the import contracts of DESIGN.md (lint-imports).
+lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
-format: $(STAMP)
+format: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check --fix src tests bench
 	$(VENV)/bin/ruff format src tests bench
 
-bench: $(STAMP)
+bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.queue
 	$(PY) -m bench.imaging
 	$(PY) -m bench.wedding
 	$(PY) -m bench.service
 
-screenshots: $(STAMP)
+screenshots: $(VENV)/.stamp-dev
 	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py
 
 clean:
-	rm -rf $(VENV) demo-data trousseau-data .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-data trousseau-data .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

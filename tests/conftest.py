@@ -1,8 +1,10 @@
 """Fixtures shared by every test: isolated settings, and one catalog fixture over both backends.
 
 The PostgreSQL server is the one at TROUSSEAU_TEST_POSTGRES_URL (default: the local server,
-database `test`). Each test session creates its own database there and drops it at the end.
-Set TROUSSEAU_TEST_POSTGRES=skip to run without PostgreSQL (the PostgreSQL cases then skip).
+database `test`). Each test process creates its own database there, named by its pid (so
+every pytest-xdist worker has its own), and drops it at the end. Set
+TROUSSEAU_TEST_POSTGRES=skip to run without PostgreSQL (the PostgreSQL cases then skip), or
+leave them out with `-m "not postgres"`: every test that reaches PostgreSQL carries the marker.
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         if name.startswith("TROUSSEAU_") and not name.startswith("TROUSSEAU_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `postgres` every test that reaches PostgreSQL: the PostgreSQL case of the
+    `catalog_url` fixture (and so of `catalog` and `settings`), or `postgres_url` itself."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("catalog_url") == "postgresql"
+        if on_postgres or "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 def _psycopg_url(url: str) -> str:
