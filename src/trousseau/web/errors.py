@@ -177,7 +177,7 @@ def rule_for(exc: TrousseauError, rules: Mapping[type[TrousseauError], Rule] = R
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """The JSON error response, tagged with the current request id."""
     body = ErrorBody(error=ErrorDetail(code=code, message=message, request_id=current_request_id()))

@@ -64,7 +64,7 @@ class JobStats(BaseModel):
     late: Lateness
 
 
-_ADMIN = {
+_ADMIN: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "no valid API key"},
     403: {"model": ErrorBody, "description": "the key is not an admin key"},
 }

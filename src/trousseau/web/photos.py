@@ -92,7 +92,9 @@ def variant_url(photo_id: int, profile: str) -> str:
     return f"{API_PREFIX}/photos/{photo_id}/variants/{profile}"
 
 
-_NOT_FOUND = {404: {"model": ErrorBody, "description": "no such wedding or photo for this tenant"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "no such wedding or photo for this tenant"}
+}
 
 
 @router.get("/weddings/{slug}/photos", response_model=PhotoPage, responses=_NOT_FOUND)

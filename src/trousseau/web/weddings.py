@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
@@ -66,7 +67,9 @@ class WeddingList(BaseModel):
     items: list[WeddingOut]
 
 
-_NOT_FOUND = {404: {"model": ErrorBody, "description": "no such wedding for this tenant"}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "no such wedding for this tenant"}
+}
 
 
 @router.get("/weddings", response_model=WeddingList)
