@@ -49,12 +49,14 @@ class Photo:
     placeholder: str | None = None
     colours: list[dict[str, Any]] | None = None
 
+    def __post_init__(self) -> None:
+        # Built from a row by any reader, the state is the enum, whatever the column gave.
+        object.__setattr__(self, "state", PhotoState(self.state))
+
 
 def _from_row(row: object) -> Photo:
     m = row._mapping  # type: ignore[attr-defined]
-    values = {name: m[name] for name in Photo.__dataclass_fields__}
-    values["state"] = PhotoState(values["state"])
-    return Photo(**values)
+    return Photo(**{name: m[name] for name in Photo.__dataclass_fields__})
 
 
 def find_photo(conn: Connection, wedding_id: int, sha256: str) -> Photo | None:
