@@ -10,7 +10,8 @@ from trousseau.vault import Vault, open_vault
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.obj.settings
+    settings: Settings = ctx.obj.settings  # the app callback's State
+    return settings
 
 
 def catalog_of(settings: Settings, *, migrate: bool | None = None) -> Catalog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -11,12 +12,12 @@ from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console
 from trousseau.clock import utc_now
 from trousseau.errors import SettingsError
-from trousseau.jobs import JobState, list_jobs, retry
+from trousseau.jobs import JobRow, JobState, list_jobs, retry
 
 jobs_app = typer.Typer(help="Inspect and retry jobs.", no_args_is_help=True)
 
 
-def _table(rows: list, *, with_error: bool) -> Table:
+def _table(rows: Sequence[JobRow], *, with_error: bool) -> Table:
     table = Table()
     for name in ("id", "kind", "sla", "state", "deadline (UTC)", "attempts", "payload"):
         table.add_column(name)

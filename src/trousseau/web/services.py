@@ -92,7 +92,8 @@ class Services:
 
 def services_of(request: Request) -> Services:
     """The Services of the app serving this request."""
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 ServicesDep = Annotated[Services, Depends(services_of)]
