@@ -18,7 +18,7 @@ from rich.table import Table
 from trousseau.cli.context import settings_of
 from trousseau.cli.output import console, errors
 from trousseau.errors import SettingsError
-from trousseau.imaging.profiles import (
+from trousseau.imaging import (
     Profile,
     enabled_profiles,
     load_profiles,

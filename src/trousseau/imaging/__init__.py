@@ -4,6 +4,7 @@ from trousseau.imaging.backend import Backend, BackendImage, DecodeRequest
 from trousseau.imaging.cascade import Plan, Step, plan
 from trousseau.imaging.decode import Decoded, RawPolicy, decode, source_size
 from trousseau.imaging.encode import encode
+from trousseau.imaging.fallback import FallbackRenderer, renderer_for
 from trousseau.imaging.formats import FORMATS, detect_format, sniff
 from trousseau.imaging.metadata import filter_exif
 from trousseau.imaging.placeholder import Swatch, dominant_colours, thumbhash
@@ -14,9 +15,10 @@ from trousseau.imaging.profiles import (
     Profile,
     enabled_profiles,
     load_profiles,
+    profile_to_toml,
 )
 from trousseau.imaging.render import Original, RenderedVariant, Rendering, render, render_batch
-from trousseau.imaging.selection import select_backend
+from trousseau.imaging.selection import backend_choice, cpu_backend, select_backend
 from trousseau.imaging.vipsconfig import configure_vips
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "BackendImage",
     "DecodeRequest",
     "Decoded",
+    "FallbackRenderer",
     "MetadataPolicy",
     "Original",
     "PhotoInfo",
@@ -36,7 +39,9 @@ __all__ = [
     "Rendering",
     "Step",
     "Swatch",
+    "backend_choice",
     "configure_vips",
+    "cpu_backend",
     "decode",
     "detect_format",
     "dominant_colours",
@@ -46,8 +51,10 @@ __all__ = [
     "load_profiles",
     "plan",
     "probe",
+    "profile_to_toml",
     "render",
     "render_batch",
+    "renderer_for",
     "select_backend",
     "sniff",
     "source_size",
