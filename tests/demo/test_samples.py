@@ -138,3 +138,18 @@ def test_a_24_megapixel_photo_weighs_like_a_camera_jpeg() -> None:
 
     assert (image.width, image.height) == (6000, 4000)
     assert 3_000_000 < len(data) < 15_000_000
+
+
+def test_fine_photos_are_textured_q95_444_jpegs(tmp_path: Path) -> None:
+    """`fine=True`: what a camera's fine setting writes (full chroma, busy blocks), repeatable."""
+    fine = generate_photo(2, seed=5, megapixels=0.5, when=START, fine=True)
+    smooth = generate_photo(2, seed=5, megapixels=0.5, when=START)
+
+    image = pyvips.Image.new_from_buffer(fine, "")
+    assert image.get("jpeg-chroma-subsample") == "4:4:4"
+    assert pyvips.Image.new_from_buffer(smooth, "").get("jpeg-chroma-subsample") == "4:2:0"
+    assert (image.width, image.height) == photo_size(0.5)
+    assert len(fine) > len(smooth)
+    assert generate_photo(2, seed=5, megapixels=0.5, when=START, fine=True) == fine
+    (tmp_path / "fine.jpg").write_bytes(fine)
+    assert probe(tmp_path / "fine.jpg").camera

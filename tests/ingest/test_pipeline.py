@@ -112,3 +112,63 @@ def test_corrupt_jpeg_is_kept_as_an_original(tmp_path, catalog, vault, settings,
         (p,) = iter_photos(conn)
     assert p.width is None or p.width == 320
     assert vault.get_bytes(p.sha256) == truncated.read_bytes()
+
+
+def test_files_stored_ahead_are_reported_in_order_with_rejects_in_place(
+    tmp_path, catalog, vault, settings, clock
+):
+    """Several files are stored by threads at once; events still come one per file, in the
+    order of the folder, each recorded only after its own durable put."""
+    folder = tmp_path / "card"
+    folder.mkdir()
+    names = [f"IMG_{i:02d}.JPG" for i in range(12)]
+    for i, name in enumerate(names):
+        if i % 5 == 3:
+            (folder / name).write_bytes(b"")  # empty: rejected
+        else:
+            make_jpeg(folder / name, seed=i)
+    wedding = prepare_wedding(catalog, WeddingSpec(slug="w", tenant="t"), settings, clock)
+
+    events = list(
+        ingest(
+            [folder], catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
+        )
+    )
+
+    assert [e.path.name for e in events] == names
+    assert [e.outcome for e in events] == [
+        "rejected" if i % 5 == 3 else "accepted" for i in range(len(names))
+    ]
+    for event in events:
+        if event.outcome == "accepted":
+            assert vault.verify(event.sha256) == event.size
+
+
+def test_a_failing_vault_stops_the_run_at_that_file(
+    tmp_path, catalog, vault, settings, clock, monkeypatch
+):
+    from trousseau.errors import VaultFull
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for i in range(8):
+        make_jpeg(folder / f"IMG_{i}.JPG", seed=i)
+    real = type(vault).put_file
+
+    def put_file(self, path, **kwargs):
+        if path.name == "IMG_3.JPG":
+            raise VaultFull("the vault is full: free space and retry; nothing was stored")
+        return real(self, path, **kwargs)
+
+    monkeypatch.setattr(type(vault), "put_file", put_file)
+    wedding = prepare_wedding(catalog, WeddingSpec(slug="w", tenant="t"), settings, clock)
+    seen = []
+    with pytest.raises(VaultFull):
+        for event in ingest(
+            [folder], catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
+        ):
+            seen.append(event.path.name)
+
+    assert seen == ["IMG_0.JPG", "IMG_1.JPG", "IMG_2.JPG"]
+    with catalog.begin() as conn:
+        assert sorted(p.original_name for p in iter_photos(conn)) == seen

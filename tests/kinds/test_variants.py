@@ -139,3 +139,51 @@ def test_missing_photo_is_a_permanent_failure(catalog, settings, clock):
     ctx = JobContext(1, "variants", 1, 5, clock(), Resources(settings), clock)
     with pytest.raises(PermanentJobError, match="photo 999 is not in the catalog"):
         run(ctx, {"photo_id": 999})
+
+
+def test_variants_are_stored_as_one_durable_batch_and_all_verify(
+    tmp_path, catalog, vault, settings, clock, monkeypatch
+):
+    """Each job stores its variants with one put_derived (one fsync pass), and only then
+    records them: every recorded variant is in the vault, intact, read back from disk."""
+    from trousseau.vault.local import LocalVault
+
+    batches: list[int] = []
+    real = LocalVault.put_derived
+
+    def spy(self, blobs):
+        infos = real(self, blobs)
+        batches.append(len(infos))
+        return infos
+
+    monkeypatch.setattr(LocalVault, "put_derived", spy)
+    originals = [make_jpeg(tmp_path / f"IMG_{i}.JPG", seed=i, size=(1800, 1200)) for i in (1, 2)]
+    _ingest_and_work(originals, catalog, vault, settings, clock)
+
+    assert batches == [4, 4]
+    with catalog.begin() as conn:
+        photos = list(iter_photos(conn))
+        recorded = [v for photo in photos for v in variants_of(conn, photo.id)]
+    assert len(recorded) == 8
+    for variant in recorded:
+        assert vault.verify(variant.sha256) == variant.bytes
+    assert {p.state for p in photos} == {"processed"}
+    assert all(p.placeholder and p.colours for p in photos)
+
+
+def test_a_failed_batch_records_no_variant(tmp_path, catalog, vault, settings, clock, monkeypatch):
+    from trousseau.errors import VaultFull
+    from trousseau.vault.local import LocalVault
+
+    def full(self, blobs):
+        raise VaultFull("the vault is full: free space and retry; record none of them")
+
+    monkeypatch.setattr(LocalVault, "put_derived", full)
+    original = make_jpeg(tmp_path / "IMG_1.JPG", seed=1, size=(1800, 1200))
+    _ingest_and_work([original], catalog, vault, settings, clock)
+
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        assert variants_of(conn, photo.id) == []
+        (job,) = list_jobs(conn)
+    assert photo.state != "processed" and job.state != DONE
