@@ -30,7 +30,7 @@ demo: $(VENV)/.stamp-run
 	$(VENV)/bin/trousseau demo
 
 test: $(VENV)/.stamp-dev
-	$(PY) -m pytest -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # Style, types (mypy, strict) and the import contracts of DESIGN.md (lint-imports).
 lint: $(VENV)/.stamp-dev
