@@ -47,6 +47,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.queue
 	$(PY) -m bench.imaging
 	$(PY) -m bench.wedding
+	$(PY) -m bench.endtoend
 	$(PY) -m bench.service
 
 screenshots: $(VENV)/.stamp-dev
