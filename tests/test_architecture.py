@@ -5,13 +5,18 @@ each kind of contract fails the build on an import planted in a copy of the pack
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import grimp
 import pytest
+from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -144,3 +149,32 @@ def test_postgres_cases_carry_the_marker(request: pytest.FixtureRequest, catalog
     """conftest marks the PostgreSQL case `postgres`, so `-m "not postgres"` leaves it out."""
     on_postgres = request.node.callspec.params["catalog_url"] == "postgresql"
     assert (request.node.get_closest_marker("postgres") is not None) == on_postgres
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# Imported directly by the web, installed with FastAPI, which pins the versions it works with.
+THROUGH_FASTAPI = {"starlette", "anyio"}
+
+
+def test_src_needs_only_the_runtime_dependencies() -> None:
+    """`make demo` installs the package without extras: every third-party package that src
+    imports is one of its dependencies (the GPU stack, an optional extra, is not installed here
+    and stays behind imaging.gpu by contract)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = {_canonical(Requirement(line).name) for line in project["dependencies"]}
+    graph = grimp.build_graph("trousseau", include_external_packages=True, cache_dir=None)
+    distributions = importlib.metadata.packages_distributions()
+    undeclared = {}
+    for module in graph.modules:
+        if "." in module or module == "trousseau" or module in sys.stdlib_module_names:
+            continue
+        if module == "__future__" or module not in distributions:
+            continue
+        names = {_canonical(name) for name in distributions[module]}
+        if not names & declared and module not in THROUGH_FASTAPI:
+            importers = sorted(graph.find_modules_that_directly_import(module))
+            undeclared[module] = importers
+    assert not undeclared, f"imported by src but not in [project] dependencies: {undeclared}"
