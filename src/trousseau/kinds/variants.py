@@ -9,6 +9,7 @@ profile); a photo whose variants are all recorded is done.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyvips
@@ -118,9 +119,11 @@ def _photo_to_render(ctx: JobContext, photo_id: int, profiles: Sequence[Profile]
 def _record(ctx: JobContext, photo_id: int, rendering: Rendering) -> None:
     # Variants can be rendered again from the original, so they are made durable as one
     # batch (one fsync pass, each directory once); still all durable before any is recorded.
-    blobs = put_derived(ctx.vault, [v.data for v in rendering.variants])
-    stored = list(zip(rendering.variants, blobs, strict=True))
-    placeholder, colours = _placeholders(rendering.smallest.data)
+    # The placeholders are computed meanwhile: the batch mostly waits on the disk.
+    with ThreadPoolExecutor(1, thread_name_prefix="variants-store") as storing:
+        blobs = storing.submit(put_derived, ctx.vault, [v.data for v in rendering.variants])
+        placeholder, colours = _placeholders(rendering.smallest.data)
+        stored = list(zip(rendering.variants, blobs.result(), strict=True))
     now = ctx.clock()
     with ctx.catalog.begin() as conn:
         for variant, blob in stored:
