@@ -287,7 +287,7 @@ def run_wedding(paths: list[str], *, gpu: bool, workdir: Path) -> Wedding:
     from trousseau.catalog import open_catalog
     from trousseau.clock import utc_now
     from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
-    from trousseau.jobs import BatchPool, Worker
+    from trousseau.jobs import PoolMode, build_worker
     from trousseau.settings import load_settings
     from trousseau.vault import open_vault
 
@@ -303,8 +303,7 @@ def run_wedding(paths: list[str], *, gpu: bool, workdir: Path) -> Wedding:
         formats[Path(p).suffix[1:]] = formats.get(Path(p).suffix[1:], 0) + 1
     result = Wedding(len(paths), formats, "gpu" if gpu else "cpu")
     result.expected = len(paths) * len(_profiles())
-    pool = BatchPool(settings, ["trousseau.kinds"])
-    worker = Worker(catalog, pool, settings.jobs)
+    worker = build_worker(settings, catalog, mode=PoolMode.BATCH)
     wedding = prepare_wedding(catalog, WeddingSpec(slug="bench", tenant="bench"), settings, utc_now)
     began = utc_now()
     started = time.perf_counter()
@@ -327,6 +326,7 @@ def run_wedding(paths: list[str], *, gpu: bool, workdir: Path) -> Wedding:
     producer.start()
     worker.run()
     producer.join()
+    pool = worker.pool
     result.batches = pool.batches
     renderer = pool.resources._memo.get("renderer")
     result.fallbacks = getattr(renderer, "fallbacks", 0)

@@ -430,11 +430,12 @@ def trousseau_drain(
 ) -> DrainRun:
     from sqlalchemy import text
 
-    from trousseau.jobs import InlinePool, ProcessPool, Worker, listener_for
+    from trousseau.jobs import PoolMode, build_pool, build_worker
 
     _reset_catalog(catalog)
     started = time.perf_counter()
-    pool: Any = InlinePool(settings) if inline else ProcessPool(workers, settings)
+    mode = PoolMode.INLINE if inline else PoolMode.PROCESS
+    pool: Any = build_pool(settings, mode=mode, processes=workers)
     try:
         if not inline:
             _warm(pool, workers)
@@ -448,13 +449,7 @@ def trousseau_drain(
             if stats.done >= bench.jobs and not last_commit:
                 last_commit.append(time.perf_counter())
 
-        worker = Worker(
-            catalog,
-            pool,
-            settings.jobs,
-            listener=listener_for(catalog),
-            on_progress=on_progress,
-        )
+        worker = build_worker(settings, catalog, pool=pool, on_progress=on_progress)
     except BaseException:
         pool.stop()
         raise

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 
 class TrousseauError(Exception):
-    """Root of every error trousseau raises on purpose."""
+    """Root of every error trousseau raises on purpose.
+
+    What a caller needs to decide is carried on the class, so every mapping (the queue's
+    retry decision, the service's HTTP status) resolves the most specific class:
+    `permanent` says that another attempt with the same input cannot succeed (a job goes
+    to dead letter at once instead of retrying).
+    """
 
     exit_code: int = 1
+    permanent: bool = False
 
 
 class SettingsError(TrousseauError):
@@ -90,10 +97,14 @@ class ImagingError(TrousseauError):
 class CorruptImage(ImagingError):
     """An image's bytes are damaged or truncated; retrying will not help."""
 
+    permanent = True
+
 
 class ImageTooLarge(ImagingError):
     """An image declares more pixels than `imaging.max_pixels`: a decompression bomb, or a
     panorama too large for this worker's memory."""
+
+    permanent = True
 
 
 class JobError(TrousseauError):
@@ -103,9 +114,13 @@ class JobError(TrousseauError):
 class UnknownJobKind(JobError):
     """A job names a kind that no module registered."""
 
+    permanent = True
+
 
 class PermanentJobError(JobError):
     """A job failed in a way that retrying cannot fix; it goes straight to dead letter."""
+
+    permanent = True
 
 
 class LeaseLost(JobError):

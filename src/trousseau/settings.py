@@ -58,6 +58,11 @@ class JobSettings(BaseModel):
         ge=0,
         description="a batch whose earliest deadline is this close runs at once, however small",
     )
+    kind_modules: tuple[str, ...] = Field(
+        ("trousseau.kinds",),
+        min_length=1,
+        description="modules that register job kinds, imported in every job process",
+    )
 
 
 class ImagingSettings(BaseModel):

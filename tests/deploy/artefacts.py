@@ -33,6 +33,7 @@ EXPORTED_METRICS = {
     "trousseau_workers": "gauge",
     "trousseau_workers_busy": "gauge",
     "trousseau_jobs_due": "gauge",
+    "trousseau_jobs_orphaned": "gauge",
     "trousseau_worker_vault_errors_total": "counter",
     "trousseau_vault_errors_total": "counter",
 }

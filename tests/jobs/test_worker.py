@@ -272,3 +272,104 @@ def test_a_failed_goodbye_is_logged_and_does_not_hide_the_real_error(tmp_path, c
     with pytest.raises(RuntimeError, match="the decoder exploded"):
         worker.run()
     assert f"worker {worker.owner} could not remove its heartbeat" in caplog.text
+
+
+def _claim_as(catalog, owner: str, *, now, limit: int) -> list[int]:
+    from trousseau.jobs import claim
+
+    with catalog.begin() as conn:
+        return [
+            j.id for j in claim(conn, owner=owner, now=now, lease=timedelta(hours=1), limit=limit)
+        ]
+
+
+def test_a_dead_process_on_this_host_has_its_jobs_released_at_once(catalog, settings):
+    """A worker killed on this host holds an hour-long lease; the next worker starting here
+    sees that its process is gone and runs its jobs at once, counting the interrupted run."""
+    import socket
+    import subprocess
+    import sys
+
+    from trousseau.catalog import beat, live_workers
+    from trousseau.clock import utc_now
+    from trousseau.jobs.liveness import identity
+
+    now = utc_now()
+    with catalog.begin() as conn:
+        enqueue_many(conn, [_new(now=now) for _ in range(4)], now=now)
+    victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    owner = f"{socket.gethostname()}:{victim.pid}:deadbeef"
+    recorded = identity(victim.pid)
+    with catalog.begin() as conn:
+        beat(
+            conn,
+            owner,
+            now=now,
+            host=socket.gethostname(),
+            pid=victim.pid,
+            mode="process",
+            slots=2,
+            process=recorded,
+        )
+    held = _claim_as(catalog, owner, now=now, limit=3)
+    assert len(held) == 3
+    victim.kill()
+    victim.wait()
+
+    started = time.monotonic()
+    result = Worker(catalog, InlinePool(settings), FAST).run(until_idle=True)
+    assert time.monotonic() - started < FAST.lease_seconds, "it waited for the lease"
+
+    assert result.recovered == 3 and result.reaped == 0 and result.done == 4
+    with catalog.begin() as conn:
+        for job_id in held:
+            row = get_job(conn, job_id)
+            assert row.state == DONE and row.attempts == 2
+        assert live_workers(conn, now=utc_now(), within=timedelta(hours=1)) == []
+        kinds = [e.kind for e in recent_events(conn, limit=10)]
+    assert "job.worker_died" in kinds
+
+
+def test_a_live_process_or_another_hosts_worker_keeps_its_jobs(catalog, settings):
+    """Only a process known dead on this host loses its jobs early; the others keep theirs
+    until their leases expire."""
+    import socket
+
+    from trousseau.catalog import beat
+    from trousseau.clock import utc_now
+    from trousseau.jobs.liveness import identity
+
+    now = utc_now()
+    with catalog.begin() as conn:
+        enqueue_many(conn, [_new(now=now) for _ in range(2)], now=now)
+        beat(
+            conn,
+            "alive",
+            now=now,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            mode="process",
+            slots=1,
+            process=identity(),
+        )
+        beat(
+            conn,
+            "elsewhere",
+            now=now,
+            host="another-host",
+            pid=1,
+            mode="process",
+            slots=1,
+            process="another-boot/1/1",
+        )
+    alive = _claim_as(catalog, "alive", now=now, limit=1)
+    elsewhere = _claim_as(catalog, "elsewhere", now=now, limit=1)
+
+    worker = Worker(catalog, InlinePool(settings), FAST)
+    threading.Timer(1.0, worker.stop).start()
+    result = worker.run()
+
+    assert result.recovered == 0
+    with catalog.begin() as conn:
+        assert get_job(conn, alive[0]).lease_owner == "alive"
+        assert get_job(conn, elsewhere[0]).lease_owner == "elsewhere"

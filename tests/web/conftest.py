@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from trousseau.catalog import Catalog, create_api_key, ensure_tenant, revoke_api_key
 from trousseau.catalog.schema import photo
-from trousseau.jobs import InlinePool, Worker
+from trousseau.jobs import PoolMode, build_worker
 from trousseau.settings import Settings
 from trousseau.vault import Vault, open_vault
 from trousseau.web import WebConfig, create_app
@@ -93,8 +93,8 @@ class Api:
 
     def work(self) -> None:
         """Run every queued job (the real `variants` kind) in this process."""
-        pool = InlinePool(self.settings, ["trousseau.kinds"])
-        Worker(self.catalog, pool, self.settings.jobs, clock=self.clock).run(until_idle=True)
+        worker = build_worker(self.settings, self.catalog, mode=PoolMode.INLINE, clock=self.clock)
+        worker.run(until_idle=True)
 
     def photo_count(self) -> int:
         with self.catalog.begin() as conn:

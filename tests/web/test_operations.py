@@ -10,9 +10,9 @@ from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from trousseau.catalog.schema import job
+from trousseau.jobs import SlaDeadlines
 from trousseau.settings import load_settings
 from trousseau.web import create_app
-from trousseau.web.dashboard.queries import SlaDeadlines
 from trousseau.web.logs import JsonFormatter, redact_text
 from trousseau.web.metrics import QueueSnapshot, queue_families
 
@@ -187,11 +187,13 @@ def test_workers_are_the_live_heartbeats_and_busy_the_lease_holders(api):
     assert body["items"][0]["seen_seconds_ago"] == lease.total_seconds() - 1
     tenant = api.client.get("/api/v1/workers", headers=api.key("studio-a"))
     assert tenant.status_code == 403
-    # Past the window nobody beat: no live worker, though the expired lease still counts as
-    # busy until a worker reaps it.
+    assert body["orphaned"] == 0 and _gauge(text, "trousseau_jobs_orphaned") == 0
+    # Past the window nobody beat: no live worker, none busy; the lease the vanished worker
+    # still holds is an orphaned job until a worker releases it.
     api.clock.advance(seconds=api.settings.jobs.lease_seconds + 1)
     text = api.client.get("/metrics").text
-    assert (_gauge(text, "trousseau_workers"), _gauge(text, "trousseau_workers_busy")) == (0, 1)
+    assert (_gauge(text, "trousseau_workers"), _gauge(text, "trousseau_workers_busy")) == (0, 0)
+    assert _gauge(text, "trousseau_jobs_orphaned") == 1
 
 
 def test_two_apps_do_not_share_metrics(api, settings, clock):

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from trousseau.catalog import Wedding, get_tenant, get_wedding
+from trousseau.jobs import SubjectJobs
 from trousseau.web.dashboard.progress import progress_of, read_progress
 from trousseau.web.dashboard.queries import WeddingCounts
 from trousseau.web.metrics import HTTP_DURATION
@@ -38,33 +39,41 @@ def _upload(api: Api, headers: dict[str, str], count: int, wedding: str = "smith
 def test_status_follows_the_counts():
     def status(**counts) -> str:
         photos = {k: counts.pop(k) for k in ("stored", "processed", "failed") if k in counts}
-        return progress_of(WEDDING, WeddingCounts(photos=photos, **counts), NOW).status
+        jobs = SubjectJobs(**counts)
+        return progress_of(WEDDING, WeddingCounts(photos=photos, jobs=jobs), NOW).status
 
     assert status() == "waiting"
     assert status(stored=2, queued=2) == "processing"
     assert status(stored=2, queued=2, late=1) == "late"
     assert status(processed=3) == "delivered"
     assert status(processed=2, failed=1) == "failed"
+    assert status(processed=3, done=3, queued=3) == "processing", "a follow-on kind is open"
 
 
 def test_slack_is_the_open_deadline_minus_now_and_none_once_done():
     due = NOW + timedelta(minutes=30)
     open_ = progress_of(
         WEDDING,
-        WeddingCounts({"stored": 1}, queued=1, next_deadline=due, last_deadline=due),
+        WeddingCounts(
+            {"stored": 1}, jobs=SubjectJobs(queued=1, next_deadline=due, last_deadline=due)
+        ),
         NOW,
     )
     assert open_.deadline == due and open_.slack_seconds == 1800
-    done = progress_of(WEDDING, WeddingCounts({"processed": 1}, last_deadline=due), NOW)
+    done = progress_of(
+        WEDDING, WeddingCounts({"processed": 1}, jobs=SubjectJobs(last_deadline=due)), NOW
+    )
     assert done.deadline == due and done.slack_seconds is None
     assert done.percent == 100.0
 
 
 def test_only_a_moved_clock_is_not_a_change():
-    counts = WeddingCounts({"stored": 1}, queued=1, next_deadline=NOW, last_deadline=NOW)
+    jobs = SubjectJobs(queued=1, next_deadline=NOW, last_deadline=NOW)
+    counts = WeddingCounts({"stored": 1}, jobs=jobs)
     first = progress_of(WEDDING, counts, NOW)
     later = progress_of(WEDDING, counts, NOW + timedelta(seconds=5))
-    moved = progress_of(WEDDING, WeddingCounts({"processed": 1}, last_deadline=NOW), NOW)
+    done = WeddingCounts({"processed": 1}, jobs=SubjectJobs(last_deadline=NOW))
+    moved = progress_of(WEDDING, done, NOW)
     assert later.same_as(first)
     assert not moved.same_as(first)
 
@@ -221,3 +230,54 @@ def test_the_stream_accepts_the_dashboard_cookie(api, studio, live):
     with httpx.stream("GET", url, cookies={"trousseau_key": token}, timeout=10) as response:
         assert response.status_code == 200
         assert _next_progress(_events(response.iter_lines()))["slug"] == "smith-jones"
+
+
+# ---- two kinds per photo ------------------------------------------------------------------
+
+ANALYSED: list[int] = []
+
+
+def analyse(ctx, payload) -> None:
+    """A second kind about each photo, following its variants (as analysis will)."""
+    ANALYSED.append(ctx.photo_id)
+
+
+@pytest.fixture
+def follow_on_kind():
+    from trousseau.jobs import register, unregister
+    from trousseau.kinds import Kind
+
+    register("test.analysis", f"{__name__}:analyse", follows=Kind.VARIANTS)
+    ANALYSED.clear()
+    yield "test.analysis"
+    unregister("test.analysis")
+
+
+def test_progress_and_dashboard_count_every_kind_of_a_photos_jobs(api, studio, follow_on_kind):
+    from trousseau.jobs import PoolMode, build_worker
+    from trousseau.kinds import Kind
+
+    from .test_dashboard import _sign_in
+
+    _upload(api, studio, 3)
+    variants_only = build_worker(
+        api.settings, api.catalog, mode=PoolMode.INLINE, clock=api.clock, kinds=[Kind.VARIANTS]
+    )
+    variants_only.run(until_idle=True)
+
+    halfway = _progress(api)
+    assert (halfway.total, halfway.ready, halfway.processing) == (3, 3, 0)
+    assert (halfway.queued, halfway.jobs_total, halfway.jobs_done) == (3, 6, 3)
+    assert halfway.percent == 50.0 and halfway.status == "processing"
+    assert halfway.slack_seconds is not None, "the follow-ons share the photos' deadline"
+    _sign_in(api, studio)
+    page = api.client.get("/dashboard/weddings/smith-jones").text
+    assert 'data-status="processing"' in page and 'data-open="true"' in page
+
+    api.work()
+    done = _progress(api)
+    assert len(set(ANALYSED)) == 3
+    assert (done.queued, done.jobs_total, done.jobs_done) == (0, 6, 6)
+    assert done.percent == 100.0 and done.status == "delivered"
+    page = api.client.get("/dashboard/weddings/smith-jones").text
+    assert 'data-status="delivered"' in page

@@ -55,7 +55,14 @@ from trousseau.catalog.weddings import (
     get_wedding,
     list_weddings,
 )
-from trousseau.catalog.workers import WorkerRow, beat, forget, live_workers, prune_workers
+from trousseau.catalog.workers import (
+    WorkerRow,
+    beat,
+    forget,
+    live_workers,
+    prune_workers,
+    workers_on,
+)
 
 __all__ = [
     "FAILED",
@@ -117,4 +124,5 @@ __all__ = [
     "upgrade",
     "variants_of",
     "verify_api_key",
+    "workers_on",
 ]

@@ -104,6 +104,8 @@ job = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=True),
     Column("kind", String(64), nullable=False),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=True),
+    Column("photo_id", Id, ForeignKey("photo.id"), nullable=True),
     Column("payload", Json, nullable=False),
     Column("key", String(200), nullable=True, unique=True),
     Column("sla", String(32), nullable=False),
@@ -132,6 +134,8 @@ job = Table(
         sqlite_where=text("state = 'running'"),
     ),
     Index(None, "state", "sla"),
+    Index(None, "wedding_id", "state"),
+    Index(None, "photo_id"),
 )
 
 event = Table(
@@ -186,6 +190,7 @@ worker = Table(
     Column("owner", String(128), primary_key=True),
     Column("host", String(255), nullable=False),
     Column("pid", Integer, nullable=False),
+    Column("process", String(128), nullable=True),
     Column("mode", String(32), nullable=False),
     Column("slots", Integer, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),

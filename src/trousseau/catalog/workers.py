@@ -35,6 +35,8 @@ class WorkerRow:
     """Jobs it runs at once: job processes, or the batch size."""
     started_at: datetime
     last_seen_at: datetime
+    process: str | None = None
+    """The process's identity on its host (see `trousseau.jobs.liveness`), when known."""
 
     def seen_ago(self, now: datetime) -> timedelta:
         """How long before `now` it last beat."""
@@ -55,6 +57,7 @@ def beat(
     pid: int,
     mode: str,
     slots: int,
+    process: str | None = None,
 ) -> None:
     """Record that `owner` is alive at `now`: a new row on its first beat, else an update.
 
@@ -65,6 +68,7 @@ def beat(
         owner=owner,
         host=host,
         pid=pid,
+        process=process,
         mode=mode,
         slots=slots,
         started_at=now,
@@ -75,6 +79,7 @@ def beat(
         set_={
             "host": stmt.excluded.host,
             "pid": stmt.excluded.pid,
+            "process": stmt.excluded.process,
             "mode": stmt.excluded.mode,
             "slots": stmt.excluded.slots,
             "last_seen_at": stmt.excluded.last_seen_at,
@@ -102,3 +107,11 @@ def live_workers(conn: Connection, *, now: datetime, within: timedelta) -> list[
 def prune_workers(conn: Connection, *, before: datetime) -> int:
     """Delete the heartbeats of workers last seen before `before`; how many went."""
     return conn.execute(delete(worker).where(worker.c.last_seen_at < before)).rowcount
+
+
+def workers_on(conn: Connection, host: str) -> list[WorkerRow]:
+    """Every heartbeat recorded on `host`, live or not: the candidates a worker starting on
+    that host checks for a dead process."""
+    rows = conn.execute(select(worker).where(worker.c.host == host).order_by(worker.c.owner))
+    fields = WorkerRow.__dataclass_fields__
+    return [WorkerRow(**{name: row._mapping[name] for name in fields}) for row in rows]

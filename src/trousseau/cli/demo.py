@@ -11,15 +11,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from trousseau.cli.app import app, console
 from trousseau.cli.context import catalog_of, vault_of
+from trousseau.cli.output import console
 from trousseau.cli.progress import progress_bar
-from trousseau.cli.work import KIND_MODULES
 from trousseau.clock import utc_now
 from trousseau.demo.samples import generate_photo
 from trousseau.imaging import enabled_profiles, load_profiles
 from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding, sweep
-from trousseau.jobs import ProcessPool, Worker, WorkerStats, listener_for
+from trousseau.jobs import WorkerStats, build_worker
 from trousseau.jobs import stats as queue_stats
 from trousseau.settings import load_settings
 
@@ -27,7 +26,6 @@ SEED = 2026
 SHOOT_START = datetime(2026, 6, 13, 14, 0, tzinfo=UTC)
 
 
-@app.command()
 def demo(
     ctx: typer.Context,
     photos: Annotated[int, typer.Option(min=1, help="Photos in the sample wedding.")] = 100,
@@ -57,9 +55,6 @@ def demo(
         )
         summary = IngestSummary()
         sweep(vault)
-        pool = ProcessPool(
-            size, settings, KIND_MODULES, job_timeout_seconds=settings.jobs.timeout_seconds
-        )
         marks: dict[str, float] = {}
         with progress_bar("photos") as bar:
             ingest_task = bar.add_task("ingest", total=len(samples), bytes=0)
@@ -69,13 +64,7 @@ def demo(
                 marks.setdefault("first", time.perf_counter())
                 bar.update(work_task, completed=stats.done + stats.dead)
 
-            worker = Worker(
-                catalog,
-                pool,
-                settings.jobs,
-                listener=listener_for(catalog),
-                on_progress=progress,
-            )
+            worker = build_worker(settings, catalog, processes=size, on_progress=progress)
 
             def ingest_all() -> None:
                 try:

@@ -32,18 +32,15 @@ __all__ = ["app", "main"]
 
 app.command("init")(init.init)
 app.command("ingest")(ingest.ingest_command)
+app.command("work")(work.work)
+app.command("status")(status.status)
 app.command("render")(render.render_command)
 app.command("verify")(verify.verify)
 app.command("serve")(serve.serve)
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(keys.keys_app, name="keys")
-
-# `work`, `status` and `demo` still put themselves on `app` with `@app.command()` when
-# imported above; once their decorators go, they are listed here like the others:
-#   app.command("work")(work.work); app.command("status")(status.status)
-#   app.command("demo")(demo.demo)
-_SELF_REGISTERED = (work, status, demo)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -10,17 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from trousseau.catalog import count_photos_by_state, live_workers
-from trousseau.cli.app import app, console
+from trousseau.catalog import count_photos_by_state
 from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.output import console
 from trousseau.clock import utc_now
 from trousseau.imaging.selection import backend_choice
-from trousseau.jobs import running_by_owner
-from trousseau.jobs import stats as queue_stats
-from trousseau.jobs.states import ALL
+from trousseau.jobs import JobState, operations_report
 
 
-@app.command()
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -31,42 +28,42 @@ def status(
     catalog = catalog_of(settings)
     now = utc_now()
     try:
+        window = timedelta(seconds=settings.jobs.lease_seconds)
         with catalog.begin() as conn:
-            q = queue_stats(conn, now=now)
+            ops = operations_report(conn, now=now, live_within=window)
             photos = count_photos_by_state(conn)
-            window = timedelta(seconds=settings.jobs.lease_seconds)
-            live = live_workers(conn, now=now, within=window)
-            running = running_by_owner(conn)
     finally:
         catalog.dispose()
+    q = ops.queue
     slas = sorted({sla for _, sla in q.by_state_sla} | set(settings.sla_classes))
     imaging = backend_choice(settings.imaging)
     report: dict[str, Any] = {
         "now": now.isoformat(),
         "catalog": catalog.url,
         "jobs": {
-            state: {sla: q.by_state_sla.get((state, sla), 0) for sla in slas} for state in ALL
+            state: {sla: q.by_state_sla.get((state, sla), 0) for sla in slas} for state in JobState
         },
         "oldest_open_deadline": q.oldest_deadline.isoformat() if q.oldest_deadline else None,
         "late": {"overdue_open": q.overdue, "finished_late": q.finished_late},
         "photos": photos,
         "workers": {
-            "live": len(live),
-            "busy": len(running),
+            "live": ops.live,
+            "busy": ops.busy,
+            "orphaned_jobs": ops.orphaned,
             "live_within_seconds": window.total_seconds(),
             "list": [
                 {
-                    "owner": w.owner,
-                    "host": w.host,
-                    "pid": w.pid,
-                    "mode": w.mode,
-                    "slots": w.slots,
-                    "running": running.get(w.owner, 0),
-                    "started_at": w.started_at.isoformat(),
-                    "last_seen_at": w.last_seen_at.isoformat(),
-                    "seen_seconds_ago": round(w.seen_ago(now).total_seconds(), 1),
+                    "owner": load.worker.owner,
+                    "host": load.worker.host,
+                    "pid": load.worker.pid,
+                    "mode": load.worker.mode,
+                    "slots": load.worker.slots,
+                    "running": load.running,
+                    "started_at": load.worker.started_at.isoformat(),
+                    "last_seen_at": load.worker.last_seen_at.isoformat(),
+                    "seen_seconds_ago": round(load.worker.seen_ago(now).total_seconds(), 1),
                 }
-                for w in live
+                for load in ops.workers
             ],
         },
         "imaging_backend": {
@@ -84,7 +81,7 @@ def status(
     for sla in slas:
         table.add_column(sla, justify="right")
     table.add_column("total", justify="right")
-    for state in ALL:
+    for state in JobState:
         row = [q.by_state_sla.get((state, sla), 0) for sla in slas]
         table.add_row(state, *map(str, row), str(sum(row)))
     console.print(table)
@@ -102,12 +99,18 @@ def status(
         f"[{late_style}]late: {q.overdue} open past deadline[/], "
         f"{q.finished_late} finished after deadline"
     )
-    worker_style = "bold red" if not live and q.oldest_deadline is not None else "green"
-    console.print(f"[{worker_style}]workers: {len(live)} live[/], {len(running)} busy")
-    for w in live:
+    worker_style = "bold red" if not ops.live and q.oldest_deadline is not None else "green"
+    console.print(f"[{worker_style}]workers: {ops.live} live[/], {ops.busy} busy")
+    if ops.orphaned:
+        console.print(
+            f"[yellow]{ops.orphaned} running job(s) held by workers that are gone[/] "
+            "(back in the queue when their leases expire)"
+        )
+    for load in ops.workers:
+        w = load.worker
         console.print(
             f"  {escape(w.owner)}: {escape(w.mode)}, {w.slots} slot(s), "
-            f"{running.get(w.owner, 0)} running, "
+            f"{load.running} running, "
             f"seen {w.seen_ago(now).total_seconds():.0f} s ago",
             highlight=False,
         )

@@ -7,14 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from trousseau.cli.app import app, console, errors
 from trousseau.cli.context import catalog_of, settings_of
-from trousseau.jobs import BatchPool, InlinePool, ProcessPool, Worker, listener_for
+from trousseau.cli.output import console, errors
+from trousseau.jobs import BatchPool, PoolMode, build_worker
 
-KIND_MODULES = ("trousseau.kinds",)
 
-
-@app.command()
 def work(
     ctx: typer.Context,
     workers: Annotated[
@@ -46,17 +43,10 @@ def work(
     if gpu:
         settings = _on_gpu(settings)
     size = settings.workers if workers is None else workers
+    mode = PoolMode.GPU if gpu else PoolMode.BATCH if batch else PoolMode.PROCESS
     catalog = catalog_of(settings)
-    pool: Any
-    if batch or gpu:
-        pool, size = BatchPool(settings, KIND_MODULES, mode="gpu" if gpu else "batch"), 1
-    elif size == 0:
-        pool = InlinePool(settings, KIND_MODULES)
-    else:
-        pool = ProcessPool(
-            size, settings, KIND_MODULES, job_timeout_seconds=settings.jobs.timeout_seconds
-        )
-    worker = Worker(catalog, pool, settings.jobs, listener=listener_for(catalog))
+    worker = build_worker(settings, catalog, mode=mode, processes=size)
+    pool = worker.pool
 
     def on_signal(signum: int, _frame: object) -> None:
         if worker.stopping:
@@ -70,17 +60,17 @@ def work(
             worker.stop()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    mode = "until idle" if until_idle else "until stopped"
+    until = "until idle" if until_idle else "until stopped"
     if isinstance(pool, BatchPool):
         from trousseau.imaging.selection import backend_choice
 
         console.print(
             f"worker {worker.owner}: batches of up to {pool.policy.size} in this process, "
-            f"imaging backend {backend_choice(settings.imaging).describe()}, {mode}",
+            f"imaging backend {backend_choice(settings.imaging).describe()}, {until}",
             markup=False,
         )
     else:
-        console.print(f"worker {worker.owner}: {max(size, 1)} job process(es), {mode}")
+        console.print(f"worker {worker.owner}: {max(size, 1)} job process(es), {until}")
     try:
         stats = worker.run(until_idle=until_idle)
     finally:
@@ -89,7 +79,8 @@ def work(
         catalog.dispose()
     console.print(
         f"done {stats.done}, retried {stats.retried}, dead {stats.dead}, "
-        f"released {stats.released}, requeued after lost workers {stats.reaped}"
+        f"released {stats.released}, requeued after lost workers {stats.reaped}, "
+        f"recovered at once from dead processes here {stats.recovered}"
     )
 
 

@@ -40,12 +40,13 @@ from trousseau.clock import Clock
 from trousseau.errors import ChecksumMismatch, ImagingError, IngestError
 from trousseau.imaging import probe, sniff
 from trousseau.ingest.sources import collect
-from trousseau.jobs import NewJob, deadline_for, enqueue
+from trousseau.jobs import NewJob, deadline_for, enqueue, subject_key
+from trousseau.kinds import FIRST_FOR_PHOTO
 from trousseau.settings import Settings
 from trousseau.vault import BlobInfo, Vault
 
-PROCESS_KIND = "variants"
-"""The job every new original gets: render its gallery variants."""
+PROCESS_KIND = FIRST_FOR_PHOTO
+"""The job every new original gets (its gallery variants); what follows it, it enqueues."""
 
 
 class IngestOutcome(StrEnum):
@@ -343,8 +344,12 @@ def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:
                     sla=target.sla,
                     deadline=deadline_for(target.sla, now, {target.sla: target.delay}),
                     max_attempts=target.max_attempts,
-                    key=f"{PROCESS_KIND}:{photo_id}",
+                    key=subject_key(
+                        PROCESS_KIND, photo_id=photo_id, wedding_id=wedding.id, job_id=0
+                    ),
                     tenant_id=wedding.tenant_id,
+                    wedding_id=wedding.id,
+                    photo_id=photo_id,
                 ),
                 now=now,
             )

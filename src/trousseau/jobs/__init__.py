@@ -5,6 +5,7 @@ from trousseau.jobs.batchpool import BatchPool
 from trousseau.jobs.context import JobContext, Resources
 from trousseau.jobs.deadlines import backoff_delay, claim_size, deadline_for, is_late
 from trousseau.jobs.execution import Outcome
+from trousseau.jobs.followon import enqueue_follow_ons, subject_key
 from trousseau.jobs.notifier import Listener, listener_for
 from trousseau.jobs.pool import InlinePool, Pool, ProcessPool
 from trousseau.jobs.queue import (
@@ -21,13 +22,36 @@ from trousseau.jobs.queue import (
     list_jobs,
     pending,
     reap_expired,
+    reap_owners,
     release,
     renew,
     retry,
-    running_by_owner,
     stats,
 )
-from trousseau.jobs.registry import kinds, register, register_batch, resolve, resolve_batch
+from trousseau.jobs.registry import (
+    follow_ons,
+    kinds,
+    register,
+    register_batch,
+    resolve,
+    resolve_batch,
+    unregister,
+)
+from trousseau.jobs.reports import (
+    FinishedJob,
+    OperationsReport,
+    SlaDeadlines,
+    SubjectJobs,
+    WorkerLoad,
+    deadlines_by_sla,
+    due_jobs,
+    jobs_by_wedding,
+    jobs_finished_after,
+    late_jobs,
+    operations_report,
+    running_by_owner,
+)
+from trousseau.jobs.runner import BackgroundWorker, PoolMode, build_pool, build_worker
 from trousseau.jobs.states import DEAD, DONE, QUEUED, RUNNING, JobState
 from trousseau.jobs.worker import Worker, WorkerStats, worker_id
 
@@ -36,37 +60,55 @@ __all__ = [
     "DONE",
     "QUEUED",
     "RUNNING",
+    "BackgroundWorker",
     "BatchPolicy",
     "BatchPool",
     "ClaimedJob",
+    "FinishedJob",
     "InlinePool",
     "JobContext",
     "JobRow",
     "JobState",
     "Listener",
     "NewJob",
+    "OperationsReport",
     "Outcome",
     "Pool",
+    "PoolMode",
     "ProcessPool",
     "QueueStats",
     "Resources",
+    "SlaDeadlines",
+    "SubjectJobs",
     "Worker",
+    "WorkerLoad",
     "WorkerStats",
     "backoff_delay",
+    "build_pool",
+    "build_worker",
     "claim",
     "claim_size",
     "complete",
     "deadline_for",
+    "deadlines_by_sla",
+    "due_jobs",
     "enqueue",
+    "enqueue_follow_ons",
     "enqueue_many",
     "fail",
+    "follow_ons",
     "get_job",
     "is_late",
+    "jobs_by_wedding",
+    "jobs_finished_after",
     "kinds",
+    "late_jobs",
     "list_jobs",
     "listener_for",
+    "operations_report",
     "pending",
     "reap_expired",
+    "reap_owners",
     "register",
     "register_batch",
     "release",
@@ -77,5 +119,7 @@ __all__ = [
     "run_at",
     "running_by_owner",
     "stats",
+    "subject_key",
+    "unregister",
     "worker_id",
 ]

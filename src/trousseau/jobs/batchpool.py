@@ -48,7 +48,7 @@ class BatchPool:
         self.mode = mode
         """What the worker's heartbeat calls this pool: "batch", or "gpu" on the GPU."""
         self.clock = clock
-        self.resources = resources or Resources(settings)
+        self.resources = resources or Resources(settings, clock=clock)
         self.batches: list[int] = []
         self._held: list[ClaimedJob] = []
         self._first_claim: datetime | None = None

@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from trousseau.clock import Clock, utc_now
 from trousseau.settings import Settings
 
 T = TypeVar("T")
@@ -18,17 +19,20 @@ if TYPE_CHECKING:
 
 
 class Resources:
-    """The catalog and vault of one worker process, opened on first use and reused."""
+    """The catalog and vault of one worker process, opened on first use and reused, and the
+    worker's clock, which every job of the process reads its instants from."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
         self.settings = settings
+        self.clock = clock
         self._memo: dict[str, Any] = {}
 
     def memo(self, key: str, factory: Callable[[], T]) -> T:
         """A per-process value built once (loaded profiles, an imaging backend)."""
         if key not in self._memo:
             self._memo[key] = factory()
-        return self._memo[key]
+        value: T = self._memo[key]
+        return value
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -64,6 +68,12 @@ class JobContext:
     deadline: datetime
     resources: Resources
     clock: Callable[[], datetime]
+    sla: str = ""
+    tenant_id: int | None = None
+    wedding_id: int | None = None
+    """The job's subject: the wedding it is about (None for a job about no wedding)."""
+    photo_id: int | None = None
+    """The job's subject: the photo it is about (None for a job about no one photo)."""
 
     @property
     def settings(self) -> Settings:

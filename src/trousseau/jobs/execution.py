@@ -8,21 +8,19 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from trousseau.clock import utc_now
-from trousseau.errors import (
-    BlobCorrupt,
-    CorruptImage,
-    PermanentJobError,
-    TrousseauError,
-    UnknownJobKind,
-    VaultError,
-)
+from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
 from trousseau.jobs.context import JobContext, Resources
 from trousseau.jobs.queue import ClaimedJob
 from trousseau.jobs.registry import resolve, resolve_batch
 
-PERMANENT = (PermanentJobError, CorruptImage, UnknownJobKind)
-"""Failures that another attempt cannot fix: they go to dead letter at once."""
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether another attempt cannot fix this failure (it goes to dead letter at once).
+
+    The error's class says so (`TrousseauError.permanent`); the queue names no error of
+    another package.
+    """
+    return bool(getattr(exc, "permanent", False))
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,11 @@ def context_for(job: ClaimedJob, resources: Resources) -> JobContext:
         max_attempts=job.max_attempts,
         deadline=job.deadline,
         resources=resources,
-        clock=utc_now,
+        clock=resources.clock,
+        sla=job.sla,
+        tenant_id=job.tenant_id,
+        wedding_id=job.wedding_id,
+        photo_id=job.photo_id,
     )
 
 
@@ -83,7 +85,7 @@ def execute(job: ClaimedJob, resources: Resources) -> Outcome:
             job.id,
             ok=False,
             error=describe(exc),
-            permanent=isinstance(exc, PERMANENT),
+            permanent=is_permanent(exc),
             seconds=time.perf_counter() - started,
             vault=vault_failure(exc),
         )
@@ -128,7 +130,7 @@ def execute_batch(jobs: Sequence[ClaimedJob], resources: Resources) -> list[Outc
             job.id,
             ok=False,
             error=describe(error),
-            permanent=isinstance(error, PERMANENT),
+            permanent=is_permanent(error),
             seconds=seconds,
             vault=vault_failure(error),
         )

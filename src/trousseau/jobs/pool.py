@@ -14,11 +14,13 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from trousseau.clock import Clock, utc_now
 from trousseau.jobs.context import Resources
 from trousseau.jobs.execution import Outcome, execute
 from trousseau.jobs.queue import ClaimedJob
@@ -52,9 +54,11 @@ class InlinePool:
     mode = "inline"
     slots = 1
 
-    def __init__(self, settings: Settings, kind_modules: Sequence[str] = ()) -> None:
+    def __init__(
+        self, settings: Settings, kind_modules: Sequence[str] = (), *, clock: Clock = utc_now
+    ) -> None:
         import_kinds(kind_modules)
-        self._resources = Resources(settings)
+        self._resources = Resources(settings, clock=clock)
         self._done: list[Outcome] = []
 
     def free(self) -> int:
@@ -80,11 +84,32 @@ class InlinePool:
         return []
 
 
-def _child_main(conn: Any, settings: Settings, kind_modules: Sequence[str]) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this job process when its worker dies (Linux), so a worker killed
+    with SIGKILL leaves no orphan still running jobs that are released to other workers."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _child_main(
+    conn: Any,
+    settings: Settings,
+    kind_modules: Sequence[str],
+    parent: int | None = None,
+    clock: Clock = utc_now,
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if parent is not None and sys.platform == "linux":
+        _die_with(parent)
     import_kinds(kind_modules)
-    resources = Resources(settings)
+    resources = Resources(settings, clock=clock)
     try:
         while True:
             try:
@@ -135,13 +160,16 @@ class ProcessPool:
         kind_modules: Sequence[str] = (),
         *,
         job_timeout_seconds: float | None = None,
+        clock: Clock = utc_now,
     ) -> None:
+        """`clock` reaches every job function; it must pickle (a module-level function)."""
         if size < 1:
             raise ValueError("a process pool needs at least one process")
         self.slots = size
         self._settings = settings
         self._kind_modules = tuple(kind_modules)
         self._timeout = job_timeout_seconds
+        self._clock = clock
         self._context = multiprocessing.get_context("spawn")
         self._children = [self._spawn() for _ in range(size)]
 
@@ -149,7 +177,7 @@ class ProcessPool:
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_child_main,
-            args=(child, self._settings, self._kind_modules),
+            args=(child, self._settings, self._kind_modules, os.getpid(), self._clock),
             name="trousseau-job",
             daemon=True,
         )

@@ -27,7 +27,11 @@ NOTIFY_CHANNEL = "trousseau_jobs"
 
 @dataclass(frozen=True)
 class NewJob:
-    """A job to enqueue. `key` makes enqueueing idempotent: a second job with it is skipped."""
+    """A job to enqueue. `key` makes enqueueing idempotent: a second job with it is skipped.
+
+    Its subject (`wedding_id`, `photo_id`) says what the job is about, so reports count a
+    wedding's or a photo's jobs whatever their kind; the queue itself never reads it.
+    """
 
     kind: str
     payload: dict[str, Any]
@@ -36,6 +40,8 @@ class NewJob:
     max_attempts: int
     key: str | None = None
     tenant_id: int | None = None
+    wedding_id: int | None = None
+    photo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class ClaimedJob:
     attempts: int
     max_attempts: int
     tenant_id: int | None
+    wedding_id: int | None = None
+    photo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ class JobRow:
     last_error: str | None
     created_at: datetime
     finished_at: datetime | None
+    wedding_id: int | None = None
+    photo_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ def _insert(conn: Connection) -> Any:
 def _values(new: NewJob, now: datetime) -> dict[str, Any]:
     return {
         "tenant_id": new.tenant_id,
+        "wedding_id": new.wedding_id,
+        "photo_id": new.photo_id,
         "kind": new.kind,
         "payload": new.payload,
         "key": new.key,
@@ -128,18 +140,19 @@ def enqueue(conn: Connection, new: NewJob, *, now: datetime) -> int | None:
 
 
 _ENQUEUE_MANY_POSTGRESQL = text("""
-INSERT INTO job (tenant_id, kind, payload, key, sla, deadline, state, attempts, max_attempts,
-                 run_after, created_at)
-SELECT t.tenant_id, t.kind, t.payload, t.key, t.sla, t.deadline, 'queued', 0, t.max_attempts,
-       :now, :now
-FROM unnest(CAST(:tenant_ids AS bigint[]), CAST(:kinds AS text[]), CAST(:payloads AS jsonb[]),
+INSERT INTO job (tenant_id, wedding_id, photo_id, kind, payload, key, sla, deadline, state,
+                 attempts, max_attempts, run_after, created_at)
+SELECT t.tenant_id, t.wedding_id, t.photo_id, t.kind, t.payload, t.key, t.sla, t.deadline,
+       'queued', 0, t.max_attempts, :now, :now
+FROM unnest(CAST(:tenant_ids AS bigint[]), CAST(:wedding_ids AS bigint[]),
+            CAST(:photo_ids AS bigint[]), CAST(:kinds AS text[]), CAST(:payloads AS jsonb[]),
             CAST(:keys AS text[]), CAST(:slas AS text[]), CAST(:deadlines AS timestamptz[]),
             CAST(:max_attempts AS integer[]))
-     AS t(tenant_id, kind, payload, key, sla, deadline, max_attempts)
+     AS t(tenant_id, wedding_id, photo_id, kind, payload, key, sla, deadline, max_attempts)
 ON CONFLICT (key) DO NOTHING
 RETURNING id
 """).bindparams(bindparam("now", type_=UTCDateTime))
-"""One statement whatever the number of jobs: seven array parameters, not seven per job, so
+"""One statement whatever the number of jobs: nine array parameters, not nine per job, so
 PostgreSQL parses and plans it once and a large batch does not hit the parameter limit."""
 
 
@@ -154,6 +167,8 @@ def enqueue_many(conn: Connection, jobs: Sequence[NewJob], *, now: datetime) -> 
             {
                 "now": now,
                 "tenant_ids": [j.tenant_id for j in jobs],
+                "wedding_ids": [j.wedding_id for j in jobs],
+                "photo_ids": [j.photo_id for j in jobs],
                 "kinds": [j.kind for j in jobs],
                 "payloads": [json.dumps(j.payload) for j in jobs],
                 "keys": [j.key for j in jobs],
@@ -173,7 +188,7 @@ def enqueue_many(conn: Connection, jobs: Sequence[NewJob], *, now: datetime) -> 
 
 _RETURNED = (
     "job.id, job.kind, job.payload, job.sla, job.deadline, job.attempts, job.max_attempts,"
-    " job.tenant_id"
+    " job.tenant_id, job.wedding_id, job.photo_id"
 )
 
 _CLAIM_POSTGRESQL = f"""
@@ -247,6 +262,8 @@ def claim(
             attempts=r.attempts,
             max_attempts=r.max_attempts,
             tenant_id=r.tenant_id,
+            wedding_id=r.wedding_id,
+            photo_id=r.photo_id,
         )
         for r in rows
     ]
@@ -318,30 +335,36 @@ def reap_expired(conn: Connection, *, now: datetime) -> tuple[int, int]:
     The run that held the lease counts as an attempt, so a poison input that kills every
     worker that touches it ends in dead letter instead of looping. Returns (requeued, dead).
     """
-    expired = (job.c.state == RUNNING) & (job.c.lease_expires_at < now)
+    return _requeue_lost(
+        conn,
+        (job.c.state == RUNNING) & (job.c.lease_expires_at < now),
+        now=now,
+        message="lease expired: the worker running this job died or stopped renewing its lease",
+    )
+
+
+def reap_owners(conn: Connection, owners: Sequence[str], *, now: datetime) -> tuple[int, int]:
+    """Return the running jobs of workers known to be dead to the queue, without waiting for
+    their leases to expire; the interrupted run counts as an attempt, as in `reap_expired`.
+    Returns (requeued, dead)."""
+    if not owners:
+        return 0, 0
+    return _requeue_lost(
+        conn,
+        (job.c.state == RUNNING) & job.c.lease_owner.in_(list(owners)),
+        now=now,
+        message="worker died: its process is gone (found by a worker on the same host)",
+    )
+
+
+def _requeue_lost(conn: Connection, lost: Any, *, now: datetime, message: str) -> tuple[int, int]:
     exhausted = job.c.attempts >= job.c.max_attempts
-    message = "lease expired: the worker running this job died or stopped renewing its lease"
+    released = {"lease_owner": None, "lease_expires_at": None, "last_error": message}
     dead = conn.execute(
-        update(job)
-        .where(expired & exhausted)
-        .values(
-            state=DEAD,
-            finished_at=now,
-            lease_owner=None,
-            lease_expires_at=None,
-            last_error=message,
-        )
+        update(job).where(lost & exhausted).values(state=DEAD, finished_at=now, **released)
     ).rowcount
     requeued = conn.execute(
-        update(job)
-        .where(expired & ~exhausted)
-        .values(
-            state=QUEUED,
-            run_after=now,
-            lease_owner=None,
-            lease_expires_at=None,
-            last_error=message,
-        )
+        update(job).where(lost & ~exhausted).values(state=QUEUED, run_after=now, **released)
     ).rowcount
     return requeued, dead
 
@@ -359,13 +382,17 @@ def retry(conn: Connection, ids: Sequence[int] | None, *, now: datetime) -> int:
     return changed
 
 
-def pending(conn: Connection) -> tuple[int, datetime | None]:
-    """How many jobs are queued or running, and the earliest `run_after` of the queued ones."""
+def pending(conn: Connection, *, kinds: Sequence[str] | None = None) -> tuple[int, datetime | None]:
+    """How many jobs (of `kinds`, or of any kind) are queued or running, and the earliest
+    `run_after` of the queued ones."""
+    where = job.c.state.in_([QUEUED, RUNNING])
+    if kinds is not None:
+        where = where & job.c.kind.in_(list(kinds))
     count, first = conn.execute(
         select(
             func.count(),
             func.min(case((job.c.state == QUEUED, job.c.run_after))),
-        ).where(job.c.state.in_([QUEUED, RUNNING]))
+        ).where(where)
     ).one()
     if first is not None:
         first = UTCDateTime().process_result_value(first, conn.dialect)
@@ -397,16 +424,6 @@ def stats(conn: Connection, *, now: datetime) -> QueueStats:
         finished_late=finished_late,
         now=now,
     )
-
-
-def running_by_owner(conn: Connection) -> dict[str, int]:
-    """Running jobs per lease owner: the busy workers (and those whose leases are expiring)."""
-    rows = conn.execute(
-        select(job.c.lease_owner, func.count())
-        .where(job.c.state == RUNNING, job.c.lease_owner.is_not(None))
-        .group_by(job.c.lease_owner)
-    )
-    return {owner: n for owner, n in rows}
 
 
 def list_jobs(conn: Connection, *, state: str | None = None, limit: int = 50) -> list[JobRow]:

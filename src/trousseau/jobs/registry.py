@@ -27,6 +27,8 @@ _KINDS: dict[str, str] = {
     "sleep": "trousseau.jobs.builtin:sleep",
     "fail": "trousseau.jobs.builtin:fail",
 }
+_FOLLOWS: dict[str, str] = {}
+"""kind -> the kind after which it runs, about the same subject."""
 _RESOLVED: dict[str, Handler] = {}
 _BATCH_KINDS: dict[str, str] = {}
 _RESOLVED_BATCH: dict[str, BatchHandler] = {}
@@ -40,13 +42,35 @@ def _check_target(target: str) -> None:
         )
 
 
-def register(kind: str, target: str) -> None:
-    """Make `kind` run the function at `target` ("module:function")."""
+def register(kind: str, target: str, *, follows: str | None = None) -> None:
+    """Make `kind` run the function at `target` ("module:function").
+
+    With `follows`, a job of `kind` is enqueued about the same subject when a job of the
+    kind it follows records its work (`enqueue_follow_ons`, in that job's transaction).
+    """
     _check_target(target)
     previous = _KINDS.get(kind)
     if previous is not None and previous != target:
         raise ValueError(f"job kind {kind!r} is already registered to {previous}")
-    _KINDS[kind] = target
+    if follows is not None:
+        if follows == kind:
+            raise ValueError(f"job kind {kind!r} cannot follow itself")
+        before = _FOLLOWS.get(kind)
+        if before is not None and before != follows:
+            raise ValueError(f"job kind {kind!r} already follows {before!r}")
+        _FOLLOWS[kind] = str(follows)
+    _KINDS[str(kind)] = target
+
+
+def unregister(kind: str) -> None:
+    """Forget `kind` (tests that register a kind of their own)."""
+    for table in (_KINDS, _FOLLOWS, _RESOLVED, _BATCH_KINDS, _RESOLVED_BATCH):
+        table.pop(kind, None)
+
+
+def follow_ons(kind: str) -> list[str]:
+    """The kinds that run after `kind` about the same subject, by name."""
+    return sorted(k for k, before in _FOLLOWS.items() if before == kind)
 
 
 def kinds() -> dict[str, str]:
@@ -67,9 +91,9 @@ def resolve(kind: str) -> Handler:
             "is the module that registers it listed in the worker's kind modules?"
         )
     module, _, name = target.partition(":")
-    handler = getattr(importlib.import_module(module), name)
-    _RESOLVED[kind] = handler
-    return handler
+    loaded: Handler = getattr(importlib.import_module(module), name)
+    _RESOLVED[kind] = loaded
+    return loaded
 
 
 def register_batch(kind: str, target: str) -> None:
@@ -96,6 +120,6 @@ def resolve_batch(kind: str) -> BatchHandler | None:
     if target is None:
         return None
     module, _, name = target.partition(":")
-    handler = getattr(importlib.import_module(module), name)
-    _RESOLVED_BATCH[kind] = handler
-    return handler
+    loaded: BatchHandler = getattr(importlib.import_module(module), name)
+    _RESOLVED_BATCH[kind] = loaded
+    return loaded

@@ -9,6 +9,11 @@ It also beats: a heartbeat row under its lease owner id, written at start and th
 third of a lease (the renewal cadence) whether or not it holds jobs, so idle workers are
 counted too, and removed on the way out. A worker that dies without a goodbye stops beating
 and counts as gone once a lease's length has passed since its last beat.
+
+Its leases, though, would hold its jobs for a whole lease. So the heartbeat records the
+process's identity, and a worker starting or beating on the same host releases at once the
+jobs of a process there that no longer exists (`trousseau.jobs.liveness`); workers on other
+hosts wait for the lease.
 """
 
 from __future__ import annotations
@@ -24,11 +29,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from trousseau.catalog import Catalog, EventKind, beat, forget, prune_workers, record_event
+from trousseau.catalog import (
+    Catalog,
+    EventKind,
+    beat,
+    forget,
+    prune_workers,
+    record_event,
+    workers_on,
+)
 from trousseau.clock import Clock, utc_now
 from trousseau.jobs import queue
 from trousseau.jobs.deadlines import backoff_delay, claim_size
 from trousseau.jobs.execution import Outcome
+from trousseau.jobs.liveness import Liveness, identity, liveness
 from trousseau.jobs.notifier import Listener
 from trousseau.jobs.pool import Pool, pool_shape
 from trousseau.settings import JobSettings
@@ -52,6 +66,8 @@ class WorkerStats:
     released: int = 0
     reaped: int = 0
     lost_leases: int = 0
+    recovered: int = 0
+    """Jobs of dead processes on this host released at once (not a lease later)."""
 
 
 def worker_id() -> str:
@@ -90,6 +106,7 @@ class Worker:
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._host = socket.gethostname()
         self._pid = os.getpid()
+        self._process = identity()
         self._mode, self._slots = pool_shape(pool)
         self._avg_seconds: float | None = None
         self._stopping_since: float | None = None
@@ -277,8 +294,43 @@ class Worker:
                 now=self.clock(),
                 host=self._host,
                 pid=self._pid,
+                process=self._process,
                 mode=self._mode,
                 slots=self._slots,
+            )
+        self._recover_neighbours()
+
+    def _recover_neighbours(self) -> None:
+        """Release at once the jobs of dead worker processes on this host, and forget them."""
+        now = self.clock()
+        with self.catalog.begin() as conn:
+            dead = [
+                w
+                for w in workers_on(conn, self._host)
+                if w.owner != self.owner and liveness(w.pid, w.process) is Liveness.GONE
+            ]
+            if not dead:
+                return
+            owners = [w.owner for w in dead]
+            requeued, failed = queue.reap_owners(conn, owners, now=now)
+            for owner in owners:
+                forget(conn, owner)
+            record_event(
+                conn,
+                EventKind.JOB_WORKER_DIED,
+                f"worker process(es) {', '.join(owners)} on {self._host} are gone: "
+                f"{requeued} job(s) requeued at once and {failed} sent to dead letter",
+                now=now,
+                data={"owners": owners, "requeued": requeued, "dead": failed},
+            )
+            if requeued:
+                queue.notify(conn)
+        self.stats.recovered += requeued + failed
+        if requeued or failed:
+            log.warning(
+                "released %d job(s) of dead worker process(es) %s at once",
+                requeued + failed,
+                ", ".join(owners),
             )
 
     def _renew(self) -> None:
@@ -302,9 +354,10 @@ class Worker:
         self.stats.reaped += requeued + dead
 
     def _queue_idle(self) -> tuple[bool, float | None]:
-        """Whether no job is queued or running anywhere; else seconds until one comes due."""
+        """Whether no job this worker runs is queued or running anywhere; else seconds until
+        one comes due."""
         with self.catalog.begin() as conn:
-            count, first_due = queue.pending(conn)
+            count, first_due = queue.pending(conn, kinds=self.kinds)
         if count == 0:
             return True, None
         if first_due is None:

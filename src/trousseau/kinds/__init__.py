@@ -1,9 +1,27 @@
-"""Job kinds that tie the queue to imaging, the vault and the catalog.
+"""Job kinds: the glue that runs a package's work on the queue.
 
-Importing this package registers them; workers import it in every job process.
+Every kind is named here, once, as a `Kind`, and registered here with the function that
+runs it (and, for a kind that follows another about the same subject, which one). Importing
+this package registers them; workers import it in every job process (`jobs.kind_modules`),
+and ingest names the first kind of a new photo through `Kind`.
 """
+
+from enum import StrEnum
 
 from trousseau.jobs import register, register_batch
 
-register("variants", "trousseau.kinds.variants:run")
-register_batch("variants", "trousseau.kinds.variants:run_batch")
+
+class Kind(StrEnum):
+    """The job kinds trousseau runs (the `kind` column of the job table)."""
+
+    VARIANTS = "variants"
+    """Every enabled variant profile of a photo, rendered once, stored and recorded."""
+
+
+FIRST_FOR_PHOTO = Kind.VARIANTS
+"""The kind a newly accepted photo is enqueued for; what follows it is enqueued by it."""
+
+register(Kind.VARIANTS, "trousseau.kinds.variants:run")
+register_batch(Kind.VARIANTS, "trousseau.kinds.variants:run_batch")
+
+__all__ = ["FIRST_FOR_PHOTO", "Kind"]

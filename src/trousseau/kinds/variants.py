@@ -38,10 +38,8 @@ from trousseau.imaging import (
 )
 from trousseau.imaging.fallback import FallbackRenderer, renderer_for
 from trousseau.imaging.selection import cpu_backend
-from trousseau.jobs import JobContext
+from trousseau.jobs import JobContext, enqueue_follow_ons
 from trousseau.vault import put_derived
-
-KIND = "variants"
 
 
 def profiles_of(ctx: JobContext) -> list[Profile]:
@@ -147,6 +145,7 @@ def _record(ctx: JobContext, photo_id: int, rendering: Rendering) -> None:
             colours=colours,
         )
         set_photo_state(conn, photo_id, PROCESSED)
+        enqueue_follow_ons(conn, ctx, now=now)
 
 
 PLACEHOLDER_FIT = 100

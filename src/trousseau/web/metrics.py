@@ -9,7 +9,8 @@ time including any wait in its claimed batch) into a histogram, which therefore 
 jobs finished since this process started. Vault errors count the vault calls this process
 made (uploads, downloads); every operation's series exists from the start at 0. Workers are
 the live ones (a heartbeat within a lease's length, idle ones included); busy workers are
-the distinct lease owners of running jobs. The names below are what the alert rules and
+the live ones holding a lease (`jobs.operations_report`, as in `trousseau status`, the
+dashboard and /api/v1/workers). The names below are what the alert rules and
 dashboards in deploy/ use.
 """
 
@@ -28,10 +29,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from trousseau.catalog import Catalog, EventKind, live_workers
+from trousseau.catalog import Catalog, EventKind
 from trousseau.clock import Clock
 from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
-from trousseau.jobs import stats as queue_stats
+from trousseau.jobs import SlaDeadlines, jobs_finished_after, operations_report
 from trousseau.jobs.states import ALL as JOB_STATES
 from trousseau.web.dashboard import queries
 
@@ -47,6 +48,7 @@ VAULT_BYTES = "trousseau_vault_bytes"
 WORKERS = "trousseau_workers"
 WORKERS_BUSY = "trousseau_workers_busy"
 JOBS_DUE = "trousseau_jobs_due"
+JOBS_ORPHANED = "trousseau_jobs_orphaned"
 VAULT_ERRORS = "trousseau_vault_errors_total"
 WORKER_VAULT_ERRORS = "trousseau_worker_vault_errors"
 """Exposed as trousseau_worker_vault_errors_total (a counter read from the catalog)."""
@@ -68,14 +70,16 @@ class QueueSnapshot:
 
     now: datetime
     by_state_sla: dict[tuple[str, str], int]
-    deadlines: dict[str, queries.SlaDeadlines]
+    deadlines: dict[str, SlaDeadlines]
     stored_bytes: int
     workers: int
     """Live workers: a heartbeat within the live window."""
     busy: int
-    """Distinct lease owners of running jobs."""
+    """Live workers holding at least one lease."""
     due: int = 0
     """Queued jobs whose time has come (claimable now)."""
+    orphaned: int = 0
+    """Running jobs leased by workers that are not live (a dead worker's, until released)."""
     worker_vault_errors: dict[str, int] = field(default_factory=dict)
     """Jobs that failed on the vault, by operation ("job", "verify"), since the catalog began."""
 
@@ -114,8 +118,14 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
         WORKERS, "live workers (a heartbeat within one lease length), idle or busy"
     )
     workers.add_metric([], snapshot.workers)
-    busy = GaugeMetricFamily(WORKERS_BUSY, "distinct workers holding leases on running jobs")
+    busy = GaugeMetricFamily(WORKERS_BUSY, "live workers holding leases on running jobs")
     busy.add_metric([], snapshot.busy)
+    orphaned = GaugeMetricFamily(
+        JOBS_ORPHANED,
+        "running jobs leased by workers that are not live (released when a worker on their "
+        "host sees the process gone, or when the lease expires)",
+    )
+    orphaned.add_metric([], snapshot.orphaned)
     due = GaugeMetricFamily(JOBS_DUE, "queued jobs claimable now (not waiting out a backoff)")
     due.add_metric([], snapshot.due)
     worker_vault = CounterMetricFamily(
@@ -125,7 +135,7 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
     )
     for operation in WORKER_VAULT_OPERATIONS:
         worker_vault.add_metric([operation], snapshot.worker_vault_errors.get(operation, 0))
-    return [up, jobs, slack, late, vault, workers, busy, due, worker_vault]
+    return [up, jobs, slack, late, vault, workers, busy, orphaned, due, worker_vault]
 
 
 @dataclass(eq=False)
@@ -204,18 +214,19 @@ class Metrics:
     def _read(self) -> QueueSnapshot:
         now = self.clock()
         with self.catalog().begin() as conn:
-            stats = queue_stats(conn, now=now)
+            report = operations_report(conn, now=now, live_within=self.live_within)
             snapshot = QueueSnapshot(
                 now=now,
-                by_state_sla=stats.by_state_sla,
-                deadlines=queries.deadlines_by_sla(conn, now=now),
+                by_state_sla=report.queue.by_state_sla,
+                deadlines=report.deadlines,
                 stored_bytes=queries.stored_bytes(conn),
-                workers=len(live_workers(conn, now=now, within=self.live_within)),
-                busy=queries.lease_holders(conn),
-                due=queries.due_jobs(conn, now=now),
+                workers=report.live,
+                busy=report.busy,
+                due=report.due,
+                orphaned=report.orphaned,
                 worker_vault_errors=queries.worker_vault_errors(conn, kind=EventKind.VAULT_ERROR),
             )
-            finished = queries.jobs_finished_after(
+            finished = jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id
             )
         for done in finished:
@@ -229,7 +240,8 @@ class Metrics:
 
 def metrics_of(request: Request) -> Metrics:
     """The Metrics of the app serving this request."""
-    return request.app.state.metrics
+    metrics: Metrics = request.app.state.metrics
+    return metrics
 
 
 MetricsDep = Annotated[Metrics, Depends(metrics_of)]

@@ -25,127 +25,22 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
-from trousseau.catalog import Catalog, open_catalog
 from trousseau.clock import Clock, utc_now
-from trousseau.jobs import InlinePool, Pool, ProcessPool, Worker, listener_for
+from trousseau.jobs import BackgroundWorker
 from trousseau.settings import Settings
 from trousseau.web.app import app_from_environment, create_app
 from trousseau.web.logs import configure_logging
 
 log = logging.getLogger("trousseau.web.server")
 
-KIND_MODULES = ("trousseau.kinds",)
 _LOG_LEVEL_VARIABLE = "TROUSSEAU_SERVE_LOG_LEVEL"
-
-
-class JobRunner:
-    """A job worker in a background thread, restarted after a failure (catalog down at boot)."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        processes: int,
-        clock: Clock = utc_now,
-        restart_delay: float = 5.0,
-    ) -> None:
-        self.settings = settings
-        self.processes = processes
-        self.clock = clock
-        self.restart_delay = restart_delay
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._worker: Worker | None = None
-        self._thread = threading.Thread(target=self._run, name="trousseau-worker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, *, now: bool = False) -> None:
-        """Stop claiming and drain (or abandon running jobs at once when `now`)."""
-        with self._lock:
-            self._stopping.set()
-            if self._worker is not None:
-                self._worker.stop(now=now)
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the worker to finish; True when it has."""
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._work_once()
-                return
-            except Exception:
-                log.exception("the job worker stopped; restarting in %g s", self.restart_delay)
-                self._stopping.wait(self.restart_delay)
-
-    def _work_once(self) -> None:
-        settings = self.settings
-        catalog = open_catalog(
-            settings.catalog_url,
-            auto_migrate=settings.auto_migrate,
-            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        )
-        try:
-            with self._lock:
-                if self._stopping.is_set():
-                    return
-                worker = Worker(
-                    catalog,
-                    self._pool(),
-                    settings.jobs,
-                    clock=self.clock,
-                    listener=listener_for(catalog),
-                )
-                self._worker = worker
-            log.info(
-                "job worker %s started with %d job process(es)",
-                worker.owner,
-                max(self.processes, 1),
-            )
-            stats = worker.run()
-            log.info(
-                "job worker stopped: done %d, retried %d, dead %d, released %d",
-                stats.done,
-                stats.retried,
-                stats.dead,
-                stats.released,
-            )
-        finally:
-            with self._lock:
-                self._worker = None
-            _dispose(catalog)
-
-    def _pool(self) -> Pool:
-        if self.processes == 0:
-            return InlinePool(self.settings, KIND_MODULES)
-        return ProcessPool(
-            self.processes,
-            self.settings,
-            KIND_MODULES,
-            job_timeout_seconds=self.settings.jobs.timeout_seconds,
-        )
-
-
-def _dispose(catalog: Catalog) -> None:
-    with contextlib.suppress(Exception):
-        catalog.dispose()
 
 
 @dataclass
 class _Shutdown:
     """What a stop signal does: first graceful, second immediate, for server and worker."""
 
-    runner: JobRunner | None
+    runner: BackgroundWorker | None
     signals: int = 0
 
     def __call__(self, signum: int) -> bool:
@@ -215,7 +110,7 @@ def serve(
 ) -> None:
     """Serve the API (and run the job worker unless `job_processes` is None) until stopped."""
     configure_logging(log_level)
-    runner = None if job_processes is None else JobRunner(settings, processes=job_processes)
+    runner = None if job_processes is None else BackgroundWorker(settings, processes=job_processes)
     shutdown = _Shutdown(runner)
     grace = settings.jobs.shutdown_grace_seconds
     options: dict[str, Any] = {

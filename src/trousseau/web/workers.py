@@ -13,8 +13,7 @@ from datetime import timedelta
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from trousseau.catalog import live_workers
-from trousseau.jobs import running_by_owner
+from trousseau.jobs import operations_report
 from trousseau.web.auth import Admin
 from trousseau.web.config import API_PREFIX
 from trousseau.web.services import ServicesDep
@@ -39,6 +38,10 @@ class WorkerList(BaseModel):
     live_within_seconds: float
     slots: int = Field(description="jobs the live workers can run at once")
     busy: int = Field(description="live workers holding at least one lease")
+    orphaned: int = Field(
+        description="running jobs held by workers that are not live (a dead worker's, until "
+        "a worker on its host releases them or their leases expire)"
+    )
     items: list[WorkerOut]
 
 
@@ -48,26 +51,26 @@ def workers(_admin: Admin, services: ServicesDep) -> WorkerList:
     now = services.clock()
     within = timedelta(seconds=services.settings.jobs.lease_seconds)
     with services.catalog.begin() as conn:
-        rows = live_workers(conn, now=now, within=within)
-        running = running_by_owner(conn)
+        report = operations_report(conn, now=now, live_within=within)
     items = [
         WorkerOut(
-            owner=w.owner,
-            host=w.host,
-            pid=w.pid,
-            mode=w.mode,
-            slots=w.slots,
-            running=running.get(w.owner, 0),
-            started_at=w.started_at,
-            last_seen_at=w.last_seen_at,
-            seen_seconds_ago=w.seen_ago(now).total_seconds(),
+            owner=load.worker.owner,
+            host=load.worker.host,
+            pid=load.worker.pid,
+            mode=load.worker.mode,
+            slots=load.worker.slots,
+            running=load.running,
+            started_at=load.worker.started_at,
+            last_seen_at=load.worker.last_seen_at,
+            seen_seconds_ago=load.worker.seen_ago(now).total_seconds(),
         )
-        for w in rows
+        for load in report.workers
     ]
     return WorkerList(
         now=now,
         live_within_seconds=within.total_seconds(),
-        slots=sum(w.slots for w in items),
-        busy=sum(1 for w in items if w.running),
+        slots=report.slots,
+        busy=report.busy,
+        orphaned=report.orphaned,
         items=items,
     )

@@ -7,9 +7,10 @@ so only an admin key sees them. Failures are the tenant's failed photos, or ever
 for an admin.
 
 Workers are the live ones: a heartbeat within one lease length (the `trousseau_workers`
-metric), idle ones included; busy are the distinct lease owners of running jobs (the
-`trousseau_workers_busy` metric). A worker killed without a goodbye drops out of the live
-count once a lease length has passed since its last beat.
+metric), idle ones included; busy are the live ones holding a lease (the
+`trousseau_workers_busy` metric): both from `jobs.operations_report`, as everywhere else. A
+worker killed without a goodbye drops out of the live count once a lease length has passed
+since its last beat.
 """
 
 from __future__ import annotations
@@ -22,10 +23,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from trousseau.catalog import Variant, Wedding, WorkerRow, live_workers
+from trousseau.catalog import Variant, Wedding
 from trousseau.catalog.photos import Photo
-from trousseau.jobs import DEAD, QUEUED, RUNNING, JobRow, list_jobs, running_by_owner
-from trousseau.jobs import stats as queue_stats
+from trousseau.jobs import (
+    DEAD,
+    QUEUED,
+    RUNNING,
+    JobRow,
+    SlaDeadlines,
+    WorkerLoad,
+    late_jobs,
+    list_jobs,
+    operations_report,
+)
 from trousseau.web.auth import Principal
 from trousseau.web.dashboard import queries
 from trousseau.web.dashboard.progress import Progress, read_progress
@@ -104,7 +114,7 @@ class SlaRow:
 
 def sla_rows(
     by_state_sla: dict[tuple[str, str], int],
-    deadlines: dict[str, queries.SlaDeadlines],
+    deadlines: dict[str, SlaDeadlines],
     slas: Iterable[str],
     now: datetime,
 ) -> list[SlaRow]:
@@ -127,24 +137,14 @@ def sla_rows(
 
 
 @dataclass(frozen=True)
-class WorkerLine:
-    """A live worker as the workers panel lists it."""
-
-    worker: WorkerRow
-    running: int
-    """Jobs it holds leases on now."""
-
-
-@dataclass(frozen=True)
 class Operations:
     """The queue across every tenant: for admin keys."""
 
     slas: list[SlaRow]
-    workers: list[WorkerLine]
-    """The live workers, oldest first."""
+    workers: list[WorkerLoad]
+    """The live workers, oldest first, with the jobs each holds."""
     busy: int
-    """Distinct lease owners of running jobs (may include a dead worker until its leases
-    expire, so it can exceed the live count for a moment)."""
+    """Live workers holding at least one lease."""
     late_jobs: list[JobRow]
     late_total: int
     dead_jobs: list[JobRow]
@@ -173,11 +173,6 @@ class Overview:
         return [w for zone in self.zones for w in zone.weddings]
 
 
-def worker_lines(workers: Sequence[WorkerRow], running: dict[str, int]) -> list[WorkerLine]:
-    """Each live worker with the number of running jobs it holds."""
-    return [WorkerLine(w, running.get(w.owner, 0)) for w in workers]
-
-
 def read_overview(
     conn: Connection,
     principal: Principal,
@@ -193,16 +188,15 @@ def read_overview(
     today = read_today(conn, principal.tenant_id, now)
     operations = None
     if principal.admin:
-        stats = queue_stats(conn, now=now)
-        running = running_by_owner(conn)
+        report = operations_report(conn, now=now, live_within=live_within)
         operations = Operations(
-            slas=sla_rows(stats.by_state_sla, queries.deadlines_by_sla(conn, now=now), slas, now),
-            workers=worker_lines(live_workers(conn, now=now, within=live_within), running),
-            busy=len(running),
-            late_jobs=queries.late_jobs(conn, now=now, limit=8),
-            late_total=stats.overdue,
+            slas=sla_rows(report.queue.by_state_sla, report.deadlines, slas, now),
+            workers=report.workers,
+            busy=report.busy,
+            late_jobs=late_jobs(conn, now=now, limit=8),
+            late_total=report.late,
             dead_jobs=list_jobs(conn, state=DEAD, limit=5),
-            dead_total=stats.by_state.get(DEAD, 0),
+            dead_total=report.queue.by_state.get(DEAD, 0),
         )
     failures = queries.failed_photos(
         conn, tenant_id=None if principal.admin else principal.tenant_id, limit=8

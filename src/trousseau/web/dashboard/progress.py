@@ -56,6 +56,8 @@ class Progress:
     queued: int
     running: int
     late: int
+    jobs_total: int
+    jobs_done: int
     deadline: datetime | None
     """The earliest deadline still open; when nothing is open, the wedding's last deadline."""
     open: bool
@@ -71,7 +73,10 @@ class Progress:
 
     @property
     def percent(self) -> float:
-        """Share of the photos that are done (ready or failed), 0 to 100."""
+        """Share of the work done, 0 to 100: finished jobs (done or dead) of every kind out of
+        all the jobs about the wedding's photos, or of the photos while none has a job."""
+        if self.jobs_total:
+            return 100.0 * self.jobs_done / self.jobs_total
         return 100.0 * (self.ready + self.failed) / self.total if self.total else 0.0
 
     @property
@@ -81,7 +86,7 @@ class Progress:
             return "waiting"
         if self.late:
             return "late"
-        if self.processing:
+        if self.processing or self.open:
             return "processing"
         return "failed" if self.failed else "delivered"
 
@@ -94,7 +99,8 @@ def progress_of(wedding: Wedding, counts: queries.WeddingCounts, now: datetime) 
     """The progress of `wedding` from its catalog counts (pure)."""
     photos = counts.photos
     total = sum(photos.values())
-    open_ = counts.queued + counts.running > 0
+    jobs = counts.jobs
+    open_ = jobs.open > 0
     return Progress(
         slug=wedding.slug,
         title=wedding.title,
@@ -106,10 +112,12 @@ def progress_of(wedding: Wedding, counts: queries.WeddingCounts, now: datetime) 
         processing=photos.get(STORED, 0),
         failed=photos.get(FAILED, 0),
         variants=counts.variants,
-        queued=counts.queued,
-        running=counts.running,
-        late=counts.late,
-        deadline=counts.next_deadline if open_ else counts.last_deadline,
+        queued=jobs.queued,
+        running=jobs.running,
+        late=jobs.late,
+        jobs_total=jobs.open + jobs.done + jobs.dead,
+        jobs_done=jobs.done + jobs.dead,
+        deadline=jobs.next_deadline if open_ else jobs.last_deadline,
         open=open_,
         now=now,
     )
@@ -137,10 +145,15 @@ class ProgressOut(BaseModel):
     processing: int = Field(description="photos waiting for or in processing")
     failed: int = Field(description="photos that could not be processed")
     variants: int = Field(description="variants rendered")
-    queued: int = Field(description="processing jobs waiting for a worker")
-    running: int = Field(description="processing jobs a worker holds")
-    late: int = Field(description="open processing jobs past their deadline")
-    percent: float = Field(description="done (ready or failed) out of total, 0-100")
+    queued: int = Field(description="jobs about its photos waiting for a worker (every kind)")
+    running: int = Field(description="jobs about its photos a worker holds (every kind)")
+    late: int = Field(description="open jobs about its photos past their deadline")
+    jobs_total: int = Field(description="jobs about its photos, of every kind")
+    jobs_done: int = Field(description="of those, finished (done or dead)")
+    percent: float = Field(
+        description="finished jobs out of all its jobs (photos done out of total while no "
+        "job exists), 0-100"
+    )
     deadline: dt.datetime | None = Field(
         description="earliest open deadline; when all is done, the wedding's last deadline"
     )
@@ -166,6 +179,8 @@ class ProgressOut(BaseModel):
             queued=p.queued,
             running=p.running,
             late=p.late,
+            jobs_total=p.jobs_total,
+            jobs_done=p.jobs_done,
             percent=round(p.percent, 1),
             deadline=p.deadline,
             slack_seconds=p.slack_seconds,
