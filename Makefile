@@ -48,6 +48,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.imaging
 	$(PY) -m bench.wedding
 	$(PY) -m bench.endtoend
+	$(PY) -m bench.recovery
 	$(PY) -m bench.service
 
 screenshots: $(VENV)/.stamp-dev

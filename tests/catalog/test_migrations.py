@@ -1,0 +1,85 @@
+"""Migrations that move data: existing rows come out of an upgrade with what the code needs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from trousseau.catalog.migrate import _config
+
+from ..conftest import PG_ADMIN_URL, _psycopg_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend, for migrating step by step."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    if os.environ.get("TROUSSEAU_TEST_POSTGRES") == "skip":
+        pytest.skip("TROUSSEAU_TEST_POSTGRES=skip")
+    import psycopg
+
+    name = f"trousseau_migration_{os.getpid()}"
+    with psycopg.connect(_psycopg_url(PG_ADMIN_URL), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(_psycopg_url(PG_ADMIN_URL), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _migrate(engine, revision: str) -> None:
+    config = _config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def test_jobs_of_an_older_catalog_get_their_photo_as_subject(empty_url):
+    engine = create_engine(empty_url)
+    _migrate(engine, "0006")
+    now = "2026-06-13 12:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO tenant (id, slug, name, created_at) VALUES (1, 's', 'S', :now)"),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO wedding (id, tenant_id, slug, title, date, timezone, delivery_sla,"
+                " created_at) VALUES (7, 1, 'w', 'W', '2026-06-13', 'UTC', 'same-day', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO photo (id, tenant_id, wedding_id, sha256, original_name, bytes,"
+                " format, state, created_at) VALUES (42, 1, 7, :sha, 'a.jpg', 1, 'jpeg',"
+                " 'stored', :now)"
+            ),
+            {"sha": "0" * 64, "now": now},
+        )
+        for job_id, payload in [(1, {"photo_id": 42}), (2, {}), (3, {"photo_id": 999})]:
+            conn.execute(
+                text(
+                    "INSERT INTO job (id, tenant_id, kind, payload, key, sla, deadline, state,"
+                    " attempts, max_attempts, run_after, created_at) VALUES (:id, 1, 'k',"
+                    " :payload, :key, 'same-day', :now, 'queued', 0, 5, :now, :now)"
+                ),
+                {"id": job_id, "payload": json.dumps(payload), "key": f"k:{job_id}", "now": now},
+            )
+    _migrate(engine, "head")
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT id, wedding_id, photo_id FROM job ORDER BY id")).all()
+        worker_columns = conn.execute(text("SELECT process FROM worker")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, 7, 42), (2, None, None), (3, None, None)]
+    assert worker_columns == []
