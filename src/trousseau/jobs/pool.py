@@ -115,9 +115,9 @@ def _child_main(
             try:
                 chunk = conn.recv()
             except (EOFError, OSError):
-                return
+                break
             if chunk is None:
-                return
+                break
             for job in chunk:
                 outcome = execute(job, resources)
                 conn.send(
@@ -132,6 +132,21 @@ def _child_main(
                 )
     finally:
         resources.close()
+    _exit_now()
+
+
+def _exit_now() -> None:
+    """End a job process that stopped cleanly without the interpreter's teardown.
+
+    A spawned child ends with `sys.exit`, which finalises every module it imported (libvips,
+    numpy, SQLAlchemy): 0.4-0.5 s of a pool's stop, measured, on the way out of every
+    `work --until-idle`. The catalog and vault are closed by now and jobs write nothing
+    buffered; only the standard streams are flushed.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 @dataclass
