@@ -385,15 +385,13 @@ def retry(conn: Connection, ids: Sequence[int] | None, *, now: datetime) -> int:
 def pending(conn: Connection, *, kinds: Sequence[str] | None = None) -> tuple[int, datetime | None]:
     """How many jobs (of `kinds`, or of any kind) are queued or running, and the earliest
     `run_after` of the queued ones."""
-    where = job.c.state.in_([QUEUED, RUNNING])
+    query = select(
+        func.count(),
+        func.min(case((job.c.state == QUEUED, job.c.run_after))),
+    ).where(job.c.state.in_([QUEUED, RUNNING]))
     if kinds is not None:
-        where = where & job.c.kind.in_(list(kinds))
-    count, first = conn.execute(
-        select(
-            func.count(),
-            func.min(case((job.c.state == QUEUED, job.c.run_after))),
-        ).where(where)
-    ).one()
+        query = query.where(job.c.kind.in_(list(kinds)))
+    count, first = conn.execute(query).one()
     if first is not None:
         first = UTCDateTime().process_result_value(first, conn.dialect)
     return count, first
