@@ -10,6 +10,7 @@ from sqlalchemy import text
 from trousseau.catalog import (
     EventKind,
     count_events,
+    count_vault_errors,
     create_wedding,
     ensure_tenant,
     recent_events,
@@ -88,3 +89,13 @@ def test_events_of_a_kind_are_counted_by_a_key_of_their_data(catalog, clock):
         record_event(conn, EventKind.JOB_DEAD, "dead", now=clock(), data={"operation": "put"})
         counts = count_events(conn, EventKind.VAULT_ERROR, by="operation")
     assert counts == {"verify": 2, "put": 1, None: 1}
+
+
+def test_vault_errors_are_counted_by_operation_and_the_unnamed_as_job(catalog, clock):
+    with catalog.begin() as conn:
+        assert count_vault_errors(conn) == {}
+        for operation in ("verify", "get", "verify", None):
+            data = {"operation": operation} if operation else None
+            record_event(conn, EventKind.VAULT_ERROR, "vault", now=clock(), data=data)
+        record_event(conn, EventKind.JOB_DEAD, "dead", now=clock(), data={"operation": "get"})
+        assert count_vault_errors(conn) == {"verify": 2, "get": 1, "job": 1}

@@ -17,8 +17,7 @@ from trousseau.web.dashboard.overview import (
     slack,
     todays,
 )
-from trousseau.web.dashboard.progress import progress_of
-from trousseau.web.dashboard.queries import WeddingCounts
+from trousseau.web.dashboard.progress import WeddingCounts, progress_of
 
 from .conftest import Api
 

@@ -11,8 +11,7 @@ import pytest
 
 from trousseau.catalog import Wedding, get_tenant, get_wedding
 from trousseau.jobs import SubjectJobs
-from trousseau.web.dashboard.progress import progress_of, read_progress
-from trousseau.web.dashboard.queries import WeddingCounts
+from trousseau.web.dashboard.progress import WeddingCounts, progress_of, read_progress
 from trousseau.web.metrics import HTTP_DURATION
 
 from .conftest import Api

@@ -1,20 +1,24 @@
 """The catalog: schema, migrations and query functions per noun, on SQLite or PostgreSQL."""
 
 from trousseau.catalog.apikeys import (
+    ADMIN,
+    TENANT,
     ApiKey,
     IssuedKey,
     create_api_key,
     get_api_key,
     list_api_keys,
+    parse_token,
     revoke_api_key,
     verify_api_key,
 )
-from trousseau.catalog.blobs import ReferencedBlob, referenced_blobs
+from trousseau.catalog.blobs import ReferencedBlob, referenced_blobs, stored_bytes
 from trousseau.catalog.database import Catalog, open_catalog
 from trousseau.catalog.events import (
     Event,
     EventKind,
     count_events,
+    count_vault_errors,
     recent_events,
     record_event,
 )
@@ -23,13 +27,17 @@ from trousseau.catalog.photos import (
     FAILED,
     PROCESSED,
     STORED,
+    FailedPhoto,
     Photo,
     PhotoState,
     count_photos_by_state,
+    count_photos_by_wedding,
+    failed_photos,
     find_photo,
     get_photo,
     insert_photo,
     iter_photos,
+    page_photos,
     set_photo_rendering,
     set_photo_state,
 )
@@ -46,7 +54,14 @@ from trousseau.catalog.uploads import (
     known_resumable_uploads,
     open_resumable_uploads,
 )
-from trousseau.catalog.variants import Variant, iter_variants, record_variant, variants_of
+from trousseau.catalog.variants import (
+    Variant,
+    count_variants_by_wedding,
+    iter_variants,
+    record_variant,
+    variants_by_photo,
+    variants_of,
+)
 from trousseau.catalog.weddings import (
     Wedding,
     check_timezone,
@@ -54,6 +69,8 @@ from trousseau.catalog.weddings import (
     find_wedding,
     get_wedding,
     list_weddings,
+    wedding_slug,
+    weddings_dated,
 )
 from trousseau.catalog.workers import (
     WorkerRow,
@@ -65,13 +82,16 @@ from trousseau.catalog.workers import (
 )
 
 __all__ = [
+    "ADMIN",
     "FAILED",
     "PROCESSED",
     "STORED",
+    "TENANT",
     "ApiKey",
     "Catalog",
     "Event",
     "EventKind",
+    "FailedPhoto",
     "IssuedKey",
     "Photo",
     "PhotoState",
@@ -85,6 +105,9 @@ __all__ = [
     "check_timezone",
     "count_events",
     "count_photos_by_state",
+    "count_photos_by_wedding",
+    "count_variants_by_wedding",
+    "count_vault_errors",
     "create_api_key",
     "create_resumable_upload",
     "create_wedding",
@@ -93,6 +116,7 @@ __all__ = [
     "ensure_tenant",
     "expired_resumable_uploads",
     "extend_resumable_upload",
+    "failed_photos",
     "find_photo",
     "find_resumable_upload",
     "find_wedding",
@@ -113,6 +137,8 @@ __all__ = [
     "live_workers",
     "open_catalog",
     "open_resumable_uploads",
+    "page_photos",
+    "parse_token",
     "prune_workers",
     "recent_events",
     "record_event",
@@ -121,8 +147,12 @@ __all__ = [
     "revoke_api_key",
     "set_photo_rendering",
     "set_photo_state",
+    "stored_bytes",
     "upgrade",
+    "variants_by_photo",
     "variants_of",
     "verify_api_key",
+    "wedding_slug",
+    "weddings_dated",
     "workers_on",
 ]

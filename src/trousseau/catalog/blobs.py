@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from trousseau.catalog.schema import photo, variant
 
@@ -37,3 +37,10 @@ def referenced_blobs(conn: Connection) -> list[ReferencedBlob]:
         for sha, profile, photo_id in variants
     ]
     return blobs
+
+
+def stored_bytes(conn: Connection) -> int:
+    """Bytes the catalog accounts for: every original plus every variant (`/metrics`)."""
+    originals = conn.execute(select(func.coalesce(func.sum(photo.c.bytes), 0))).scalar_one()
+    variants = conn.execute(select(func.coalesce(func.sum(variant.c.bytes), 0))).scalar_one()
+    return int(originals) + int(variants)

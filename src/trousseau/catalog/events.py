@@ -111,3 +111,13 @@ def count_events(conn: Connection, kind: EventKind, *, by: str) -> dict[str | No
         select(key, func.count()).where(event.c.kind == EventKind(kind).value).group_by(key)
     )
     return {value: n for value, n in rows}
+
+
+def count_vault_errors(conn: Connection) -> dict[str, int]:
+    """Jobs that failed on the vault, by the operation their `vault.error` event names.
+
+    An event that names no operation counts under "job" (the job as a whole failed on the
+    vault). `/metrics` reads this on every scrape.
+    """
+    counts = count_events(conn, EventKind.VAULT_ERROR, by="operation")
+    return {operation or "job": n for operation, n in counts.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from trousseau.catalog.engine import inserted_id
-from trousseau.catalog.schema import photo
+from trousseau.catalog.schema import photo, wedding
 
 
 class PhotoState(StrEnum):
@@ -153,3 +153,81 @@ def count_photos_by_state(
     if wedding_id is not None:
         query = query.where(photo.c.wedding_id == wedding_id)
     return {PhotoState(state): n for state, n in conn.execute(query)}
+
+
+def page_photos(
+    conn: Connection,
+    *,
+    tenant_id: int,
+    wedding_id: int,
+    after: int = 0,
+    state: PhotoState | None = None,
+    limit: int = 50,
+) -> list[Photo]:
+    """Up to `limit` of the tenant's photos of a wedding with ids above `after`, by id.
+
+    Keyset pages (the API's cursor, the dashboard's gallery): a page costs the same however
+    far into a wedding it starts, and another tenant's wedding id yields nothing.
+    """
+    query = (
+        select(photo)
+        .where(
+            photo.c.tenant_id == tenant_id,
+            photo.c.wedding_id == wedding_id,
+            photo.c.id > after,
+        )
+        .order_by(photo.c.id)
+        .limit(limit)
+    )
+    if state is not None:
+        query = query.where(photo.c.state == PhotoState(state))
+    return [_from_row(row) for row in conn.execute(query)]
+
+
+def count_photos_by_wedding(
+    conn: Connection, wedding_ids: Sequence[int]
+) -> dict[int, dict[PhotoState, int]]:
+    """Each wedding's photos by state, in one grouped query; every id gets an entry.
+
+    The progress of many weddings (the dashboard's today) is read without a query per
+    wedding; states with no photo are absent from a wedding's counts.
+    """
+    ids = list(wedding_ids)
+    counts: dict[int, dict[PhotoState, int]] = {i: {} for i in ids}
+    if not ids:
+        return counts
+    for wedding_id, state, n in conn.execute(
+        select(photo.c.wedding_id, photo.c.state, func.count())
+        .where(photo.c.wedding_id.in_(ids))
+        .group_by(photo.c.wedding_id, photo.c.state)
+    ):
+        counts[wedding_id][PhotoState(state)] = n
+    return counts
+
+
+@dataclass(frozen=True)
+class FailedPhoto:
+    """A photo whose processing failed, with its wedding and the error a person can act on."""
+
+    id: int
+    wedding: str
+    """The wedding's slug."""
+    original_name: str
+    error: str | None
+
+
+def failed_photos(conn: Connection, *, tenant_id: int | None, limit: int = 10) -> list[FailedPhoto]:
+    """The newest failed photos of a tenant (or of every tenant when None), newest first."""
+    query = (
+        select(photo.c.id, wedding.c.slug, photo.c.original_name, photo.c.error)
+        .join(wedding, wedding.c.id == photo.c.wedding_id)
+        .where(photo.c.state == FAILED)
+        .order_by(photo.c.id.desc())
+        .limit(limit)
+    )
+    if tenant_id is not None:
+        query = query.where(photo.c.tenant_id == tenant_id)
+    return [
+        FailedPhoto(id=id_, wedding=slug, original_name=name, error=error)
+        for id_, slug, name, error in conn.execute(query)
+    ]

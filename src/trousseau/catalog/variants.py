@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from trousseau.catalog.schema import variant
+from trousseau.catalog.schema import photo, variant
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,39 @@ def iter_variants(conn: Connection) -> Iterator[Variant]:
     """Every variant, in id order."""
     for row in conn.execute(select(variant).order_by(variant.c.id)):
         yield _from_row(row)
+
+
+def variants_by_photo(conn: Connection, photo_ids: Sequence[int]) -> dict[int, list[Variant]]:
+    """The variants of several photos in one query, each list by profile name.
+
+    A page of photos gets its variants without a query per photo; photos without a variant
+    are absent.
+    """
+    if not photo_ids:
+        return {}
+    rows = conn.execute(
+        select(variant)
+        .where(variant.c.photo_id.in_(list(photo_ids)))
+        .order_by(variant.c.photo_id, variant.c.profile)
+    )
+    found: dict[int, list[Variant]] = defaultdict(list)
+    for row in rows:
+        found[row.photo_id].append(_from_row(row))
+    return dict(found)
+
+
+def count_variants_by_wedding(conn: Connection, wedding_ids: Sequence[int]) -> dict[int, int]:
+    """How many variants the photos of each wedding have, in one grouped query; every id
+    gets an entry (0 when none)."""
+    ids = list(wedding_ids)
+    counts = dict.fromkeys(ids, 0)
+    if not ids:
+        return counts
+    for wedding_id, n in conn.execute(
+        select(photo.c.wedding_id, func.count(variant.c.id))
+        .join(variant, variant.c.photo_id == photo.c.id)
+        .where(photo.c.wedding_id.in_(ids))
+        .group_by(photo.c.wedding_id)
+    ):
+        counts[wedding_id] = int(n)
+    return counts

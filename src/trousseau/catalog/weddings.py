@@ -134,3 +134,25 @@ def list_weddings(conn: Connection, tenant_id: int) -> list[Wedding]:
         .order_by(wedding.c.date.desc(), wedding.c.id)
     )
     return [_from_row(r) for r in rows]
+
+
+def wedding_slug(conn: Connection, *, tenant_id: int, wedding_id: int) -> str | None:
+    """The slug of the tenant's wedding with this id, or None (never another tenant's)."""
+    slug: str | None = conn.execute(
+        select(wedding.c.slug).where(wedding.c.id == wedding_id, wedding.c.tenant_id == tenant_id)
+    ).scalar()
+    return slug
+
+
+def weddings_dated(conn: Connection, *, tenant_id: int, first: date, last: date) -> list[Wedding]:
+    """The tenant's weddings dated from `first` to `last` (inclusive), by date and slug.
+
+    The dashboard reads the three dates around UTC's today and keeps those dated today in
+    their own time zone.
+    """
+    rows = conn.execute(
+        select(wedding)
+        .where(wedding.c.tenant_id == tenant_id, wedding.c.date.between(first, last))
+        .order_by(wedding.c.date, wedding.c.slug)
+    )
+    return [_from_row(r) for r in rows]

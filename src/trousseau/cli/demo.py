@@ -15,7 +15,7 @@ from trousseau.cli.context import catalog_of, vault_of
 from trousseau.cli.output import console
 from trousseau.cli.progress import progress_bar
 from trousseau.clock import utc_now
-from trousseau.demo.samples import generate_photo
+from trousseau.demo import generate_photo
 from trousseau.imaging import enabled_profiles, load_profiles
 from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding, sweep
 from trousseau.jobs import WorkerStats, build_worker

@@ -8,13 +8,14 @@ import typer
 from rich.table import Table
 
 from trousseau.catalog import (
+    ADMIN,
+    TENANT,
     create_api_key,
     ensure_tenant,
     get_tenant,
     list_api_keys,
     revoke_api_key,
 )
-from trousseau.catalog.apikeys import ADMIN, TENANT
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console, errors
 from trousseau.clock import utc_now

@@ -41,8 +41,8 @@ def serve(
     SIGTERM or Ctrl-C finishes the requests in flight and the running jobs (within the grace
     period), then exits; a second signal stops at once. Unfinished jobs go back to the queue.
     """
-    from trousseau.web.config import web_config  # imported here: the web stack loads slowly
-    from trousseau.web.server import serve as run_server
+    from trousseau.web import serve as run_server  # imported here: the web stack loads slowly
+    from trousseau.web import web_config
 
     settings = settings_of(ctx)
     config = web_config(settings)

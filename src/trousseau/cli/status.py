@@ -14,7 +14,7 @@ from trousseau.catalog import count_photos_by_state
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console
 from trousseau.clock import utc_now
-from trousseau.imaging.selection import backend_choice
+from trousseau.imaging import backend_choice
 from trousseau.jobs import JobState, operations_report
 
 

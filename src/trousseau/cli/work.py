@@ -62,7 +62,7 @@ def work(
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     until = "until idle" if until_idle else "until stopped"
     if isinstance(pool, BatchPool):
-        from trousseau.imaging.selection import backend_choice
+        from trousseau.imaging import backend_choice
 
         console.print(
             f"worker {worker.owner}: batches of up to {pool.policy.size} in this process, "
@@ -87,7 +87,7 @@ def work(
 def _on_gpu(settings: Any) -> Any:
     """`settings` with imaging.backend = gpu, refused at once (SettingsError) without a GPU."""
     from trousseau.errors import SettingsError
-    from trousseau.imaging.selection import backend_choice
+    from trousseau.imaging import backend_choice
 
     imaging = settings.imaging.model_copy(update={"backend": "gpu"})
     choice = backend_choice(imaging)

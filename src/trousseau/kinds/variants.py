@@ -27,17 +27,18 @@ from trousseau.catalog import (
 )
 from trousseau.errors import ImagingError, PermanentJobError
 from trousseau.imaging import (
+    FallbackRenderer,
     Original,
     Profile,
     Rendering,
+    cpu_backend,
     dominant_colours,
     enabled_profiles,
     load_profiles,
+    renderer_for,
     select_backend,
     thumbhash,
 )
-from trousseau.imaging.fallback import FallbackRenderer, renderer_for
-from trousseau.imaging.selection import cpu_backend
 from trousseau.jobs import JobContext, enqueue_follow_ons
 from trousseau.vault import put_derived
 

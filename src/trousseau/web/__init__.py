@@ -7,6 +7,7 @@ with a job worker.
 from trousseau.web.app import app_from_environment, create_app
 from trousseau.web.auth import Principal
 from trousseau.web.config import API_PREFIX, WebConfig, web_config
+from trousseau.web.server import serve
 from trousseau.web.uploads import Received, Spool, complete_upload
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "app_from_environment",
     "complete_upload",
     "create_app",
+    "serve",
     "web_config",
 ]

@@ -19,8 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from trousseau.catalog import verify_api_key
-from trousseau.catalog.apikeys import ADMIN, parse_token
+from trousseau.catalog import ADMIN, parse_token, verify_api_key
 from trousseau.web.errors import Forbidden, Unauthorized
 from trousseau.web.services import Services, ServicesDep
 

@@ -29,12 +29,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from trousseau.catalog import Catalog, EventKind
+from trousseau.catalog import Catalog, count_vault_errors, stored_bytes
 from trousseau.clock import Clock
 from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
-from trousseau.jobs import SlaDeadlines, jobs_finished_after, operations_report
-from trousseau.jobs.states import ALL as JOB_STATES
-from trousseau.web.dashboard import queries
+from trousseau.jobs import JobState, SlaDeadlines, jobs_finished_after, operations_report
 
 log = logging.getLogger("trousseau.web.metrics")
 
@@ -98,7 +96,7 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
         set(slas) | {sla for _, sla in snapshot.by_state_sla} | set(snapshot.deadlines)
     )
     jobs = GaugeMetricFamily(JOBS, "jobs by state and SLA class", labels=["state", "sla"])
-    for state in JOB_STATES:
+    for state in JobState:
         for sla in classes:
             jobs.add_metric([state, sla], snapshot.by_state_sla.get((state, sla), 0))
     slack = GaugeMetricFamily(
@@ -219,12 +217,12 @@ class Metrics:
                 now=now,
                 by_state_sla=report.queue.by_state_sla,
                 deadlines=report.deadlines,
-                stored_bytes=queries.stored_bytes(conn),
+                stored_bytes=stored_bytes(conn),
                 workers=report.live,
                 busy=report.busy,
                 due=report.due,
                 orphaned=report.orphaned,
-                worker_vault_errors=queries.worker_vault_errors(conn, kind=EventKind.VAULT_ERROR),
+                worker_vault_errors=count_vault_errors(conn),
             )
             finished = jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id

@@ -8,12 +8,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from trousseau.catalog import Photo, PhotoState, Variant, get_photo, get_wedding, variants_of
+from trousseau.catalog import (
+    Photo,
+    PhotoState,
+    Variant,
+    get_photo,
+    get_wedding,
+    page_photos,
+    variants_by_photo,
+    variants_of,
+    wedding_slug,
+)
 from trousseau.errors import NotFound
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX, MAX_ID
 from trousseau.web.cursors import decode_cursor, encode_cursor
-from trousseau.web.dashboard import queries
 from trousseau.web.errors import ErrorBody
 from trousseau.web.services import Services, ServicesDep
 
@@ -111,7 +120,7 @@ def list_photos(
     after = max(since, decode_cursor(cursor)) if cursor else since
     with services.catalog.begin() as conn:
         wedding = get_wedding(conn, caller.tenant_id, slug)
-        photos = queries.page_photos(
+        photos = page_photos(
             conn,
             tenant_id=caller.tenant_id,
             wedding_id=wedding.id,
@@ -120,7 +129,7 @@ def list_photos(
             limit=limit + 1,
         )
         page = photos[:limit]
-        variants = queries.variants_by_photo(conn, [p.id for p in page])
+        variants = variants_by_photo(conn, [p.id for p in page])
     more = len(photos) > limit
     return PhotoPage(
         items=[PhotoOut.of(p, wedding.slug, variants.get(p.id, [])) for p in page],
@@ -134,7 +143,7 @@ def load_photo(services: Services, tenant_id: int, photo_id: int) -> PhotoOut:
         photo = get_photo(conn, photo_id, tenant_id=tenant_id)
         if photo is None:
             raise NotFound(f"no photo {photo_id} for this tenant: check the id")
-        slug = queries.wedding_slug(conn, tenant_id=tenant_id, wedding_id=photo.wedding_id)
+        slug = wedding_slug(conn, tenant_id=tenant_id, wedding_id=photo.wedding_id)
         variants = variants_of(conn, photo.id)
     return PhotoOut.of(photo, slug or "", variants)
 

@@ -1,7 +1,7 @@
 """The dashboard read model: what operators and studios see of their weddings.
 
-queries   the reads the dashboard, progress and metrics share
-progress  a wedding's progress, as JSON and as a live stream (Server-Sent Events)
+progress  a wedding's progress (catalog counts with the jobs about it), as JSON and as a
+          live stream (Server-Sent Events)
 overview  today's weddings by time zone and the operations panels, as plain values
 pages     the server-rendered pages, their sign-in and static files
 """

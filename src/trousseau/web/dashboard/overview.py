@@ -23,8 +23,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from trousseau.catalog import Variant, Wedding
-from trousseau.catalog.photos import Photo
+from trousseau.catalog import (
+    FailedPhoto,
+    Photo,
+    Variant,
+    Wedding,
+    failed_photos,
+    weddings_dated,
+)
 from trousseau.jobs import (
     DEAD,
     QUEUED,
@@ -37,7 +43,6 @@ from trousseau.jobs import (
     operations_report,
 )
 from trousseau.web.auth import Principal
-from trousseau.web.dashboard import queries
 from trousseau.web.dashboard.progress import Progress, read_progress
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -64,7 +69,7 @@ def read_today(conn: Connection, tenant_id: int, now: datetime) -> list[Progress
     Every zone's today is within a day of UTC's, so only three dates are read.
     """
     utc_day = now.date()
-    candidates = queries.weddings_dated(
+    candidates = weddings_dated(
         conn,
         tenant_id=tenant_id,
         first=utc_day - timedelta(days=1),
@@ -165,7 +170,7 @@ class Overview:
 
     now: datetime
     zones: list[ZoneGroup]
-    failures: list[queries.FailedPhoto]
+    failures: list[FailedPhoto]
     operations: Operations | None
 
     @property
@@ -198,7 +203,7 @@ def read_overview(
             dead_jobs=list_jobs(conn, state=DEAD, limit=5),
             dead_total=report.queue.by_state.get(DEAD, 0),
         )
-    failures = queries.failed_photos(
+    failures = failed_photos(
         conn, tenant_id=None if principal.admin else principal.tenant_id, limit=8
     )
     return Overview(now, group_by_zone(today, now), failures, operations)

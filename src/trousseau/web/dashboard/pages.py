@@ -30,11 +30,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from trousseau import __version__
-from trousseau.catalog import find_wedding
-from trousseau.catalog.apikeys import parse_token
+from trousseau.catalog import find_wedding, page_photos, parse_token, variants_by_photo
 from trousseau.web import variants
 from trousseau.web.auth import COOKIE, Principal, Viewer, principal_for
-from trousseau.web.dashboard import overview, queries
+from trousseau.web.dashboard import overview
 from trousseau.web.dashboard.progress import Progress, StreamTiming, progress_events, read_progress
 from trousseau.web.errors import Forbidden, Unauthorized
 from trousseau.web.metrics import MetricsDep
@@ -143,10 +142,10 @@ def gallery(slug: str, request: Request, principal: SignedIn, services: Services
         if wedding is None:
             return _page(request, "not_found.html", 404, principal=principal, slug=slug, now=now)
         progress = read_progress(conn, [wedding], now=now)[0]
-        photos = queries.page_photos(
+        photos = page_photos(
             conn, tenant_id=principal.tenant_id, wedding_id=wedding.id, limit=GALLERY_LIMIT
         )
-        found = queries.variants_by_photo(conn, [p.id for p in photos])
+        found = variants_by_photo(conn, [p.id for p in photos])
     return _page(
         request,
         "gallery.html",

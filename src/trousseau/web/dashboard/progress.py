@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -24,10 +24,19 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from trousseau.catalog import FAILED, PROCESSED, STORED, Wedding, get_wedding
+from trousseau.catalog import (
+    FAILED,
+    PROCESSED,
+    STORED,
+    PhotoState,
+    Wedding,
+    count_photos_by_wedding,
+    count_variants_by_wedding,
+    get_wedding,
+)
+from trousseau.jobs import SubjectJobs, jobs_by_wedding
 from trousseau.web.auth import Viewer
 from trousseau.web.config import API_PREFIX
-from trousseau.web.dashboard import queries
 from trousseau.web.errors import ErrorBody
 from trousseau.web.services import Services, ServicesDep
 
@@ -95,7 +104,40 @@ class Progress:
         return replace(self, now=other.now) == other
 
 
-def progress_of(wedding: Wedding, counts: queries.WeddingCounts, now: datetime) -> Progress:
+@dataclass(frozen=True)
+class WeddingCounts:
+    """A wedding's photos by state, its variants, and the jobs about it (every kind)."""
+
+    photos: dict[PhotoState, int]
+    variants: int = 0
+    jobs: SubjectJobs = field(default_factory=SubjectJobs)
+
+
+def wedding_counts(
+    conn: Connection, wedding_ids: Sequence[int], *, now: datetime
+) -> dict[int, WeddingCounts]:
+    """The counts of several weddings in three grouped queries; every id gets an entry.
+
+    The catalog counts the photos and variants, `jobs` the jobs (the job table is read only
+    through it); the two meet here, above both. Jobs are counted by their subject, whatever
+    their kind, so a photo's follow-on jobs (analysis after variants) keep its wedding in
+    progress until they are done too.
+    """
+    ids = list(wedding_ids)
+    if not ids:
+        return {}
+    photos = count_photos_by_wedding(conn, ids)
+    variants = count_variants_by_wedding(conn, ids)
+    jobs = jobs_by_wedding(conn, ids, now=now)
+    return {
+        wedding_id: WeddingCounts(
+            photos=photos[wedding_id], variants=variants[wedding_id], jobs=jobs[wedding_id]
+        )
+        for wedding_id in ids
+    }
+
+
+def progress_of(wedding: Wedding, counts: WeddingCounts, now: datetime) -> Progress:
     """The progress of `wedding` from its catalog counts (pure)."""
     photos = counts.photos
     total = sum(photos.values())
@@ -127,7 +169,7 @@ def read_progress(
     conn: Connection, weddings: Sequence[Wedding], *, now: datetime
 ) -> list[Progress]:
     """The progress of several weddings, in their order, from three grouped queries."""
-    counts = queries.wedding_counts(conn, [w.id for w in weddings], now=now)
+    counts = wedding_counts(conn, [w.id for w in weddings], now=now)
     return [progress_of(w, counts[w.id], now) for w in weddings]
 
 
