@@ -121,3 +121,27 @@ def test_demo_runs_end_to_end(cli: Cli, tmp_path):
     assert "photos │ 4 (0.5 MP JPEG" in out
     assert "late jobs │ 0" in out
     assert "failed │ 0" in out
+
+
+def test_ingest_with_work_renders_while_reading_the_card(cli: Cli, tmp_path):
+    """One command, the card read and rendered at once: every photo processed on return,
+    a damaged one reported with a non-zero exit, and the vault intact."""
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for i in range(6):
+        make_jpeg(folder / f"IMG_{i:04d}.JPG", seed=i)
+    good = make_jpeg(tmp_path / "good.jpg", seed=9)
+    (folder / "IMG_0099.JPG").write_bytes(good.read_bytes()[:500])
+
+    result = cli.run("ingest", str(folder), "--wedding", "w", "--work", "--workers", "2")
+
+    assert result.returncode == 1, result.stderr
+    assert "7 accepted" in result.stdout and "processed: done 6" in result.stdout
+    assert "1 job(s) failed for good" in result.stderr
+    status = json.loads(cli.run("status", "--json").stdout)
+    assert sum(status["jobs"]["done"].values()) == 6
+    assert sum(status["jobs"]["dead"].values()) == 1
+    assert sum(status["jobs"]["queued"].values()) + sum(status["jobs"]["running"].values()) == 0
+    assert status["workers"]["live"] == 0, "the command's worker said goodbye"
+    assert "IMG_0099.JPG" in cli.run("jobs", "dead").stdout
+    assert cli.run("verify").returncode == 0

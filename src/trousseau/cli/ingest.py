@@ -1,10 +1,14 @@
-"""`trousseau ingest`: accept originals into a wedding."""
+"""`trousseau ingest`: accept originals into a wedding (and, with --work, render them now)."""
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +17,7 @@ from trousseau.cli.output import console, errors
 from trousseau.cli.progress import progress_bar
 from trousseau.clock import utc_now
 from trousseau.ingest import (
+    IngestEvent,
     IngestOutcome,
     IngestSummary,
     WeddingSpec,
@@ -21,6 +26,7 @@ from trousseau.ingest import (
     prepare_wedding,
     sweep,
 )
+from trousseau.jobs import Worker, WorkerStats, build_worker
 
 
 def ingest_command(
@@ -38,11 +44,25 @@ def ingest_command(
         str | None, typer.Option("--date", help="Date of a new wedding (YYYY-MM-DD).")
     ] = None,
     title: Annotated[str | None, typer.Option(help="Title of a new wedding.")] = None,
+    work: Annotated[
+        bool,
+        typer.Option(
+            "--work",
+            help="Also process: job processes start at once and render each photo as soon "
+            "as it is recorded; returns when no job is left (ingest, then work --until-idle, "
+            "overlapped).",
+        ),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-n", help="Job processes with --work (default: settings)."),
+    ] = None,
 ) -> None:
     """Store originals durably, record them and enqueue their processing.
 
     Re-running the same ingest is safe: files already in the wedding are reported as
-    duplicates, and an interrupted run resumes where it stopped.
+    duplicates, and an interrupted run resumes where it stopped. With --work the gallery is
+    rendered while the card is still being read.
     """
     settings = settings_of(ctx)
     if sla is not None:
@@ -60,13 +80,17 @@ def ingest_command(
         sla=sla,
     )
     summary = IngestSummary()
+    stats: WorkerStats | None = None
+    worker: Worker | None = None
     try:
+        if work:
+            # Job processes start importing now, while this process reads the card.
+            worker = build_worker(settings, catalog, processes=workers)
         target = prepare_wedding(catalog, spec, settings, utc_now)
         sweep(vault)
         with progress_bar("files") as bar:
             task = bar.add_task(f"ingest {wedding}", total=len(files), bytes=0)
-            done_bytes = 0
-            for event in ingest(
+            events = ingest(
                 files,
                 catalog=catalog,
                 vault=vault,
@@ -74,13 +98,16 @@ def ingest_command(
                 wedding=target,
                 clock=utc_now,
                 sla=sla,
-            ):
-                summary.add(event)
-                done_bytes += _size(event.path)
-                bar.update(task, advance=1, bytes=done_bytes)
-                if event.outcome == IngestOutcome.REJECTED:
-                    bar.console.print(f"[yellow]rejected[/] {event.error}", highlight=False)
+            )
+            tally = _Tally(bar, task, summary)
+            if worker is None:
+                for event in events:
+                    _show(event, tally)
+            else:
+                stats = _ingest_while_working(worker, events, tally)
     finally:
+        if worker is not None and not worker.ran:
+            worker.pool.stop()
         vault.close()
         catalog.dispose()
     console.print(
@@ -88,9 +115,82 @@ def ingest_command(
         f"{summary.duplicates} duplicate(s) skipped, {len(summary.rejected)} rejected "
         f"— wedding {wedding!r}, delivery {sla or target.delivery_sla}"
     )
+    if stats is not None:
+        console.print(f"processed: done {stats.done}, retried {stats.retried}, dead {stats.dead}")
     if summary.rejected:
         errors.print(f"{len(summary.rejected)} file(s) were not ingested; see the reasons above")
         raise typer.Exit(1)
+    if stats is not None and stats.dead:
+        errors.print(f"{stats.dead} job(s) failed for good: `trousseau jobs dead` says why")
+        raise typer.Exit(1)
+
+
+@dataclass
+class _Tally:
+    """One run's file fates and bytes read, drawn on a progress bar's task."""
+
+    bar: Any
+    task: Any
+    summary: IngestSummary = field(default_factory=IngestSummary)
+    read: int = 0
+
+
+def _show(event: IngestEvent, tally: _Tally) -> None:
+    """Count one file's fate on the progress bar; a rejected file's reason is printed."""
+    tally.summary.add(event)
+    tally.read += _size(event.path)
+    tally.bar.update(tally.task, advance=1, bytes=tally.read)
+    if event.outcome == IngestOutcome.REJECTED:
+        tally.bar.console.print(f"[yellow]rejected[/] {event.error}", highlight=False)
+
+
+def _ingest_while_working(
+    worker: Worker, events: Iterator[IngestEvent], tally: _Tally
+) -> WorkerStats:
+    """Read the card in a thread while the worker renders what is recorded, in this one.
+
+    The worker drains until idle once the last file is in. The first SIGINT or SIGTERM
+    stops both after the current file and the running jobs; a second stops now. What was
+    not processed stays queued for `trousseau work`.
+    """
+    stopping = threading.Event()
+    bar = tally.bar
+    work_task = bar.add_task("process", total=None, bytes=0)
+    failure: list[BaseException] = []
+
+    def read_card() -> None:
+        try:
+            for event in events:
+                if stopping.is_set():
+                    break
+                _show(event, tally)
+                bar.update(work_task, total=tally.summary.accepted)
+        except BaseException as exc:
+            failure.append(exc)
+            worker.stop()
+        finally:
+            worker.finish_when_idle()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+        worker.stop(now=worker.stopping)
+
+    def progress(stats: WorkerStats) -> None:
+        bar.update(work_task, completed=stats.done + stats.dead)
+
+    worker.on_progress = progress
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    reader = threading.Thread(target=read_card, name="trousseau-ingest")
+    try:
+        reader.start()
+        stats = worker.run()
+        reader.join()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if failure:
+        raise failure[0]
+    return stats
 
 
 def _size(path: Path) -> int:

@@ -103,6 +103,8 @@ class Worker:
         self.listener = listener
         self.on_progress = on_progress
         self.stats = WorkerStats()
+        self.ran = False
+        """Whether `run` was called (it stops the pool on the way out; else the owner must)."""
         self._lease = timedelta(seconds=settings.lease_seconds)
         self._host = socket.gethostname()
         self._pid = os.getpid()
@@ -141,6 +143,7 @@ class Worker:
     def run(self, *, until_idle: bool = False) -> WorkerStats:
         """Work until stopped, or until no job is queued or running when `until_idle`."""
         self._until_idle = until_idle or self._until_idle
+        self.ran = True
         renew_every = self.settings.lease_seconds / 3
         try:
             self._beat()
