@@ -152,7 +152,17 @@ def test_graceful_stop_finishes_running_and_releases_the_rest(catalog, settings)
         enqueue_many(conn, [_new("sleep", {"seconds": 0.4}) for _ in range(10)], now=utc_now())
     pool = ProcessPool(2, settings)
     worker = Worker(catalog, pool, FAST)
-    threading.Timer(2.0, worker.stop).start()
+
+    def stop_after_two_done() -> None:
+        # Not a fixed delay: on a loaded machine (the suite runs in parallel) the job
+        # processes may take seconds to start, and a timer could stop the worker before any
+        # job ran.
+        deadline = time.monotonic() + 120
+        while _states(catalog).get(DONE, 0) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker.stop()
+
+    threading.Thread(target=stop_after_two_done, daemon=True).start()
     result = worker.run()
     states = _states(catalog)
     assert states.get("running", 0) == 0
