@@ -44,3 +44,17 @@ def test_another_boot_or_namespace_or_nothing_is_unknown(recorded):
 
 def test_identity_of_a_missing_process_is_none():
     assert identity(2**22 + 12345) is None
+
+
+def test_a_killed_process_not_yet_reaped_is_gone():
+    """A zombie (its parent has not waited for it yet) runs no more."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    recorded = identity(child.pid)
+    child.kill()
+    import time
+
+    deadline = time.monotonic() + 10
+    while liveness(child.pid, recorded) is not Liveness.GONE and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert liveness(child.pid, recorded) is Liveness.GONE
+    child.wait()

@@ -33,13 +33,16 @@ class Liveness(StrEnum):
 
 
 def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or
+    None when no such process runs (a zombie, killed but not yet reaped, runs no more)."""
     try:
         stat = (_PROC / str(pid) / "stat").read_text()
     except (OSError, ValueError):
         return None
     fields = stat[stat.rfind(")") + 2 :].split()
-    return fields[19] if len(fields) > 19 else None
+    if len(fields) <= 19 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
 
 
 def _here() -> str | None:
