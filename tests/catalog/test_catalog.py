@@ -26,6 +26,19 @@ def test_fresh_catalog_is_at_head_and_upgrade_is_idempotent(catalog):
     assert upgrade(catalog.engine) == (head_revision(), head_revision())
 
 
+def test_head_revision_constant_is_the_migrations_head(catalog):
+    """The start-up check compares the recorded revision with HEAD_REVISION without loading
+    Alembic: the constant must name the migrations directory's head, and be what a fresh
+    catalog records, as Alembic reads it, on both backends."""
+    from alembic.runtime.migration import MigrationContext
+
+    from trousseau.catalog.migrate import HEAD_REVISION, _script
+
+    assert _script().get_current_head() == HEAD_REVISION == head_revision()
+    with catalog.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == HEAD_REVISION
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path):
     catalog = open_catalog(f"sqlite:///{tmp_path / 'c.sqlite3'}")
     with catalog.engine.connect() as conn:

@@ -43,6 +43,24 @@ def _migrate(engine, revision: str) -> None:
         command.upgrade(config, revision)
 
 
+def test_the_recorded_revision_is_read_as_alembic_reads_it(empty_url):
+    """`current_revision` reads alembic_version with plain SQL (no Alembic import on start):
+    None for an empty database, then each revision Alembic records."""
+    from alembic.runtime.migration import MigrationContext
+
+    from trousseau.catalog import current_revision
+
+    engine = create_engine(empty_url)
+    with engine.connect() as conn:
+        assert current_revision(conn) is None
+    for revision in ("0001", "head"):
+        _migrate(engine, revision)
+        with engine.connect() as conn:
+            assert current_revision(conn) == MigrationContext.configure(conn).get_current_revision()
+            assert current_revision(conn) is not None
+    engine.dispose()
+
+
 def test_jobs_of_an_older_catalog_get_their_photo_as_subject(empty_url):
     engine = create_engine(empty_url)
     _migrate(engine, "0006")

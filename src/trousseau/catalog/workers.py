@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from trousseau.catalog.schema import worker
 
@@ -44,8 +43,18 @@ class WorkerRow:
 
 
 def _insert(conn: Connection) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(worker)
+    """An INSERT with the connection's dialect's ON CONFLICT clauses.
+
+    The dialect's module is imported here, not at the top: a SQLite catalog never loads
+    PostgreSQL's (and the engine has already loaded its own).
+    """
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(worker)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(worker)
 
 
 def beat(

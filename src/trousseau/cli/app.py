@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trousseau.cli.output import console, errors
-from trousseau.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from trousseau.settings import Settings
 
 __all__ = ["State", "app", "console", "errors"]
 
@@ -37,6 +39,9 @@ class State:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            # Imported on first use: pydantic's import is ~0.2 s that `--help` needs not pay.
+            from trousseau.settings import load_settings
+
             self._settings = load_settings(**self.overrides)
         return self._settings
 

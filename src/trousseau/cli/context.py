@@ -1,12 +1,19 @@
-"""Opening the catalog and vault the way every command does."""
+"""Opening the catalog and vault the way every command does.
+
+The catalog (SQLAlchemy) and the vault are imported by the functions that open them, so a
+command that needs neither, and `--help`, load neither.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from trousseau.catalog import Catalog, open_catalog
-from trousseau.settings import Settings
-from trousseau.vault import Vault, open_vault
+if TYPE_CHECKING:
+    from trousseau.catalog import Catalog
+    from trousseau.settings import Settings
+    from trousseau.vault import Vault
 
 
 def settings_of(ctx: typer.Context) -> Settings:
@@ -15,6 +22,8 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def catalog_of(settings: Settings, *, migrate: bool | None = None) -> Catalog:
+    from trousseau.catalog import open_catalog
+
     return open_catalog(
         settings.catalog_url,
         auto_migrate=settings.auto_migrate if migrate is None else migrate,
@@ -23,4 +32,6 @@ def catalog_of(settings: Settings, *, migrate: bool | None = None) -> Catalog:
 
 
 def vault_of(settings: Settings) -> Vault:
+    from trousseau.vault import open_vault
+
     return open_vault(settings.vault_url)

@@ -6,21 +6,16 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from trousseau.cli.context import catalog_of, vault_of
 from trousseau.cli.output import console
-from trousseau.cli.progress import progress_bar
 from trousseau.clock import utc_now
-from trousseau.demo import generate_photo
-from trousseau.imaging import enabled_profiles, load_profiles
-from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding, sweep
-from trousseau.jobs import WorkerStats, build_worker
-from trousseau.jobs import stats as queue_stats
-from trousseau.settings import load_settings
+
+if TYPE_CHECKING:
+    from trousseau.jobs import WorkerStats
 
 SEED = 2026
 SHOOT_START = datetime(2026, 6, 13, 14, 0, tzinfo=UTC)
@@ -36,6 +31,15 @@ def demo(
     ] = Path("demo-data"),
 ) -> None:
     """Generate a wedding of realistic photos, ingest it same-day and process it."""
+    from rich.table import Table
+
+    from trousseau.cli.progress import progress_bar
+    from trousseau.imaging import enabled_profiles, load_profiles
+    from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding, sweep
+    from trousseau.jobs import build_worker
+    from trousseau.jobs import stats as queue_stats
+    from trousseau.settings import load_settings
+
     overrides = {"data_dir": directory / "trousseau", **ctx.obj.overrides}
     settings = load_settings(**overrides)
     size = workers or settings.workers
@@ -113,6 +117,9 @@ def demo(
 
 def _samples(folder: Path, count: int, megapixels: float) -> list[Path]:
     """The sample photos, generated once and reused by later runs."""
+    from trousseau.cli.progress import progress_bar
+    from trousseau.demo import generate_photo
+
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"IMG_{i:04d}.jpg" for i in range(1, count + 1)]
     missing = [(i, p) for i, p in enumerate(paths, start=1) if not p.is_file()]

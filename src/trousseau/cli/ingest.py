@@ -5,28 +5,20 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console, errors
-from trousseau.cli.progress import progress_bar
 from trousseau.clock import utc_now
-from trousseau.ingest import (
-    IngestEvent,
-    IngestOutcome,
-    IngestSummary,
-    WeddingSpec,
-    collect,
-    ingest,
-    prepare_wedding,
-    sweep,
-)
-from trousseau.jobs import Worker, WorkerStats, build_worker
+
+if TYPE_CHECKING:
+    from trousseau.ingest import IngestEvent, IngestSummary
+    from trousseau.jobs import Worker, WorkerStats
 
 
 def ingest_command(
@@ -64,6 +56,10 @@ def ingest_command(
     duplicates, and an interrupted run resumes where it stopped. With --work the gallery is
     rendered while the card is still being read.
     """
+    from trousseau.cli.progress import progress_bar
+    from trousseau.ingest import IngestSummary, WeddingSpec, collect, ingest, prepare_wedding, sweep
+    from trousseau.jobs import build_worker
+
     settings = settings_of(ctx)
     if sla is not None:
         settings.sla_delay(sla)
@@ -131,12 +127,14 @@ class _Tally:
 
     bar: Any
     task: Any
-    summary: IngestSummary = field(default_factory=IngestSummary)
+    summary: IngestSummary
     read: int = 0
 
 
 def _show(event: IngestEvent, tally: _Tally) -> None:
     """Count one file's fate on the progress bar; a rejected file's reason is printed."""
+    from trousseau.ingest import IngestOutcome
+
     tally.summary.add(event)
     tally.read += _size(event.path)
     tally.bar.update(tally.task, advance=1, bytes=tally.read)

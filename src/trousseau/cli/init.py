@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from trousseau.catalog import open_catalog, upgrade
 from trousseau.cli.context import settings_of, vault_of
 from trousseau.cli.output import console
 
 
 def init(ctx: typer.Context) -> None:
     """Create the catalog (or apply pending migrations) and the vault. Safe to re-run."""
+    from trousseau.catalog import open_catalog, upgrade
+
     settings = settings_of(ctx)
     catalog = open_catalog(settings.catalog_url, check_schema=False)
     try:

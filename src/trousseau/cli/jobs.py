@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console
 from trousseau.clock import utc_now
 from trousseau.errors import SettingsError
-from trousseau.jobs import JobRow, JobState, list_jobs, retry
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from trousseau.jobs import JobRow
 
 jobs_app = typer.Typer(help="Inspect and retry jobs.", no_args_is_help=True)
 
 
 def _table(rows: Sequence[JobRow], *, with_error: bool) -> Table:
+    from rich.table import Table
+
     table = Table()
     for name in ("id", "kind", "sla", "state", "deadline (UTC)", "attempts", "payload"):
         table.add_column(name)
@@ -46,6 +51,8 @@ def list_command(
     limit: Annotated[int, typer.Option(min=1)] = 50,
 ) -> None:
     """Jobs, open ones by deadline."""
+    from trousseau.jobs import JobState, list_jobs
+
     if state is not None and state not in tuple(JobState):
         known = ", ".join(JobState)
         raise SettingsError(f"unknown job state {state!r}: use one of {known}")
@@ -61,6 +68,8 @@ def list_command(
 @jobs_app.command("dead")
 def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
     """Dead-letter jobs with the whole error that put them there."""
+    from trousseau.jobs import JobState, list_jobs
+
     catalog = catalog_of(settings_of(ctx))
     try:
         with catalog.begin() as conn:
@@ -88,6 +97,8 @@ def retry_command(
     all_dead: Annotated[bool, typer.Option("--all", help="Retry every dead job.")] = False,
 ) -> None:
     """Send dead jobs back to the queue with fresh attempts."""
+    from trousseau.jobs import retry
+
     if not ids and not all_dead:
         raise SettingsError("name the dead job ids to retry, or pass --all")
     catalog = catalog_of(settings_of(ctx))

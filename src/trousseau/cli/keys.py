@@ -5,17 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from trousseau.catalog import (
-    ADMIN,
-    TENANT,
-    create_api_key,
-    ensure_tenant,
-    get_tenant,
-    list_api_keys,
-    revoke_api_key,
-)
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console, errors
 from trousseau.clock import utc_now
@@ -37,6 +27,8 @@ def create_command(
 
     The key alone goes to stdout (`KEY=$(trousseau keys create --tenant x)`), the rest to stderr.
     """
+    from trousseau.catalog import ADMIN, TENANT, create_api_key, ensure_tenant, get_tenant
+
     catalog = catalog_of(settings_of(ctx))
     now = utc_now()
     try:
@@ -68,6 +60,10 @@ def list_command(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys.")] = None,
 ) -> None:
     """Keys with their tenant, scopes and state; never their secrets."""
+    from rich.table import Table
+
+    from trousseau.catalog import get_tenant, list_api_keys
+
     catalog = catalog_of(settings_of(ctx))
     try:
         with catalog.begin() as conn:
@@ -99,6 +95,8 @@ def revoke_command(
     ctx: typer.Context, key_id: Annotated[int, typer.Argument(help="The key's id.")]
 ) -> None:
     """Revoke a key: requests with it are refused (401) from now on."""
+    from trousseau.catalog import revoke_api_key
+
     catalog = catalog_of(settings_of(ctx))
     try:
         with catalog.begin() as conn:

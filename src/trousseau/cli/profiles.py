@@ -8,22 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich import box
-from rich.markup import escape
-from rich.table import Table
 
 from trousseau.cli.context import settings_of
 from trousseau.cli.output import console, errors
 from trousseau.errors import SettingsError
-from trousseau.imaging import (
-    Profile,
-    enabled_profiles,
-    load_profiles,
-    profile_to_toml,
-)
+
+if TYPE_CHECKING:
+    from trousseau.imaging import Profile
 
 profiles_app = typer.Typer(help="List, show and check variant profiles.", no_args_is_help=True)
 
@@ -38,6 +32,8 @@ def configured_source(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Map
 
 def configured_profiles(ctx: typer.Context) -> dict[str, Profile]:
     """The profiles in effect, or the SettingsError line on stderr and exit status 2."""
+    from trousseau.imaging import load_profiles
+
     try:
         path, overrides = configured_source(ctx)
         return load_profiles(path, overrides)
@@ -47,6 +43,8 @@ def configured_profiles(ctx: typer.Context) -> dict[str, Profile]:
 
 def fail(exc: SettingsError) -> NoReturn:
     """Print `exc` as one line (escaped: its "[profiles.x]" is text, not rich markup); exit 2."""
+    from rich.markup import escape
+
     errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
@@ -83,6 +81,11 @@ def effort_cell(profile: Profile) -> str:
 @profiles_app.command("list")
 def list_command(ctx: typer.Context) -> None:
     """Every profile in effect, enabled ones first in rendering order (largest first)."""
+    from rich import box
+    from rich.table import Table
+
+    from trousseau.imaging import enabled_profiles
+
     profiles = configured_profiles(ctx)
     enabled = enabled_profiles(profiles)
     rows = enabled + [p for p in profiles.values() if not p.enabled]
@@ -110,6 +113,8 @@ def show_command(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Profile name.")]
 ) -> None:
     """Every field of one profile, as a TOML table you can paste into a profiles file."""
+    from trousseau.imaging import profile_to_toml
+
     profiles = configured_profiles(ctx)
     if name not in profiles:
         fail(SettingsError(f"unknown profile {name!r}: use one of {', '.join(profiles)}"))
@@ -125,6 +130,8 @@ def check_command(
     ] = None,
 ) -> None:
     """Validate a profiles file (on top of the defaults), or the configured profiles."""
+    from trousseau.imaging import enabled_profiles, load_profiles
+
     if file is None:
         profiles = configured_profiles(ctx)
     else:

@@ -11,15 +11,6 @@ import typer
 from trousseau.cli.context import settings_of
 from trousseau.cli.output import console, errors
 from trousseau.errors import ImagingError, IngestError, SettingsError
-from trousseau.imaging import (
-    Original,
-    enabled_profiles,
-    load_profiles,
-    render,
-    select_backend,
-    sniff,
-)
-from trousseau.ingest import collect
 
 EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png"}
 
@@ -34,6 +25,16 @@ def render_command(
     ] = None,
 ) -> None:
     """Render variants of photos into a folder: NAME.PROFILE.EXT per photo and profile."""
+    from trousseau.imaging import (
+        Original,
+        enabled_profiles,
+        load_profiles,
+        render,
+        select_backend,
+        sniff,
+    )
+    from trousseau.ingest import collect
+
     settings = settings_of(ctx)
     available = load_profiles(settings.imaging.profiles_file, settings.imaging.profiles)
     if profile:

@@ -1,4 +1,8 @@
-"""`trousseau status`: the queue against its deadlines, at a glance or as JSON."""
+"""`trousseau status`: the queue against its deadlines, at a glance or as JSON.
+
+Like every command module, this one imports at the top only what its signature needs (typer,
+the standard library): `--help` and the other commands load none of its dependencies.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,10 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from trousseau.catalog import count_photos_by_state
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console
 from trousseau.clock import utc_now
-from trousseau.imaging import backend_choice
-from trousseau.jobs import JobState, operations_report
 
 
 def status(
@@ -24,6 +23,13 @@ def status(
 ) -> None:
     """Jobs by state and SLA class, the oldest open deadline, late jobs, photos by state,
     and the live workers (a heartbeat within one lease length) and how many are busy."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from trousseau.catalog import count_photos_by_state
+    from trousseau.imaging import backend_choice
+    from trousseau.jobs import JobState, operations_report
+
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
     now = utc_now()

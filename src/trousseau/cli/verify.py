@@ -10,11 +10,8 @@ from typing import Annotated
 
 import typer
 
-from trousseau.catalog import referenced_blobs
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console, errors
-from trousseau.cli.progress import progress_bar
-from trousseau.vault import BlobChecked, BlobStatus, VerifyFinished, verify_blobs
 
 
 def verify(
@@ -27,6 +24,10 @@ def verify(
 
     Exits 1 and lists each missing or damaged blob (with the photo it belongs to) if any.
     """
+    from trousseau.catalog import referenced_blobs
+    from trousseau.cli.progress import progress_bar
+    from trousseau.vault import BlobChecked, BlobStatus, VerifyFinished, verify_blobs
+
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
     vault = vault_of(settings)

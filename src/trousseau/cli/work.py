@@ -9,7 +9,6 @@ import typer
 
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console, errors
-from trousseau.jobs import BatchPool, PoolMode, build_worker
 
 
 def work(
@@ -39,6 +38,8 @@ def work(
     The first signal stops claiming and lets running jobs finish (within the grace period);
     a second one stops at once. Unfinished jobs go back to the queue either way.
     """
+    from trousseau.jobs import BatchPool, PoolMode, build_worker
+
     settings = settings_of(ctx)
     if gpu:
         settings = _on_gpu(settings)

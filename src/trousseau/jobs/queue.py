@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from trousseau.catalog.schema import job
 from trousseau.catalog.types import Json, UTCDateTime
@@ -100,8 +99,18 @@ class QueueStats:
 
 
 def _insert(conn: Connection) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(job)
+    """An INSERT with the connection's dialect's ON CONFLICT clauses.
+
+    The dialect's module is imported here, not at the top: a SQLite catalog never loads
+    PostgreSQL's (and the engine has already loaded its own).
+    """
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(job)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(job)
 
 
 def _values(new: NewJob, now: datetime) -> dict[str, Any]:
