@@ -1,23 +1,29 @@
-"""End to end on camera-like photos: `ingest` + `work` against sharp and the render alone.
+"""End to end on camera-like photos: `ingest` + `work`, and `ingest --work`, against sharp
+and the render alone.
 
 Run `.venv/bin/python -m bench.endtoend [--photos 24,200] [--repeats 3] [--quick]`. In one
 run, on the same files, for each photo count, it measures in turns (round after round, so
-that the three share the machine's moods):
+that the four share the machine's moods):
 
 (a) trousseau end to end: a cold `python -m trousseau ingest` of the folder into an empty
     data directory, then `python -m trousseau work --workers 2 --until-idle` (the four
     default variants of every photo stored and recorded), as `bench.wedding` runs them;
-(b) sharp's four per-output pipelines on the same files (`bench.imaging`'s driver: one Node
+(b) trousseau end to end in one command: a cold `python -m trousseau ingest --work
+    --workers 2` into an empty data directory (the job processes start with the command
+    and render each photo once it is recorded; it returns when no job is left), with the
+    same checks;
+(c) sharp's four per-output pipelines on the same files (`bench.imaging`'s driver: one Node
     process, 2 photos in flight);
-(c) the render alone: trousseau's render path (`imaging.render` to the four profiles) in 2
+(d) the render alone: trousseau's render path (`imaging.render` to the four profiles) in 2
     warm processes, as `bench.imaging` measures it.
 
 The inputs are textured, noisy 24 MP JPEGs like a camera's fine setting (quality 95, 4:4:4,
 ~7.5 MB: `generate_photo(..., fine=True)`, cached in .bench/fine-24mp/) and, as a second
 row, the smooth 4:2:0 samples of `trousseau demo` (.bench/wedding-24mp/, shared with
-bench.wedding). It reports the ratios to sharp, and the time spent outside the render per
-photo: (end to end - render alone) / photos, as a share of the render's time per photo. The
-table is printed and written between the `bench:endtoend` markers of docs/benchmarks.md.
+bench.wedding). It reports the ratios to sharp, and for each end-to-end mode the time spent
+outside the render per photo: (end to end - render alone) / photos, as a share of the
+render's time per photo. The table is printed and written between the `bench:endtoend`
+markers of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import multiprocessing
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +48,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import imaging, wedding
-from bench.harness import DOCS, REPO, exit_on_sigterm, recipe, say, write_section
+from bench.harness import (
+    DOCS,
+    REPO,
+    exit_on_sigterm,
+    machine_busy_seconds,
+    recipe,
+    say,
+    write_section,
+)
 
 CACHE = REPO / ".bench"
 FINE = CACHE / "fine-24mp"
@@ -55,7 +70,8 @@ MEGAPIXELS = 24.0
 WORKERS = 2
 TEXTURED = "textured (q95 4:4:4)"
 SMOOTH = "smooth demo (q90 4:2:0)"
-E2E, SHARP, RENDER = "end to end", "sharp", "render alone"
+E2E, ONE, SHARP, RENDER = "end to end", "one command", "sharp", "render alone"
+MODES = {E2E: "end to end (ingest + work)", ONE: "end to end, one command (ingest --work)"}
 
 FLOOR_E2E = 1.5
 FLOOR_RENDER = 2.0
@@ -122,6 +138,7 @@ class Timing:
     other_cores: float
     round: int
     ingest_seconds: float | None = None
+    last_in_seconds: float | None = None  # one command: when the last photo was recorded
 
 
 @dataclass
@@ -143,9 +160,10 @@ class Row:
         a, b = self.best(fast), self.best(slow)
         return b.seconds / a.seconds if a and b else None
 
-    def outside(self) -> tuple[float, float] | None:
-        """Seconds outside the render per photo, and their share of the render per photo."""
-        e2e, render = self.best(E2E), self.best(RENDER)
+    def outside(self, mode: str = E2E) -> tuple[float, float] | None:
+        """Seconds of an end-to-end mode outside the render per photo, and their share of the
+        render per photo."""
+        e2e, render = self.best(mode), self.best(RENDER)
         if not (e2e and render):
             return None
         per_photo = (e2e.seconds - render.seconds) / self.photos
@@ -169,11 +187,101 @@ def run_e2e(paths: Sequence[Path], rnd: int) -> tuple[Timing, list[str]]:
     return timing, result.problems
 
 
+def run_one_command(paths: Sequence[Path], rnd: int) -> tuple[Timing, list[str]]:
+    """A cold `trousseau ingest --work --workers 2` into an empty data directory, timed from
+    its start to its exit, then the same checks as `wedding.run` (every photo's variants
+    recorded, every job done, none late)."""
+    from trousseau.imaging.profiles import enabled_profiles, load_profiles
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="endtoend-one-", dir=CACHE))
+    try:
+        result = wedding.Run(photos=len(paths), workers=WORKERS)
+        result.profiles = [p.name for p in enabled_profiles(load_profiles(None, None))]
+        result.expected_variants = len(paths) * len(result.profiles)
+        photos = workdir / "photos"
+        photos.mkdir()
+        for path in paths:  # linked, not copied, as wedding.run does
+            target = photos / path.name
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copyfile(path, target)
+            result.input_bytes += path.stat().st_size
+        data = workdir / "data"
+        env = wedding._environment()
+        command = wedding._cli(
+            data,
+            "ingest",
+            str(photos),
+            "--wedding",
+            wedding.WEDDING,
+            "--sla",
+            wedding.SLA,
+            "--work",
+            "--workers",
+            str(WORKERS),
+        )
+        say(f"trousseau ingest --work --workers {WORKERS} of {len(paths)} photos ...")
+        busy0, cpu0 = machine_busy_seconds(), wedding._children_cpu()
+        began = dt.datetime.now(dt.UTC)
+        t0 = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        seconds = time.perf_counter() - t0
+        cpu = wedding._children_cpu() - cpu0
+        other = max(0.0, machine_busy_seconds() - busy0 - cpu) / seconds
+        result.ingest_tail = wedding._tail(done.stdout)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"trousseau ingest --work failed ({done.returncode}):\n"
+                f"{(done.stdout + done.stderr)[-3000:]}"
+            )
+        status_run = subprocess.run(
+            wedding._cli(data, "status", "--json"),
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if status_run.returncode != 0:
+            raise RuntimeError(f"trousseau status failed:\n{status_run.stderr[-3000:]}")
+        status = json.loads(status_run.stdout)
+        result.late = {k: int(v) for k, v in status.get("late", {}).items()}
+        wedding._read_catalog(result, status["catalog"], began)
+        wedding._check(result)
+        last_in = _last_recorded(status["catalog"], began)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    timing = Timing(seconds, cpu, other, rnd, last_in_seconds=last_in)
+    return timing, result.problems
+
+
+def _last_recorded(url: str, began: dt.datetime) -> float | None:
+    """Seconds from `began` to the last photo's record (its job enqueued with it)."""
+    from sqlalchemy import text
+
+    from trousseau.catalog import open_catalog
+
+    catalog = open_catalog(url)
+    try:
+        with catalog.begin() as conn:
+            last = conn.execute(text("SELECT max(created_at) FROM photo")).scalar_one()
+    finally:
+        catalog.dispose()
+    if isinstance(last, str):
+        last = dt.datetime.fromisoformat(last)
+    if not isinstance(last, dt.datetime):
+        return None
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    return (last - began).total_seconds()
+
+
 def measure(
     rows: list[Row], sets: dict[str, list[Path]], repeats: int, sharp: imaging.Sharp | None
 ) -> None:
     specs = imaging.output_specs({})
-    systems = [E2E, RENDER] + ([SHARP] if sharp else [])
+    systems = [E2E, ONE, RENDER] + ([SHARP] if sharp else [])
     for row in rows:
         paths = sets[row.inputs][: row.photos]
         items = [imaging.Item(p.name, str(p)) for p in paths]
@@ -186,7 +294,10 @@ def measure(
                 say(f"{row.inputs}, {row.photos} photos, round {rnd + 1}: {system} ...")
                 if system == E2E:
                     timing, problems = run_e2e(paths, rnd)
-                    row.problems += problems
+                    row.problems += [f"{MODES[E2E]}: {p}" for p in problems]
+                elif system == ONE:
+                    timing, problems = run_one_command(paths, rnd)
+                    row.problems += [f"{MODES[ONE]}: {p}" for p in problems]
                 elif system == SHARP:
                     assert sharp is not None
                     timed = sharp.run(specs, items)
@@ -221,36 +332,48 @@ COLUMNS = [
     "photos",
     "files",
     "end to end (ingest + work)",
+    "end to end, one command (ingest --work)",
     "render alone",
     "sharp",
-    "e2e vs sharp",
+    "ingest + work vs sharp",
+    "one command vs sharp",
     "render vs sharp",
-    "outside render per photo",
+    "outside render per photo, ingest + work",
+    "outside render per photo, one command",
     "other load (cores)",
 ]
+
+
+def _outside_cell(row: Row, mode: str) -> str:
+    outside = row.outside(mode)
+    if outside is None:
+        return "-"
+    return f"{1000 * outside[0]:.0f} ms = {100 * outside[1]:.0f}% of the render"
 
 
 def table(rows: Sequence[Row]) -> list[list[str]]:
     out = []
     for row in rows:
-        outside = row.outside()
         loads = [t.other_cores for runs in row.runs.values() for t in runs]
-        e2e = row.best(E2E)
-        e2e_cell = _cell(row, E2E)
+        e2e, one = row.best(E2E), row.best(ONE)
+        e2e_cell, one_cell = _cell(row, E2E), _cell(row, ONE)
         if e2e is not None and e2e.ingest_seconds is not None:
             e2e_cell += f"; ingest {e2e.ingest_seconds:.1f} s"
+        if one is not None and one.last_in_seconds is not None:
+            one_cell += f"; last photo in at {one.last_in_seconds:.1f} s"
         out.append(
             [
                 f"{row.photos} {row.inputs}",
                 row.files,
                 e2e_cell,
+                one_cell,
                 _cell(row, RENDER),
                 _cell(row, SHARP),
                 _x(row.ratio(E2E, SHARP)),
+                _x(row.ratio(ONE, SHARP)),
                 _x(row.ratio(RENDER, SHARP)),
-                "-"
-                if outside is None
-                else f"{1000 * outside[0]:.0f} ms = {100 * outside[1]:.0f}% of the render",
+                _outside_cell(row, E2E),
+                _outside_cell(row, ONE),
                 f"{min(loads):.2f}-{max(loads):.2f}" if loads else "-",
             ]
         )
@@ -262,31 +385,35 @@ def floors(rows: Sequence[Row]) -> list[tuple[bool, str]]:
     for row in rows:
         if row.inputs != TEXTURED:
             continue
-        e2e, render, outside = row.ratio(E2E, SHARP), row.ratio(RENDER, SHARP), row.outside()
-        if e2e is not None:
-            out.append(
-                (
-                    e2e >= FLOOR_E2E,
-                    f"{row.photos} textured: end to end {e2e:.2f}x sharp (floor {FLOOR_E2E:g}x)",
+        for mode, name in MODES.items():
+            e2e = row.ratio(mode, SHARP)
+            if e2e is not None:
+                out.append(
+                    (
+                        e2e >= FLOOR_E2E,
+                        f"{row.photos} textured, {name}: {e2e:.2f}x sharp (floor {FLOOR_E2E:g}x)",
+                    )
                 )
-            )
+        render = row.ratio(RENDER, SHARP)
         if render is not None:
             out.append(
                 (
                     render >= FLOOR_RENDER,
-                    f"{row.photos} textured: render alone {render:.2f}x sharp "
+                    f"{row.photos} textured, render alone: {render:.2f}x sharp "
                     f"(floor {FLOOR_RENDER:g}x)",
                 )
             )
-        if outside is not None:
-            out.append(
-                (
-                    outside[1] < FLOOR_OUTSIDE,
-                    f"{row.photos} textured: outside the render {1000 * outside[0]:.0f} ms per "
-                    f"photo, {100 * outside[1]:.0f}% of the render (floor < "
-                    f"{100 * FLOOR_OUTSIDE:.0f}%)",
+        for mode, name in MODES.items():
+            outside = row.outside(mode)
+            if outside is not None:
+                out.append(
+                    (
+                        outside[1] < FLOOR_OUTSIDE,
+                        f"{row.photos} textured, {name}: outside the render "
+                        f"{1000 * outside[0]:.0f} ms per photo, {100 * outside[1]:.0f}% of "
+                        f"the render (floor < {100 * FLOOR_OUTSIDE:.0f}%)",
+                    )
                 )
-            )
     return out
 
 
@@ -294,7 +421,7 @@ def print_report(rows: Sequence[Row]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(160, Console().width))
+    console = Console(width=max(200, Console().width))
     grid = Table(title="End to end on camera-like photos (best of the runs)")
     for column in COLUMNS:
         grid.add_column(column)
@@ -314,17 +441,26 @@ fine=True)`, the demo's scene under a fractal texture (Perlin octaves from 128 p
 with luminance and chroma sensor noise, saved at quality 95 without chroma subsampling, as a
 camera's fine JPEG setting writes; smooth photos: the demo's own (quality 90, 4:2:0). Both
 are cached under `.bench/` and read once into the page cache before every run. Each system
-runs `--repeats` times, in turns, and the fastest run of each is shown (other load on a
-shared machine only adds time; the range of other load over all runs is in the last column).
-"End to end" is wall time from the start of a cold `python -m trousseau --data-dir DIR
-ingest FOLDER` on an empty data directory to the exit of `python -m trousseau --data-dir DIR
-work --workers {workers} --until-idle` (every photo's four default variants stored, recorded
-and its placeholder computed; process starts included); its CPU is both commands and their
-job processes. "Render alone" is trousseau's render path (`imaging.render` to the four
-profiles) in {workers} warm processes, one photo at a time each; "sharp" is sharp's four
-per-output pipelines, {workers} photos in flight (the driver of `bench.imaging`). Outside the
-render per photo = (end to end - render alone) / photos: ingest, process starts, the vault's
-durable writes and verified reads, placeholders and the catalog.
+runs `--repeats` times, in turns (the order rotating each round), and the fastest run of
+each is shown (other load on a shared machine only adds time; the range of other load over
+all runs is in the last column). Both end-to-end modes start cold on an empty data
+directory (a fresh one for every run), store, record and placeholder every photo's four
+default variants, and are checked afterwards: every variant recorded, every job done, none
+late (a miss is listed under Problems). "End to end (ingest + work)", the mode the issue
+names, is wall time from the start of `python -m trousseau --data-dir DIR ingest FOLDER` to
+the exit of `python -m trousseau --data-dir DIR work --workers {workers} --until-idle`, run
+one after the other; "ingest" is the first command's share. "End to end, one command
+(ingest --work)" is wall time from the start to the exit of `python -m trousseau --data-dir
+DIR ingest FOLDER --wedding W --sla same-day --work --workers {workers}`, whose job
+processes start with the command and render each photo as soon as it is recorded while the
+rest of the folder is read; it returns when no job is left ("last photo in" is when the last
+photo was recorded, from the catalog). CPU is the commands' and their job processes'. "Render
+alone" is trousseau's render path (`imaging.render` to the four profiles) in {workers} warm
+processes, one photo at a time each; "sharp" is sharp's four per-output pipelines,
+{workers} photos in flight (the driver of `bench.imaging`). Outside the render per photo, for
+each end-to-end mode = (end to end - render alone) / photos, as a share of the render alone
+per photo: ingest, process starts, the vault's durable writes and verified reads,
+placeholders and the catalog (in the one-command mode, less what overlaps the render).
 """
 
 
