@@ -131,3 +131,21 @@ def test_bad_settings_are_one_line(cli: Cli):
     assert_one_line_error(result, "invalid settings", "jobs.lease_seconds")
     result = cli.run("ingest", ".", "--wedding", "w", "--sla", "express")
     assert_one_line_error(result, "unknown SLA class 'express'")
+
+
+def test_a_card_whose_first_photo_has_odd_exif_is_ingested_whole(cli: Cli, tmp_path):
+    from ..imaging.exif import odd_subsec_jpeg
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    odd_subsec_jpeg(folder / "IMG_0000.JPG")
+    for i in range(1, 21):
+        make_jpeg(folder / f"IMG_{i:04d}.JPG", seed=i, size=(64, 48))
+
+    result = cli.run("ingest", str(folder), "--wedding", "w")
+
+    assert result.returncode == 0, result.stderr
+    assert "21 accepted" in result.stdout
+    assert "IMG_0000.JPG: its SubSecTimeOriginal '²' is not digits" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert _rows(cli.catalog_url) == (21, 21)

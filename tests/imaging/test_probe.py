@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trousseau.errors import CorruptImage, ImagingError
 from trousseau.imaging import PhotoInfo, probe
-from trousseau.imaging.probe import camera_name, exif_text, parse_exif_datetime
+from trousseau.imaging.probe import MAX_SUBIFDS, camera_name, exif_text, parse_exif_datetime
+
+from .exif import (
+    ASCII,
+    DATETIME_ORIGINAL,
+    MAKE,
+    MODEL,
+    ORIENTATION,
+    SHORT,
+    SUBSEC_ORIGINAL,
+    exif_block,
+    jpeg_with_exif,
+    odd_subsec_jpeg,
+    tiff_with_subifds,
+)
 
 
 @pytest.mark.parametrize(
@@ -121,6 +138,11 @@ def test_camera_name(make: str | None, model: str | None, expected: str | None) 
         ("    :  :     :  :  ", None, None),
         ("2024:13:40 25:00:00", None, None),
         ("", None, None),
+        ("2024:06:15 17:04:05", "²", datetime(2024, 6, 15, 17, 4, 5)),
+        ("2024:06:15 17:04:05", "1²", datetime(2024, 6, 15, 17, 4, 5)),
+        ("2024:06:15 17:04:05", "\u0663\u0664", datetime(2024, 6, 15, 17, 4, 5)),
+        ("\uff12\uff10\uff12\uff14:06:15 17:04:05", None, None),
+        ("2024:06:15 17:04:05", "-5", datetime(2024, 6, 15, 17, 4, 5)),
     ],
 )
 def test_parse_exif_datetime(text: str, subseconds: str | None, expected: datetime | None) -> None:
@@ -138,3 +160,58 @@ def test_parse_exif_datetime(text: str, subseconds: str | None, expected: dateti
 )
 def test_exif_text(raw: str, expected: str) -> None:
     assert exif_text(raw) == expected
+
+
+@given(st.text(), st.one_of(st.none(), st.text()))
+def test_parse_exif_datetime_never_raises(text: str, subseconds: str | None) -> None:
+    parsed = parse_exif_datetime(text, subseconds)
+
+    assert parsed is None or parsed.tzinfo is None
+
+
+@given(st.text())
+def test_exif_text_never_raises_and_holds_no_control_character(raw: str) -> None:
+    text = exif_text(raw)
+
+    assert not any(ord(c) < 32 or ord(c) == 127 or c == "\ufffd" for c in text)
+
+
+def test_a_unicode_digit_in_subseconds_keeps_the_capture_time(tmp_path: Path) -> None:
+    info = probe(odd_subsec_jpeg(tmp_path / "IMG_0001.JPG"))
+
+    assert info.captured_at == datetime(2026, 6, 13, 15, 4, 5)
+    assert info.camera == "Canon EOS R5"
+    assert info.warnings == (
+        "IMG_0001.JPG: its SubSecTimeOriginal '²' is not digits; the time is kept to the second",
+    )
+
+
+@pytest.mark.parametrize(
+    ("ifd0", "exif", "camera"),
+    [
+        ([(MAKE, ASCII, b"\xff\xfeCanon"), (MODEL, ASCII, b"EOS\x01R5")], None, "Canon EOSR5"),
+        ([(MAKE, ASCII, b"\x00\x00")], None, None),
+        ([(MODEL, ASCII, "Z\u00a09 \u00e9t\u00e9".encode())], None, "Z\u00a09 \u00e9t\u00e9"),
+        ([(ORIENTATION, SHORT, 65535)], [(DATETIME_ORIGINAL, ASCII, b"\xff" * 19)], None),
+        ([], [(DATETIME_ORIGINAL, ASCII, b"2026:06:13"), (SUBSEC_ORIGINAL, ASCII, b"x")], None),
+    ],
+)
+def test_odd_exif_text_gives_clean_metadata_or_none(
+    tmp_path: Path, ifd0: list, exif: list | None, camera: str | None
+) -> None:
+    info = probe(jpeg_with_exif(tmp_path / "odd.jpg", exif_block(ifd0, exif)))
+
+    assert (info.width, info.height, info.camera, info.captured_at) == (64, 48, camera, None)
+    assert info.orientation in (None, 1)
+
+
+def test_a_header_declaring_40000_subifds_is_read_in_bounded_time(tmp_path: Path) -> None:
+    path = tiff_with_subifds(tmp_path / "loop.tif", 40_000)
+    assert path.stat().st_size > 150_000
+
+    started = time.monotonic()
+    info = probe(path)
+
+    assert time.monotonic() - started < 2.0
+    assert (info.width, info.height) == (4, 4)
+    assert MAX_SUBIFDS <= 16

@@ -172,3 +172,36 @@ def test_a_failing_vault_stops_the_run_at_that_file(
     assert seen == ["IMG_0.JPG", "IMG_1.JPG", "IMG_2.JPG"]
     with catalog.begin() as conn:
         assert sorted(p.original_name for p in iter_photos(conn)) == seen
+
+
+def test_a_probe_failure_of_any_kind_records_the_photo_without_metadata(
+    photos, catalog, vault, settings, clock, monkeypatch
+):
+    import trousseau.ingest.pipeline as pipeline
+
+    def broken(path):
+        raise RuntimeError("a bug in a metadata parser")
+
+    monkeypatch.setattr(pipeline, "probe", broken)
+    summary = IngestSummary()
+    events = []
+    wedding = prepare_wedding(catalog, WeddingSpec(slug="w", tenant="studio-a"), settings, clock)
+    for event in ingest(
+        [photos], catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
+    ):
+        summary.add(event)
+        events.append(event)
+
+    assert summary.accepted == 5
+    assert summary.warnings == 5
+    assert all(
+        e.warnings
+        == (
+            f"{e.path.name}: its metadata could not be read (a bug in a metadata "
+            "parser); recorded without it",
+        )
+        for e in events
+    )
+    with catalog.begin() as conn:
+        stored = list(iter_photos(conn))
+    assert [(p.width, p.captured_at, p.camera) for p in stored] == [(None, None, None)] * 5

@@ -213,3 +213,16 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(api, studio):
     assert sent[0]["status"] == 400
     assert b"disconnected before cut.jpg was complete" in sent[1]["body"]
     assert api.photo_count() == 0 and api.blobs() == set() and api.spooled() == []
+
+
+def test_odd_exif_is_a_warning_not_a_server_error(api, studio, caplog):
+    from ..imaging.exif import odd_subsec_jpeg
+
+    data = odd_subsec_jpeg(api.tmp / "odd.jpg").read_bytes()
+
+    response = api.upload(studio, data, name="IMG_0007.JPG")
+
+    assert response.status_code == 201, response.text
+    assert response.json()["captured_at"].startswith("2026-06-13T15:04:05")
+    assert "IMG_0007.JPG: its SubSecTimeOriginal '²' is not digits" in caplog.text
+    assert api.blobs() == {sha256(data)}

@@ -108,8 +108,9 @@ def ingest_command(
         catalog.dispose()
     console.print(
         f"{summary.accepted} accepted ({summary.bytes / 1e6:.1f} MB), "
-        f"{summary.duplicates} duplicate(s) skipped, {len(summary.rejected)} rejected "
-        f"— wedding {wedding!r}, delivery {sla or target.delivery_sla}"
+        f"{summary.duplicates} duplicate(s) skipped, {len(summary.rejected)} rejected"
+        + (f", {summary.warnings} with a warning" if summary.warnings else "")
+        + f" — wedding {wedding!r}, delivery {sla or target.delivery_sla}"
     )
     if stats is not None:
         console.print(f"processed: done {stats.done}, retried {stats.retried}, dead {stats.dead}")
@@ -140,6 +141,8 @@ def _show(event: IngestEvent, tally: _Tally) -> None:
     tally.bar.update(tally.task, advance=1, bytes=tally.read)
     if event.outcome == IngestOutcome.REJECTED:
         tally.bar.console.print(f"[yellow]rejected[/] {event.error}", highlight=False)
+    for warning in event.warnings:
+        tally.bar.console.print(f"[yellow]warning[/] {warning}", highlight=False)
 
 
 def _ingest_while_working(

@@ -37,8 +37,8 @@ from trousseau.catalog import (
     insert_photo,
 )
 from trousseau.clock import Clock
-from trousseau.errors import ChecksumMismatch, ImagingError, IngestError
-from trousseau.imaging import probe, sniff
+from trousseau.errors import ChecksumMismatch, IngestError
+from trousseau.imaging import PhotoInfo, probe, sniff
 from trousseau.ingest.sources import collect
 from trousseau.jobs import NewJob, deadline_for, enqueue, subject_key
 from trousseau.kinds import FIRST_FOR_PHOTO
@@ -70,6 +70,8 @@ class IngestEvent:
     sha256: str | None = None
     photo_id: int | None = None
     error: str | None = None
+    warnings: tuple[str, ...] = ()
+    """Accepted, but something about it is unknown (its metadata unreadable): each says why."""
 
 
 @dataclass
@@ -81,9 +83,12 @@ class IngestSummary:
     duplicates: int = 0
     rejected: list[IngestEvent] = field(default_factory=list)
     bytes: int = 0
+    warnings: int = 0
+    """Files accepted with a warning (metadata left unknown)."""
 
     def add(self, event: IngestEvent) -> None:
         self.files += 1
+        self.warnings += bool(event.warnings)
         if event.outcome == IngestOutcome.ACCEPTED:
             self.accepted += 1
             self.bytes += event.size
@@ -153,6 +158,8 @@ class Accepted:
     """False when the wedding already held the same bytes: nothing new was recorded."""
     original_name: str
     """The name the photo is recorded under (for a duplicate, the earlier file's)."""
+    warnings: tuple[str, ...] = ()
+    """What could not be read from the original (left unknown); it was recorded all the same."""
 
 
 def accept(
@@ -313,10 +320,7 @@ def _store(path: Path, vault: Vault, *, name: str, expected_sha256: str | None =
 def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:
     """Record the photo and enqueue its job in one transaction, or find the duplicate."""
     wedding, blob = target.wedding, stored.blob
-    try:
-        info = probe(stored.path)
-    except ImagingError:
-        info = None  # an undecodable original is still kept; its job reports why
+    info, warnings = _metadata(stored)
     try:
         with target.catalog.begin() as conn:
             existing = find_photo(conn, wedding.id, blob.sha256)
@@ -360,7 +364,22 @@ def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:
         if existing is None:
             raise
         return _duplicate(blob, existing)
-    return Accepted(photo_id, blob.sha256, blob.size, True, stored.name)
+    return Accepted(photo_id, blob.sha256, blob.size, True, stored.name, warnings)
+
+
+def _metadata(stored: _Stored) -> tuple[PhotoInfo | None, tuple[str, ...]]:
+    """What the header says, and warnings for what it could not say.
+
+    A photo is never refused for its metadata: whatever goes wrong reading it (an
+    undecodable header, a bug in a parser) leaves the photo recorded without it, with a
+    warning; an undecodable original's job then reports the damage.
+    """
+    try:
+        info = probe(stored.path)
+    except Exception as exc:  # any failure: no metadata, never a lost card
+        why = f"{stored.name}: its metadata could not be read ({exc}); recorded without it"
+        return None, (why,)
+    return info, tuple(w.replace(stored.path.name, stored.name, 1) for w in info.warnings)
 
 
 def _duplicate(blob: BlobInfo, existing: Photo) -> Accepted:
@@ -370,7 +389,14 @@ def _duplicate(blob: BlobInfo, existing: Photo) -> Accepted:
 def _event(path: Path, done: Accepted) -> IngestEvent:
     """What folder ingest reports of a file accepted: a new photo, or the duplicate of one."""
     if done.created:
-        return IngestEvent(IngestOutcome.ACCEPTED, path, done.size, done.sha256, done.photo_id)
+        return IngestEvent(
+            IngestOutcome.ACCEPTED,
+            path,
+            done.size,
+            done.sha256,
+            done.photo_id,
+            warnings=done.warnings,
+        )
     return IngestEvent(
         IngestOutcome.DUPLICATE,
         path,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 import unicodedata
 from functools import partial
@@ -35,6 +36,8 @@ from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.photos import PhotoOut, load_photo
 from trousseau.web.services import Services, ServicesDep
 from trousseau.web.uploads.spool import Received, check_declared_size, receive
+
+log = logging.getLogger("trousseau.web.uploads")
 
 router = APIRouter(prefix=API_PREFIX, tags=["photos"])
 
@@ -217,7 +220,7 @@ def complete_upload(
     SHA-256) is not the bytes'. Vault failures are counted in the metrics too.
     """
     try:
-        return accept(
+        done = accept(
             path,
             name=name,
             expected_sha256=expected,
@@ -230,6 +233,9 @@ def complete_upload(
     except VaultError as exc:
         instruments.vault_failed(exc, "put")
         raise
+    for warning in done.warnings:
+        log.warning("photo %s of wedding %s: %s", done.photo_id, wedding.slug, warning)
+    return done
 
 
 def tenant_wedding(services: Services, tenant_id: int, slug: str) -> Wedding:
