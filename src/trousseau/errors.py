@@ -42,6 +42,13 @@ class NotFound(TrousseauError):
     """A named wedding, photo, job or tenant does not exist."""
 
 
+class InvalidValue(TrousseauError):
+    """A value a person or a client gave breaks a rule of the catalog (a slug, a time zone, a
+    text holding NUL); the message names the value and the rule."""
+
+    exit_code = 2
+
+
 class VaultError(TrousseauError):
     """The blob store failed to store or return a blob."""
 

@@ -149,3 +149,30 @@ def test_a_card_whose_first_photo_has_odd_exif_is_ingested_whole(cli: Cli, tmp_p
     assert "IMG_0000.JPG: its SubSecTimeOriginal '²' is not digits" in result.stdout
     assert "Traceback" not in result.stderr
     assert _rows(cli.catalog_url) == (21, 21)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timezone", "Europe/Pari"], "'Europe/Pari' is not an IANA time zone"),
+        (["--timezone", "../../etc/passwd"], "is not an IANA time zone"),
+        (["--wedding", "Smith/Jones 2026"], "'Smith/Jones 2026' cannot be a wedding slug"),
+        (["--wedding", ""], "'' cannot be a wedding slug"),
+        (["--tenant", "Studio A"], "'Studio A' cannot be a tenant slug"),
+    ],
+)
+def test_bad_wedding_values_are_one_line_and_record_nothing(cli: Cli, tmp_path, args, message):
+    photo = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1)
+    base = {"--wedding": "w", "--timezone": "UTC", "--tenant": "studio-a"}
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    options = [part for pair in base.items() for part in pair]
+
+    result = cli.run("ingest", str(photo), *options)
+
+    assert_one_line_error(result, message)
+    assert _rows(cli.catalog_url) == (0, 0)
+
+
+def test_a_key_for_an_unaddressable_tenant_is_refused(cli: Cli):
+    result = cli.run("keys", "create", "--tenant", "Smith/Jones")
+    assert_one_line_error(result, "'Smith/Jones' cannot be a tenant slug")

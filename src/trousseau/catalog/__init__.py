@@ -41,6 +41,7 @@ from trousseau.catalog.photos import (
     set_photo_rendering,
     set_photo_state,
 )
+from trousseau.catalog.slugs import SLUG_PATTERN, check_slug
 from trousseau.catalog.tenants import Tenant, ensure_tenant, get_tenant
 from trousseau.catalog.uploads import (
     ResumableUpload,
@@ -71,6 +72,7 @@ from trousseau.catalog.weddings import (
     list_weddings,
     wedding_slug,
     weddings_dated,
+    zone_of,
 )
 from trousseau.catalog.workers import (
     WorkerRow,
@@ -85,6 +87,7 @@ __all__ = [
     "ADMIN",
     "FAILED",
     "PROCESSED",
+    "SLUG_PATTERN",
     "STORED",
     "TENANT",
     "ApiKey",
@@ -102,6 +105,7 @@ __all__ = [
     "Wedding",
     "WorkerRow",
     "beat",
+    "check_slug",
     "check_timezone",
     "count_events",
     "count_photos_by_state",
@@ -155,4 +159,5 @@ __all__ = [
     "wedding_slug",
     "weddings_dated",
     "workers_on",
+    "zone_of",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import tenant
+from trousseau.catalog.slugs import check_slug
 from trousseau.errors import NotFound
 
 
@@ -20,9 +21,12 @@ class Tenant:
 
 
 def ensure_tenant(conn: Connection, slug: str, *, now: datetime, name: str | None = None) -> Tenant:
-    """The tenant with this slug, created on first use."""
+    """The tenant with this slug, created on first use (the slug following `check_slug`)."""
+    if "\x00" in slug:
+        check_slug(slug, of="tenant")  # no row holds a NUL: refused before the query
     row = conn.execute(select(tenant).where(tenant.c.slug == slug)).first()
     if row is None:
+        check_slug(slug, of="tenant")
         new_id = inserted_id(
             conn.execute(tenant.insert().values(slug=slug, name=name or slug, created_at=now))
         )
@@ -32,7 +36,11 @@ def ensure_tenant(conn: Connection, slug: str, *, now: datetime, name: str | Non
 
 def get_tenant(conn: Connection, slug: str) -> Tenant:
     """The tenant with this slug, or NotFound."""
-    row = conn.execute(select(tenant).where(tenant.c.slug == slug)).first()
+    row = (
+        None
+        if "\x00" in slug
+        else conn.execute(select(tenant).where(tenant.c.slug == slug)).first()
+    )
     if row is None:
         raise NotFound(f"no tenant {slug!r}: ingest into it once or create it first")
     return Tenant(id=row.id, slug=row.slug, name=row.name)

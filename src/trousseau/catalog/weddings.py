@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.events import EventKind, record_event
 from trousseau.catalog.schema import wedding
+from trousseau.catalog.slugs import check_slug
 from trousseau.errors import NotFound, SettingsError
 
 
@@ -43,13 +44,18 @@ def _from_row(row: object) -> Wedding:
 
 def check_timezone(name: str) -> str:
     """The IANA zone name, or a SettingsError saying it is not one."""
+    zone_of(name)
+    return name
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The IANA zone `name`, or a SettingsError saying it is not one (never a traceback)."""
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise SettingsError(
             f"{name!r} is not an IANA time zone: use a name like Europe/Paris or America/New_York"
         ) from None
-    return name
 
 
 def find_wedding(conn: Connection, tenant_id: int, slug: str) -> Wedding | None:
@@ -88,7 +94,9 @@ def create_wedding(
 
     Every road that creates a wedding (ingest, the API) comes here, so the event is written
     once, the same way; `event_data` adds who asked (e.g. `{"via": "api", "key_id": 3}`).
+    The slug follows `check_slug` (InvalidValue otherwise), the zone is an IANA one.
     """
+    check_slug(slug)
     check_timezone(timezone)
     new_id = inserted_id(
         conn.execute(

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -35,6 +34,7 @@ from trousseau.catalog import (
     find_photo,
     find_wedding,
     insert_photo,
+    zone_of,
 )
 from trousseau.clock import Clock
 from trousseau.errors import ChecksumMismatch, IngestError
@@ -113,8 +113,13 @@ class WeddingSpec:
 def prepare_wedding(
     catalog: Catalog, spec: WeddingSpec, settings: Settings, clock: Clock
 ) -> Wedding:
-    """The wedding named by `spec`, created (with its tenant) if it does not exist yet."""
+    """The wedding named by `spec`, created (with its tenant) if it does not exist yet.
+
+    Every value is checked before anything is built from it: a zone or a slug that is not
+    one is an error naming it (SettingsError, InvalidValue), never a traceback.
+    """
     now = clock()
+    zone = zone_of(spec.timezone)
     with catalog.begin() as conn:
         tenant = ensure_tenant(conn, spec.tenant, now=now)
         found = find_wedding(conn, tenant.id, spec.slug)
@@ -122,7 +127,7 @@ def prepare_wedding(
             return found
         sla = spec.sla or settings.default_sla
         settings.sla_delay(sla)
-        on = spec.on or now.astimezone(ZoneInfo(spec.timezone)).date()
+        on = spec.on or now.astimezone(zone).date()
         wedding = create_wedding(
             conn,
             tenant.id,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from trousseau.catalog import (
+    SLUG_PATTERN,
     PhotoState,
     Wedding,
     count_photos_by_state,
@@ -25,7 +26,6 @@ from trousseau.web.services import ServicesDep
 
 router = APIRouter(prefix=API_PREFIX, tags=["weddings"])
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 
 
 class WeddingIn(BaseModel):
