@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ SCOPES = (TENANT, ADMIN)
 KEY_PREFIX = "tr_"
 SECRET_BYTES = 32
 _MAX_TOKEN_LENGTH = 120
+MAX_KEY_ID = 2**63 - 1
+"""Ids are BIGINT; a larger one names no key."""
+_TOKEN = re.compile(r"tr_([1-9][0-9]{0,18})_([A-Za-z0-9_-]+)", re.ASCII)
+"""One spelling per key: ASCII digits without sign or leading zero (`tr_02_…` is not key 2),
+then a base64url secret (what `new_secret` makes; nothing else can hash the same way twice)."""
 
 
 @dataclass(frozen=True)
@@ -74,15 +80,15 @@ def format_token(key_id: int, secret: str) -> str:
 
 
 def parse_token(token: str) -> tuple[int, str] | None:
-    """(key id, secret) of a well-formed token, None for anything else."""
-    if len(token) > _MAX_TOKEN_LENGTH or not token.startswith(KEY_PREFIX):
+    """(key id, secret) of a well-formed token, None for anything else.
+
+    Strict, so each key has exactly one token: `str.isdigit()` would also take "02", "²" or
+    "٢" (and `int()` some of those) as an id, and a secret outside base64url is none we made.
+    """
+    match = _TOKEN.fullmatch(token) if len(token) <= _MAX_TOKEN_LENGTH else None
+    if match is None or int(match.group(1)) > MAX_KEY_ID:
         return None
-    key_id, sep, secret = token[len(KEY_PREFIX) :].partition("_")
-    if not sep or not secret or not key_id.isascii() or not key_id.isdigit():
-        return None
-    if len(key_id) > 18:
-        return None
-    return int(key_id), secret
+    return int(match.group(1)), match.group(2)
 
 
 def check_scopes(scopes: Iterable[str]) -> frozenset[str]:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from trousseau.web.config import MAX_ID
 from trousseau.web.errors import InvalidRequest
 
 _VERSION = "v1:"
+_CURSOR = re.compile(r"v1:(0|[1-9][0-9]{0,18})", re.ASCII)
+"""One spelling per position: ASCII digits, no sign, no leading zero, at most a BIGINT's 19
+(so `int()` never sees the thousands of digits it refuses with a ValueError)."""
 
 
 def encode_cursor(last_id: int) -> str:
@@ -28,10 +32,10 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         raw = ""
-    value = raw.removeprefix(_VERSION)
-    if not raw.startswith(_VERSION) or not value.isdigit() or int(value) > MAX_ID:
+    match = _CURSOR.fullmatch(raw)
+    if match is None or int(match.group(1)) > MAX_ID:
         raise InvalidRequest(
             "cursor is not one this API returned: pass `next_cursor` from the previous page "
             "unchanged, or omit it for the first page"
         )
-    return int(value)
+    return int(match.group(1))
