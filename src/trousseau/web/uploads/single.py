@@ -32,6 +32,7 @@ from trousseau.ingest import Accepted, accept
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX
 from trousseau.web.errors import ErrorBody
+from trousseau.web.headers import header_text
 from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.photos import PhotoOut, load_photo
 from trousseau.web.services import Services, ServicesDep
@@ -43,18 +44,25 @@ router = APIRouter(prefix=API_PREFIX, tags=["photos"])
 
 MAX_NAME_BYTES = 255
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_EXT_VALUE = re.compile(r"(utf-8|iso-8859-1)'[a-z0-9-]*'(.*)", re.ASCII | re.IGNORECASE | re.DOTALL)
+"""RFC 5987's `charset'language'percent-encoded`, as in Content-Disposition's filename*."""
 ACCEPTED_TYPES = "application/octet-stream or image/*"
 
 
 def original_name(header: str | None) -> str:
-    """The file name to record, from X-Filename (percent-encoded UTF-8 allowed).
+    """The file name to record, from X-Filename: as text, percent-encoded UTF-8, or RFC 5987.
 
     Only the last path component is kept, control characters are dropped, and the name is cut
-    to 255 UTF-8 bytes keeping its extension, so any client string is a safe file name.
+    to 255 UTF-8 bytes keeping its extension, so any client string is a safe file name. Raw
+    UTF-8 bytes on the wire are read back by `header_text` before this, in the route.
     """
     if header is None or not header.strip():
         raise IngestError("send the photo's file name in the X-Filename header")
-    name = unquote(header.strip(), errors="replace")
+    extended = _EXT_VALUE.fullmatch(header.strip())
+    if extended is not None:
+        name = unquote(extended.group(2), encoding=extended.group(1), errors="replace")
+    else:
+        name = unquote(header.strip(), errors="replace")
     name = re.split(r"[/\\]", name)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
     if name in ("", ".", ".."):
@@ -158,13 +166,16 @@ async def upload(
     caller: Caller,
     services: ServicesDep,
     instruments: MetricsDep,
-    x_filename: Annotated[str | None, Header(description="the original file name")] = None,
+    x_filename: Annotated[
+        str | None,
+        Header(description="the original file name: UTF-8, percent-encoded, or UTF-8''<pct>"),
+    ] = None,
     x_checksum_sha256: Annotated[str | None, Header(description="SHA-256, hex")] = None,
     digest: Annotated[str | None, Header(description="sha-256=<base64>")] = None,
     repr_digest: Annotated[str | None, Header(description="sha-256=:<base64>:")] = None,
 ) -> PhotoOut:
     """Upload one original in a single request (201 new, 200 already there)."""
-    name = original_name(x_filename)
+    name = original_name(None if x_filename is None else header_text(x_filename))
     expected = expected_sha256(digest=digest, repr_digest=repr_digest, checksum=x_checksum_sha256)
     check_content_type(request.headers.get("content-type"))
     limit = services.config.max_upload_bytes
