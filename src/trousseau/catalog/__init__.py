@@ -43,6 +43,7 @@ from trousseau.catalog.photos import (
 )
 from trousseau.catalog.slugs import SLUG_PATTERN, check_slug
 from trousseau.catalog.tenants import Tenant, ensure_tenant, get_tenant
+from trousseau.catalog.text import check_text, text_problem
 from trousseau.catalog.uploads import (
     ResumableUpload,
     create_resumable_upload,
@@ -106,6 +107,7 @@ __all__ = [
     "WorkerRow",
     "beat",
     "check_slug",
+    "check_text",
     "check_timezone",
     "count_events",
     "count_photos_by_state",
@@ -152,6 +154,7 @@ __all__ = [
     "set_photo_rendering",
     "set_photo_state",
     "stored_bytes",
+    "text_problem",
     "upgrade",
     "variants_by_photo",
     "variants_of",

@@ -13,6 +13,7 @@ from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.events import EventKind, record_event
 from trousseau.catalog.schema import wedding
 from trousseau.catalog.slugs import check_slug
+from trousseau.catalog.text import check_text
 from trousseau.errors import NotFound, SettingsError
 
 
@@ -94,10 +95,14 @@ def create_wedding(
 
     Every road that creates a wedding (ingest, the API) comes here, so the event is written
     once, the same way; `event_data` adds who asked (e.g. `{"via": "api", "key_id": 3}`).
-    The slug follows `check_slug` (InvalidValue otherwise), the zone is an IANA one.
+    The slug follows `check_slug` (InvalidValue otherwise), the zone is an IANA one, and the
+    title and region are text any catalog stores (`check_text`: no NUL, no lone surrogate).
     """
     check_slug(slug)
     check_timezone(timezone)
+    for field, text in (("title", title), ("region", region)):
+        if text is not None:
+            check_text(text, field=f"the wedding's {field}")
     new_id = inserted_id(
         conn.execute(
             wedding.insert().values(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from trousseau.catalog import (
@@ -18,6 +18,7 @@ from trousseau.catalog import (
     find_wedding,
     get_wedding,
     list_weddings,
+    text_problem,
 )
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX
@@ -27,16 +28,29 @@ from trousseau.web.services import ServicesDep
 router = APIRouter(prefix=API_PREFIX, tags=["weddings"])
 
 
+def _storable(value: str) -> str:
+    """The text, if any catalog can store it (pydantic turns the ValueError into a 422)."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(f"holds {problem}, which no catalog can store: remove it")
+    return value
+
+
+StorableText = Annotated[str, AfterValidator(_storable)]
+"""Free text a client sends: refused at the door, naming the field, rather than by the driver."""
+
 
 class WeddingIn(BaseModel):
     """A wedding to create. The SLA names a configured delivery class (same-day, …)."""
 
     slug: str = Field(pattern=SLUG_PATTERN, examples=["smith-jones-2026"])
     date: dt.date
-    timezone: str = Field(min_length=1, max_length=64, examples=["Europe/Paris"])
-    region: str | None = Field(None, max_length=64, examples=["eu-west"])
-    sla: str | None = Field(None, max_length=32, description="default: the configured default")
-    title: str | None = Field(None, max_length=500)
+    timezone: StorableText = Field(min_length=1, max_length=64, examples=["Europe/Paris"])
+    region: StorableText | None = Field(None, max_length=64, examples=["eu-west"])
+    sla: StorableText | None = Field(
+        None, max_length=32, description="default: the configured default"
+    )
+    title: StorableText | None = Field(None, max_length=500)
 
 
 class WeddingOut(BaseModel):
