@@ -3,12 +3,17 @@
 Written as plain ASGI (not BaseHTTPMiddleware) so upload bodies and blob downloads stream
 through untouched. It is also the last resort for bugs: an unexpected exception becomes a
 500 error body carrying the request id, and the traceback goes to the log under that id.
+
+A route whose protocol wants a header on every answer (tus: `Tus-Resumable`) declares it as
+`every_response_headers`; it is added here, the one place every answer passes, so an error
+answered by a handler, a 405 or that last-resort 500 carries it too.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -31,6 +36,12 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or UNMATCHED
 
 
+def route_headers(scope: Scope) -> Mapping[str, str]:
+    """The headers the matched route puts on every answer (its `every_response_headers`)."""
+    declared: Mapping[str, str] | None = getattr(scope.get("route"), "every_response_headers", None)
+    return declared or {}
+
+
 class RequestContext:
     """Request id in and out (`X-Request-ID`), access log, duration histogram."""
 
@@ -49,7 +60,11 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
                 response["started"] = True
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", request_id)
+                for name, value in route_headers(scope).items():
+                    if name not in headers:
+                        headers[name] = value
             await send(message)
 
         started = time.perf_counter()

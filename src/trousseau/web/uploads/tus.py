@@ -33,13 +33,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, ClassVar
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Header, Request, Response
@@ -145,6 +145,9 @@ def describe(record: ResumableUpload) -> str:
 
 class TusRoute(APIRoute):
     """A route whose every response, errors included, says `Tus-Resumable: 1.0.0`."""
+
+    every_response_headers: ClassVar[Mapping[str, str]] = {"Tus-Resumable": TUS_VERSION}
+    """Also on the answers given outside the handler (405, the last-resort 500): middleware."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
