@@ -110,6 +110,11 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     max_upload_bytes: int = Field(200_000_000, ge=1, description="larger uploads get 413")
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1,
+        description="any other request body larger than this gets 413 (uploads: max_upload_bytes)",
+    )
     spool_dir: Path | None = Field(None, description="partial uploads; default data_dir/uploads")
     progress_interval_seconds: float = Field(
         2.0, gt=0, le=300, description="how often a progress stream re-reads the catalog"
