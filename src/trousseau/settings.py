@@ -125,6 +125,9 @@ class WebSettings(BaseModel):
     progress_lifetime_seconds: float = Field(
         600.0, gt=0, description="a progress stream ends after this; EventSource reconnects"
     )
+    progress_key_check_seconds: float = Field(
+        5.0, gt=0, description="how often an open progress stream re-checks its key (revoked: ends)"
+    )
     upload_expiry: timedelta = Field(
         timedelta(hours=24),
         gt=timedelta(0),
