@@ -24,6 +24,8 @@ from trousseau.clock import Clock, utc_now
 from trousseau.settings import Settings, load_settings
 from trousseau.web import dashboard, health, jobs, photos, uploads, variants, weddings, workers
 from trousseau.web import metrics as metrics_routes
+from trousseau.web.auth import key_first
+from trousseau.web.bodies import BodyGate
 from trousseau.web.config import API_PREFIX, WebConfig, spool_dir, web_config
 from trousseau.web.errors import install_error_handlers
 from trousseau.web.metrics import Metrics
@@ -103,6 +105,7 @@ def create_app(
         app.include_router(router)
     app.mount(dashboard.STATIC_PATH, StaticFiles(directory=dashboard.STATIC_DIR), "static")
     document_common_errors(app)
+    app.add_middleware(BodyGate, limit=config.max_body_bytes, before_body=key_first(services))
     app.add_middleware(RequestContext, metrics=metrics)
     return app
 

@@ -84,6 +84,10 @@ class PayloadTooLarge(IngestError):
     """An upload is larger than `web.max_upload_bytes`; nothing was stored."""
 
 
+class BodyTooLarge(TrousseauError):
+    """A request body other than an upload is larger than `web.max_body_bytes`; it was not read."""
+
+
 class ChunkChecksumMismatch(ChecksumMismatch):
     """One chunk of a resumable upload does not hash to its Upload-Checksum; it was discarded."""
 
@@ -135,6 +139,7 @@ RULES: Mapping[type[TrousseauError], Rule] = {
     IngestError: Rule(400, "bad_upload"),
     EmptyInput: Rule(400, "empty_upload"),
     PayloadTooLarge: Rule(413, "payload_too_large"),
+    BodyTooLarge: Rule(413, "payload_too_large"),
     UnsupportedFormat: Rule(415, "unsupported_media_type"),
     ChecksumMismatch: Rule(422, "checksum_mismatch"),
     ChunkChecksumMismatch: Rule(460, "checksum_mismatch"),

@@ -30,6 +30,7 @@ from trousseau.catalog import Wedding, get_wedding
 from trousseau.errors import ChecksumMismatch, IngestError, UnsupportedFormat, VaultError
 from trousseau.ingest import Accepted, accept
 from trousseau.web.auth import Caller
+from trousseau.web.bodies import own_body_limit
 from trousseau.web.config import API_PREFIX
 from trousseau.web.errors import ErrorBody
 from trousseau.web.headers import header_text
@@ -159,6 +160,7 @@ def check_content_type(value: str | None) -> None:
         422: {"model": ErrorBody, "description": "checksum mismatch; nothing was stored"},
     },
 )
+@own_body_limit  # streamed to the spool, bounded by web.max_upload_bytes
 async def upload(
     slug: str,
     request: Request,

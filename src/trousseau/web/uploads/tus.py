@@ -61,6 +61,7 @@ from trousseau.catalog import (
 )
 from trousseau.errors import IngestError, NotFound, TrousseauError
 from trousseau.web.auth import Caller
+from trousseau.web.bodies import own_body_limit
 from trousseau.web.config import API_PREFIX, WebConfig
 from trousseau.web.errors import (
     ChunkChecksumMismatch,
@@ -560,6 +561,7 @@ async def discover_upload(upload_id: str, caller: Caller, services: ServicesDep)
         (400, 404, 409, 413, 415, 423, 429, 460, 503, 507),
     ),
 )
+@own_body_limit  # bounded by Upload-Length and web.max_upload_bytes
 async def create(
     slug: str,
     request: Request,
@@ -653,6 +655,7 @@ async def offset(
         (400, 404, 409, 410, 413, 415, 423, 460, 503, 507),
     ),
 )
+@own_body_limit  # bounded by the upload's remaining length
 async def patch(
     upload_id: str,
     request: Request,
