@@ -32,7 +32,7 @@ from starlette.responses import HTMLResponse
 from trousseau import __version__
 from trousseau.catalog import find_wedding, page_photos, parse_token, variants_by_photo
 from trousseau.web import variants
-from trousseau.web.auth import COOKIE, Principal, Viewer, principal_for
+from trousseau.web.auth import COOKIE, KeyWatch, Principal, Viewer, principal_for
 from trousseau.web.dashboard import overview
 from trousseau.web.dashboard.progress import Progress, StreamTiming, progress_events, read_progress
 from trousseau.web.errors import Forbidden, Unauthorized
@@ -247,7 +247,8 @@ async def today_progress(
     def read() -> list[Progress]:
         return _today(services, tenant_id)
 
-    async for event in progress_events(read, StreamTiming.of(services), request.is_disconnected):
+    timing, watch = StreamTiming.of(services), KeyWatch.of(viewer, services)
+    async for event in progress_events(read, timing, request.is_disconnected, watch=watch):
         yield event
 
 

@@ -7,6 +7,10 @@ nothing changed for a while. The stream polls the catalog in a worker thread eve
 polls) and ends after `web.progress_lifetime_seconds` or as soon as the client leaves, so a
 forgotten tab never pins a server; EventSource reconnects by itself. The dashboard's
 overview streams today's weddings the same way in one connection (`progress_events`).
+
+A stream re-reads its key (header or dashboard cookie) every `web.progress_key_check_seconds`
+(`auth.KeyWatch`): once the key is revoked the stream sends an `unauthorized` event, the error
+body of a 401, and ends; EventSource's reconnection then gets the 401 itself and stops.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from trousseau.catalog import (
     get_wedding,
 )
 from trousseau.jobs import SubjectJobs, jobs_by_wedding
-from trousseau.web.auth import Viewer
+from trousseau.web.auth import KeyWatch, Viewer
 from trousseau.web.config import API_PREFIX
-from trousseau.web.errors import ErrorBody
+from trousseau.web.errors import ErrorBody, ErrorDetail
+from trousseau.web.logs import current_request_id
 from trousseau.web.services import Services, ServicesDep
 
 router = APIRouter(prefix=API_PREFIX, tags=["weddings"])
@@ -248,16 +253,31 @@ class StreamTiming:
         )
 
 
+REVOKED = (
+    "the API key of this stream was revoked (or removed): the stream ended; "
+    "ask for a new key (`trousseau keys create`) and sign in again"
+)
+
+
+def revoked_event() -> ServerSentEvent:
+    """The last event of a stream whose key was revoked: a 401's error body."""
+    detail = ErrorDetail(code="unauthorized", message=REVOKED, request_id=current_request_id())
+    return ServerSentEvent(data=ErrorBody(error=detail), event="unauthorized")
+
+
 async def progress_events(
     read: Callable[[], list[Progress]],
     timing: StreamTiming,
     disconnected: Callable[[], Awaitable[bool]],
+    *,
+    watch: KeyWatch | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """`progress` events for whatever `read` returns, each wedding's when it changes.
 
     `read` runs in a worker thread (it opens its own short transaction); between polls the
     stream sleeps. It ends after `timing.lifetime`, or when `disconnected()` says the
-    client left, with a retry hint so EventSource comes back.
+    client left, with a retry hint so EventSource comes back, or, with an `unauthorized`
+    event, once `watch` finds the key it was opened with revoked.
     """
     started = anyio.current_time()
     last: dict[str, Progress] = {}
@@ -287,6 +307,9 @@ async def progress_events(
         await anyio.sleep(timing.interval)
         if await disconnected():
             return
+        if watch is not None and await watch.revoked():
+            yield revoked_event()
+            return
 
 
 def _json_error(description: str) -> dict[str, Any]:
@@ -313,13 +336,15 @@ ViewedWedding = Annotated[Wedding, Depends(viewed_wedding)]
     },
 )
 async def stream_progress(
-    wedding: ViewedWedding, services: ServicesDep, request: Request
+    wedding: ViewedWedding, viewer: Viewer, services: ServicesDep, request: Request
 ) -> AsyncIterator[ProgressOut]:
     """Live progress of a wedding (Server-Sent Events).
 
     A `progress` event (JSON data) at once and whenever the counts change, `: keep-alive`
     comments while they do not; the stream ends after `web.progress_lifetime_seconds` and
-    EventSource reconnects. Authenticates with the API key header or the dashboard's cookie.
+    EventSource reconnects. Authenticates with the API key header or the dashboard's cookie,
+    re-checked every `web.progress_key_check_seconds`: a revoked key ends the stream with an
+    `unauthorized` event (JSON data: the error body).
     """
 
     def read() -> list[Progress]:
@@ -327,5 +352,6 @@ async def stream_progress(
         with services.catalog.begin() as conn:
             return read_progress(conn, [wedding], now=now)
 
-    async for event in progress_events(read, StreamTiming.of(services), request.is_disconnected):
+    timing, watch = StreamTiming.of(services), KeyWatch.of(viewer, services)
+    async for event in progress_events(read, timing, request.is_disconnected, watch=watch):
         yield event  # type: ignore[misc]  # events carry ProgressOut as data (for OpenAPI)

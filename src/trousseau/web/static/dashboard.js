@@ -95,6 +95,11 @@
       if (live) { live.textContent = "live"; live.className = "live on"; }
     });
     source.addEventListener("progress", (event) => apply(JSON.parse(event.data)));
+    source.addEventListener("unauthorized", () => {
+      // The key was revoked while the stream was open: stop reconnecting, sign in again.
+      source.close();
+      location.assign("/dashboard/sign-in");
+    });
     source.addEventListener("error", () => {
       // EventSource reconnects by itself (the server ends streams after their lifetime).
       if (live) { live.textContent = "reconnecting"; live.className = "live off"; }
