@@ -8,6 +8,7 @@ Precedence, highest first: keyword arguments, environment (`TROUSSEAU_CATALOG_UR
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 
 from trousseau.errors import SettingsError
 
@@ -183,7 +185,13 @@ class Settings(BaseSettings):
         if self.default_sla not in self.sla_classes:
             known = ", ".join(sorted(self.sla_classes))
             raise ValueError(f"default_sla {self.default_sla!r} is not one of: {known}")
-        data_dir = self.data_dir.expanduser().absolute()
+        try:
+            data_dir = self.data_dir.expanduser().absolute()
+        except RuntimeError:  # "~someone" whose home this system does not know
+            raise ValueError(
+                f"data_dir {str(self.data_dir)[:100]!r} starts with a home this system does "
+                "not know: give an absolute path"
+            ) from None
         object.__setattr__(self, "data_dir", data_dir)
         if not self.catalog_url:
             object.__setattr__(self, "catalog_url", f"sqlite:///{data_dir / 'catalog.sqlite3'}")
@@ -200,7 +208,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_path = Path(os.environ.get("TROUSSEAU_CONFIG", "trousseau.toml"))
+        toml_path = config_path()
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if "TROUSSEAU_CONFIG" in os.environ and not toml_path.is_file():
             raise SettingsError(
@@ -238,10 +246,33 @@ def redact_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}"
 
 
+def config_path() -> Path:
+    """The TOML file settings are read from: TROUSSEAU_CONFIG, else ./trousseau.toml."""
+    return Path(os.environ.get("TROUSSEAU_CONFIG", "trousseau.toml"))
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Build Settings, turning validation failures into one readable SettingsError."""
+    """Build Settings, turning every way outside input can be wrong (validation, a variable
+    that is not JSON, a config file that is not TOML or cannot be read) into one readable
+    SettingsError."""
     try:
         return Settings(**overrides)
+    except SourceError as exc:  # a TROUSSEAU_* variable of a nested field that is not JSON
+        cause = str(exc.__cause__ or "")[:200]
+        raise SettingsError(
+            f"invalid settings: {exc} ({cause}): give nested settings as JSON, e.g. "
+            'TROUSSEAU_SLA_CLASSES=\'{"standard": "P1D"}\', or set one field with '
+            "TROUSSEAU_JOBS__LEASE_SECONDS=60"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            f"invalid settings: {config_path()} is not a UTF-8 TOML file ({exc}): fix it"
+        ) from None
+    except OSError as exc:
+        raise SettingsError(
+            f"invalid settings: {config_path()} cannot be read ({exc.strerror or exc}): check "
+            "its permissions"
+        ) from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
