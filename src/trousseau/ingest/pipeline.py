@@ -13,6 +13,7 @@ the blob is found by its hash, the photo by (wedding, hash).
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -266,7 +267,7 @@ def _stored(paths: Iterable[Path], vault: Vault) -> Iterator[tuple[Path, _Stored
 
     def store(path: Path) -> tuple[Path, _Stored | IngestError]:
         try:
-            return path, _store(path, vault, name=path.name)
+            return path, _store(path, vault, name=file_name_text(path))
         except IngestError as exc:
             return path, exc
 
@@ -282,6 +283,13 @@ def _stored(paths: Iterable[Path], vault: Vault) -> Iterator[tuple[Path, _Stored
         finally:
             for future in pending:
                 future.cancel()
+
+
+def file_name_text(path: Path) -> str:
+    """A file's name as text any catalog stores: a name on the card that is not UTF-8 (Python
+    reads its bytes as lone surrogates, which no catalog can encode) keeps its readable part,
+    the rest shown as U+FFFD, rather than stopping the card."""
+    return os.fsencode(path.name).decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
