@@ -17,6 +17,7 @@ byte by byte (overwrites, insertions, cuts) and asks the same.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -222,5 +223,19 @@ def test_any_mutation_works_or_fails_with_a_reason(
     path.write_bytes(mutate(SEEDS[seed], changes))
 
     problems = check_file(path, backend, profiles)
+
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("raw", [b"IMG_\xff\xfe.jpg", b"mari\xe9e.jpg", "婚礼.jpg".encode()])
+def test_a_file_whose_name_is_not_utf8_is_probed_or_fails_with_a_reason(
+    tmp_path: Path, backend, profiles, raw: bytes
+) -> None:
+    # What a card formatted elsewhere holds: Python reads the name's bytes as lone surrogates.
+    target = os.path.join(os.fsencode(tmp_path), raw)
+    with open(target, "wb") as out:
+        out.write(ODD_FILES["exif-every-tag-dated-superscript-two.jpg"])
+
+    problems = check_file(Path(os.fsdecode(target)), backend, profiles)
 
     assert not problems, "\n".join(problems)
