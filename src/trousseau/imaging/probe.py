@@ -12,6 +12,7 @@ header can cause is bounded. Only an unreadable image header is an error.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import TypeVar
 
 import pyvips
 
+from trousseau.errors import ImagingError
 from trousseau.imaging.failure import vips_failures
 
 _T = TypeVar("_T")
@@ -69,7 +71,7 @@ def probe(path: Path) -> PhotoInfo:
     reported is that of the largest of the first `MAX_SUBIFDS` SubIFDs libvips can read.
     """
     with vips_failures(path.name, location=str(path)):
-        image = pyvips.Image.new_from_file(str(path), revalidate=True)
+        image = pyvips.Image.new_from_source(_source(path), "")
         fields = set(image.get_fields())
         width, height = image.width, image.height
     warnings: list[str] = []
@@ -184,10 +186,33 @@ def _largest_subifd(path: Path, count: int, fallback: tuple[int, int]) -> tuple[
     best = fallback
     for index in range(min(int(count), MAX_SUBIFDS)):
         try:
-            sub = pyvips.Image.tiffload(str(path), subifd=index, revalidate=True)
+            sub = pyvips.Image.tiffload_source(_source(path), subifd=index)
         except pyvips.Error:
             continue
         if sub.width * sub.height > best[0] * best[1]:
             best = (sub.width, sub.height)
     pyvips.vips_lib.vips_error_clear()
     return best
+
+
+def _source(path: Path) -> pyvips.Source:
+    """A libvips source on its own descriptor of `path`: what every header read opens.
+
+    Not `new_from_file`: libvips caches each file load, and the cached operation keeps the
+    file open or mapped until 100 later operations evict it. A server probes each upload in
+    its spool and deletes it next, so the last 100 uploads stayed on disk, deleted, for as
+    long as the server ran. A load from a source is never cached (a stream cannot be read
+    again), so the file is closed as soon as the image is dropped. libvips dups the
+    descriptor; this one is closed at once. Opened by Python, a name that is not UTF-8 opens.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise ImagingError(
+            f"cannot open {path.name} to read its header ({exc.strerror}): check that the file "
+            "is still there and readable by this user"
+        ) from exc
+    try:
+        return pyvips.Source.new_from_descriptor(fd)
+    finally:
+        os.close(fd)
