@@ -144,11 +144,12 @@ def prepare_wedding(
 
 
 PARTIAL_AGE = timedelta(hours=1)
-"""Vault temp files older than this were left by a killed writer: `sweep` removes them."""
+"""A vault temp file whose writer cannot be told (another host's) is abandoned past this age;
+one whose writer is known to be gone is removed at once, a live writer's never."""
 
 
 def sweep(vault: Vault) -> int:
-    """Remove the partial blobs killed writers left; once per ingest command, not per file."""
+    """Remove the partial blobs dead writers left; once per ingest command, not per file."""
     return vault.sweep_partials(PARTIAL_AGE)
 
 

@@ -1,74 +1,12 @@
 """Whether a process that left a heartbeat is still running: the fast path of crash recovery.
 
-A worker killed without a goodbye (SIGKILL, the OOM killer, a crashed container) leaves its
-jobs leased until the lease runs out, a minute by default. Another host can only wait for
-that lease: it cannot see the process. A worker on the same host can, the way restic treats
-a lock whose process is gone: each heartbeat records the process's identity, and a worker
-that starts or beats on that host releases at once the leases of a process that no longer
-exists.
-
-An identity is `<boot id>/<PID namespace>/<start time>`: a PID alone is not enough (PIDs are
-reused, and a restarted container's worker often gets the same PID as the one that died),
-and a PID means nothing in another PID namespace (containers sharing a host name). A process
-is judged gone only when the identity was taken in this very boot and PID namespace and no
-process with that PID and start time exists; anything else is unknown, and the lease decides.
+The identity and liveness logic lives in `trousseau.processes`, below every package, so the
+vault can name its partial writes after their writer too; this module keeps the queue's
+name for it.
 """
 
 from __future__ import annotations
 
-import os
-from enum import StrEnum
-from pathlib import Path
+from trousseau.processes import Liveness, identity, liveness
 
-_PROC = Path("/proc")
-
-
-class Liveness(StrEnum):
-    """What this host can tell about a process from its recorded identity."""
-
-    ALIVE = "alive"
-    GONE = "gone"
-    UNKNOWN = "unknown"
-    """Another host, boot or PID namespace, or no /proc: only the lease can tell."""
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or
-    None when no such process runs (a zombie, killed but not yet reaped, runs no more)."""
-    try:
-        stat = (_PROC / str(pid) / "stat").read_text()
-    except (OSError, ValueError):
-        return None
-    fields = stat[stat.rfind(")") + 2 :].split()
-    if len(fields) <= 19 or fields[0] in ("Z", "X"):
-        return None
-    return fields[19]
-
-
-def _here() -> str | None:
-    """This host's boot id and this process's PID namespace: the scope of a PID."""
-    try:
-        boot = (_PROC / "sys/kernel/random/boot_id").read_text().strip()
-        namespace = (_PROC / "self/ns/pid").stat().st_ino
-    except OSError:
-        return None
-    return f"{boot}/{namespace}"
-
-
-def identity(pid: int | None = None) -> str | None:
-    """The identity of process `pid` (this one by default), or None where /proc cannot tell."""
-    pid = os.getpid() if pid is None else pid
-    scope, started = _here(), _start_time(pid)
-    if scope is None or started is None:
-        return None
-    return f"{scope}/{started}"
-
-
-def liveness(pid: int, recorded: str | None) -> Liveness:
-    """Whether the process recorded as (`pid`, `recorded` identity) still runs, seen from here."""
-    if not recorded:
-        return Liveness.UNKNOWN
-    scope, _, started = recorded.rpartition("/")
-    if scope != _here():
-        return Liveness.UNKNOWN
-    return Liveness.ALIVE if _start_time(pid) == started else Liveness.GONE
+__all__ = ["Liveness", "identity", "liveness"]

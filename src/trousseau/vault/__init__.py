@@ -11,6 +11,7 @@ blob is never modified or replaced; every read can prove the bytes still match t
 
 from trousseau.vault.blob import BlobInfo
 from trousseau.vault.derived import put_derived
+from trousseau.vault.partials import PartialWrite
 from trousseau.vault.protocol import Vault
 from trousseau.vault.url import open_vault
 from trousseau.vault.verification import (
@@ -30,6 +31,7 @@ __all__ = [
     "BlobRef",
     "BlobStatus",
     "BlobUnreferenced",
+    "PartialWrite",
     "Vault",
     "VerifyCounts",
     "VerifyEvent",

@@ -3,13 +3,14 @@
 Layout::
 
     <root>/blobs/ab/cd/<sha256>   published blobs, mode 0o444
-    <root>/tmp/<random>.part      writes in progress, on the same filesystem as blobs/
+    <root>/tmp/put.<writer>.<random>.part   writes in progress, on the same filesystem as blobs/
 
 A write goes to a fresh temp file, is hashed as it is written, fsync'd, optionally re-read from
 the device, then published with ``os.link(temp, final)``: atomic, and it fails rather than
 overwrite an existing name. Readers therefore never see a partial blob, concurrent writers of
 the same blob cannot clobber each other, and a crash leaves at worst a ``.part`` file that
-`sweep_partials` removes.
+`sweep_partials` removes: at once when the writer its name records is gone
+(`trousseau.vault.partials`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from trousseau.errors import (
@@ -32,6 +33,7 @@ from trousseau.errors import (
     VaultFull,
     VaultReadOnly,
 )
+from trousseau.processes import Liveness
 from trousseau.vault.blob import (
     CHUNK_SIZE,
     BlobInfo,
@@ -42,10 +44,16 @@ from trousseau.vault.blob import (
     mismatch,
     sha256_of_key,
 )
+from trousseau.vault.partials import (
+    PARTIAL_SUFFIX,
+    PartialWrite,
+    is_partial,
+    partial_prefix,
+    writer_of,
+)
 from trousseau.vault.source import open_source, read_chunks
 
 BLOB_MODE = 0o444
-PARTIAL_SUFFIX = ".part"
 
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 _DENIED = {errno.EACCES, errno.EPERM}
@@ -154,30 +162,52 @@ class LocalVault:
             where = exc.filename or self._blobs
             raise VaultError(f"cannot list vault {self.root} at {where}: {_reason(exc)}") from exc
 
-    def sweep_partials(self, older_than: timedelta) -> int:
-        """Delete ``tmp/*.part`` files last modified more than `older_than` ago.
+    def partial_writes(self) -> list[PartialWrite]:
+        """Every ``tmp/*.part`` file, with its size, last write and whether its writer runs."""
+        found: list[PartialWrite] = []
+        try:
+            for entry in os.scandir(self._tmp):
+                if not is_partial(entry.name) or not entry.is_file(follow_symlinks=False):
+                    continue
+                try:
+                    status = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:  # published or removed meanwhile
+                    continue
+                modified = datetime.fromtimestamp(status.st_mtime, UTC)
+                found.append(
+                    PartialWrite(Path(entry.path), status.st_size, modified, writer_of(entry.name))
+                )
+        except OSError as exc:
+            where = exc.filename or self._tmp
+            raise VaultError(
+                f"cannot list partial writes of vault {self.root} at {where}: {_reason(exc)}"
+            ) from exc
+        return sorted(found, key=lambda partial: partial.path.name)
 
-        Fresh ones are kept: a concurrent writer may still be filling them.
+    def sweep_partials(self, older_than: timedelta) -> int:
+        """Delete the partial writes nobody will finish; return how many.
+
+        A partial whose writer is gone (its name records the writer) goes at once; a live
+        writer's is kept however old, since it may still be filling it. One whose writer
+        cannot be told (another host's, or unnamed) goes once last modified more than
+        `older_than` ago.
         """
         if older_than < timedelta(0):
             raise ValueError(f"older_than must not be negative, got {older_than}")
         cutoff = time.time() - older_than.total_seconds()
         removed = 0
-        try:
-            for entry in os.scandir(self._tmp):
-                if not entry.name.endswith(PARTIAL_SUFFIX) or not entry.is_file(
-                    follow_symlinks=False
-                ):
-                    continue
-                try:
-                    if entry.stat(follow_symlinks=False).st_mtime >= cutoff:
-                        continue
-                    Path(entry.path).unlink()
-                except FileNotFoundError:
-                    continue
-                removed += 1
-        except OSError as exc:
-            raise self._write_error(exc, "sweeping partial writes", "") from exc
+        for partial in self.partial_writes():
+            if partial.writer is Liveness.ALIVE:
+                continue
+            if partial.writer is Liveness.UNKNOWN and partial.modified.timestamp() >= cutoff:
+                continue
+            try:
+                partial.path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise self._write_error(exc, "sweeping partial writes", "") from exc
+            removed += 1
         return removed
 
     def close(self) -> None:
@@ -216,7 +246,7 @@ class LocalVault:
     def _publish(
         self, chunks: Iterable[bytes | memoryview], source: str, expected: str | None
     ) -> BlobInfo:
-        fd, name = tempfile.mkstemp(dir=self._tmp, prefix="put-", suffix=PARTIAL_SUFFIX)
+        fd, name = tempfile.mkstemp(dir=self._tmp, prefix=partial_prefix(), suffix=PARTIAL_SUFFIX)
         temp = Path(name)
         try:
             hasher = hashlib.sha256()
@@ -244,7 +274,9 @@ class LocalVault:
         written: list[tuple[Path, str, int]] = []
         try:
             for data in blobs:  # write and hash each; no fsync yet
-                fd, name = tempfile.mkstemp(dir=self._tmp, prefix="put-", suffix=PARTIAL_SUFFIX)
+                fd, name = tempfile.mkstemp(
+                    dir=self._tmp, prefix=partial_prefix(), suffix=PARTIAL_SUFFIX
+                )
                 temp = Path(name)
                 with os.fdopen(fd, "wb") as out:
                     written.append((temp, hashlib.sha256(data).hexdigest(), len(data)))

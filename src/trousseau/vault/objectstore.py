@@ -44,6 +44,7 @@ from trousseau.vault.blob import (
     mismatch,
     sha256_of_key,
 )
+from trousseau.vault.partials import PartialWrite
 from trousseau.vault.source import unreadable
 
 if TYPE_CHECKING:
@@ -137,6 +138,10 @@ class ObjectStoreVault:
                         yield sha
         except (BaseError, OSError) as exc:
             raise VaultError(f"cannot list blobs in {self.url}: {_summary(exc)}") from exc
+
+    def partial_writes(self) -> list[PartialWrite]:
+        """Always empty: object stores publish atomically and leave no partial objects."""
+        return []
 
     def sweep_partials(self, older_than: timedelta) -> int:
         """Always 0: object stores publish atomically and leave no partial objects."""

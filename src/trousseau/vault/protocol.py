@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from trousseau.vault.blob import BlobInfo
+from trousseau.vault.partials import PartialWrite
 
 
 @runtime_checkable
@@ -59,8 +60,13 @@ class Vault(Protocol):
         """Every stored sha256, once each; stray files or objects are skipped."""
         ...
 
+    def partial_writes(self) -> list[PartialWrite]:
+        """Writes in progress or abandoned, each with its writer's liveness (for reports)."""
+        ...
+
     def sweep_partials(self, older_than: timedelta) -> int:
-        """Remove abandoned partial writes older than `older_than`; return how many."""
+        """Remove abandoned partial writes, return how many: at once those whose writer is
+        known to be gone, by age (`older_than`) those whose writer cannot be told."""
         ...
 
     def close(self) -> None:
