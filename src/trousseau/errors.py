@@ -34,6 +34,12 @@ class CatalogUnreachable(CatalogError):
     """The catalog URL points to a database that does not answer."""
 
 
+class CatalogFull(CatalogError):
+    """The catalog's disk (or its database's quota) is full: the write was refused, nothing of
+    it was kept. Not the database's fault and not a reason to call it unreachable: it answers,
+    it has no room. Someone must free space or grow the volume."""
+
+
 class SchemaOutOfDate(CatalogError):
     """The catalog schema is older (or newer) than this code expects."""
 

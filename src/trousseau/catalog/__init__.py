@@ -13,7 +13,7 @@ from trousseau.catalog.apikeys import (
     verify_api_key,
 )
 from trousseau.catalog.blobs import ReferencedBlob, referenced_blobs, stored_bytes
-from trousseau.catalog.database import Catalog, open_catalog
+from trousseau.catalog.database import Catalog, catalog_failure, open_catalog
 from trousseau.catalog.events import (
     Event,
     EventKind,
@@ -106,6 +106,7 @@ __all__ = [
     "Wedding",
     "WorkerRow",
     "beat",
+    "catalog_failure",
     "check_slug",
     "check_text",
     "check_timezone",
