@@ -26,6 +26,7 @@ from trousseau.errors import (
     BlobCorrupt,
     BlobMissing,
     CatalogError,
+    CatalogFull,
     CatalogUnreachable,
     ChecksumMismatch,
     EmptyInput,
@@ -150,6 +151,12 @@ RULES: Mapping[type[TrousseauError], Rule] = {
     BlobCorrupt: Rule(500, "blob_corrupt", "a stored file is damaged; operators are told"),
     CatalogError: Rule(503, "catalog_unavailable", "the catalog is unavailable: retry later"),
     CatalogUnreachable: Rule(503, "catalog_unreachable", "the catalog is unreachable: retry later"),
+    CatalogFull: Rule(
+        507,
+        "catalog_full",
+        "the catalog's disk is full: nothing was stored; retry later (operators are told to "
+        "free space)",
+    ),
     SchemaOutOfDate: Rule(
         503, "catalog_out_of_date", "the catalog schema does not match this version"
     ),
