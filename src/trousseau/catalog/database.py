@@ -110,6 +110,13 @@ class Catalog:
             self._full_checked = time.monotonic()
         return failure
 
+    def check_writable(self) -> None:
+        """Raise CatalogFull if `write_failure` has one: before storing what the catalog must
+        then record (an original that could not be recorded would stay an orphan blob)."""
+        failure = self.write_failure()
+        if failure is not None:
+            raise CatalogFull(str(failure))
+
     def dispose(self) -> None:
         """Close pooled connections (also needed in a child process after fork)."""
         self.engine.dispose()

@@ -193,7 +193,9 @@ def accept(
     UnsupportedFormat, InputMissing or InputUnreadable for a file that cannot be an original;
     ChecksumMismatch for bytes that do not hash to `expected_sha256`. A failing vault
     (VaultFull…) or catalog raises its own error; a blob stored before the catalog failed is
-    found again by its hash on the next try.
+    found again by its hash on the next try, or collected as an orphan (`trousseau verify`).
+    A catalog already known to be full (CatalogFull) is refused before anything is stored,
+    so a full catalog does not pile up orphans in the vault.
     """
     if isinstance(source, bytes):
         with _spilled(source, name) as path:
@@ -208,6 +210,7 @@ def accept(
                 expected_sha256=expected_sha256,
                 sla=sla,
             )
+    catalog.check_writable()
     stored = _store(source, vault, name=name or source.name, expected_sha256=expected_sha256)
     return _record(_target(catalog, wedding, settings, sla), stored, clock())
 

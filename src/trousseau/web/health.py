@@ -1,10 +1,12 @@
 """Liveness and readiness: is the process alive, and can it serve requests right now.
 
 `/healthz` answers as long as the event loop runs: restarting the process would not help
-with anything it could report. `/readyz` checks what a request needs — the catalog answers,
-its schema is the one this code expects, the vault is reachable — so a load balancer stops
-sending traffic while any of them is missing, without killing the process. Neither needs a
-key; neither reveals more than which check failed (the details go to the log).
+with anything it could report. `/readyz` checks what a request needs — the catalog answers
+and has room to write (`Catalog.write_failure`: a remembered disk-full failure, re-checked
+every few seconds), its schema is the one this code expects, the vault is reachable — so a
+load balancer stops sending traffic while any of them is missing, without killing the
+process. Neither needs a key; neither reveals more than which check failed (the details go to
+the log).
 """
 
 from __future__ import annotations
@@ -88,7 +90,9 @@ def _catalog_checks(services: Services) -> dict[str, Check]:
         if current == head
         else Check(ok=False, detail=f"schema at {current or 'none'}, this version needs {head}")
     )
-    return {"catalog": Check(ok=True), "migrations": migrations}
+    full = catalog.write_failure()
+    writes = Check(ok=True) if full is None else _failed("catalog writes", full)
+    return {"catalog": writes, "migrations": migrations}
 
 
 def _vault_check(services: Services) -> Check:
