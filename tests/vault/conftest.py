@@ -102,3 +102,12 @@ def tamper(vault: Vault) -> Callable[[str, bytes], None]:
             obstore.put(vault.store, blob_key(sha256), data, mode="overwrite")
 
     return overwrite
+
+
+@pytest.fixture
+def local_vault(tmp_path: Path) -> Iterator[LocalVault]:
+    """A local vault alone, for what only a directory can do (collect orphans)."""
+    opened = open_vault((tmp_path / "local-vault").as_uri())
+    assert isinstance(opened, LocalVault)
+    yield opened
+    opened.close()

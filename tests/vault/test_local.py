@@ -62,17 +62,22 @@ def test_file_url_is_percent_decoded_and_created(tmp_path: Path) -> None:
 
 
 def test_dedupe_leaves_the_existing_file_untouched(local: LocalVault) -> None:
+    """Its bytes and inode stay; only its mtime says "stored now", which spares it from an
+    orphan collection while the ingest that found it records it."""
     local.put_bytes(PHOTO)
+    os.utime(local.blob_path(KEY), (1_000_000_000, 1_000_000_000))
     before = local.blob_path(KEY).stat()
 
     assert not local.put_bytes(PHOTO).created
 
     after = local.blob_path(KEY).stat()
-    assert (after.st_ino, after.st_mtime_ns, after.st_ctime_ns) == (
+    assert (after.st_ino, after.st_size, after.st_mode) == (
         before.st_ino,
-        before.st_mtime_ns,
-        before.st_ctime_ns,
+        before.st_size,
+        before.st_mode,
     )
+    assert local.blob_path(KEY).read_bytes() == PHOTO
+    assert after.st_mtime > time.time() - 60
     assert partials(local) == []
 
 

@@ -94,7 +94,10 @@ def test_unreferenced_blobs_are_listed_only_when_asked(vault: Vault) -> None:
     events = list(verify_blobs(vault, blobs, unreferenced=True))
 
     assert [type(e) for e in events] == [BlobChecked, BlobUnreferenced, VerifyFinished]
-    assert events[1] == BlobUnreferenced(variant, 1)
+    unreferenced = events[1]
+    assert isinstance(unreferenced, BlobUnreferenced)
+    assert (unreferenced.sha256, unreferenced.count) == (variant, 1)
+    assert (unreferenced.size, unreferenced.orphan) == (len(VARIANT), True)
     finished = events[-1]
     assert isinstance(finished, VerifyFinished) and finished.unreferenced == 1
     assert finished.intact

@@ -9,7 +9,7 @@ blob is never modified or replaced; every read can prove the bytes still match t
     data = vault.get_bytes(info.sha256)                    # BlobCorrupt if the bytes rotted
 """
 
-from trousseau.vault.blob import BlobInfo
+from trousseau.vault.blob import BlobInfo, StoredBlob
 from trousseau.vault.derived import put_derived
 from trousseau.vault.partials import PartialWrite
 from trousseau.vault.protocol import Vault
@@ -19,9 +19,13 @@ from trousseau.vault.verification import (
     BlobRef,
     BlobStatus,
     BlobUnreferenced,
+    OrphanCollected,
+    PartialSummary,
     VerifyCounts,
     VerifyEvent,
     VerifyFinished,
+    collect_orphans,
+    summarise_partials,
     verify_blobs,
 )
 
@@ -31,12 +35,17 @@ __all__ = [
     "BlobRef",
     "BlobStatus",
     "BlobUnreferenced",
+    "OrphanCollected",
+    "PartialSummary",
     "PartialWrite",
+    "StoredBlob",
     "Vault",
     "VerifyCounts",
     "VerifyEvent",
     "VerifyFinished",
+    "collect_orphans",
     "open_vault",
     "put_derived",
+    "summarise_partials",
     "verify_blobs",
 ]

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 CHUNK_SIZE = 1024 * 1024
 """Bytes read, hashed and written at a time: large enough for throughput, small for memory."""
@@ -26,6 +27,19 @@ class BlobInfo:
     size: int
     created: bool
     """False when the blob already existed (dedupe): the stored bytes were left untouched."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """A blob as the store lists it: its key, size, and when it was last stored.
+
+    `stored_at` moves forward each time a put stores the same bytes again (a dedup): an
+    ingest that found the blob already there is about to record it, so it is not an orphan.
+    """
+
+    sha256: str
+    size: int
+    stored_at: datetime
 
 
 def check_sha256(value: object, *, name: str = "sha256") -> str:

@@ -11,11 +11,17 @@ overwrite an existing name. Readers therefore never see a partial blob, concurre
 the same blob cannot clobber each other, and a crash leaves at worst a ``.part`` file that
 `sweep_partials` removes: at once when the writer its name records is gone
 (`trousseau.vault.partials`).
+
+A put that finds its blob already there marks it stored now (its mtime): `collect`, which
+removes orphan blobs, spares any blob stored within its grace period, and decides under a
+lock on the blob that such a put takes too, so a put racing it either marked the blob first
+(and it is kept) or finds it unlinked and stores its own copy.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -37,6 +43,7 @@ from trousseau.processes import Liveness
 from trousseau.vault.blob import (
     CHUNK_SIZE,
     BlobInfo,
+    StoredBlob,
     blob_key,
     check_expected,
     corrupt,
@@ -161,6 +168,47 @@ class LocalVault:
         except OSError as exc:
             where = exc.filename or self._blobs
             raise VaultError(f"cannot list vault {self.root} at {where}: {_reason(exc)}") from exc
+
+    def iter_stored(self) -> Iterator[StoredBlob]:
+        """Every published blob with its size and when it was last stored (its mtime)."""
+        for sha in self.iter_blobs():
+            path = self.blob_path(sha)
+            try:
+                status = path.stat()
+            except FileNotFoundError:  # collected meanwhile
+                continue
+            except OSError as exc:
+                raise self._read_error(sha, path, exc) from exc
+            yield StoredBlob(sha, status.st_size, datetime.fromtimestamp(status.st_mtime, UTC))
+
+    def collect(self, sha256: str, *, stored_before: datetime) -> int | None:
+        """Remove an orphan blob last stored before `stored_before`; see `Vault.collect`.
+
+        Decided under an exclusive `flock` on the blob: a put that finds the blob takes a
+        shared one to mark it stored (mtime), so either the mark came first and the blob is
+        kept, or the put then finds it unlinked and links its own copy.
+        """
+        final = self.blob_path(sha256)
+        try:
+            fd = os.open(final, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self._write_error(exc, f"collecting orphan blob {sha256}", "") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            status = os.fstat(fd)
+            if status.st_nlink == 0 or status.st_mtime >= stored_before.timestamp():
+                return None
+            final.unlink()
+            _fsync_dir(final.parent)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self._write_error(exc, f"removing orphan blob {sha256} ({final})", "") from exc
+        finally:
+            os.close(fd)
+        return status.st_size
 
     def partial_writes(self) -> list[PartialWrite]:
         """Every ``tmp/*.part`` file, with its size, last write and whether its writer runs."""
@@ -297,13 +345,7 @@ class LocalVault:
             for temp, sha, size in written:
                 final = self.blob_path(sha)
                 final.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(temp, final)
-                    created = True
-                except FileExistsError:
-                    created = False
-                    self._check_existing(final, sha, size)
-                    _fsync_file(final)
+                created = self._place(temp, final, sha, size)
                 infos.append(BlobInfo(sha256=sha, size=size, created=created))
                 touched.update(dict.fromkeys((final.parent, final.parent.parent)))
             touched[self._blobs] = None
@@ -333,15 +375,8 @@ class LocalVault:
     def _link(self, temp: Path, sha: str, size: int) -> BlobInfo:
         final = self.blob_path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
+        created = self._place(temp, final, sha, size)
         try:
-            os.link(temp, final)
-            created = True
-        except FileExistsError:
-            created = False
-            self._check_existing(final, sha, size)
-        try:
-            if not created:
-                _fsync_file(final)
             for directory in (final.parent, final.parent.parent, self._blobs):
                 _fsync_dir(directory)
         except OSError as exc:
@@ -350,6 +385,35 @@ class LocalVault:
                 f"({_reason(exc)}): do not acknowledge it; retry the put, which syncs it again"
             ) from exc
         return BlobInfo(sha256=sha, size=size, created=created)
+
+    def _place(self, temp: Path, final: Path, sha: str, size: int) -> bool:
+        """Link `temp` at `final` (True), or find the same blob there and mark it stored now
+        (False), so that an orphan collection running meanwhile spares it (`collect`).
+
+        The existing blob is checked, marked and fsync'd under a shared `flock`, which
+        `collect` waits for; one it collected before is unlinked: link ours after all.
+        """
+        while True:
+            try:
+                os.link(temp, final)
+                return True
+            except FileExistsError:
+                pass
+            try:
+                fd = os.open(final, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                if os.fstat(fd).st_nlink == 0:
+                    continue
+                self._check_existing(final, sha, size)
+                with suppress(PermissionError):  # another user's blob: only its owner may mark it
+                    os.utime(fd)
+                os.fsync(fd)
+                return False
+            finally:
+                os.close(fd)
 
     def _check_existing(self, final: Path, sha: str, size: int) -> None:
         """Refuse to dedupe against a blob that is visibly damaged.
@@ -413,14 +477,6 @@ def _hash_file(path: Path) -> tuple[str, int]:
 
 def _sorted_dirs(path: Path) -> list[Path]:
     return sorted(child for child in path.iterdir() if child.is_dir())
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ from trousseau.errors import BlobCorrupt, BlobMissing, ChecksumMismatch, VaultEr
 from trousseau.vault.blob import (
     CHUNK_SIZE,
     BlobInfo,
+    StoredBlob,
     blob_key,
     check_expected,
     corrupt,
@@ -138,6 +139,38 @@ class ObjectStoreVault:
                         yield sha
         except (BaseError, OSError) as exc:
             raise VaultError(f"cannot list blobs in {self.url}: {_summary(exc)}") from exc
+
+    def iter_stored(self) -> Iterator[StoredBlob]:
+        """Every stored blob with its size and when its object was created, in key order.
+
+        An object is created once (conditional creates), so a dedup does not move its time.
+        """
+        try:
+            for page in obstore.list(self.store, prefix="blobs/", chunk_size=_LIST_PAGE):
+                for meta in page:
+                    sha = sha256_of_key(meta["path"])
+                    if sha is not None:
+                        stored_at = meta["last_modified"]
+                        if stored_at.tzinfo is None:
+                            stored_at = stored_at.replace(tzinfo=UTC)
+                        yield StoredBlob(sha, meta["size"], stored_at)
+        except (BaseError, OSError) as exc:
+            raise VaultError(f"cannot list blobs in {self.url}: {_summary(exc)}") from exc
+
+    def collect(self, sha256: str, *, stored_before: datetime) -> int | None:
+        """Refused: an object store cannot fence a put of the same bytes racing the delete.
+
+        A put that finds the object already there answers "created: False" and its ingest
+        records the photo; nothing marks the object, and a store has no atomic rename to
+        move it aside first, so a delete at that moment would lose a recorded photo.
+        """
+        blob_key(sha256)
+        raise VaultError(
+            f"cannot collect orphan blobs in {self.url}: an object store cannot guard a "
+            f"delete against an upload of the same bytes (blob {sha256} was kept); list the "
+            "orphans with `trousseau verify --orphans` and remove them with the store's own "
+            "tools while no ingest runs, or keep them (object versioning makes that safe)"
+        )
 
     def partial_writes(self) -> list[PartialWrite]:
         """Always empty: object stores publish atomically and leave no partial objects."""

@@ -29,12 +29,16 @@ _ANONYMOUS = "put-"
 _tokens: dict[int, str | None] = {}
 
 
-def partial_prefix() -> str:
-    """The prefix of this process's next partial file (its identity, read once per PID)."""
+def _token() -> str | None:
     pid = os.getpid()
     if pid not in _tokens:
         _tokens[pid] = identity_token(pid)
-    token = _tokens[pid]
+    return _tokens[pid]
+
+
+def partial_prefix() -> str:
+    """The prefix of this process's next partial file (its identity, read once per PID)."""
+    token = _token()
     return f"{_NAMED}{token}." if token else _ANONYMOUS
 
 

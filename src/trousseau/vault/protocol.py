@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from trousseau.vault.blob import BlobInfo
+from trousseau.vault.blob import BlobInfo, StoredBlob
 from trousseau.vault.partials import PartialWrite
 
 
@@ -58,6 +58,20 @@ class Vault(Protocol):
 
     def iter_blobs(self) -> Iterator[str]:
         """Every stored sha256, once each; stray files or objects are skipped."""
+        ...
+
+    def iter_stored(self) -> Iterator[StoredBlob]:
+        """Every stored blob with its size and when it was last stored, in key order."""
+        ...
+
+    def collect(self, sha256: str, *, stored_before: datetime) -> int | None:
+        """Remove a blob no catalog row names, if it was last stored before `stored_before`;
+        return its size, or None when it was kept (stored since, or already gone).
+
+        The caller vouches that no row names it; the store makes sure that a put of the same
+        bytes, racing this call, still finds its blob when it returns. VaultError where the
+        store cannot promise that.
+        """
         ...
 
     def partial_writes(self) -> list[PartialWrite]:

@@ -8,16 +8,26 @@ and every event names the blob back the same way.
 A blob that is missing or whose bytes no longer hash to its key is reported and the walk goes
 on, so one run lists every damaged blob. A failure of the store itself (unreachable, no
 permission) raises: every later blob would fail the same way.
+
+The same walk finds what the vault holds that nobody needs: orphan blobs (stored, named by
+no catalog row, and last stored before a grace period, so no ingest is about to record
+them) and partial writes (with whether their writer still runs). `collect_orphans` removes
+orphans; it is never run by the walk itself: a catalog restored from an older backup names
+fewer blobs than the vault holds, and removing what it forgot would lose those photos, so
+removal is an operator's explicit decision (`trousseau verify --collect-orphans`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
 from trousseau.errors import BlobCorrupt, BlobMissing
+from trousseau.processes import Liveness
+from trousseau.vault.partials import PartialWrite
 from trousseau.vault.protocol import Vault
 
 
@@ -81,6 +91,12 @@ class BlobUnreferenced:
     sha256: str
     count: int
     """Unreferenced blobs found so far, this one included."""
+    size: int = 0
+    stored_at: datetime | None = None
+    """When it was last stored (a put of the same bytes moves it)."""
+    orphan: bool = True
+    """Last stored before `orphans_before`: no ingest is about to record it. False for a
+    blob stored within the grace period, whose record may be on its way."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +106,9 @@ class VerifyFinished:
     counts: VerifyCounts
     unreferenced: int | None
     """None when unreferenced blobs were not looked for."""
+    orphans: int | None = None
+    """How many of the unreferenced blobs are orphans (None when not looked for)."""
+    orphan_bytes: int = 0
 
     @property
     def intact(self) -> bool:
@@ -107,11 +126,13 @@ def verify_blobs(
     blobs: Collection[tuple[str, str]],
     *,
     unreferenced: bool = False,
+    orphans_before: datetime | None = None,
 ) -> Iterator[VerifyEvent]:
     """Re-hash every blob in `blobs` ((sha256, what) pairs), in order, yielding an event each.
 
     With `unreferenced`, the vault's own listing is then compared with the given keys and
-    every stored blob that none of them names is reported (a scan of the whole vault).
+    every stored blob that none of them names is reported (a scan of the whole vault); those
+    last stored before `orphans_before` (all, when None) are orphans.
     Raises the VaultError the store raised for anything but a missing or corrupt blob.
     """
     counts = VerifyCounts(total=len(blobs))
@@ -127,13 +148,76 @@ def verify_blobs(
         counts = _counted(counts, status, size)
         yield BlobChecked(blob, status, size, error, counts)
     found: int | None = None
+    orphans: int | None = None
+    orphan_bytes = 0
     if unreferenced:
-        found = 0
-        for sha256 in vault.iter_blobs():
-            if sha256 not in seen:
-                found += 1
-                yield BlobUnreferenced(sha256, found)
-    yield VerifyFinished(counts, found)
+        found = orphans = 0
+        for stored in vault.iter_stored():
+            if stored.sha256 in seen:
+                continue
+            found += 1
+            orphan = orphans_before is None or stored.stored_at < orphans_before
+            if orphan:
+                orphans += 1
+                orphan_bytes += stored.size
+            yield BlobUnreferenced(stored.sha256, found, stored.size, stored.stored_at, orphan)
+    yield VerifyFinished(counts, found, orphans, orphan_bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanCollected:
+    """One orphan blob removed, and the totals so far."""
+
+    sha256: str
+    size: int
+    count: int
+    bytes: int
+
+
+def collect_orphans(
+    vault: Vault, orphans: Iterable[str], *, stored_before: datetime
+) -> Iterator[OrphanCollected]:
+    """Remove each of `orphans` (keys the caller has just checked no catalog row names) that
+    was last stored before `stored_before`, yielding an event per blob removed.
+
+    A blob stored again since (an ingest found it and is recording it) is kept; the store
+    makes sure a put racing the removal still finds its blob (`Vault.collect`). VaultError
+    where the store cannot promise that (object stores), before anything is removed.
+    """
+    count = total = 0
+    for sha256 in orphans:
+        size = vault.collect(sha256, stored_before=stored_before)
+        if size is None:
+            continue
+        count += 1
+        total += size
+        yield OrphanCollected(sha256, size, count, total)
+
+
+@dataclass(frozen=True, slots=True)
+class PartialSummary:
+    """The partial writes a vault holds, by whether their writer still runs."""
+
+    count: int = 0
+    bytes: int = 0
+    alive: int = 0
+    """Being written by a process that still runs: left alone."""
+    gone: int = 0
+    """Left by a writer that died: nothing will finish them; any sweep removes them."""
+    unknown: int = 0
+    """Another host's or container's (or unnamed): removed once an hour old."""
+
+
+def summarise_partials(partials: Iterable[PartialWrite]) -> PartialSummary:
+    """Count `partials` (from `Vault.partial_writes`) for a report."""
+    found = list(partials)
+    return PartialSummary(
+        count=len(found),
+        bytes=sum(p.size for p in found),
+        alive=sum(p.writer is Liveness.ALIVE for p in found),
+        gone=sum(p.writer is Liveness.GONE for p in found),
+        unknown=sum(p.writer is Liveness.UNKNOWN for p in found),
+    )
 
 
 def _check(vault: Vault, sha256: str) -> tuple[BlobStatus, str | None, int]:
