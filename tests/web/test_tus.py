@@ -341,10 +341,16 @@ def test_a_real_client_disconnect_mid_body_keeps_the_bytes(api, studio, served, 
     rest = data[half:]
     checksum = {"Upload-Checksum": chunk_checksum(rest)}
     connection = send_half(served.address, studio, url, half, rest, **checksum)
-    wait_offset(api, studio, url, half + len(rest) // 2)
+    staged = Spool(api.settings.data_dir / "uploads").resumable(upload_id(url), "IMG_0001.JPG")
+    deadline = time.monotonic() + 20
+    while not (staged.staging.exists() and staged.staging.stat().st_size >= len(rest) // 2):
+        assert time.monotonic() < deadline, "the checksummed chunk was never staged"
+        time.sleep(0.02)
+    assert offset_of(api.client, studio, url) == half  # staged beside, not appended
     connection.close()
     served.wait_cut_off(2)
     assert offset_of(api.client, studio, url) == half
+    assert not staged.staging.exists()
 
     done = patch(api.client, studio, url, half, rest)
     assert done.status_code == 204, done.text

@@ -7,12 +7,15 @@ under the client's file name, so that errors about the file name it as the clien
 The single-request upload fills a file in one go; a resumable (tus) upload fills the same
 kind of entry over several requests and takes the same road to ingest.
 
-Resumable entries live under `tus/<upload id>/` and are not swept by age: their catalog
-record says when they expire (`trousseau.web.uploads.tus` sweeps them). Their size on disk is the
+Resumable entries live under `tus/<upload id>/` and are not swept by age: their catalog record
+says when they expire (`trousseau.web.uploads.tus` sweeps them). Their size on disk is the
 upload's offset, and a writer holds an exclusive `flock` on the file, so two requests never
-interleave bytes. The spool is a local directory: with several API replicas, either every
-replica mounts the same spool (shared storage with working `flock`, e.g. NFSv4) or the load
-balancer sends each upload back to the replica that holds it (session affinity).
+interleave bytes. A chunk that carries a checksum is staged in a side file of the entry and
+reaches the upload's file only once verified, so whatever happens to the server midway (even
+SIGKILL), the offset is always that of the last verified chunk. The spool is a local directory:
+with several API replicas, either every replica mounts the same spool (shared storage with
+working `flock`, e.g. NFSv4) or the load balancer sends each upload back to the replica that
+holds it (session affinity).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ from trousseau.web.errors import PayloadTooLarge, SpoolFull, UploadLocked
 RESUMABLE = "tus"
 """The spool's subdirectory of resumable uploads, one directory per upload id."""
 
+STAGING = ".chunk"
+"""The side file of a resumable entry where a checksummed chunk waits for its check."""
+_NO_COPY_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
+
 WRITE_BUFFER = 1024 * 1024
 """Bytes gathered before one write (and hash update) runs in a worker thread."""
 
@@ -62,6 +69,11 @@ class SpoolEntry:
 
     directory: Path
     path: Path
+
+    @property
+    def staging(self) -> Path:
+        """Where a checksummed chunk waits for its check: beside the upload's file, never it."""
+        return self.directory / (STAGING if self.path.name != STAGING else f"{STAGING}-")
 
     def discard(self) -> None:
         """Remove the entry and whatever it holds; safe to call twice."""
@@ -214,7 +226,11 @@ def _too_large(limit: int) -> str:
 
 def check_declared_size(content_length: str | None, limit: int) -> None:
     """PayloadTooLarge when the announced Content-Length already exceeds `limit`."""
-    if content_length is not None and content_length.isdigit() and int(content_length) > limit:
+    declared = (content_length or "").strip()
+    if not (declared.isascii() and declared.isdigit()):
+        return  # not a length (the server refuses those); the body's own count still applies
+    digits = declared.lstrip("0")
+    if len(digits) > len(str(limit)) or int(digits or "0") > limit:
         raise PayloadTooLarge(_too_large(limit))
 
 
@@ -264,19 +280,36 @@ class Chunk:
 
 
 async def append(
-    chunks: AsyncIterator[bytes], handle: BinaryIO, *, offset: int, room: int
+    chunks: AsyncIterator[bytes],
+    handle: BinaryIO,
+    *,
+    offset: int,
+    room: int,
+    staging: Path | None = None,
 ) -> Chunk:
     """Write a request body to a held file at `offset`, hashing it, and fsync it.
 
+    With `staging` (a chunk to be verified), the body goes to that side file instead and the
+    held file is not touched: `commit_staged` appends it once verified, `drop` discards it.
     PayloadTooLarge as soon as the body passes `room` bytes (nothing more is written). A
     client that disconnects leaves what arrived written, flagged `disconnected`.
     """
+    if staging is not None:
+        with staging.open("wb") as side:
+            return await _append_at(chunks, side, offset=offset, room=room, durable=False)
+    return await _append_at(chunks, handle, offset=offset, room=room, durable=True)
+
+
+async def _append_at(
+    chunks: AsyncIterator[bytes], out: BinaryIO, *, offset: int, room: int, durable: bool
+) -> Chunk:
     hasher = hashlib.sha256()
-    handle.seek(offset)
+    if durable:
+        out.seek(offset)
 
     def write(data: bytes) -> None:
         hasher.update(data)
-        handle.write(data)
+        out.write(data)
 
     over = (
         f"the chunk goes past the upload's announced length ({offset + room} bytes)"
@@ -284,8 +317,60 @@ async def append(
     )
     try:
         size, disconnected = await _stream(chunks, write, room=room, over=over)
-        await anyio.to_thread.run_sync(_durable, handle)
+        await anyio.to_thread.run_sync(_durable if durable else _flushed, out)
     except OSError as exc:
-        where = f"at offset {offset}: none of it was kept; resume from HEAD's Upload-Offset later"
-        raise _full_or(exc, where) from exc
+        raise _full_or(exc, _kept_none(offset)) from exc
     return Chunk(size=size, digest=hasher.digest(), disconnected=disconnected)
+
+
+def _flushed(handle: BinaryIO) -> None:
+    handle.flush()
+
+
+def _kept_none(offset: int) -> str:
+    return f"at offset {offset}: none of it was kept; resume from HEAD's Upload-Offset later"
+
+
+def commit_staged(staging: Path, handle: BinaryIO, *, offset: int, size: int) -> None:
+    """Append a verified staged chunk to the held file at `offset`, durably; drop the side file.
+
+    Copied in the kernel (`copy_file_range`) where it can be. A failure cuts the file back to
+    `offset` (SpoolFull when the disk filled up). A crash midway leaves a prefix of the
+    chunk, every byte of it verified: the offset a client resumes from is still true.
+    """
+    try:
+        with staging.open("rb") as source:
+            _copy(source.fileno(), handle.fileno(), size=size, at=offset)
+        os.fsync(handle.fileno())
+    except OSError as exc:
+        with suppress(OSError):
+            cut(handle, offset)
+        raise _full_or(exc, _kept_none(offset)) from exc
+    finally:
+        drop(staging)
+
+
+def drop(staging: Path) -> None:
+    """Discard a staged chunk (unverified, or left by a crash); nothing if there is none."""
+    with suppress(FileNotFoundError):
+        staging.unlink()
+
+
+def _copy(source: int, target: int, *, size: int, at: int) -> None:
+    """Copy `size` bytes from the start of `source` to `target` at offset `at`."""
+    copied, fast = 0, hasattr(os, "copy_file_range")
+    while copied < size:
+        count = min(size - copied, 16 * WRITE_BUFFER)
+        moved = 0
+        if fast:
+            try:
+                moved = os.copy_file_range(source, target, count, copied, at + copied)
+            except OSError as exc:
+                if exc.errno not in _NO_COPY_RANGE:
+                    raise
+                fast = False
+        if not fast:
+            moved = os.pwrite(target, os.pread(source, count, copied), at + copied)
+        if moved == 0:
+            raise OSError(errno.EIO, f"the staged chunk ended after {copied} of {size} bytes")
+        copied += moved

@@ -11,18 +11,19 @@ termination:
     DELETE  /api/v1/uploads/{id}              terminate
     OPTIONS /api/v1/uploads                   what this server supports
 
-State: the catalog records each upload (wedding, name, length, announced SHA-256, expiry,
-the photo it became); the bytes wait in the spool, and the spooled file's size *is* the
-offset. A PATCH holds an exclusive lock on that file for as long as it writes, so two
-clients never interleave (the second gets 423 at once). A client that disconnects keeps the
-bytes that arrived, unless the PATCH carried Upload-Checksum (they cannot be verified, so
-they are discarded). Nothing is acknowledged as stored until the last byte: then the file
-takes the road of every upload (`complete_upload`: checksum, format, ingest) and the reply
-names the photo (X-Photo-Id, X-Photo-Location). A failed check removes the upload and stores
-nothing. Each chunk moves the expiry `web.upload_expiry` ahead; expired uploads answer 410
-and a sweep (at start, then at most every SWEEP_EVERY on creation) removes their bytes and
-records. The catalog is shared by replicas; the spool must be too, or the balancer must keep
-an upload on one replica (deploy/README.md).
+State: the catalog records each upload (wedding, name, length, announced SHA-256, expiry, the
+photo it became); the bytes wait in the spool, and the spooled file's size *is* the offset. A
+PATCH holds an exclusive lock on that file for as long as it writes, so two clients never
+interleave (the second gets 423 at once). A client that disconnects keeps the bytes that
+arrived, unless the PATCH carried Upload-Checksum: such a chunk is staged beside the file and
+appended only once it verifies, so one cut short (by the client, or by a crash of the server)
+is discarded and the offset stays that of the last verified chunk. Nothing is acknowledged as
+stored until the last byte: then the file takes the road of every upload (`complete_upload`:
+checksum, format, ingest) and the reply names the photo (X-Photo-Id, X-Photo-Location). A
+failed check removes the upload and stores nothing. Each chunk moves the expiry
+`web.upload_expiry` ahead; expired uploads answer 410 and a sweep (at start, then at most every
+SWEEP_EVERY on creation) removes their bytes and records. The catalog is shared by replicas;
+the spool must be too, or the balancer must keep an upload on one replica (deploy/README.md).
 
 Every request is authenticated, and every lookup carries the caller's tenant: another
 tenant's upload id is 404.
@@ -77,7 +78,16 @@ from trousseau.web.errors import (
 from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.services import Services, ServicesDep
 from trousseau.web.uploads.single import complete_upload, tenant_wedding
-from trousseau.web.uploads.spool import Spool, SpoolEntry, append, cut, held_size, hold
+from trousseau.web.uploads.spool import (
+    Spool,
+    SpoolEntry,
+    append,
+    commit_staged,
+    cut,
+    drop,
+    held_size,
+    hold,
+)
 from trousseau.web.uploads.tusheaders import (
     CHECKSUM_ALGORITHMS,
     CHUNK_TYPE,
@@ -487,22 +497,36 @@ async def _accept(
                 f"the chunk of {size} bytes at offset {offset} goes past the {record.length} "
                 f"bytes announced for {describe(record)}: nothing of it was stored"
             )
+        staging = services.spool.resumable(record.id, record.name).staging
+        await anyio.to_thread.run_sync(drop, staging)  # a chunk a crash cut short
         try:
-            chunk = await append(request.stream(), handle, offset=offset, room=room)
+            chunk = await append(
+                request.stream(),
+                handle,
+                offset=offset,
+                room=room,
+                staging=None if checksum is None else staging,
+            )
         except PayloadTooLarge:
-            await anyio.to_thread.run_sync(cut, handle, offset)
+            await anyio.to_thread.run_sync(_cut_and_drop, handle, offset, staging)
             raise
         except (OSError, SpoolFull):  # the spool failed mid-chunk (disk full): keep none of it
             with suppress(OSError):
-                await anyio.to_thread.run_sync(cut, handle, offset)
+                await anyio.to_thread.run_sync(_cut_and_drop, handle, offset, staging)
             raise
         instruments.upload_bytes.inc(chunk.size)
-        if checksum is not None and (chunk.disconnected or chunk.digest != checksum):
-            await anyio.to_thread.run_sync(cut, handle, offset)
-            if not chunk.disconnected:
-                raise ChunkChecksumMismatch(
-                    f"the chunk of {describe(record)} at offset {offset} ({chunk.size} bytes) "
-                    "does not hash to its Upload-Checksum: it was discarded; send it again"
+        if checksum is not None:
+            if chunk.disconnected or chunk.digest != checksum:
+                await anyio.to_thread.run_sync(drop, staging)
+                if not chunk.disconnected:
+                    raise ChunkChecksumMismatch(
+                        f"the chunk of {describe(record)} at offset {offset} ({chunk.size} "
+                        "bytes) does not hash to its Upload-Checksum: it was discarded; send "
+                        "it again"
+                    )
+            else:
+                await anyio.to_thread.run_sync(
+                    partial(commit_staged, staging, handle, offset=offset, size=chunk.size)
                 )
         record = await anyio.to_thread.run_sync(_extend, services, record)
         if chunk.disconnected:
@@ -517,6 +541,17 @@ async def _accept(
         return Progress(record, record.length)
     finally:
         handle.close()
+
+
+def _cut_and_drop(handle: BinaryIO, offset: int, staging: Path) -> None:
+    cut(handle, offset)
+    drop(staging)
+
+
+PATH_HEADERS: Mapping[str, Mapping[str, str]] = {
+    f"{API_PREFIX}/uploads/": TusRoute.every_response_headers
+}
+"""Headers for a path under the uploads no route matches (a mangled upload URL): still tus."""
 
 
 # Routes.
