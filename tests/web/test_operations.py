@@ -254,9 +254,25 @@ def test_request_ids_are_echoed_or_made(api):
     assert missing.status_code == 404
     assert missing.json()["error"] == {
         "code": "not_found",
-        "message": "Not Found",
+        "message": "no route answers GET '/api/v1/nothing': check the URL against the API's "
+        "routes (/api/v1/docs)",
         "request_id": "req-9",
     }
+    brewed = api.client.request("BREW", "/api/v1/weddings")
+    assert brewed.status_code == 405
+    assert brewed.json()["error"]["message"] == (
+        "the method of BREW '/api/v1/weddings' is not served there; allowed: GET, POST"
+    )
+
+
+def test_a_mangled_upload_url_still_gets_a_tus_answer(api, studio):
+    for method in ("HEAD", "PATCH", "DELETE"):
+        answer = api.client.request(
+            method, "/api/v1/uploads/..%2f..%2fetc%2fpasswd", headers=studio
+        )
+        assert answer.status_code == 404, method
+        assert answer.headers["Tus-Resumable"] == "1.0.0", method
+    assert "Tus-Resumable" not in api.client.get("/api/v1/nothing").headers
 
 
 def test_logs_are_json_lines_with_request_id_and_no_secrets(api, studio):

@@ -143,11 +143,16 @@ def _orientation(image: pyvips.Image, fields: set[str]) -> int | None:
     return value if isinstance(value, int) and 1 <= value <= 8 else None
 
 
+EXIF_TEXT_MAX = 128
+"""Characters kept of one EXIF text field: real makes and models are a few dozen; a 64 KiB
+field is a hostile file, not a camera, and must not become a catalog column."""
+
+
 def _exif(image: pyvips.Image, fields: set[str], name: str) -> str | None:
     field = f"exif-{name}"
     if field not in fields:
         return None
-    return exif_text(image.get(field)) or None
+    return exif_text(image.get(field))[:EXIF_TEXT_MAX].strip() or None
 
 
 def _captured_at(

@@ -106,7 +106,7 @@ def create_app(
     app.mount(dashboard.STATIC_PATH, StaticFiles(directory=dashboard.STATIC_DIR), "static")
     document_common_errors(app)
     app.add_middleware(BodyGate, limit=config.max_body_bytes, before_body=key_first(services))
-    app.add_middleware(RequestContext, metrics=metrics)
+    app.add_middleware(RequestContext, metrics=metrics, path_headers=uploads.TUS_PATH_HEADERS)
     return app
 
 

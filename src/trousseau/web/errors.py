@@ -15,12 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from trousseau.errors import (
     BlobCorrupt,
@@ -40,6 +42,7 @@ from trousseau.errors import (
     VaultError,
     VaultFull,
 )
+from trousseau.web.config import API_PREFIX
 from trousseau.web.logs import current_request_id
 
 log = logging.getLogger("trousseau.web")
@@ -233,10 +236,54 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_request", problems or "the request is invalid")
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+        exc = HTTPException(405, exc.detail, headers)
+    return error_response(exc.status_code, code, http_message(request, exc), headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def http_message(request: Request, exc: HTTPException) -> str:
+    """The message of a routing error, naming its cause rather than the bare status phrase.
+
+    Starlette answers an unknown path or method with its reason phrase ("Not Found"), which
+    tells a client nothing it can fix; those become a sentence naming the method and path.
+    """
+    detail = str(exc.detail)
+    if detail != HTTPStatus(exc.status_code).phrase:
+        return detail
+    where = f"{request.method} {_shown(request.url.path)}"
+    if exc.status_code == 404:
+        return (
+            f"no route answers {where}: check the URL against the API's routes ({API_PREFIX}/docs)"
+        )
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return f"the method of {where} is not served there; allowed: {allowed or 'none'}"
+    return f"{detail}: {where}"
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    """A client's text quoted in a message, cut to `limit` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -6,7 +6,9 @@ through untouched. It is also the last resort for bugs: an unexpected exception 
 
 A route whose protocol wants a header on every answer (tus: `Tus-Resumable`) declares it as
 `every_response_headers`; it is added here, the one place every answer passes, so an error
-answered by a handler, a 405 or that last-resort 500 carries it too.
+answered by a handler, a 405 or that last-resort 500 carries it too. A path no route matches
+takes the headers declared for its prefix (`path_headers`): a tus client's PATCH to a mangled
+upload URL still reads a tus answer.
 """
 
 from __future__ import annotations
@@ -36,18 +38,34 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or UNMATCHED
 
 
-def route_headers(scope: Scope) -> Mapping[str, str]:
-    """The headers the matched route puts on every answer (its `every_response_headers`)."""
-    declared: Mapping[str, str] | None = getattr(scope.get("route"), "every_response_headers", None)
-    return declared or {}
+def route_headers(
+    scope: Scope, path_headers: Mapping[str, Mapping[str, str]] | None = None
+) -> Mapping[str, str]:
+    """The headers the matched route puts on every answer (its `every_response_headers`).
+
+    Where no route matched, those declared for the longest prefix of the path in `path_headers`.
+    """
+    route = scope.get("route")
+    if route is not None:
+        declared: Mapping[str, str] | None = getattr(route, "every_response_headers", None)
+        return declared or {}
+    path = scope.get("path", "")
+    prefixes = [prefix for prefix in (path_headers or {}) if path.startswith(prefix)]
+    return (path_headers or {})[max(prefixes, key=len)] if prefixes else {}
 
 
 class RequestContext:
     """Request id in and out (`X-Request-ID`), access log, duration histogram."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        path_headers: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.path_headers = dict(path_headers or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +80,7 @@ class RequestContext:
                 response["started"] = True
                 headers = MutableHeaders(scope=message)
                 headers.append("X-Request-ID", request_id)
-                for name, value in route_headers(scope).items():
+                for name, value in route_headers(scope, self.path_headers).items():
                     if name not in headers:
                         headers[name] = value
             await send(message)

@@ -9,6 +9,14 @@ tus         the resumable (tus 1.0) routes, which finish through `complete_uploa
 from trousseau.web.uploads.single import complete_upload
 from trousseau.web.uploads.single import router as single_router
 from trousseau.web.uploads.spool import Received, Spool
+from trousseau.web.uploads.tus import PATH_HEADERS as TUS_PATH_HEADERS
 from trousseau.web.uploads.tus import router as tus_router
 
-__all__ = ["Received", "Spool", "complete_upload", "single_router", "tus_router"]
+__all__ = [
+    "TUS_PATH_HEADERS",
+    "Received",
+    "Spool",
+    "complete_upload",
+    "single_router",
+    "tus_router",
+]
