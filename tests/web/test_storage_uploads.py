@@ -43,7 +43,7 @@ def disk_use(folder: Path) -> int:
 def test_after_many_uploads_disk_use_is_the_vault_and_nothing_is_held(
     api: Api, studio: dict[str, str]
 ) -> None:
-    for seed in range(20):
+    for seed in range(100):
         response = api.upload(studio, api.jpeg(seed=100 + seed), name=f"IMG_{seed:04d}.JPG")
         assert response.status_code == 201, response.text
 
