@@ -138,3 +138,45 @@ class PermanentJobError(JobError):
 
 class LeaseLost(JobError):
     """A worker's lease on a job expired and another worker may have taken it."""
+
+
+class BackupError(TrousseauError):
+    """The backup repository or one of its targets failed; the message names which and why."""
+
+
+class RepositoryNotFound(BackupError):
+    """No backup repository where one was expected (run `trousseau backup init --to TARGET`)."""
+
+
+class RepositoryExists(BackupError):
+    """`backup init` found a repository already there; it was left untouched."""
+
+
+class WrongPassphrase(BackupError):
+    """The passphrase opens none of the repository's key files."""
+
+    permanent = True
+
+
+class RepositoryCorrupt(BackupError):
+    """A repository file is damaged, missing or inconsistent; the message names the file."""
+
+    permanent = True
+
+
+class RepositoryLocked(BackupError):
+    """Another live process holds a lock the operation needs; the message names it."""
+
+
+class TargetUnavailable(BackupError):
+    """A backup target cannot be reached or refused a request; retrying may succeed."""
+
+
+class TargetFull(BackupError):
+    """A backup target has no room: the file being written was not kept (nothing half-written)."""
+
+
+class WeddingErased(BackupError):
+    """The wedding's data key was destroyed (`backup erase`): its data cannot be restored."""
+
+    permanent = True
