@@ -71,3 +71,18 @@ def test_passwords_never_printed():
     assert redact_url("postgresql://u@db/x") == "postgresql://u@db/x"
     s = load_settings(catalog_url="postgresql+psycopg://app:hunter2@db:5432/t")
     assert "hunter2" not in str(s.redacted())
+
+
+def test_the_backup_passphrase_never_shows(monkeypatch) -> None:
+    monkeypatch.setenv("TROUSSEAU_BACKUP__PASSPHRASE", "correct horse battery staple")
+    monkeypatch.setenv("TROUSSEAU_BACKUP__TARGETS", '["s3://user:secret@backups/studio"]')
+    settings = load_settings()
+    assert settings.backup.passphrase is not None
+    assert settings.backup.passphrase.get_secret_value() == "correct horse battery staple"
+    shown = repr(settings) + str(settings.redacted())
+    assert "correct horse" not in shown and "secret@" not in str(settings.redacted())
+
+
+def test_backup_tiers_must_be_in_order() -> None:
+    with pytest.raises(SettingsError, match="warm_days"):
+        load_settings(backup={"hot_days": 90, "warm_days": 30})

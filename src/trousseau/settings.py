@@ -13,7 +13,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -145,6 +153,47 @@ class WebSettings(BaseModel):
     )
 
 
+class BackupSettings(BaseModel):
+    """Where backups go, how they are opened, how long they are kept."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    targets: tuple[str, ...] = Field(
+        (),
+        description="repository URLs (a directory, file:///…, s3://bucket/prefix?…): the first "
+        "is the primary, the others are replicas",
+    )
+    passphrase: SecretStr | None = Field(
+        None,
+        description="opens the repository's key; TROUSSEAU_BACKUP__PASSPHRASE, never an argument",
+    )
+    passphrase_file: Path | None = Field(None, description="a file holding the passphrase")
+    copies: int = Field(
+        3, ge=1, description="copies of every original wanted, counting the vault (a report says)"
+    )
+    lag_target_seconds: float = Field(
+        60.0, gt=0, description="a change not backed up after this long is late (alert, status)"
+    )
+    pack_size_mb: int = Field(16, ge=1, le=512, description="target size of a pack file")
+    hot_days: int = Field(30, ge=0, description="weddings this recent (or upcoming) are hot")
+    warm_days: int = Field(365, ge=0, description="weddings older than this are cold")
+    keep_last: int = Field(10, ge=0)
+    keep_hourly: int = Field(48, ge=0)
+    keep_daily: int = Field(30, ge=0)
+    keep_weekly: int = Field(12, ge=0)
+    keep_monthly: int = Field(24, ge=0)
+    keep_yearly: int = Field(10, ge=0)
+
+    @model_validator(mode="after")
+    def _tiers_in_order(self) -> BackupSettings:
+        if self.warm_days < self.hot_days:
+            raise ValueError(
+                f"backup.warm_days ({self.warm_days}) must not be less than backup.hot_days "
+                f"({self.hot_days})"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -169,6 +218,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     imaging: ImagingSettings = Field(default_factory=ImagingSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
 
     @field_validator("sla_classes")
     @classmethod
@@ -231,6 +281,7 @@ class Settings(BaseSettings):
         data = self.model_dump(mode="json")
         for key in ("catalog_url", "vault_url"):
             data[key] = redact_url(data[key])
+        data["backup"]["targets"] = [redact_url(url) for url in data["backup"]["targets"]]
         return data
 
 
