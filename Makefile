@@ -50,6 +50,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.endtoend
 	$(PY) -m bench.recovery
 	$(PY) -m bench.service
+	$(PY) -m bench.backup
 
 screenshots: $(VENV)/.stamp-dev
 	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py
