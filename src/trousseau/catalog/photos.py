@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from trousseau.catalog.backups import ChangeKind, record_change
 from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import photo, wedding
 
@@ -90,9 +91,14 @@ def insert_photo(
     height: int | None = None,
     captured_at: datetime | None = None,
     camera: str | None = None,
+    deadline: datetime | None = None,
 ) -> int:
-    """Record an original whose blob is already durable in the vault; returns its id."""
-    return inserted_id(
+    """Record an original whose blob is already durable in the vault; returns its id.
+
+    Its blob goes into the backup change log in the same transaction; `deadline` (its
+    processing job's, when known) puts it ahead of changes due later.
+    """
+    photo_id = inserted_id(
         conn.execute(
             photo.insert().values(
                 tenant_id=tenant_id,
@@ -110,6 +116,16 @@ def insert_photo(
             )
         )
     )
+    record_change(
+        conn,
+        tenant_id=tenant_id,
+        wedding_id=wedding_id,
+        kind=ChangeKind.BLOB,
+        subject=sha256,
+        deadline=deadline,
+        now=now,
+    )
+    return photo_id
 
 
 def set_photo_rendering(

@@ -197,3 +197,39 @@ worker = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Index(None, "last_seen_at"),
 )
+
+backup_change = Table(
+    "backup_change",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, nullable=False),
+    Column("wedding_id", Id, nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("deadline", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "tenant_id", "id"),
+    # A log read by position: an id is never handed out twice, even once the newest rows
+    # are pruned (SQLite would otherwise reuse the largest rowid).
+    sqlite_autoincrement=True,
+)
+"""The change log: every vault blob and catalog change a backup must carry, in the
+transaction that made it; `id` is the order. No foreign keys: a log outlives its subjects."""
+
+backup_cursor = Table(
+    "backup_cursor",
+    metadata,
+    Column("repository", String(255), primary_key=True),
+    Column("last_change_id", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""How far each backup repository has got: every change up to `last_change_id` is in it."""
+
+backup_done = Table(
+    "backup_done",
+    metadata,
+    Column("repository", String(255), primary_key=True),
+    Column("change_id", BigInteger, primary_key=True),
+)
+"""Changes a repository holds beyond its cursor (taken out of order, earliest deadline
+first); folded into the cursor as soon as the changes before them are done."""

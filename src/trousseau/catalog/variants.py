@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
+from trousseau.catalog.backups import record_photo_blob
 from trousseau.catalog.schema import photo, variant
 
 
@@ -40,10 +41,13 @@ def record_variant(
     width: int,
     height: int,
     now: datetime,
+    deadline: datetime | None = None,
 ) -> bool:
     """Record a variant whose blob is durable; False when this profile was already recorded.
 
-    A re-run of the same job therefore changes nothing: the first record stands.
+    A re-run of the same job therefore changes nothing: the first record stands. A recorded
+    variant's blob goes into the backup change log in the same transaction; `deadline` (its
+    job's, when known) puts it ahead of changes due later.
     """
     existing = conn.execute(
         select(variant.c.id).where(variant.c.photo_id == photo_id, variant.c.profile == profile)
@@ -62,6 +66,7 @@ def record_variant(
             created_at=now,
         )
     )
+    record_photo_blob(conn, photo_id=photo_id, sha256=sha256, deadline=deadline, now=now)
     return True
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, select
 
+from trousseau.catalog.backups import ChangeKind, record_change
 from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.events import EventKind, record_event
 from trousseau.catalog.schema import wedding
@@ -93,8 +94,9 @@ def create_wedding(
 ) -> Wedding:
     """Record a new wedding and its `wedding.created` event; the slug is unique in the tenant.
 
-    Every road that creates a wedding (ingest, the API) comes here, so the event is written
-    once, the same way; `event_data` adds who asked (e.g. `{"via": "api", "key_id": 3}`).
+    Every road that creates a wedding (ingest, the API) comes here, so the event and the
+    backup change log's entry are written once, the same way; `event_data` adds who asked
+    (e.g. `{"via": "api", "key_id": 3}`).
     The slug follows `check_slug` (InvalidValue otherwise), the zone is an IANA one, and the
     title and region are text any catalog stores (`check_text`: no NUL, no lone surrogate).
     """
@@ -126,6 +128,15 @@ def create_wedding(
         tenant_id=tenant_id,
         wedding_id=new_id,
         data=event_data,
+    )
+    record_change(
+        conn,
+        tenant_id=tenant_id,
+        wedding_id=new_id,
+        kind=ChangeKind.CATALOG,
+        subject=f"wedding:{new_id}",
+        deadline=None,
+        now=now,
     )
     return Wedding(
         id=new_id,
