@@ -180,3 +180,10 @@ class WeddingErased(BackupError):
     """The wedding's data key was destroyed (`backup erase`): its data cannot be restored."""
 
     permanent = True
+
+
+class FileMissing(RepositoryCorrupt):
+    """A repository file that should be on a target is not there (a read of a missing file).
+
+    A kind of RepositoryCorrupt, so whoever handles a damaged file handles a missing one;
+    catch FileMissing first where absence is expected (a lock released meanwhile)."""
