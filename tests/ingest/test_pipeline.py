@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from trousseau.catalog import iter_photos
+from trousseau.catalog import ChangeKind, changes_after, iter_photos
 from trousseau.catalog.schema import job, photo
 from trousseau.errors import InputMissing
 from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
@@ -51,6 +51,17 @@ def test_folder_ingest_records_photos_and_enqueues_one_job_each(
     assert len(jobs) == 5
     assert {j.payload["photo_id"] for j in jobs} == {p.id for p in stored}
     assert all(j.sla == "same-day" and j.deadline == clock() + timedelta(minutes=30) for j in jobs)
+
+
+def test_each_photo_is_a_change_for_the_backup_due_with_its_job(
+    photos, catalog, vault, settings, clock
+):
+    _run([photos], catalog, vault, settings, clock, sla="same-day")
+    with catalog.begin() as conn:
+        stored = {p.sha256 for p in iter_photos(conn)}
+        changes = [c for c in changes_after(conn, 0, limit=100) if c.kind == ChangeKind.BLOB]
+    assert {c.subject for c in changes} == stored and len(changes) == 5
+    assert all(c.deadline == clock() + timedelta(minutes=30) for c in changes)
 
 
 def test_reingest_is_idempotent(photos, catalog, vault, settings, clock):

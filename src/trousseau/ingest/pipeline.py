@@ -343,6 +343,7 @@ def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:
             existing = find_photo(conn, wedding.id, blob.sha256)
             if existing is not None:
                 return _duplicate(blob, existing)
+            deadline = deadline_for(target.sla, now, {target.sla: target.delay})
             photo_id = insert_photo(
                 conn,
                 tenant_id=wedding.tenant_id,
@@ -356,6 +357,7 @@ def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:
                 height=info.height if info else None,
                 captured_at=info.captured_at if info else None,
                 camera=info.camera if info else None,
+                deadline=deadline,
             )
             enqueue(
                 conn,
@@ -363,7 +365,7 @@ def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:
                     kind=PROCESS_KIND,
                     payload={"photo_id": photo_id},
                     sla=target.sla,
-                    deadline=deadline_for(target.sla, now, {target.sla: target.delay}),
+                    deadline=deadline,
                     max_attempts=target.max_attempts,
                     key=subject_key(
                         PROCESS_KIND, photo_id=photo_id, wedding_id=wedding.id, job_id=0

@@ -136,6 +136,7 @@ def _record(ctx: JobContext, photo_id: int, rendering: Rendering) -> None:
                 width=variant.width,
                 height=variant.height,
                 now=now,
+                deadline=ctx.deadline,
             )
         set_photo_rendering(
             conn,
