@@ -16,3 +16,87 @@ lock        a file naming its holder (host, process): shared for backup, exclusi
 change      a vault blob or catalog row written since the last backup (the change log), so a
             run touches only what changed
 """
+
+from trousseau.backup.catalogdump import CatalogDump, dump_catalog, restore_catalog
+from trousseau.backup.config import (
+    create_backup,
+    open_backup,
+    passphrase_of,
+    primary_target,
+    replica_targets,
+)
+from trousseau.backup.locks import LockKind, acquire, list_locks, remove_stale
+from trousseau.backup.repository import (
+    Repository,
+    RepositoryStats,
+    init_repository,
+    open_repository,
+)
+from trousseau.backup.restores import (
+    BlobRestored,
+    RestoreReport,
+    find_snapshot,
+    restore,
+)
+from trousseau.backup.retention import ForgetPlan, Retention, plan_forget
+from trousseau.backup.runs import (
+    BackupEvent,
+    BlobBackedUp,
+    CatalogDumped,
+    RunReport,
+    SnapshotSaved,
+    owner_names,
+    repository_key,
+    run_backup,
+)
+from trousseau.backup.snapshots import BlobEntry, BlobRole, DumpEntry, Snapshot, WeddingRef
+from trousseau.backup.status import BackupStatus, backup_status
+from trousseau.backup.targets import Target, open_target
+from trousseau.backup.verify import VerifyProgress, VerifyReport
+from trousseau.backup.verify import verify as verify_repository
+
+__all__ = [
+    "BackupEvent",
+    "BackupStatus",
+    "BlobBackedUp",
+    "BlobEntry",
+    "BlobRestored",
+    "BlobRole",
+    "CatalogDump",
+    "CatalogDumped",
+    "DumpEntry",
+    "ForgetPlan",
+    "LockKind",
+    "Repository",
+    "RepositoryStats",
+    "RestoreReport",
+    "Retention",
+    "RunReport",
+    "Snapshot",
+    "SnapshotSaved",
+    "Target",
+    "VerifyProgress",
+    "VerifyReport",
+    "WeddingRef",
+    "acquire",
+    "backup_status",
+    "create_backup",
+    "dump_catalog",
+    "find_snapshot",
+    "init_repository",
+    "list_locks",
+    "open_backup",
+    "open_repository",
+    "open_target",
+    "owner_names",
+    "passphrase_of",
+    "plan_forget",
+    "primary_target",
+    "remove_stale",
+    "replica_targets",
+    "repository_key",
+    "restore",
+    "restore_catalog",
+    "run_backup",
+    "verify_repository",
+]

@@ -24,7 +24,14 @@ from trousseau.catalog.backups import (
     pending_changes,
     record_change,
 )
-from trousseau.catalog.blobs import ReferencedBlob, referenced_blobs, stored_bytes
+from trousseau.catalog.blobs import (
+    BlobRole,
+    ReferencedBlob,
+    WeddingBlob,
+    referenced_blobs,
+    stored_bytes,
+    wedding_blobs,
+)
 from trousseau.catalog.database import Catalog, catalog_failure, open_catalog
 from trousseau.catalog.events import (
     Event,
@@ -105,6 +112,7 @@ __all__ = [
     "TENANT",
     "ApiKey",
     "BackupLag",
+    "BlobRole",
     "Catalog",
     "Change",
     "ChangeKind",
@@ -119,6 +127,7 @@ __all__ = [
     "Tenant",
     "Variant",
     "Wedding",
+    "WeddingBlob",
     "WorkerRow",
     "advance_cursor",
     "backup_lag",
@@ -182,6 +191,7 @@ __all__ = [
     "variants_by_photo",
     "variants_of",
     "verify_api_key",
+    "wedding_blobs",
     "wedding_slug",
     "weddings_dated",
     "workers_on",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
@@ -44,3 +46,71 @@ def stored_bytes(conn: Connection) -> int:
     originals = conn.execute(select(func.coalesce(func.sum(photo.c.bytes), 0))).scalar_one()
     variants = conn.execute(select(func.coalesce(func.sum(variant.c.bytes), 0))).scalar_one()
     return int(originals) + int(variants)
+
+
+class BlobRole(StrEnum):
+    """What a blob is to a wedding: the photographer's original, or a rendered variant."""
+
+    ORIGINAL = "original"
+    VARIANT = "variant"
+
+
+class WeddingBlob(NamedTuple):
+    """A blob one wedding holds, with what a restore needs to put it back under its name."""
+
+    tenant_id: int
+    wedding_id: int
+    photo_id: int
+    sha256: str
+    size: int
+    role: BlobRole
+    name: str
+    """The original's file name, or `<original stem>.<profile>.<format>` for a variant."""
+
+
+def wedding_blobs(
+    conn: Connection,
+    *,
+    wedding_ids: Collection[int] | None = None,
+    sha256s: Collection[str] | None = None,
+) -> Iterator[WeddingBlob]:
+    """The blobs weddings hold (every wedding, or those given), originals then variants.
+
+    `sha256s` narrows the list to the blobs a batch of changes names. A blob shared by two
+    weddings (or two rows) is listed once per row: a backup keys it per wedding.
+    """
+    originals = select(
+        photo.c.tenant_id,
+        photo.c.wedding_id,
+        photo.c.id,
+        photo.c.sha256,
+        photo.c.bytes,
+        photo.c.original_name,
+    ).order_by(photo.c.id)
+    variants = (
+        select(
+            photo.c.tenant_id,
+            photo.c.wedding_id,
+            photo.c.id,
+            variant.c.sha256,
+            variant.c.bytes,
+            photo.c.original_name,
+            variant.c.profile,
+            variant.c.format,
+        )
+        .join(photo, photo.c.id == variant.c.photo_id)
+        .order_by(variant.c.id)
+    )
+    if wedding_ids is not None:
+        originals = originals.where(photo.c.wedding_id.in_(list(wedding_ids)))
+        variants = variants.where(photo.c.wedding_id.in_(list(wedding_ids)))
+    if sha256s is not None:
+        originals = originals.where(photo.c.sha256.in_(list(sha256s)))
+        variants = variants.where(variant.c.sha256.in_(list(sha256s)))
+    for tenant_id, wedding_id, photo_id, sha, size, name in conn.execute(originals):
+        yield WeddingBlob(tenant_id, wedding_id, photo_id, sha, size, BlobRole.ORIGINAL, name)
+    for tenant_id, wedding_id, photo_id, sha, size, name, profile, fmt in conn.execute(variants):
+        stem = name.rsplit(".", 1)[0] if "." in name else name
+        yield WeddingBlob(
+            tenant_id, wedding_id, photo_id, sha, size, BlobRole.VARIANT, f"{stem}.{profile}.{fmt}"
+        )

@@ -12,6 +12,7 @@ import sys
 from rich.markup import escape
 
 from trousseau.cli import (
+    backup,
     demo,
     ingest,
     init,
@@ -40,6 +41,7 @@ app.command("serve")(serve.serve)
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(backup.backup_app, name="backup")
 app.command("demo")(demo.demo)
 
 

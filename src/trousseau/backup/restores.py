@@ -1,0 +1,142 @@
+"""Restores: a snapshot, a wedding or a photo, byte-identical, to a folder or into the vault.
+
+To a folder, blobs are written as `<folder>/<tenant id>/<wedding id>/<sha256>` (a blob's name
+is its hash, so the folder proves itself: `sha256sum` of each file is its name), with the
+names the catalog knows listed in `names.tsv` beside them, and the catalog dump as
+`<folder>/catalog.<format>`. Into the vault, each blob the vault lacks is put back (the vault
+checks the hash again); blobs it already holds are left alone. Every write is verified
+against the snapshot's SHA-256 before it is renamed into place: a restore leaves a file whole
+or not at all.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from trousseau.backup.repository import Repository
+from trousseau.backup.snapshots import BlobEntry, Snapshot
+from trousseau.errors import NotFound, WeddingErased
+from trousseau.vault import Vault
+
+
+@dataclass(frozen=True)
+class BlobRestored:
+    """One blob is back: `done` of `total`, `bytes` of it; `skipped` when already there."""
+
+    sha256: str
+    bytes: int
+    done: int
+    total: int
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    snapshot: Snapshot
+    blobs: int
+    bytes: int
+    skipped: int
+    catalog: Path | None
+    erased: tuple[str, ...] = ()
+    """Weddings left out because they were erased (tenant/wedding ids)."""
+
+
+RestoreProgress = Callable[[BlobRestored], None]
+
+
+def find_snapshot(repo: Repository, snapshot_id: str) -> Snapshot:
+    """`latest`, or the snapshot whose id starts with `snapshot_id` (8 characters suffice)."""
+    snapshots = repo.snapshots()
+    if not snapshots:
+        raise NotFound(f"{repo.target.name} holds no snapshot yet: run `trousseau backup run`")
+    if snapshot_id == "latest":
+        return snapshots[-1]
+    found = [s for s in snapshots if s.id.startswith(snapshot_id)] if snapshot_id else []
+    if len(found) != 1:
+        what = "no snapshot" if not found else f"{len(found)} snapshots"
+        raise NotFound(
+            f"{what} of {repo.target.name} match {snapshot_id!r}: "
+            "`trousseau backup snapshots` lists them"
+        )
+    return found[0]
+
+
+def restore(
+    repo: Repository,
+    snapshot: Snapshot,
+    *,
+    to: Path | None = None,
+    vault: Vault | None = None,
+    tenant: str | None = None,
+    wedding: str | None = None,
+    sha256s: set[str] | None = None,
+    names: Mapping[str, str] | None = None,
+    with_catalog: bool = False,
+    progress: RestoreProgress | None = None,
+) -> RestoreReport:
+    """Restore the snapshot's blobs (of one tenant, wedding or set of blobs) to `to` or `vault`.
+
+    NotFound when the selection holds no blob; WeddingErased for an erased wedding.
+    """
+    if (to is None) == (vault is None):
+        raise ValueError("restore to a folder or into a vault: exactly one of them")
+    entries: list[BlobEntry] = []
+    erased: list[str] = []
+    for ref in snapshot.weddings:
+        if (tenant is not None and ref.tenant != tenant) or (
+            wedding is not None and ref.wedding != wedding
+        ):
+            continue
+        try:
+            blobs = repo.tree(ref).blobs
+        except WeddingErased:
+            if wedding is not None:
+                raise
+            erased.append(f"{ref.tenant}/{ref.wedding}")  # a whole snapshot: the rest restores
+            continue
+        entries += [e for e in blobs if sha256s is None or e.sha256 in sha256s]
+    if not entries and not with_catalog:
+        raise NotFound(
+            f"snapshot {snapshot.id[:12]} holds nothing of that selection: check the wedding or "
+            "photo, or `trousseau backup snapshots`"
+        )
+    restored = skipped = size = 0
+    listing: list[str] = []
+    for done, entry in enumerate(entries, 1):
+        already = _restore_one(repo, entry, to=to, vault=vault)
+        restored += not already
+        skipped += already
+        size += entry.size
+        if names is not None and entry.sha256 in names:
+            listing.append(f"{entry.tenant}/{entry.wedding}/{entry.sha256}\t{names[entry.sha256]}")
+        if progress is not None:
+            progress(BlobRestored(entry.sha256, entry.size, done, len(entries), already))
+    catalog = None
+    if to is not None:
+        if listing:
+            (to / "names.tsv").write_text("\n".join(listing) + "\n", encoding="utf-8")
+        if with_catalog and snapshot.dumps:
+            dump = snapshot.dumps[-1]
+            catalog = repo.restore_blob(dump, to / f"catalog.{dump.format}")
+    return RestoreReport(snapshot, restored, size, skipped, catalog, tuple(erased))
+
+
+def _restore_one(
+    repo: Repository, entry: BlobEntry, *, to: Path | None, vault: Vault | None
+) -> bool:
+    """Restore one blob; True when it was already there, whole."""
+    if vault is not None:
+        if vault.exists(entry.sha256):
+            return True
+        with tempfile.TemporaryDirectory(prefix="trousseau-restore-") as scratch:
+            path = repo.restore_blob(entry, Path(scratch) / entry.sha256)
+            vault.put_file(path, expected_sha256=entry.sha256)
+        return False
+    assert to is not None
+    folder = to / entry.tenant / entry.wedding
+    folder.mkdir(parents=True, exist_ok=True)
+    repo.restore_blob(entry, folder / entry.sha256)  # always written: a file there may be bad
+    return False

@@ -1,0 +1,186 @@
+"""Backup runs over a real catalog (SQLite and PostgreSQL) and vault: full, incremental,
+interrupted, restored byte-identical, erased."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from trousseau.backup import (
+    find_snapshot,
+    init_repository,
+    open_repository,
+    open_target,
+    repository_key,
+    restore,
+    restore_catalog,
+    run_backup,
+    verify_repository,
+)
+from trousseau.catalog import backup_lag, open_catalog, wedding_blobs
+from trousseau.errors import WeddingErased, WrongPassphrase
+from trousseau.ingest import WeddingSpec, ingest, prepare_wedding
+from trousseau.vault import open_vault
+
+from ..ingest.conftest import make_jpeg
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def vault(tmp_path: Path):
+    v = open_vault((tmp_path / "vault").as_uri())
+    yield v
+    v.close()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, clock):
+    return init_repository(
+        open_target(str(tmp_path / "repo")), PASSPHRASE, clock=clock, host="test", pack_size=4096
+    )
+
+
+def _ingest(tmp_path, catalog, vault, settings, clock, slug: str, seeds) -> None:
+    folder = tmp_path / f"card-{slug}-{min(seeds)}"
+    folder.mkdir()
+    for seed in seeds:
+        make_jpeg(folder / f"IMG_{seed:04d}.JPG", seed=seed)
+    wedding = prepare_wedding(catalog, WeddingSpec(slug=slug, tenant="studio-a"), settings, clock)
+    for _ in ingest(
+        [folder], catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
+    ):
+        pass
+
+
+def _run(catalog, vault, repo, settings, clock, **kwargs):
+    clock.advance(seconds=1)
+    return run_backup(catalog, vault, repo, catalog_url=settings.catalog_url, clock=clock, **kwargs)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_full_run_then_only_what_changed_restored_byte_identical(
+    tmp_path, catalog, vault, repo, settings, clock
+):
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(4))
+    _ingest(tmp_path, catalog, vault, settings, clock, "rossi-bianchi", range(2, 5))
+
+    first = _run(catalog, vault, repo, settings, clock)
+    assert first.full and first.snapshot is not None and first.blobs == 7
+    assert _run(catalog, vault, repo, settings, clock).snapshot is None  # nothing changed
+
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(10, 12))
+    second = _run(catalog, vault, repo, settings, clock)
+    assert not second.full and second.changes == 2 and second.blobs == 2
+    assert second.snapshot is not None and second.snapshot.parent == first.snapshot.id
+    with catalog.begin() as conn:
+        assert backup_lag(conn, repository_key(repo.target), now=clock()).pending == 0
+        expected = {(str(b.wedding_id), b.sha256) for b in wedding_blobs(conn)}
+
+    out = tmp_path / "restored"
+    report = restore(repo, find_snapshot(repo, "latest"), to=out, with_catalog=True)
+    files = {p for p in out.glob("*/*/*")}
+    assert {(p.parent.name, p.name) for p in files} == expected
+    assert all(_sha(p) == p.name == p.name for p in files)
+    assert all(p.read_bytes() == vault.get_bytes(p.name) for p in files)
+    assert report.catalog is not None and report.catalog.exists()
+    assert verify_repository(repo, read_data=True, clock=clock).ok
+
+
+def test_the_catalog_dump_restores_to_a_working_catalog(
+    tmp_path, catalog, vault, repo, settings, clock, catalog_url
+):
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(3))
+    _run(catalog, vault, repo, settings, clock)
+    out = tmp_path / "out"
+    report = restore(repo, find_snapshot(repo, "latest"), to=out, with_catalog=True)
+    assert report.catalog is not None
+    if catalog_url.startswith("sqlite"):
+        target = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        restore_catalog(report.catalog, target, format="sqlite")
+        restored = open_catalog(target)
+        try:
+            with restored.begin() as conn:
+                names = sorted(b.name for b in wedding_blobs(conn))
+        finally:
+            restored.dispose()
+        assert names == [f"IMG_{i:04d}.JPG" for i in range(3)]
+    else:
+        assert report.catalog.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+
+
+def test_a_run_cut_short_keeps_its_changes_pending_and_the_next_completes(
+    tmp_path, catalog, vault, repo, settings, clock
+):
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(3))
+    _run(catalog, vault, repo, settings, clock)
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(20, 25))
+
+    class Killed(Exception):
+        pass
+
+    def die_after_two(event) -> None:
+        if getattr(event, "done", 0) == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        _run(catalog, vault, repo, settings, clock, progress=die_after_two)
+    assert len(repo.snapshots()) == 1
+    with catalog.begin() as conn:
+        assert backup_lag(conn, repository_key(repo.target), now=clock()).pending == 5
+    assert verify_repository(repo, read_data=True, clock=clock).ok
+
+    again = _run(catalog, vault, repo, settings, clock)
+    assert again.changes == 5 and again.snapshot is not None
+    with catalog.begin() as conn:
+        assert backup_lag(conn, repository_key(repo.target), now=clock()).pending == 0
+    assert verify_repository(repo, read_data=True, clock=clock).ok
+
+
+def test_erasing_a_wedding_leaves_the_others_restorable(
+    tmp_path, catalog, vault, repo, settings, clock
+):
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(3))
+    _ingest(tmp_path, catalog, vault, settings, clock, "rossi-bianchi", range(1, 4))  # shares 2
+    _run(catalog, vault, repo, settings, clock)
+    with catalog.begin() as conn:
+        weddings = {b.wedding_id: str(b.tenant_id) for b in wedding_blobs(conn)}
+    erased, kept = sorted(weddings)
+    tenant = weddings[erased]
+    repo.erase_wedding(tenant, str(erased), clock=clock, by="test")
+
+    reopened = open_repository(open_target(str(tmp_path / "repo")), PASSPHRASE)
+    snap = find_snapshot(reopened, "latest")
+    with pytest.raises(WeddingErased):
+        restore(reopened, snap, to=tmp_path / "a", tenant=tenant, wedding=str(erased))
+    report = restore(reopened, snap, to=tmp_path / "b", tenant=tenant, wedding=str(kept))
+    assert report.blobs == 3
+    assert all(_sha(p) == p.name for p in (tmp_path / "b").glob("*/*/*"))
+    whole = restore(reopened, snap, to=tmp_path / "c")
+    assert whole.erased == (f"{tenant}/{erased}",) and whole.blobs == 3
+
+
+def test_a_wrong_passphrase_is_a_clear_error(tmp_path, repo) -> None:
+    with pytest.raises(WrongPassphrase, match="passphrase opens none") as caught:
+        open_repository(open_target(str(tmp_path / "repo")), "not it")
+    assert "not it" not in str(caught.value)
+
+
+def test_a_repository_created_again_in_place_starts_from_nothing(
+    tmp_path, catalog, vault, settings, clock
+):
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(2))
+    target = open_target(str(tmp_path / "again"))
+    first = init_repository(target, PASSPHRASE, clock=clock, host="t")
+    _run(catalog, vault, first, settings, clock)
+    for path, _ in target.list(""):
+        target.delete(path)
+    second = init_repository(target, PASSPHRASE, clock=clock, host="t")
+    assert repository_key(target) != ""
+    report = _run(catalog, vault, second, settings, clock)
+    assert report.full and report.blobs == 2  # not "nothing changed" from the old cursor
