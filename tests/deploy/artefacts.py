@@ -36,6 +36,8 @@ EXPORTED_METRICS = {
     "trousseau_jobs_orphaned": "gauge",
     "trousseau_worker_vault_errors_total": "counter",
     "trousseau_vault_errors_total": "counter",
+    "trousseau_backup_lag_seconds": "gauge",
+    "trousseau_backup_pending_changes": "gauge",
 }
 
 

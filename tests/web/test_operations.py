@@ -308,3 +308,19 @@ def test_redaction():
         redact_text("postgresql+psycopg://app:s3cret@db:5432/x")
         == "postgresql+psycopg://app:***@db:5432/x"
     )
+
+
+def test_metrics_show_each_backup_repository_lag(api, studio):
+    from trousseau.catalog import advance_cursor, mark_backed_up, pending_changes
+
+    api.upload(studio, api.jpeg())
+    api.upload(studio, api.jpeg(seed=2))
+    with api.catalog.begin() as conn:
+        advance_cursor(conn, "repo-a", 0, now=api.clock())
+        changes = pending_changes(conn, "repo-a", limit=10)  # the wedding, the two photos
+        mark_backed_up(conn, "repo-a", [changes[0].id], now=api.clock())
+    api.clock.advance(seconds=90)
+    text = api.client.get("/metrics").text
+    left = len(changes) - 1
+    assert f'trousseau_backup_pending_changes{{repository="repo-a"}} {left}.0' in text
+    assert 'trousseau_backup_lag_seconds{repository="repo-a"} 90.0' in text

@@ -341,3 +341,11 @@ def backup_lag(conn: Connection, repository: str, *, now: datetime) -> BackupLag
     oldest_at: datetime | None = oldest  # min() keeps the column's type: aware UTC
     behind = 0.0 if oldest_at is None else max(0.0, (now - oldest_at).total_seconds())
     return BackupLag(repository, cursor, int(pending), oldest_at, behind)
+
+
+def backup_lags(conn: Connection, *, now: datetime) -> list[BackupLag]:
+    """The lag of every repository that has backed up at least once (for /metrics)."""
+    repositories = conn.execute(
+        select(backup_cursor.c.repository).order_by(backup_cursor.c.repository)
+    ).scalars()
+    return [backup_lag(conn, repository, now=now) for repository in list(repositories)]

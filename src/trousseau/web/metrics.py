@@ -29,7 +29,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from trousseau.catalog import Catalog, count_vault_errors, stored_bytes
+from trousseau.catalog import BackupLag, Catalog, backup_lags, count_vault_errors, stored_bytes
 from trousseau.clock import Clock
 from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
 from trousseau.jobs import JobState, SlaDeadlines, jobs_finished_after, operations_report
@@ -53,6 +53,8 @@ WORKER_VAULT_ERRORS = "trousseau_worker_vault_errors"
 WORKER_VAULT_OPERATIONS = ("job", "verify")
 VAULT_OPERATIONS = ("put", "get", "verify")
 CATALOG_UP = "trousseau_catalog_up"
+BACKUP_LAG = "trousseau_backup_lag_seconds"
+BACKUP_PENDING = "trousseau_backup_pending_changes"
 
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 
@@ -80,6 +82,8 @@ class QueueSnapshot:
     """Running jobs leased by workers that are not live (a dead worker's, until released)."""
     worker_vault_errors: dict[str, int] = field(default_factory=dict)
     """Jobs that failed on the vault, by operation ("job", "verify"), since the catalog began."""
+    backups: tuple[BackupLag, ...] = ()
+    """Each backup repository's lag behind the change log."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -133,7 +137,18 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
     )
     for operation in WORKER_VAULT_OPERATIONS:
         worker_vault.add_metric([operation], snapshot.worker_vault_errors.get(operation, 0))
-    return [up, jobs, slack, late, vault, workers, busy, orphaned, due, worker_vault]
+    lag = GaugeMetricFamily(
+        BACKUP_LAG,
+        "how long the oldest change not yet in the backup repository has waited (RPO now)",
+        labels=["repository"],
+    )
+    pending = GaugeMetricFamily(
+        BACKUP_PENDING, "changes not yet in the backup repository", labels=["repository"]
+    )
+    for repository in snapshot.backups:
+        lag.add_metric([repository.repository], repository.seconds_behind)
+        pending.add_metric([repository.repository], repository.pending)
+    return [up, jobs, slack, late, vault, workers, busy, orphaned, due, worker_vault, lag, pending]
 
 
 @dataclass(eq=False)
@@ -223,6 +238,7 @@ class Metrics:
                 due=report.due,
                 orphaned=report.orphaned,
                 worker_vault_errors=count_vault_errors(conn),
+                backups=tuple(backup_lags(conn, now=now)),
             )
             finished = jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id
