@@ -324,3 +324,21 @@ def test_metrics_show_each_backup_repository_lag(api, studio):
     left = len(changes) - 1
     assert f'trousseau_backup_pending_changes{{repository="repo-a"}} {left}.0' in text
     assert 'trousseau_backup_lag_seconds{repository="repo-a"} 90.0' in text
+
+
+def test_backup_health_is_an_admin_view_of_each_repository_lag(api, studio):
+    from trousseau.catalog import advance_cursor, latest_change_id
+
+    ops = api.key("ops", admin=True)
+    nothing = api.client.get("/api/v1/backup", headers=ops).json()
+    assert nothing["repositories"] == [] and not nothing["ok"]  # never backed up: not ok
+    assert api.client.get("/api/v1/backup", headers=studio).status_code == 403
+
+    with api.catalog.begin() as conn:
+        advance_cursor(conn, "repo-a", latest_change_id(conn), now=api.clock())  # holds all
+    assert api.client.get("/api/v1/backup", headers=ops).json()["ok"]
+    api.upload(studio, api.jpeg())
+    api.clock.advance(seconds=120)
+    late = api.client.get("/api/v1/backup", headers=ops).json()
+    assert not late["ok"] and late["repositories"][0]["late"]
+    assert late["repositories"][0]["lag_seconds"] == 120.0

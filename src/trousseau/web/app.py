@@ -22,7 +22,17 @@ from fastapi.staticfiles import StaticFiles
 from trousseau import __version__
 from trousseau.clock import Clock, utc_now
 from trousseau.settings import Settings, load_settings
-from trousseau.web import dashboard, health, jobs, photos, uploads, variants, weddings, workers
+from trousseau.web import (
+    backups,
+    dashboard,
+    health,
+    jobs,
+    photos,
+    uploads,
+    variants,
+    weddings,
+    workers,
+)
 from trousseau.web import metrics as metrics_routes
 from trousseau.web.auth import key_first
 from trousseau.web.bodies import BodyGate
@@ -98,6 +108,7 @@ def create_app(
         variants.router,
         jobs.router,
         workers.router,
+        backups.router,
         health.router,
         metrics_routes.router,
         dashboard.pages_router,
