@@ -77,3 +77,34 @@ def test_a_wrong_or_missing_passphrase_is_one_clear_line(cli: Cli, tmp_path) -> 
     assert_one_line_error(missing, "no backup passphrase", "never on the command line")
     nowhere = cli.run("backup", "status", TROUSSEAU_BACKUP__PASSPHRASE=SECRET)
     assert_one_line_error(nowhere, "no backup target")
+
+
+def test_a_backup_killed_at_random_points_verifies_and_the_next_run_completes(
+    cli: Cli, tmp_path
+) -> None:
+    import random
+    import signal
+    import time
+
+    card = tmp_path / "card"
+    card.mkdir()
+    for seed in range(16):  # noisy 2.4 MP JPEGs: a run takes long enough to be cut
+        make_jpeg(card / f"IMG_{seed:04d}.JPG", seed=seed, size=(1800, 1350))
+    assert cli.run("ingest", str(card), "--wedding", "w").returncode == 0
+    env = _env(tmp_path)
+    assert cli.run("backup", "init", **env).returncode == 0
+    chance = random.Random(13)
+    for _ in range(3):
+        process = cli.start("backup", "run", **env)
+        time.sleep(chance.uniform(0.6, 1.6))  # start-up is ~0.5 s: cut inside the run
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        checked = cli.run("backup", "verify", "--read-data", **env)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    done = cli.run("backup", "run", **env)
+    assert done.returncode == 0 and "snapshot" in done.stdout, done.stderr
+    assert "nothing changed" in cli.run("backup", "run", **env).stdout
+    out = tmp_path / "out"
+    assert cli.run("backup", "restore", "--wedding", "w", "--to", str(out), **env).returncode == 0
+    restored = {hashlib.sha256(p.read_bytes()).hexdigest() for p in out.glob("*/*/*")}
+    assert restored == {hashlib.sha256(p.read_bytes()).hexdigest() for p in card.iterdir()}
