@@ -164,6 +164,13 @@ def test_erasing_a_wedding_leaves_the_others_restorable(
     whole = restore(reopened, snap, to=tmp_path / "c")
     assert whole.erased == (f"{tenant}/{erased}",) and whole.blobs == 3
 
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(30, 32))
+    _ingest(tmp_path, catalog, vault, settings, clock, "rossi-bianchi", range(40, 41))
+    later = _run(catalog, vault, reopened, settings, clock)  # the erased wedding is skipped
+    assert later.snapshot is not None and later.snapshot.wedding(tenant, str(erased)) is None
+    kept_ref = later.snapshot.wedding(tenant, str(kept))
+    assert kept_ref is not None and kept_ref.blobs == 4
+
 
 def test_a_wrong_passphrase_is_a_clear_error(tmp_path, repo) -> None:
     with pytest.raises(WrongPassphrase, match="passphrase opens none") as caught:

@@ -48,6 +48,7 @@ from trousseau.backup.runs import (
     owner_names,
     repository_key,
     run_backup,
+    up_to_date,
 )
 from trousseau.backup.snapshots import BlobEntry, BlobRole, DumpEntry, Snapshot, WeddingRef
 from trousseau.backup.status import BackupStatus, backup_status
@@ -98,5 +99,6 @@ __all__ = [
     "restore",
     "restore_catalog",
     "run_backup",
+    "up_to_date",
     "verify_repository",
 ]

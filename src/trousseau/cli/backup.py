@@ -37,6 +37,17 @@ def _open(settings: Settings, url: str | None) -> Repository:
     return open_backup(settings, url)
 
 
+def _up_to_date(settings: Settings, url: str | None) -> bool:
+    """Whether a run would do nothing, told without the passphrase's key derivation."""
+    from trousseau.backup import primary_target, up_to_date
+
+    catalog = catalog_of(settings)
+    try:
+        return up_to_date(catalog, primary_target(settings, url))
+    finally:
+        catalog.dispose()
+
+
 @backup_app.command("init")
 def init_command(ctx: typer.Context, to: ToOption = None) -> None:
     """Create an empty repository on the target (refuses one that already holds a repository)."""
@@ -63,8 +74,13 @@ def run_command(
     from trousseau.clock import utc_now
 
     settings = settings_of(ctx)
-    repo = _open(settings, to)
+    started = time.perf_counter()
+    if not follow and _up_to_date(settings, to):
+        seconds = time.perf_counter() - started
+        console.print(f"nothing changed since the last snapshot ({seconds:.2f} s)")
+        return
     catalog = catalog_of(settings)
+    repo = _open(settings, to)
     vault = vault_of(settings)
 
     def show(event: BackupEvent) -> None:
