@@ -191,3 +191,32 @@ def test_a_repository_created_again_in_place_starts_from_nothing(
     assert repository_key(target) != ""
     report = _run(catalog, vault, second, settings, clock)
     assert report.full and report.blobs == 2  # not "nothing changed" from the old cursor
+
+
+def test_erase_everywhere_removes_rows_and_unshared_blobs(
+    tmp_path, catalog, vault, repo, settings, clock
+):
+    from trousseau.backup import erase_wedding
+    from trousseau.catalog import get_tenant, list_weddings
+
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(3))
+    _ingest(tmp_path, catalog, vault, settings, clock, "rossi-bianchi", range(2, 4))  # shares 2
+    _run(catalog, vault, repo, settings, clock)
+    with catalog.begin() as conn:
+        tenant = get_tenant(conn, "studio-a")
+        target = next(w for w in list_weddings(conn, tenant.id) if w.slug == "smith-jones")
+        mine = {b.sha256 for b in wedding_blobs(conn, wedding_ids=[target.id])}
+
+    done = erase_wedding(
+        catalog, vault, [repo], tenant_id=tenant.id, wedding_id=target.id, clock=clock, by="dpo"
+    )
+    assert (done.photos, done.blobs_deleted, done.blobs_kept) == (3, 2, 1)
+    with catalog.begin() as conn:
+        assert [w.slug for w in list_weddings(conn, tenant.id)] == ["rossi-bianchi"]
+        left = {b.sha256 for b in wedding_blobs(conn)}
+    assert {sha for sha in mine if vault.exists(sha)} == mine & left  # only the shared one
+    assert len(mine & left) == 1
+    snap = find_snapshot(repo, "latest")
+    with pytest.raises(WeddingErased):
+        restore(repo, snap, to=tmp_path / "x", tenant=str(tenant.id), wedding=str(target.id))
+    assert _run(catalog, vault, repo, settings, clock).snapshot is None  # its changes are gone

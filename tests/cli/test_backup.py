@@ -55,12 +55,15 @@ def test_backup_restore_and_erase_from_the_command_line(cli: Cli, tmp_path) -> N
 
     erased = cli.run("backup", "erase", "--wedding", "smith-jones", "--yes", "--by", "dpo", **env)
     assert erased.returncode == 0 and "audit record" in erased.stdout, erased.stderr
+    assert "0 blobs deleted" in erased.stdout and "4 kept" in erased.stdout  # "other" holds them
     assert_one_line_error(
         cli.run(
             "backup", "restore", "--wedding", "smith-jones", "--to", str(tmp_path / "x"), **env
         ),
-        "was erased",
+        "smith-jones",
     )
+    whole = cli.run("backup", "restore", "--to", str(tmp_path / "all"), **env)
+    assert whole.returncode == 0 and "1 erased weddings left out" in whole.stdout, whole.stderr
     other = cli.run("backup", "restore", "--wedding", "other", "--to", str(tmp_path / "o"), **env)
     assert other.returncode == 0, other.stderr
     assert len(list((tmp_path / "o").glob("*/*/*"))) == 4

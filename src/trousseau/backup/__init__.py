@@ -25,6 +25,7 @@ from trousseau.backup.config import (
     primary_target,
     replica_targets,
 )
+from trousseau.backup.erasure import WeddingErasure, erase_wedding
 from trousseau.backup.locks import LockKind, acquire, list_locks, remove_stale
 from trousseau.backup.repository import (
     Repository,
@@ -78,11 +79,13 @@ __all__ = [
     "Target",
     "VerifyProgress",
     "VerifyReport",
+    "WeddingErasure",
     "WeddingRef",
     "acquire",
     "backup_status",
     "create_backup",
     "dump_catalog",
+    "erase_wedding",
     "find_snapshot",
     "init_repository",
     "list_locks",

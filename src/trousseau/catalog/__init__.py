@@ -34,6 +34,7 @@ from trousseau.catalog.blobs import (
     wedding_blobs,
 )
 from trousseau.catalog.database import Catalog, catalog_failure, open_catalog
+from trousseau.catalog.erasure import ErasedRows, erase_wedding_rows
 from trousseau.catalog.events import (
     Event,
     EventKind,
@@ -117,6 +118,7 @@ __all__ = [
     "Catalog",
     "Change",
     "ChangeKind",
+    "ErasedRows",
     "Event",
     "EventKind",
     "FailedPhoto",
@@ -150,6 +152,7 @@ __all__ = [
     "current_revision",
     "delete_resumable_upload",
     "ensure_tenant",
+    "erase_wedding_rows",
     "expired_resumable_uploads",
     "extend_resumable_upload",
     "failed_photos",

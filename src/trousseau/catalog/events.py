@@ -29,6 +29,9 @@ class EventKind(StrEnum):
     """A job's lease ran out (its worker stopped beating) and the job was requeued or buried."""
     JOB_WORKER_DIED = "job.worker_died"
     """A dead worker process's leases were released at once by a worker on the same host."""
+    WEDDING_ERASED = "wedding.erased"
+    """A wedding was erased (backups, catalog rows, vault blobs nobody else names); `data`
+    holds the counts and the backup audit record's id, never the wedding's names."""
     VAULT_ERROR = "vault.error"
     """A job failed on the vault (a missing or damaged blob, or the store itself)."""
 

@@ -278,29 +278,38 @@ def erase_command(
     by: Annotated[str, typer.Option(help="Who asked (recorded in the audit record).")] = "",
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Make a wedding unrecoverable from every snapshot by destroying its key (GDPR erasure)."""
+    """Erase a wedding everywhere (GDPR): its backup key is destroyed, so it is unrecoverable
+    from every snapshot; its catalog rows go; its blobs leave the vault unless another wedding
+    holds them. Run `trousseau backup replicate` after it so the replicas take the erasure."""
+    from trousseau.backup import erase_wedding
     from trousseau.catalog import get_tenant, get_wedding
     from trousseau.clock import utc_now
 
     settings = settings_of(ctx)
     repo = _open(settings, to)
     catalog = catalog_of(settings)
+    vault = vault_of(settings)
     try:
         with catalog.begin() as conn:
             tenant = get_tenant(conn, settings.tenant)
             found = get_wedding(conn, tenant.id, wedding)
+        if not yes:
+            typer.confirm(
+                f"erase wedding {wedding!r} from the backups of {repo.target.name}, the catalog "
+                "and the vault? This cannot be undone",
+                abort=True,
+            )
+        done = erase_wedding(
+            catalog, vault, [repo], tenant_id=tenant.id, wedding_id=found.id, clock=utc_now, by=by
+        )
     finally:
         catalog.dispose()
-    if not yes:
-        typer.confirm(
-            f"erase wedding {wedding!r} from every snapshot of {repo.target.name}? "
-            "This cannot be undone",
-            abort=True,
-        )
-    record = repo.erase_wedding(str(tenant.id), str(found.id), clock=utc_now, by=by)
+        vault.close()
     console.print(
-        f"wedding {wedding!r} erased from the backups: {record.files_deleted} key, keyring and "
-        f"tree files destroyed; audit record {record.id[:12]} ({record.time:%Y-%m-%d %H:%M} UTC)",
+        f"wedding {wedding!r} erased: its backup key destroyed (audit record "
+        f"{done.audit_records[0][:12]}), {done.photos} photos and {done.variants} variants "
+        f"removed from the catalog, {done.blobs_deleted} blobs deleted from the vault"
+        f"{f' ({done.blobs_kept} kept: another wedding holds them)' if done.blobs_kept else ''}",
         highlight=False,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, select, text, update
+from sqlalchemy import Connection, bindparam, case, delete, func, select, text, update
 
 from trousseau.catalog.schema import job
 from trousseau.catalog.types import Json, UTCDateTime
@@ -454,3 +454,12 @@ def get_job(conn: Connection, job_id: int) -> JobRow | None:
     if row is None:
         return None
     return JobRow(**{name: row._mapping[name] for name in JobRow.__dataclass_fields__})
+
+
+def forget_wedding_jobs(conn: Connection, wedding_id: int) -> int:
+    """Delete every job of a wedding (an erasure: its photos are going); returns how many.
+
+    A running job loses its row: its worker's completion then matches nothing, and its
+    writes meet a photo that no longer exists (a permanent failure with nothing to record).
+    """
+    return conn.execute(delete(job).where(job.c.wedding_id == wedding_id)).rowcount or 0
