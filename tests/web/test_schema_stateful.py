@@ -79,11 +79,14 @@ def realistic(schema, api: Api) -> None:
         },
         optional={"title": text, "region": text, "sla": st.sampled_from(["same-day", "x"])},
     )
-    # A header value the HTTP client can send (latin-1, no control characters).
+    # A header value the HTTP client can send: latin-1 without control characters (C0, DEL
+    # and C1 alike) and without leading or trailing whitespace, which requests refuses to send.
     header_text = st.text(
-        st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f")
+        st.characters(min_codepoint=32, max_codepoint=255, exclude_categories=("Cc",))
+    ).map(str.strip)
+    name = st.one_of(
+        st.just("IMG_0001.JPG"), header_text.map(lambda t: t[:20].strip()).filter(bool)
     )
-    name = st.one_of(st.just("IMG_0001.JPG"), header_text.filter(bool).map(lambda t: t[:20]))
     tus_headers = st.fixed_dictionaries(
         {
             "tus-resumable": st.just("1.0.0"),
