@@ -220,3 +220,30 @@ def test_erase_everywhere_removes_rows_and_unshared_blobs(
     with pytest.raises(WeddingErased):
         restore(repo, snap, to=tmp_path / "x", tenant=str(tenant.id), wedding=str(target.id))
     assert _run(catalog, vault, repo, settings, clock).snapshot is None  # its changes are gone
+
+
+def test_a_full_target_disk_keeps_nothing_half_written_and_the_next_run_completes(
+    tmp_path, catalog, vault, settings, clock, tmpfs
+):
+    from trousseau.errors import TargetFull
+
+    disk = tmpfs("600k")
+    target = open_target(str(disk / "repo"))
+    repo = init_repository(target, PASSPHRASE, clock=clock, host="t", pack_size=64 * 1024)
+    for seed in range(40):  # ~1 MB of noisy JPEGs: more than the disk holds
+        _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", [seed])
+    with pytest.raises(TargetFull, match=r"nothing of it was kept|full"):
+        _run(catalog, vault, repo, settings, clock)
+    assert repo.snapshots() == []
+    leftovers = [p for p in (disk / "repo").rglob("*") if p.is_file() and ".tmp-" in p.name]
+    assert leftovers == []
+    assert verify_repository(repo, read_data=True, clock=clock).ok
+
+    grown = tmp_path / "grown"  # the operator moves the repository to a larger disk
+    import shutil
+
+    shutil.copytree(disk / "repo", grown)
+    moved = open_repository(open_target(str(grown)), PASSPHRASE)
+    report = _run(catalog, vault, moved, settings, clock)
+    assert report.snapshot is not None and report.blobs == 40
+    assert verify_repository(moved, read_data=True, clock=clock).ok
