@@ -86,3 +86,13 @@ def test_the_backup_passphrase_never_shows(monkeypatch) -> None:
 def test_backup_tiers_must_be_in_order() -> None:
     with pytest.raises(SettingsError, match="warm_days"):
         load_settings(backup={"hot_days": 90, "warm_days": 30})
+
+
+def test_forms_limits_come_from_the_environment_and_are_checked(monkeypatch) -> None:
+    assert load_settings().forms.max_pages == 2000
+    monkeypatch.setenv("TROUSSEAU_FORMS__MAX_PAGES", "10")
+    monkeypatch.setenv("TROUSSEAU_FORMS__TIMEOUT_SECONDS", "2.5")
+    forms = load_settings().forms
+    assert (forms.max_pages, forms.timeout_seconds) == (10, 2.5)
+    with pytest.raises(SettingsError, match=r"forms\.max_bytes"):
+        load_settings(forms={"max_bytes": 0})

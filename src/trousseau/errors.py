@@ -187,3 +187,28 @@ class FileMissing(RepositoryCorrupt):
 
     A kind of RepositoryCorrupt, so whoever handles a damaged file handles a missing one;
     catch FileMissing first where absence is expected (a lock released meanwhile)."""
+
+
+class FormError(TrousseauError):
+    """A PDF could not be read as a form; the message names the file, the cause and what to do.
+
+    Permanent: the same bytes fail the same way, so a job goes to dead letter at once (its
+    document is kept for inspection)."""
+
+    permanent = True
+
+
+class NotAPdf(FormError):
+    """The file is not a PDF at all: empty, an image or a text renamed `.pdf`."""
+
+
+class PdfEncrypted(FormError):
+    """The PDF needs a password to be opened (one encrypted for its owner only opens without)."""
+
+
+class PdfCorrupt(FormError):
+    """The PDF is damaged beyond what qpdf can repair; the message carries qpdf's cause."""
+
+
+class PdfTooLarge(FormError):
+    """The PDF is over a limit of the `forms` settings: bytes, pages or reading time."""

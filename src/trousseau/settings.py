@@ -194,6 +194,18 @@ class BackupSettings(BaseModel):
         return self
 
 
+class FormsSettings(BaseModel):
+    """Limits on one PDF read as a form: larger or slower documents are refused, not read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_bytes: int = Field(100_000_000, ge=1, description="larger PDFs are refused")
+    max_pages: int = Field(2000, ge=1, description="PDFs with more pages are refused")
+    timeout_seconds: float = Field(
+        120.0, gt=0, description="reading one PDF longer than this stops with an error"
+    )
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -219,6 +231,7 @@ class Settings(BaseSettings):
     imaging: ImagingSettings = Field(default_factory=ImagingSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    forms: FormsSettings = Field(default_factory=FormsSettings)
 
     @field_validator("sla_classes")
     @classmethod

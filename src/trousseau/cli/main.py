@@ -14,6 +14,7 @@ from rich.markup import escape
 from trousseau.cli import (
     backup,
     demo,
+    forms,
     ingest,
     init,
     jobs,
@@ -42,6 +43,7 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(backup.backup_app, name="backup")
+app.add_typer(forms.forms_app, name="forms")
 app.command("demo")(demo.demo)
 
 

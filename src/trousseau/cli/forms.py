@@ -1,0 +1,99 @@
+"""`trousseau forms analyze FILE.pdf [--json]`: the fields of a PDF form, as a table or JSON.
+
+Reads the file alone: no catalog, no vault. A file that cannot be read (not a PDF, needs a
+password, damaged beyond repair, over a `forms` limit) is one line on stderr and exit 1;
+warnings (XFA not read, a damaged file repaired) go to stderr beside a normal result.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from trousseau.cli.context import settings_of
+from trousseau.cli.output import console, errors
+from trousseau.errors import FormError
+
+if TYPE_CHECKING:
+    from trousseau.forms import Field, FormReport
+
+forms_app = typer.Typer(
+    help="Read vendors' PDF forms into structured fields.",
+    no_args_is_help=True,
+)
+
+
+def _password(password_file: Path | None) -> str:
+    """The password in `password_file` (its first line), or "" without one."""
+    if password_file is None:
+        return ""
+    try:
+        lines = password_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormError(
+            f"the password file {password_file} cannot be read ({exc}): check the path"
+        ) from None
+    return lines[0] if lines else ""
+
+
+@forms_app.command("analyze")
+def analyze(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The PDF form to read.", readable=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    password_file: Annotated[
+        Path | None,
+        typer.Option(help="A file whose first line is the PDF's password (never an argument)."),
+    ] = None,
+) -> None:
+    """Every field of a fillable PDF: page, rectangle, type, label, name and value."""
+    from trousseau.forms import read_fillable
+
+    settings = settings_of(ctx)
+    report = read_fillable(file, password=_password(password_file), limits=settings.forms)
+    for warning in report.warnings:
+        errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if report.fields:
+        console.print(_table(report))
+    console.print(
+        f"{report.name}: {len(report.fields)} field(s) on {report.pages} page(s), "
+        f"form {report.kind.value}",
+        highlight=False,
+    )
+
+
+def _rect(field: Field) -> str:
+    if field.rect is None:
+        return "-"
+    return " ".join(f"{v:.1f}" for v in field.rect)
+
+
+def _value(field: Field) -> str:
+    if field.value is None:
+        return ""
+    return ", ".join(field.value) if isinstance(field.value, tuple) else field.value
+
+
+def _table(report: FormReport) -> Table:
+    table = Table(title=escape(report.name), title_justify="left")
+    for column in ("page", "rect (x0 y0 x1 y1, pt)", "type", "name", "label", "value", "options"):
+        table.add_column(column, overflow="fold")
+    for field in report.fields:
+        table.add_row(
+            "-" if field.page is None else str(field.page),
+            _rect(field),
+            field.type.value,
+            escape(field.name),
+            escape(field.label or ""),
+            escape(_value(field)),
+            escape(", ".join(o.value for o in field.options)),
+        )
+    return table

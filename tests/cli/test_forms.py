@@ -1,0 +1,108 @@
+"""`trousseau forms analyze`: the real command in a subprocess, as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from tests.cli.conftest import Cli, assert_one_line_error
+from tests.forms.makeform import make_form
+
+
+@pytest.fixture
+def forms_cli(tmp_path: Path) -> Cli:
+    """The CLI without a catalog: reading a PDF needs none (the URL is never opened)."""
+    return Cli(tmp_path / "data", f"sqlite:///{tmp_path / 'unused.sqlite3'}", {})
+
+
+@pytest.fixture
+def form(tmp_path: Path) -> Path:
+    path = tmp_path / "wedding.pdf"
+    path.write_bytes(make_form())
+    return path
+
+
+def test_analyze_prints_a_table_of_fields(forms_cli: Cli, form: Path) -> None:
+    result = forms_cli.run("forms", "analyze", str(form))
+    assert result.returncode == 0, result.stderr
+    for text in ("Couple names", "Alice & Bob", "radio", "beef, fish, veg", "couple.bride"):
+        assert text in result.stdout, result.stdout
+    assert "wedding.pdf: 10 field(s) on 2 page(s), form acroform" in result.stdout
+    assert result.stderr == ""
+
+
+def test_analyze_json_lists_every_field(forms_cli: Cli, form: Path) -> None:
+    result = forms_cli.run("forms", "analyze", str(form), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["file"], data["pages"], data["form"]) == ("wedding.pdf", 2, "acroform")
+    assert len(data["fields"]) == 10
+    bride = next(f for f in data["fields"] if f["name"] == "couple.bride")
+    assert {k: bride[k] for k in ("page", "rect", "type", "label", "value", "concept")} == {
+        "page": 1,
+        "rect": [500.0, 200.0, 520.0, 300.0],
+        "type": "text",
+        "label": None,
+        "value": None,
+        "concept": None,
+    }
+
+
+def test_a_broken_file_is_one_line_and_exit_1(forms_cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "contract.pdf"
+    broken.write_bytes(make_form()[:200])
+    result = forms_cli.run("forms", "analyze", str(broken), "--json")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert_one_line_error(result, "error: contract.pdf is damaged beyond repair (")
+
+
+def test_not_a_pdf_and_a_missing_file(forms_cli: Cli, tmp_path: Path) -> None:
+    photo = tmp_path / "scan.pdf"
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    assert_one_line_error(
+        forms_cli.run("forms", "analyze", str(photo)), "scan.pdf is a JPEG image, not a PDF"
+    )
+    assert_one_line_error(
+        forms_cli.run("forms", "analyze", str(tmp_path / "gone.pdf")), "does not exist"
+    )
+
+
+def test_a_password_comes_from_a_file(forms_cli: Cli, tmp_path: Path) -> None:
+    locked = tmp_path / "locked.pdf"
+    locked.write_bytes(make_form(encryption=pikepdf.Encryption(user="vows", owner="planner")))
+    assert_one_line_error(
+        forms_cli.run("forms", "analyze", str(locked)),
+        "locked.pdf is encrypted and needs a password to open: give it with --password-file",
+    )
+    secret = tmp_path / "password.txt"
+    secret.write_text("vows\n")
+    result = forms_cli.run("forms", "analyze", str(locked), "--password-file", str(secret))
+    assert result.returncode == 0, result.stderr
+
+
+def test_limits_come_from_the_forms_settings(forms_cli: Cli, form: Path) -> None:
+    result = forms_cli.run("forms", "analyze", str(form), TROUSSEAU_FORMS__MAX_PAGES="1")
+    assert_one_line_error(result, "wedding.pdf has 2 pages, over the limit of 1 (forms.max_pages)")
+
+
+def test_warnings_go_to_stderr_beside_the_result(forms_cli: Cli, tmp_path: Path) -> None:
+    hybrid = tmp_path / "hybrid.pdf"
+    hybrid.write_bytes(make_form(xfa="array"))
+    result = forms_cli.run("forms", "analyze", str(hybrid), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["form"] == "hybrid"
+    assert "warning: hybrid form: XFA (array)" in " ".join(result.stderr.split())
+
+
+def test_a_file_without_fields_says_so_without_a_table(forms_cli: Cli, tmp_path: Path) -> None:
+    blank = tmp_path / "timeline.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(blank)
+    result = forms_cli.run("forms", "analyze", str(blank))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "timeline.pdf: 0 field(s) on 1 page(s), form none"
