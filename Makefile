@@ -51,6 +51,8 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.recovery
 	$(PY) -m bench.service
 	$(PY) -m bench.backup
+	$(PY) -m bench.forms
+	$(PY) -m bench.formqueue
 
 screenshots: $(VENV)/.stamp-dev
 	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py

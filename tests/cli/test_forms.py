@@ -106,3 +106,55 @@ def test_a_file_without_fields_says_so_without_a_table(forms_cli: Cli, tmp_path:
     result = forms_cli.run("forms", "analyze", str(blank))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "timeline.pdf: 0 field(s) on 1 page(s), form none"
+
+
+def _wedding(catalog_url: str) -> None:
+    from datetime import UTC, date, datetime
+
+    from trousseau.catalog import create_wedding, ensure_tenant, open_catalog
+
+    catalog = open_catalog(catalog_url)
+    now = datetime(2026, 6, 13, tzinfo=UTC)
+    with catalog.begin() as conn:
+        tenant = ensure_tenant(conn, "default", now=now)
+        create_wedding(
+            conn,
+            tenant.id,
+            "w",
+            on=date(2026, 6, 13),
+            timezone="UTC",
+            delivery_sla="standard",
+            now=now,
+        )
+    catalog.dispose()
+
+
+def test_submit_queues_the_pdf_and_work_reads_it(cli: Cli, form: Path) -> None:
+    from trousseau.catalog import DocumentStatus, get_document, open_catalog
+
+    _wedding(cli.catalog_url)
+    result = cli.run("forms", "submit", str(form), "--wedding", "w", "--json")
+    assert result.returncode == 0, result.stderr
+    submitted = json.loads(result.stdout)
+    assert submitted["created"] and submitted["filename"] == "wedding.pdf"
+    again = cli.run("forms", "submit", str(form), "--wedding", "w")
+    assert again.returncode == 0, again.stderr
+    assert f"document {submitted['document_id']} of w, already there" in again.stdout
+    assert cli.run("work", "--until-idle", "--workers", "1").returncode == 0
+    catalog = open_catalog(cli.catalog_url)
+    with catalog.begin() as conn:
+        (tenant_id,) = conn.exec_driver_sql("SELECT id FROM tenant").one()
+        document = get_document(conn, submitted["document_id"], tenant_id=tenant_id)
+    catalog.dispose()
+    assert document is not None and document.status is DocumentStatus.DONE
+    assert document.result is not None and len(document.result["fields"]) == 10
+
+
+def test_submit_refuses_a_jpeg_and_an_unknown_wedding(cli: Cli, tmp_path: Path) -> None:
+    _wedding(cli.catalog_url)
+    jpeg = tmp_path / "scan.pdf"
+    jpeg.write_bytes(b"\xff\xd8\xff\xe0" + bytes(2000))
+    assert_one_line_error(cli.run("forms", "submit", str(jpeg), "-w", "w"), "scan.pdf")
+    form = tmp_path / "form.pdf"
+    form.write_bytes(make_form())
+    assert_one_line_error(cli.run("forms", "submit", str(form), "-w", "nope"), "no wedding 'nope'")

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
 
-from trousseau.catalog.schema import photo, variant
+from trousseau.catalog.schema import form_document, photo, variant
 
 
 class ReferencedBlob(NamedTuple):
@@ -19,7 +19,8 @@ class ReferencedBlob(NamedTuple):
 
 
 def referenced_blobs(conn: Connection) -> list[ReferencedBlob]:
-    """Every blob a photo or variant row names: originals in photo order, then variants.
+    """Every blob a photo, variant or form document row names: originals in photo order,
+    then variants, then form documents (their PDFs).
 
     A key named by several rows is listed once per row, so a report can name each of them.
     Only the three columns needed are read, so a catalog of millions stays cheap to list.
@@ -37,6 +38,15 @@ def referenced_blobs(conn: Connection) -> list[ReferencedBlob]:
     blobs += [
         ReferencedBlob(sha, f"{profile} variant of photo {photo_id}")
         for sha, profile, photo_id in variants
+    ]
+    documents = conn.execute(
+        select(form_document.c.sha256, form_document.c.filename, form_document.c.id).order_by(
+            form_document.c.id
+        )
+    )
+    blobs += [
+        ReferencedBlob(sha, f"form {name} (document {document_id})")
+        for sha, name, document_id in documents
     ]
     return blobs
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, select, union
 
-from trousseau.catalog.schema import backup_change, event, photo, upload, variant, wedding
+from trousseau.catalog.schema import (
+    backup_change,
+    event,
+    form_document,
+    photo,
+    upload,
+    variant,
+    wedding,
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,17 @@ def erase_wedding_rows(conn: Connection, *, tenant_id: int, wedding_id: int) -> 
             union(
                 select(photo.c.sha256).where(photo.c.id.in_(photos)),
                 select(variant.c.sha256).where(variant.c.photo_id.in_(photos)),
+                select(form_document.c.sha256).where(
+                    form_document.c.wedding_id == wedding_id,
+                    form_document.c.tenant_id == tenant_id,
+                ),
             )
         ).scalars()
+    )
+    conn.execute(
+        delete(form_document).where(
+            form_document.c.wedding_id == wedding_id, form_document.c.tenant_id == tenant_id
+        )
     )
     variants = conn.execute(delete(variant).where(variant.c.photo_id.in_(photos))).rowcount
     uploads = conn.execute(delete(upload).where(upload.c.wedding_id == wedding_id)).rowcount
@@ -64,6 +81,7 @@ def erase_wedding_rows(conn: Connection, *, tenant_id: int, wedding_id: int) -> 
                 union(
                     select(photo.c.sha256).where(photo.c.sha256.in_(named)),
                     select(variant.c.sha256).where(variant.c.sha256.in_(named)),
+                    select(form_document.c.sha256).where(form_document.c.sha256.in_(named)),
                 )
             ).scalars()
         )

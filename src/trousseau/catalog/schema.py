@@ -198,6 +198,28 @@ worker = Table(
     Index(None, "last_seen_at"),
 )
 
+form_document = Table(
+    "form_document",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("result", Json, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    UniqueConstraint("wedding_id", "sha256"),
+    Index(None, "sha256"),
+    Index(None, "tenant_id", "wedding_id", "status"),
+)
+"""A vendor's PDF form sent for a wedding: the original kept in the vault by its SHA-256
+(a failed one too, for inspection), and what reading it found (`result`) or why it could
+not be read (`error`)."""
+
 backup_change = Table(
     "backup_change",
     metadata,

@@ -1,6 +1,7 @@
-"""`trousseau forms analyze FILE.pdf [--json]`: the fields of a PDF form, as a table or JSON.
+"""`trousseau forms analyze FILE.pdf [--json]`: the fields of a PDF form, as a table or JSON;
+`trousseau forms submit FILE.pdf --wedding W`: the same PDF kept and queued for a wedding.
 
-Reads the file alone: no catalog, no vault. A file that cannot be read (not a PDF, needs a
+`analyze` reads the file alone: no catalog, no vault. A file that cannot be read (not a PDF, needs a
 password, damaged beyond repair, over a `forms` limit) is one line on stderr and exit 1;
 warnings (XFA not read, a damaged file repaired) go to stderr beside a normal result.
 """
@@ -51,11 +52,14 @@ def analyze(
         typer.Option(help="A file whose first line is the PDF's password (never an argument)."),
     ] = None,
 ) -> None:
-    """Every field of a fillable PDF: page, rectangle, type, label, name and value."""
-    from trousseau.forms import read_fillable
+    """Every field of a PDF form: page, rectangle, type, label, name and value.
+
+    AcroForm fields are read; pages without any are printed forms whose fields are detected
+    from their lines, boxes and text; scanned pages are reported (OCR comes later)."""
+    from trousseau.forms import read_form
 
     settings = settings_of(ctx)
-    report = read_fillable(file, password=_password(password_file), limits=settings.forms)
+    report = read_form(file, password=_password(password_file), limits=settings.forms)
     for warning in report.warnings:
         errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if as_json:
@@ -97,3 +101,56 @@ def _table(report: FormReport) -> Table:
             escape(", ".join(o.value for o in field.options)),
         )
     return table
+
+
+@forms_app.command("submit")
+def submit(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The PDF form to keep and read.", readable=False)],
+    wedding: Annotated[str, typer.Option("--wedding", "-w", help="Wedding slug.")],
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: settings).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Keep a PDF form in the vault and queue it to be read (`trousseau work` reads it).
+
+    The same road as an upload to the API: refused at once when over forms.max_bytes or not
+    a PDF; otherwise kept, recorded and queued under the wedding's delivery deadline. The
+    same bytes sent again give back the document already there.
+    """
+    from trousseau.catalog import get_tenant, get_wedding
+    from trousseau.cli.context import catalog_of, vault_of
+    from trousseau.clock import utc_now
+    from trousseau.ingest import submit_document
+
+    settings = settings_of(ctx)
+    catalog = catalog_of(settings)
+    vault = vault_of(settings)
+    try:
+        with catalog.begin() as conn:
+            owner = get_tenant(conn, tenant or settings.tenant)
+            target = get_wedding(conn, owner.id, wedding)
+        done = submit_document(
+            file, wedding=target, catalog=catalog, vault=vault, settings=settings, clock=utc_now
+        )
+    finally:
+        vault.close()
+        catalog.dispose()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "document_id": done.document_id,
+                    "wedding": target.slug,
+                    "filename": done.filename,
+                    "sha256": done.sha256,
+                    "bytes": done.size,
+                    "created": done.created,
+                }
+            )
+        )
+        return
+    what = "queued" if done.created else "already there"
+    console.print(
+        f"{escape(done.filename)}: document {done.document_id} of {escape(target.slug)}, {what}",
+        highlight=False,
+    )

@@ -426,7 +426,7 @@ def _button_options(
 
 def _choice_options(logical: pikepdf.AcroFormField) -> tuple[Option, ...]:
     """A choice's entries: a string (shown and exported alike) or [export, shown]."""
-    opt = _inherited(logical.obj, "/Opt")
+    opt = logical.get_inheritable_field_value("/Opt")
     if not isinstance(opt, pikepdf.Array):
         return ()
     options = []
@@ -454,7 +454,9 @@ def _build(entry: _Gathered, warnings: list[str]) -> Field | None:
     name = _name(logical)
     try:
         ft = str(logical.field_type).lstrip("/") or None
-        max_length = _integer(_inherited(logical.obj, "/MaxLen")) if ft == "Tx" else None
+        max_length = (
+            _integer(logical.get_inheritable_field_value("/MaxLen")) if ft == "Tx" else None
+        )
         flags = int(logical.flags)
         kind = field_type(ft, flags, max_length)
         if kind is None:

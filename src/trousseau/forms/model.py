@@ -17,7 +17,8 @@ Rect = tuple[float, float, float, float]
 
 
 class FieldType(StrEnum):
-    """What a person does with a field; the names are the JSON's `type`."""
+    """What a person does with a field; the names are the JSON's `type`. The last four
+    (date, email, phone, number) are given to detected fields from their label's words."""
 
     TEXT = "text"
     MULTILINE = "multiline"
@@ -28,16 +29,23 @@ class FieldType(StrEnum):
     LIST = "list"
     SIGNATURE = "signature"
     BUTTON = "button"
+    DATE = "date"
+    EMAIL = "email"
+    PHONE = "phone"
+    NUMBER = "number"
 
 
 class FormKind(StrEnum):
     """Where a document keeps its form: AcroForm fields, XFA (a stream or an array of
-    packets), both (hybrid: the AcroForm fields are read), or no form at all."""
+    packets), both (hybrid: the AcroForm fields are read), printed fields detected on its
+    pages (flat), only scanned pages (scanned: not read yet), or no form at all."""
 
     ACROFORM = "acroform"
     XFA_STREAM = "xfa-stream"
     XFA_ARRAY = "xfa-array"
     HYBRID = "hybrid"
+    FLAT = "flat"
+    SCANNED = "scanned"
     NONE = "none"
 
 
@@ -73,6 +81,7 @@ class Field:
     buttons on that page); `widgets` lists every place it is drawn. `label` is the field's
     tooltip (/TU) when it has one, else the nearest text to its left or above
     (`label_source` says which). `concept` is the wedding concept it maps to (not mapped yet).
+    `source` says how it was found: "acroform" (read) or "detected" (on a printed page).
     """
 
     name: str
@@ -88,6 +97,7 @@ class Field:
     max_length: int | None = None
     widgets: tuple[Widget, ...] = ()
     concept: str | None = None
+    source: str = "acroform"
 
     def to_dict(self) -> dict[str, Any]:
         """The field as JSON-ready values (the `--json` output and the API's)."""
@@ -113,6 +123,7 @@ class Field:
             "read_only": self.read_only,
             "max_length": self.max_length,
             "widgets": [{"page": w.page, "rect": list(w.rect)} for w in self.widgets],
+            "source": self.source,
         }
 
 

@@ -1,5 +1,6 @@
 """Accepting originals: files and folders in, durable blobs, photo records and jobs out."""
 
+from trousseau.ingest.documents import DOCUMENT_KIND, Submitted, check_pdf, submit_document
 from trousseau.ingest.pipeline import (
     PROCESS_KIND,
     Accepted,
@@ -15,15 +16,19 @@ from trousseau.ingest.pipeline import (
 from trousseau.ingest.sources import collect
 
 __all__ = [
+    "DOCUMENT_KIND",
     "PROCESS_KIND",
     "Accepted",
     "IngestEvent",
     "IngestOutcome",
     "IngestSummary",
+    "Submitted",
     "WeddingSpec",
     "accept",
+    "check_pdf",
     "collect",
     "ingest",
     "prepare_wedding",
+    "submit_document",
     "sweep",
 ]

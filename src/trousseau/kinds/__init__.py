@@ -17,11 +17,18 @@ class Kind(StrEnum):
     VARIANTS = "variants"
     """Every enabled variant profile of a photo, rendered once, stored and recorded."""
 
+    FORMS = "forms"
+    """A vendor's PDF form read into fields, its report recorded on its document."""
+
 
 FIRST_FOR_PHOTO = Kind.VARIANTS
 """The kind a newly accepted photo is enqueued for; what follows it is enqueued by it."""
 
+FIRST_FOR_DOCUMENT = Kind.FORMS
+"""The kind a newly submitted form document (PDF) is enqueued for."""
+
 register(Kind.VARIANTS, "trousseau.kinds.variants:run")
 register_batch(Kind.VARIANTS, "trousseau.kinds.variants:run_batch")
+register(Kind.FORMS, "trousseau.kinds.forms:run")
 
-__all__ = ["FIRST_FOR_PHOTO", "Kind"]
+__all__ = ["FIRST_FOR_DOCUMENT", "FIRST_FOR_PHOTO", "Kind"]

@@ -25,6 +25,7 @@ from trousseau.settings import Settings, load_settings
 from trousseau.web import (
     backups,
     dashboard,
+    forms,
     health,
     jobs,
     photos,
@@ -50,7 +51,8 @@ SPOOL_MAX_AGE = timedelta(hours=24)
 
 DESCRIPTION = """\
 The HTTP API of trousseau: weddings, photo uploads, photos with their variants and
-placeholders, variant downloads, and the job queue for operators.
+placeholders, variant downloads, vendors' PDF forms read into fields, and the job queue
+for operators.
 
 Authenticate with an API key from `trousseau keys create`:
 `Authorization: Bearer tr_<id>_<secret>`. A key sees only its tenant's data; another
@@ -106,6 +108,7 @@ def create_app(
         uploads.single_router,
         uploads.tus_router,
         variants.router,
+        forms.router,
         jobs.router,
         workers.router,
         backups.router,

@@ -30,8 +30,14 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from trousseau import __version__
-from trousseau.catalog import find_wedding, page_photos, parse_token, variants_by_photo
-from trousseau.web import variants
+from trousseau.catalog import (
+    find_wedding,
+    page_documents,
+    page_photos,
+    parse_token,
+    variants_by_photo,
+)
+from trousseau.web import forms, variants
 from trousseau.web.auth import COOKIE, KeyWatch, Principal, Viewer, principal_for
 from trousseau.web.dashboard import overview
 from trousseau.web.dashboard.progress import Progress, StreamTiming, progress_events, read_progress
@@ -48,6 +54,8 @@ STATIC_DIR = Path(__file__).parent.parent / "static"
 TEMPLATE_DIR = Path(__file__).parent.parent / "templates"
 GALLERY_LIMIT = 500
 """Photos a gallery page shows; the API pages through the rest."""
+FORMS_LIMIT = 200
+"""Form documents listed on a wedding's page; the API pages through the rest."""
 SIGN_IN_MAX_BYTES = 4096
 COOKIE_MAX_AGE = 12 * 3600
 """A sign-in lasts a working day; the key itself does not expire with it."""
@@ -133,7 +141,8 @@ def home(request: Request, principal: SignedIn, services: ServicesDep) -> Respon
 
 @router.get("/weddings/{slug}", response_class=HTMLResponse, response_model=None)
 def gallery(slug: str, request: Request, principal: SignedIn, services: ServicesDep) -> Response:
-    """One wedding's photos with their placeholders and variants; 404 if not the tenant's."""
+    """One wedding's photos with their placeholders and variants, and its form documents
+    with their status; 404 if not the tenant's."""
     if principal is None:
         return _to_sign_in(request)
     now = services.clock()
@@ -146,6 +155,9 @@ def gallery(slug: str, request: Request, principal: SignedIn, services: Services
             conn, tenant_id=principal.tenant_id, wedding_id=wedding.id, limit=GALLERY_LIMIT
         )
         found = variants_by_photo(conn, [p.id for p in photos])
+        documents = page_documents(
+            conn, tenant_id=principal.tenant_id, wedding_id=wedding.id, limit=FORMS_LIMIT
+        )
     return _page(
         request,
         "gallery.html",
@@ -154,6 +166,8 @@ def gallery(slug: str, request: Request, principal: SignedIn, services: Services
         progress=progress,
         tiles=overview.tiles(photos, found),
         limit=GALLERY_LIMIT,
+        documents=documents,
+        forms_limit=FORMS_LIMIT,
         now=now,
     )
 
@@ -278,3 +292,15 @@ def variant(
         if_none_match=if_none_match,
         if_range=None,
     )
+
+
+@router.get("/forms/{document_id}/pdf", response_class=Response)
+def form_pdf(
+    document_id: forms.DocumentId,
+    viewer: Viewer,
+    services: ServicesDep,
+    instruments: MetricsDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A form document's original PDF, with the dashboard's cookie: the API's download route."""
+    return forms.download(document_id, viewer, services, instruments, if_none_match=if_none_match)

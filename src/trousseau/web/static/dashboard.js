@@ -76,6 +76,11 @@
       if (before !== undefined && before !== String(p.ready)) {
         root.dispatchEvent(new CustomEvent("trousseau:ready-changed", { bubbles: true }));
       }
+      const jobsBefore = root.dataset.jobsDone;
+      root.dataset.jobsDone = String(p.jobs_done);
+      if (jobsBefore !== undefined && jobsBefore !== String(p.jobs_done)) {
+        root.dispatchEvent(new CustomEvent("trousseau:jobs-changed", { bubbles: true }));
+      }
     });
   }
 
@@ -227,6 +232,10 @@
     // The gallery shows new thumbnails as photos become ready.
     if (document.getElementById("photos")) {
       document.addEventListener("trousseau:ready-changed", () => refreshSections(["photos"]));
+    }
+    // ...and each form document's status as its job finishes.
+    if (document.getElementById("forms")) {
+      document.addEventListener("trousseau:jobs-changed", () => refreshSections(["forms"]));
     }
     // The overview re-reads its panels (queue, failures, new weddings) now and then.
     const every = Number(body.dataset.refreshSeconds || 0);

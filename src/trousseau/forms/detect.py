@@ -1,0 +1,740 @@
+"""Fields of a printed (flat) form found in its page primitives, pure: no PDF, no I/O.
+
+A printed form shows where to write with a few marks, and each becomes a field:
+
+- a run of underscores in the text (`Name: ________`) or a horizontal rule not part of a box
+  or a table: a line to write on, labelled by the text to its left, else below (a signature
+  line with its caption under it), else above;
+- a box, or an empty cell of a ruled table: a box to write in (multiline when tall), labelled
+  by a caption inside its top, else the text (or header cell) to its left or above;
+- a row of two or more equal boxes touching side by side: comb cells, one character each;
+- a small square (4 to 20 points; vector, ☐ □, or `[ ]`): a checkbox, captioned to its right;
+- a small circle (vector, ○ ◯, or `( )`): a radio button; buttons on one line or stacked in
+  one column are one radio group, labelled by the question to their left or above.
+
+Each field's type comes from its label and shape (`infer_type`): a "Date" or "mm/dd/yyyy"
+line is a date, "E-mail" an email, "Phone" a phone, "Signature" a signature, "# of guests" or
+"Amount" a number. Overlapping candidates are resolved by the order above from the most
+specific (comb, checkbox) to the least (underscores).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from trousseau.forms.geometry import union
+from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
+from trousseau.forms.model import Field, FieldType, Option, Rect, Widget
+from trousseau.forms.shapes import Char, PagePrimitives
+
+LINE_HEIGHT = 16.0
+"""Height given to a field written on a line (a rule or underscores), room permitting."""
+MIN_LINE = 20.0
+"""Shortest rule (or underscore run) taken for a line to write on, in points."""
+CHECKBOX_MIN, CHECKBOX_MAX = 4.0, 20.0
+"""Side of a square taken for a checkbox, in points."""
+COMB_MAX_CELL = 26.0
+"""Widest box taken as one comb cell."""
+MULTILINE_HEIGHT = 40.0
+"""A box at least this tall is a multiline field."""
+OPEN_ROW = 30.0
+"""Tallest row between two rules taken as a field when one of its sides is open."""
+MARGIN_BAND = 0.08
+"""Rules this close to the top or bottom of the page (a share of its height) without a label
+on their left are running heads' and footers' rules."""
+NEAR_LEFT = 60.0
+"""A label on the same line farther than this loses to one just above the field."""
+MIN_ROOM = 7.0
+"""A rule with less free space than this above it has text sitting on it: not a line to
+write on (a rule between paragraphs, under a heading)."""
+TOL = 1.5
+"""How far two edges may miss each other and still meet, in points."""
+
+BOX_GLYPHS = frozenset("\u2610\u25a1\u2751\u274f\u25a2\u2b1c")  # ☐ □ ❑ ❏ ▢ ⬜
+CIRCLE_GLYPHS = frozenset("\u25cb\u25ef\u274d\u26aa")  # ○ ◯ ❍ ⚪
+
+_TYPE_RULES: tuple[tuple[FieldType, re.Pattern[str]], ...] = (
+    (FieldType.EMAIL, re.compile(r"e-?\s?mail")),
+    (FieldType.PHONE, re.compile(r"phone|\btel\b|\btel\.|mobile|\bcell\b|\bfax\b")),
+    (
+        FieldType.DATE,
+        re.compile(r"\bdate\b|\bdob\b|birth|mm\s*/\s*dd|dd\s*/\s*mm|yyyy|\bdated\b"),
+    ),
+    (FieldType.SIGNATURE, re.compile(r"signature|\bsign\b|\bsigned\b|initials")),
+    (
+        FieldType.NUMBER,
+        re.compile(
+            r"#|\bnumber\b|\bno\.|amount|\$|how many|\bcount\b|\btotal\b|guests\b|budget|"
+            r"\bprice\b|\bfee\b|\bqty\b|quantity|deposit|\bage\b|\bzip\b"
+        ),
+    ),
+    (FieldType.CHOICE, re.compile(r"\b(select|choose)\b")),
+)
+
+
+def infer_type(label: str | None, shape: str) -> FieldType:
+    """A detected field's type from its label's words and its shape ("line", "box",
+    "comb", "checkbox", "radio"): buttons keep their shape's type; a text field takes the
+    first type whose words its label holds (email, phone, date, signature, number, choice),
+    else multiline for a tall box, comb for comb cells, text otherwise."""
+    if shape == "checkbox":
+        return FieldType.CHECKBOX
+    if shape == "radio":
+        return FieldType.RADIO
+    words = (label or "").casefold()
+    for kind, pattern in _TYPE_RULES:
+        if pattern.search(words):
+            return kind
+    if shape == "multiline":
+        return FieldType.MULTILINE
+    if shape == "comb":
+        return FieldType.COMB
+    return FieldType.TEXT
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Characters of one line that belong together: words of a phrase, a leader, a glyph."""
+
+    kind: str  # "text", "leader", "box" or "circle"
+    text: str
+    rect: Rect  # loose
+    glyph: Rect  # tight
+
+
+@dataclass
+class _Candidate:
+    shape: str  # "line", "box", "multiline", "comb", "checkbox", "radio"
+    rect: Rect
+    rank: int
+    caption: str | None = None
+    cells: int | None = None
+    cell: bool = False
+
+
+def _char_class(ch: str) -> str:
+    if ch == "_":
+        return "leader"
+    if ch in BOX_GLYPHS:
+        return "box"
+    if ch in CIRCLE_GLYPHS:
+        return "circle"
+    return "text"
+
+
+def _bracket_marks(chars: Sequence[Char]) -> dict[int, str]:
+    """Indexes of characters that draw `[ ]` (a checkbox) or `( )` (a radio button): the
+    opening bracket, at most three spaces, the closing one."""
+    marks: dict[int, str] = {}
+    pairs = {"[": ("]", "box"), "(": (")", "circle")}
+    i = 0
+    while i < len(chars):
+        opening = pairs.get(chars[i].text)
+        if opening is not None:
+            j = i + 1
+            while j < len(chars) and j - i <= 4 and chars[j].text == " ":
+                j += 1
+            if j < len(chars) and j - i >= 2 and chars[j].text == opening[0]:
+                for k in range(i, j + 1):
+                    marks[k] = opening[1]
+                i = j + 1
+                continue
+        i += 1
+    return marks
+
+
+def pieces(chars: Sequence[Char]) -> list[_Piece]:
+    """The page's characters, in their reading order, cut into pieces: a new piece starts
+    on a new line, after a gap wider than half a line, and where a leader, a glyph or a
+    bracket pair begins or ends; each box or circle glyph is a piece of its own."""
+    marks = _bracket_marks(chars)
+    result: list[_Piece] = []
+    current: list[Char] = []
+    kind = ""
+
+    def flush() -> None:
+        while current and current[-1].text == " ":
+            current.pop()
+        if current:
+            text = "".join(c.text for c in current)
+            result.append(
+                _Piece(
+                    kind, text, union([c.rect for c in current]), union([c.glyph for c in current])
+                )
+            )
+            current.clear()
+
+    for index, char in enumerate(chars):
+        if char.text in "\r\n":
+            flush()
+            continue
+        klass = marks.get(index) or _char_class(char.text)
+        if char.text == " " and kind == "leader":
+            flush()
+            continue
+        if current:
+            inked = [c for c in current if c.text != " "]
+            last = inked[-1] if inked else current[-1]
+            height = max(last.rect[3] - last.rect[1], 1.0)
+            centre, last_centre = (
+                (char.rect[1] + char.rect[3]) / 2,
+                (last.rect[1] + last.rect[3]) / 2,
+            )
+            new_line = abs(centre - last_centre) > 0.5 * height
+            gap = char.rect[0] - last.rect[2]
+            bracket_start = index in marks and (index - 1) not in marks
+            inside_bracket = index in marks and not bracket_start
+            if (
+                new_line
+                or (gap > 0.6 * height and not inside_bracket)
+                or gap < -height
+                or klass != kind
+                or (klass in ("box", "circle") and (index not in marks or bracket_start))
+            ):
+                flush()
+        if not current and char.text == " ":
+            continue
+        kind = klass
+        current.append(char)
+    flush()
+    return result
+
+
+def _merge_lines(lines: Sequence[Rect], horizontal: bool) -> list[Rect]:
+    """Collinear rules that touch or overlap joined into one (drawn in pieces by Word)."""
+    if horizontal:
+        keyed = sorted(lines, key=lambda r: (round(r[1] / TOL), r[0]))
+    else:
+        keyed = sorted(lines, key=lambda r: (round(r[0] / TOL), r[1]))
+    merged: list[list[float]] = []
+    for r in keyed:
+        if merged:
+            m = merged[-1]
+            if horizontal and abs(m[1] - r[1]) <= TOL / 2 and r[0] <= m[2] + TOL:
+                m[2] = max(m[2], r[2])
+                continue
+            if not horizontal and abs(m[0] - r[0]) <= TOL / 2 and r[1] <= m[3] + TOL:
+                m[3] = max(m[3], r[3])
+                continue
+        merged.append(list(r))
+    return [(m[0], m[1], m[2], m[3]) for m in merged]
+
+
+def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
+    """The cells of ruled tables: for each rule, the columns between the vertical rules that
+    rise from it, each closed by the first rule above that spans it, when both verticals
+    reach that rule; the end of a rule may stand for a missing outer vertical (rows of a
+    form open at the margin) when the row is at most OPEN_ROW tall."""
+    cells: list[Rect] = []
+    by_y = sorted(hlines, key=lambda r: r[1])
+    for lo in by_y:
+        y = lo[1]
+        rising = sorted(
+            {
+                round(v[0], 1)
+                for v in vlines
+                if lo[0] - TOL <= v[0] <= lo[2] + TOL and v[1] <= y + TOL and v[3] > y + 4
+            }
+        )
+        if not rising:
+            continue
+        ends = {round(lo[0], 1), round(lo[2], 1)}
+        rising = sorted({*rising, *ends})
+        for xa, xb in itertools.pairwise(rising):
+            if xb - xa < 4:
+                continue
+            top = next(
+                (
+                    h[1]
+                    for h in by_y
+                    if h[1] > y + 4 and h[0] <= xa + TOL and h[2] >= xb - TOL
+                    # the first rule above spanning the column
+                ),
+                None,
+            )
+            if top is None:
+                continue
+            reach = [v for v in vlines if abs(v[0] - xa) <= TOL or abs(v[0] - xb) <= TOL]
+            left = any(
+                abs(v[0] - xa) <= TOL and v[1] <= y + TOL and v[3] >= top - TOL for v in reach
+            )
+            right = any(
+                abs(v[0] - xb) <= TOL and v[1] <= y + TOL and v[3] >= top - TOL for v in reach
+            )
+            open_left, open_right = xa in ends and not left, xb in ends and not right
+            closed = (left or open_left) and (right or open_right) and (left or right)
+            if closed and ((left and right) or top - y <= OPEN_ROW):
+                cells.append((xa, y, xb, top))
+    return cells
+
+
+def iou(a: Rect, b: Rect) -> float:
+    """Intersection over union of two rectangles (0 when either is empty)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    whole = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / whole if whole > 0 else 0.0
+
+
+def _inside_share(a: Rect, b: Rect) -> float:
+    """How much of `a`'s area lies inside `b`."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    if ix <= 0 or iy <= 0 or area <= 0:
+        return 0.0
+    return ix * iy / area
+
+
+def _large_button(r: Rect, texts: Sequence[_Piece]) -> bool:
+    """A square (or circle) larger than a checkbox is still a button on a page drawn large:
+    empty, with a caption just to its right whose letters are at least 40% of its side."""
+    w, h = r[2] - r[0], r[3] - r[1]
+    if not (CHECKBOX_MAX < w <= 72 and abs(w - h) <= 0.08 * w + 2):
+        return False
+    if any(_inside_share(p.rect, r) > 0.5 for p in texts):
+        return False
+    for p in texts:
+        centre = (p.rect[1] + p.rect[3]) / 2
+        tall = p.rect[3] - p.rect[1]
+        if r[1] <= centre <= r[3] and 0 <= p.rect[0] - r[2] <= w and tall >= 0.4 * h:
+            return True
+    return False
+
+
+def _is_square(r: Rect) -> bool:
+    w, h = r[2] - r[0], r[3] - r[1]
+    return (
+        CHECKBOX_MIN <= w <= CHECKBOX_MAX and CHECKBOX_MIN <= h <= CHECKBOX_MAX and abs(w - h) <= 3
+    )
+
+
+def _dedupe_boxes(boxes: Sequence[Rect]) -> list[Rect]:
+    """One box for each place (a filled background and its stroked border are one box)."""
+    kept: list[Rect] = []
+    for b in sorted(boxes, key=lambda r: (r[1], r[0])):
+        if not any(iou(b, k) > 0.85 for k in kept):
+            kept.append(b)
+    return kept
+
+
+def _combs(boxes: Sequence[Rect]) -> tuple[list[tuple[Rect, int]], set[int]]:
+    """Rows of two or more equal small boxes touching side by side: (their union, how many) and the
+    indexes of the boxes they use."""
+    small = [
+        i for i, b in enumerate(boxes) if b[2] - b[0] <= COMB_MAX_CELL and 6 <= b[3] - b[1] <= 30
+    ]
+    small.sort(key=lambda i: (round(boxes[i][1]), boxes[i][0]))
+    combs: list[tuple[Rect, int]] = []
+    used: set[int] = set()
+    run: list[int] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            combs.append((union([boxes[i] for i in run]), len(run)))
+            used.update(run)
+        run.clear()
+
+    for i in small:
+        b = boxes[i]
+        if run:
+            last = boxes[run[-1]]
+            same_row = abs(b[1] - last[1]) <= TOL and abs(b[3] - last[3]) <= TOL
+            touching = -TOL <= b[0] - last[2] <= TOL
+            similar = abs((b[2] - b[0]) - (last[2] - last[0])) <= 2.5
+            if not (same_row and touching and similar):
+                close()
+        run.append(i)
+    close()
+    return combs, used
+
+
+def _room_above(rect: Rect, obstacles: Sequence[Rect], default: float) -> float:
+    """How tall a field on the line at rect's bottom may be before it meets text or a rule
+    above it (at most `default`)."""
+    x0, y, x1 = rect[0], rect[1], rect[2]
+    room = default
+    for o in obstacles:
+        if o[0] < x1 - 1 and o[2] > x0 + 1 and o[1] > y + 6:
+            room = min(room, o[1] - y - 1)
+    return room
+
+
+def _underlines_text(line: Rect, texts: Sequence[_Piece]) -> bool:
+    """Whether a rule underlines text printed on it (a heading, a link, a paragraph above a
+    separator) rather than being a line to write on: text sits just above it from its start
+    across most of its length, or along most of it in pieces."""
+    length = line[2] - line[0]
+    sitting = 0.0
+    for p in texts:
+        r = p.rect
+        if r[1] - 4 <= line[1] <= r[1] + 3:
+            covered = min(r[2], line[2]) - max(r[0], line[0])
+            if covered >= 0.8 * length and abs(r[0] - line[0]) <= 4:
+                return True
+            sitting += max(covered, 0.0)
+    return sitting >= 0.6 * length
+
+
+def _text_inside(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
+    """The words inside a box that say something: signs (`+`, `=`, `$`) and short line
+    numbers at its edge (`2a`) are printed in fields to write in, and do not count."""
+    return [
+        p
+        for p in texts
+        if _inside_share(p.rect, rect) >= 0.6 and sum(ch.isalnum() for ch in p.text) >= 3
+    ]
+
+
+def _hatched(area: Rect, hatches: Sequence[tuple[float, float]]) -> bool:
+    """Whether slanted strokes cross a box (hatching: "do not write here")."""
+    inside = 0
+    for x, y in hatches:
+        if area[0] < x < area[2] and area[1] < y < area[3]:
+            inside += 1
+            if inside >= 3:
+                return True
+    return False
+
+
+def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidate]:
+    texts = [p for p in parts if p.kind == "text"]
+    found: list[_Candidate] = []
+    page_area = page.width * page.height
+    hlines = _merge_lines(page.hlines, horizontal=True)
+    vlines = _merge_lines(page.vlines, horizontal=False)
+    cells = _cells(hlines, vlines)
+    boxes = _dedupe_boxes(
+        [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < 0.25 * page_area]
+    )
+    combs, used = _combs(boxes)
+    for rect, count in combs:
+        found.append(_Candidate("comb", rect, 0, cells=count))
+    for i, b in enumerate(boxes):
+        if i not in used and (_is_square(b) or _large_button(b, texts)):
+            found.append(_Candidate("checkbox", b, 1))
+            used.add(i)
+    for c in page.circles:
+        if c[2] - c[0] <= CHECKBOX_MAX or _large_button(c, texts):
+            found.append(_Candidate("radio", c, 1))
+    for p in parts:
+        if p.kind == "box":
+            found.append(_Candidate("checkbox", _glyph_box(p), 2))
+        elif p.kind == "circle":
+            found.append(_Candidate("radio", _glyph_box(p), 2))
+    areas = [b for i, b in enumerate(boxes) if i not in used]
+    cell_set = set(cells)
+    for area in areas:
+        if _hatched(area, page.hatches):
+            continue
+        candidate = _area_field(area, boxes, texts)
+        if candidate is not None:
+            candidate.cell = area in cell_set
+            found.append(candidate)
+    edges = [*areas, *[b for i, b in enumerate(boxes) if i in used]]
+    obstacles = [p.rect for p in texts] + list(hlines)
+    for line in hlines:
+        length = line[2] - line[0]
+        if length < MIN_LINE or length > 0.9 * page.width:
+            continue
+        if any(_on_edge(line, e) for e in edges) or _underlines_text(line, texts):
+            continue
+        margin = not (MARGIN_BAND * page.height < line[1] < (1 - MARGIN_BAND) * page.height)
+        if margin and not any(
+            _same_row((line[0], line[1], line[2], line[1] + 10), t.rect)
+            and t.rect[2] <= line[0] + 2
+            for t in texts
+        ):
+            continue  # a rule under the running head or over the footer
+        y = line[1]
+        height = _room_above((line[0], y, line[2], y), obstacles, LINE_HEIGHT)
+        if height < MIN_ROOM:
+            continue  # text sits on it: a rule between paragraphs, no room to write
+        found.append(_Candidate("line", (line[0], y - 1, line[2], y - 1 + height), 4))
+    for p in parts:
+        if p.kind == "leader" and p.text.count("_") >= 3 and p.glyph[2] - p.glyph[0] >= 12:
+            y = p.glyph[1]
+            height = max(_room_above((p.glyph[0], y, p.glyph[2], y), obstacles, LINE_HEIGHT), 8)
+            found.append(_Candidate("line", (p.glyph[0], y - 1, p.glyph[2], y - 1 + height), 5))
+    return found
+
+
+def _glyph_box(p: _Piece) -> Rect:
+    """A glyph's (or bracket pair's) square: its ink for ☐ and ○, the span of the brackets
+    across a square of the line's height for `[ ]` and `( )`."""
+    if len(p.text) == 1:
+        return p.glyph
+    x0, _, x1, _ = p.glyph
+    y0, y1 = p.glyph[1], p.glyph[3]
+    return (x0, y0, x1, y1)
+
+
+def _on_edge(line: Rect, area: Rect) -> bool:
+    """Whether a rule is the top or bottom edge of a box or cell."""
+    near = abs(line[1] - area[1]) <= TOL or abs(line[1] - area[3]) <= TOL
+    overlap = min(line[2], area[2]) - max(line[0], area[0])
+    return near and overlap >= 0.5 * min(line[2] - line[0], area[2] - area[0])
+
+
+def _area_field(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> _Candidate | None:
+    """A box or a table cell as a field, or None: too small, holding other boxes (a frame),
+    or a label cell (text fills it); a caption printed inside its top becomes its label, and
+    the field the space under it."""
+    w, h = area[2] - area[0], area[3] - area[1]
+    if w < 15 or h < 8:
+        return None
+    if any(o is not area and _inside_share(o, area) > 0.95 and o != area for o in areas):
+        return None
+    inside = _text_inside(area, texts)
+    caption: str | None = None
+    if inside:
+        line = max(p.rect[3] - p.rect[1] for p in inside)
+        if h < 2.2 * line:
+            return None  # a label cell: its text fills it
+        inked = sum((p.rect[2] - p.rect[0]) * (p.rect[3] - p.rect[1]) for p in inside)
+        if len(inside) > 3 or inked > 0.35 * w * h:
+            return None  # a paragraph or a list printed in a box: nothing to write
+        top = max(inside, key=lambda p: (p.rect[3], -p.rect[0]))
+        if top.rect[3] < area[3] - 0.45 * h:
+            return None  # text in the middle or at the bottom: a printed paragraph
+        caption = clean_label(top.text)
+        below = min(p.rect[1] for p in inside) - 0.5
+        if below - area[1] >= 8:
+            area = (area[0], area[1], area[2], below)  # the space under the caption
+            h = below - area[1]
+    shape = "multiline" if h >= MULTILINE_HEIGHT else "box"
+    return _Candidate(shape, area, 3, caption=caption)
+
+
+def _resolve(found: Sequence[_Candidate]) -> list[_Candidate]:
+    """Candidates by rank (most specific first), each dropped when it mostly overlaps one
+    already kept (an underline at the bottom of a box, a glyph over a drawn square)."""
+    kept: list[_Candidate] = []
+    for c in sorted(found, key=lambda c: (c.rank, -c.rect[3], c.rect[0])):
+        clash = False
+        for k in kept:
+            if iou(c.rect, k.rect) > 0.3 or _inside_share(c.rect, k.rect) > 0.6:
+                clash = True
+                break
+            if (
+                k.shape in ("checkbox", "radio", "comb")
+                and c.shape not in ("checkbox", "radio")
+                and _inside_share(k.rect, c.rect) > 0.6
+                and c.rank > 3
+            ):
+                clash = True
+                break
+        if not clash:
+            kept.append(c)
+    return kept
+
+
+def _radio_groups(radios: Sequence[_Candidate]) -> list[list[_Candidate]]:
+    """Radio buttons grouped: those on one line within 250 points of each other, or
+    stacked in one column less than 30 points apart, are one group."""
+    parent = list(range(len(radios)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(radios):
+        for j in range(i + 1, len(radios)):
+            b = radios[j]
+            ca, cb = (a.rect[1] + a.rect[3]) / 2, (b.rect[1] + b.rect[3]) / 2
+            same_line = abs(ca - cb) <= 3 and abs(a.rect[0] - b.rect[0]) <= 250
+            same_column = abs(a.rect[0] - b.rect[0]) <= 3 and abs(ca - cb) <= 30
+            if same_line or same_column:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[_Candidate]] = {}
+    for i, r in enumerate(radios):
+        groups.setdefault(find(i), []).append(r)
+    return [sorted(g, key=lambda c: (-c.rect[3], c.rect[0])) for g in groups.values()]
+
+
+def _label_for(c: _Candidate, runs: Sequence[TextRun]) -> str | None:
+    """A field's label: its caption inside; for a table cell its column's header; else the
+    text on its left on the same line (unless it is far and text stands just above), else
+    the nearer of the text just above it and, for a line, the text just below it (a
+    signature's caption)."""
+    if c.caption:
+        return c.caption
+    if c.cell:
+        header = _column_header(c.rect, runs)
+        if header is not None:
+            return header
+    left_runs = [r for r in runs if r.rect[2] <= c.rect[0] + 2 and _same_row(c.rect, r.rect)]
+    left = nearest_label(c.rect, left_runs)
+    above = _above(c.rect, runs)
+    near_left = any(c.rect[0] - r.rect[2] <= NEAR_LEFT for r in left_runs)
+    if left is not None and (near_left or above is None):
+        return left
+    if c.shape == "line":
+        below = _below(c.rect, runs)
+        if below is not None and (above is None or below[0] < above[0]):
+            return below[1]
+    return above[1] if above is not None else nearest_label(c.rect, runs)
+
+
+def _column_header(rect: Rect, runs: Sequence[TextRun]) -> str | None:
+    """For a table cell, the nearest text above it within its column (its header cell)."""
+    best: tuple[float, str] | None = None
+    for run in runs:
+        r = run.rect
+        text = clean_label(run.text)
+        if text is None or r[1] < rect[3] - 2 or r[1] - rect[3] > 400:
+            continue
+        overlap = min(r[2], rect[2]) - max(r[0], rect[0])
+        if overlap < 0.6 * (r[2] - r[0]):
+            continue
+        gap = r[1] - rect[3]
+        if best is None or gap < best[0]:
+            best = (gap, text)
+    return best[1] if best is not None else None
+
+
+def _same_row(field: Rect, run: Rect) -> bool:
+    centre = (run[1] + run[3]) / 2
+    return field[1] - 2 <= centre <= field[3]
+
+
+def _above(rect: Rect, runs: Sequence[TextRun]) -> tuple[float, str] | None:
+    """The text just over a field (its bottom within MAX_ABOVE_GAP of the field's top),
+    starting within the field's span, and how far it is."""
+    best: tuple[float, str] | None = None
+    for run in runs:
+        r = run.rect
+        text = clean_label(run.text)
+        if text is None or r[1] < rect[3] - 2 or r[1] - rect[3] > MAX_ABOVE_GAP:
+            continue
+        if not (rect[0] - 5 <= r[0] < rect[2]):
+            continue
+        gap = max(r[1] - rect[3], 0.0)
+        if best is None or gap < best[0]:
+            best = (gap, text)
+    return best
+
+
+def _below(rect: Rect, runs: Sequence[TextRun]) -> tuple[float, str] | None:
+    """The text just under a line (its top within 14 points), mostly within its span, and
+    how far it is."""
+    best: tuple[float, str] | None = None
+    y = rect[1] + 1
+    for run in runs:
+        r = run.rect
+        text = clean_label(run.text)
+        if text is None or r[3] > y + 2 or y - r[3] > 14:
+            continue
+        overlap = min(r[2], rect[2]) - max(r[0], rect[0])
+        if overlap < 0.5 * (r[2] - r[0]):
+            continue
+        gap = max(y - r[3], 0.0)
+        if best is None or gap < best[0]:
+            best = (gap, text)
+    return best
+
+
+def _slug(text: str | None, fallback: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", (text or "").casefold()).strip("_")[:40].strip("_")
+    return slug or fallback
+
+
+def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
+    """The fields of one printed page, in reading order (top to bottom, left to right),
+    each with its rectangle, label and type; `name` is made from the label, unique on the
+    page with a suffix, prefixed with the page (`p1.wedding_date`)."""
+    parts = pieces(page.chars)
+    runs = [TextRun(p.text, p.rect) for p in parts if p.kind == "text"]
+    kept = _resolve(_candidates(page, parts))
+    radios = [c for c in kept if c.shape == "radio"]
+    others = [c for c in kept if c.shape != "radio"]
+    built: list[tuple[Rect, Field]] = []
+    for c in others:
+        caption_right = c.shape == "checkbox"
+        label = (
+            nearest_label(c.rect, runs, caption_right=True)
+            if caption_right
+            else _label_for(c, runs)
+        )
+        kind = infer_type(label, c.shape)
+        built.append(
+            (
+                c.rect,
+                Field(
+                    name="",
+                    type=kind,
+                    page=page_index,
+                    rect=_rounded(c.rect),
+                    label=label,
+                    label_source="nearby" if label is not None else None,
+                    max_length=c.cells,
+                    widgets=(Widget(page_index, _rounded(c.rect)),),
+                    source="detected",
+                ),
+            )
+        )
+    for group in _radio_groups(radios):
+        rects = [_rounded(c.rect) for c in group]
+        whole = union(rects)
+        options = tuple(
+            Option(
+                value=_slug(nearest_label(r, runs, caption_right=True), str(i + 1)),
+                label=nearest_label(r, runs, caption_right=True),
+                page=page_index,
+                rect=r,
+            )
+            for i, r in enumerate(rects)
+        )
+        label = nearest_label(whole, [r for r in runs if not _beside_any(r.rect, rects)])
+        built.append(
+            (
+                whole,
+                Field(
+                    name="",
+                    type=FieldType.RADIO,
+                    page=page_index,
+                    rect=whole,
+                    label=label,
+                    label_source="nearby" if label is not None else None,
+                    options=options,
+                    widgets=tuple(Widget(page_index, r) for r in rects),
+                    source="detected",
+                ),
+            )
+        )
+    built.sort(key=lambda item: (-round(item[0][3] / 4), item[0][0]))
+    seen: dict[str, int] = {}
+    result = []
+    for _, f in built:
+        base = f"p{page_index + 1}.{_slug(f.label, f.type.value)}"
+        seen[base] = seen.get(base, 0) + 1
+        name = base if seen[base] == 1 else f"{base}_{seen[base]}"
+        result.append(_with_name(f, name))
+    return result
+
+
+def _beside_any(run: Rect, rects: Sequence[Rect]) -> bool:
+    """Whether a run is an option's caption (just right of one of the buttons)."""
+    for r in rects:
+        centre = (run[1] + run[3]) / 2
+        if r[1] - 2 <= centre <= r[3] + 2 and 0 <= run[0] - r[2] <= 40:
+            return True
+    return False
+
+
+def _with_name(f: Field, name: str) -> Field:
+    from dataclasses import replace
+
+    return replace(f, name=name)
+
+
+def _rounded(r: Rect) -> Rect:
+    return (round(r[0], 2), round(r[1], 2), round(r[2], 2), round(r[3], 2))

@@ -1,0 +1,284 @@
+"""Printed (flat) forms: the I/O edge that reads a page's drawing with pdfium, and `read_form`,
+which reads any PDF form: its AcroForm fields, and the fields detected on its other pages.
+
+pdfium (through pypdfium2's raw API) walks each page's objects, descending into form
+XObjects with their matrices: paths become rules, boxes and circles (`shapes.ShapeSink`), the
+text layer becomes characters with their loose and tight boxes. The pure detector
+(`detect.detect_fields`) turns those primitives into fields. A page without any text but with
+images is a scan: it is reported, with a warning, and left for OCR (not built yet).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+from trousseau.errors import PdfTooLarge
+from trousseau.forms.detect import detect_fields
+from trousseau.forms.fillable import read_fillable
+from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displayed
+from trousseau.forms.model import Field, FormKind, FormReport, Rect
+from trousseau.forms.shapes import Char, PagePrimitives, ShapeSink
+from trousseau.forms.source import read_source
+from trousseau.settings import FormsSettings
+
+Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+_PATH, _IMAGE, _FORM = 2, 3, 5
+_MOVETO, _BEZIER = 2, 1
+MAX_SEGMENTS = 400
+"""A path with more segments is artwork (a logo, a map): only its bounds are looked at."""
+_MAX_DEPTH = 12
+
+
+def _compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying `inner` then `outer` (PDF's row-vector convention)."""
+    a, b, c, d, e, f = inner
+    oa, ob, oc, od, oe, of = outer
+    return (
+        a * oa + b * oc,
+        a * ob + b * od,
+        c * oa + d * oc,
+        c * ob + d * od,
+        e * oa + f * oc + oe,
+        e * ob + f * od + of,
+    )
+
+
+def _matrix(obj: raw.FPDF_PAGEOBJECT) -> Matrix:
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, m):
+        return _IDENTITY
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+class _Walker:
+    """Walks one page's objects, placing every path's points on the displayed page."""
+
+    def __init__(self, box: Rect, rotation: int) -> None:
+        self.box, self.rotation = box, rotation
+        self.sink = ShapeSink()
+        self.images = 0
+        self._x, self._y = ctypes.c_float(), ctypes.c_float()
+        self._fill, self._stroke = ctypes.c_int(), raw.FPDF_BOOL()
+        self._rgba = [ctypes.c_uint() for _ in range(4)]
+
+    def place(self, x: float, y: float, m: Matrix) -> tuple[float, float]:
+        """A point of an object's space on the displayed page."""
+        px, py = m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+        r = to_displayed((px, py, px, py), self.box, self.rotation, ndigits=2)
+        return r[0], r[1]
+
+    def walk(self, objects: list[raw.FPDF_PAGEOBJECT], outer: Matrix, depth: int) -> None:
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == _IMAGE:
+                self.images += 1
+            elif kind == _FORM and depth < _MAX_DEPTH:
+                total = _compose(_matrix(obj), outer)
+                count = raw.FPDFFormObj_CountObjects(obj)
+                children = [raw.FPDFFormObj_GetObject(obj, i) for i in range(max(count, 0))]
+                self.walk(children, total, depth + 1)
+            elif kind == _PATH:
+                self._path(obj, _compose(_matrix(obj), outer))
+
+    def _visible(self, obj: raw.FPDF_PAGEOBJECT) -> bool:
+        """Painted, and not a white fill without a stroke (a page background, a white-out)."""
+        if not raw.FPDFPath_GetDrawMode(obj, self._fill, self._stroke):
+            return False
+        if self._stroke.value:
+            return True
+        if self._fill.value == 0:
+            return False
+        r, g, b, a = self._rgba
+        if raw.FPDFPageObj_GetFillColor(obj, r, g, b, a):
+            return not (r.value >= 245 and g.value >= 245 and b.value >= 245) and a.value > 0
+        return True
+
+    def _path(self, obj: raw.FPDF_PAGEOBJECT, m: Matrix) -> None:
+        if not self._visible(obj):
+            return
+        count = raw.FPDFPath_CountSegments(obj)
+        if count <= 0 or count > MAX_SEGMENTS:
+            return
+        points: list[tuple[float, float]] = []
+        curved = closed = False
+        subpaths: list[tuple[list[tuple[float, float]], bool, bool]] = []
+        for i in range(count):
+            segment = raw.FPDFPath_GetPathSegment(obj, i)
+            kind = raw.FPDFPathSegment_GetType(segment)
+            if kind == _MOVETO and points:
+                subpaths.append((points, curved, closed))
+                points, curved, closed = [], False, False
+            raw.FPDFPathSegment_GetPoint(segment, self._x, self._y)
+            points.append(self.place(self._x.value, self._y.value, m))
+            curved = curved or kind == _BEZIER
+            closed = closed or bool(raw.FPDFPathSegment_GetClose(segment))
+        subpaths.append((points, curved, closed))
+        lettering = sum(1 for _, bent, _ in subpaths if bent) > 2
+        for points, bent, shut in subpaths:
+            if bent and lettering:
+                continue  # text drawn as outlines (an O is no radio button)
+            self.sink.add_subpath(points, curved=bent, closed=shut)
+
+
+def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimitives:
+    """One page's characters, rules, boxes and circles on the displayed page."""
+    walker = _Walker(box, rotation)
+    count = raw.FPDFPage_CountObjects(page)
+    walker.walk([raw.FPDFPage_GetObject(page, i) for i in range(count)], _IDENTITY, 0)
+    chars: list[Char] = []
+    textpage = page.get_textpage()
+    try:
+        for i in range(textpage.count_chars()):
+            code = raw.FPDFText_GetUnicode(textpage, i)
+            text = chr(code) if 0 < code < 0x110000 else ""
+            if raw.FPDFText_IsGenerated(textpage, i) == 1:
+                if text in ("\r", "\n"):
+                    chars.append(Char("\n", (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)))
+                continue
+            if not text:
+                continue
+            try:
+                loose = to_displayed(
+                    normalise_box(textpage.get_charbox(i, loose=True)), box, rotation, 2
+                )
+                tight = to_displayed(normalise_box(textpage.get_charbox(i)), box, rotation, 2)
+            except (pdfium.PdfiumError, ValueError):
+                continue
+            chars.append(Char(text, loose, tight))
+    finally:
+        textpage.close()
+    width, height = box[2] - box[0], box[3] - box[1]
+    if rotation in (90, 270):
+        width, height = height, width
+    sink = walker.sink
+    return PagePrimitives(
+        width=width,
+        height=height,
+        chars=tuple(chars),
+        hlines=tuple(sink.hlines),
+        vlines=tuple(sink.vlines),
+        boxes=tuple(sink.boxes),
+        circles=tuple(sink.circles),
+        hatches=tuple(sink.hatches),
+        images=walker.images,
+    )
+
+
+def is_scanned(primitives: PagePrimitives) -> bool:
+    """A page with no text layer but an image: a scan (or a photo) waiting for OCR."""
+    has_text = any(c.text.strip() for c in primitives.chars)
+    return not has_text and primitives.images > 0
+
+
+def detect_pages(
+    data: bytes,
+    pages: Iterable[int],
+    *,
+    password: str = "",
+    check: Callable[[int], None] | None = None,
+) -> tuple[list[Field], list[int], str | None]:
+    """The fields detected on each of `pages` (0-based) of a PDF's bytes, the pages that are
+    scans, and why pdfium could not read the pages (None when it could). `check(index)` is
+    called before each page (the time limit)."""
+    try:
+        document = pdfium.PdfDocument(data, password=password or None)
+    except pdfium.PdfiumError as exc:
+        return [], [], str(exc)
+    fields: list[Field] = []
+    scanned: list[int] = []
+    try:
+        for index in pages:
+            if check is not None:
+                check(index)
+            page = document[index]
+            try:
+                box = normalise_box(page.get_cropbox())
+                rotation = normalise_rotation(page.get_rotation())
+                primitives = page_primitives(page, box, rotation)
+            finally:
+                page.close()
+            if is_scanned(primitives):
+                scanned.append(index)
+                continue
+            fields.extend(detect_fields(primitives, index))
+        return fields, scanned, None
+    except (pdfium.PdfiumError, ValueError, IndexError) as exc:
+        return fields, scanned, str(exc)
+    finally:
+        document.close()
+
+
+def read_form(
+    source: Path | str | bytes,
+    *,
+    name: str | None = None,
+    password: str = "",
+    limits: FormsSettings | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    nearby_labels: bool = True,
+) -> FormReport:
+    """Read any PDF form: its AcroForm fields (`read_fillable`), and on every page that has
+    none, the fields detected from its printed lines, boxes and text (`source` "detected").
+
+    The form kind becomes `flat` when only detected fields were found, `scanned` when every
+    page without AcroForm fields is a scan (each scan is named in a warning: OCR is not
+    built yet). Raises the FormErrors of `read_fillable`, and PdfTooLarge past the time limit.
+    """
+    limits = limits or FormsSettings()
+    started = clock()
+    label, data = read_source(source, name, limits.max_bytes)
+    report = read_fillable(
+        data,
+        name=label,
+        password=password,
+        limits=limits,
+        clock=clock,
+        nearby_labels=nearby_labels,
+    )
+    if report.kind in (FormKind.XFA_STREAM, FormKind.XFA_ARRAY):
+        return report
+    filled = {w.page for f in report.fields for w in f.widgets} | {
+        f.page for f in report.fields if f.page is not None
+    }
+    todo = [i for i in range(report.pages) if i not in filled]
+    if not todo:
+        return report
+
+    def check(index: int) -> None:
+        if clock() - started > limits.timeout_seconds:
+            raise PdfTooLarge(
+                f"{report.name} took longer than {limits.timeout_seconds:g} s to read "
+                f"(forms.timeout_seconds), stopped at page {index + 1} of {report.pages}: "
+                "split the document or raise the limit"
+            )
+
+    detected, scanned, problem = detect_pages(data, todo, password=password, check=check)
+    warnings = list(report.warnings)
+    if problem is not None:
+        warnings.append(f"printed fields not detected: pdfium cannot read the pages ({problem})")
+    if scanned:
+        shown = ", ".join(str(i) for i in scanned[:10]) + (" …" if len(scanned) > 10 else "")
+        warnings.append(
+            f"{len(scanned)} page(s) are scanned images without a text layer (page(s) {shown}): "
+            "their fields are not read yet (OCR comes later); send a born-digital PDF if "
+            "there is one"
+        )
+    kind = report.kind
+    if kind is FormKind.NONE and detected:
+        kind = FormKind.FLAT
+    elif kind is FormKind.NONE and scanned and len(scanned) == len(todo):
+        kind = FormKind.SCANNED
+    return replace(
+        report,
+        kind=kind,
+        fields=(*report.fields, *detected),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,368 @@
+"""Printed-form detection: the pure detector on primitives written by hand, a PDF drawn in
+the test and read back through pdfium, and the shared flat and scanned files."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pikepdf import Dictionary, Name
+
+from trousseau.forms import FieldType, FormKind, read_form
+from trousseau.forms.detect import detect_fields, infer_type, iou, pieces
+from trousseau.forms.model import Field, Rect
+from trousseau.forms.shapes import Char, PagePrimitives, ShapeSink
+
+
+def chars(text: str, x: float, y: float, size: float = 10.0) -> list[Char]:
+    """Characters of one line at baseline y, each 0.5 em wide (loose box from the descent to
+    the ascent, an underscore's ink at the baseline)."""
+    out = []
+    for i, ch in enumerate(text):
+        x0, x1 = x + i * size * 0.5, x + (i + 1) * size * 0.5
+        loose = (x0, y - 0.2 * size, x1, y + 0.9 * size)
+        glyph = (x0, y - 0.12 * size, x1, y - 0.05 * size) if ch == "_" else loose
+        out.append(Char(ch, loose, glyph))
+    return out
+
+
+def page(**kwargs: object) -> PagePrimitives:
+    return PagePrimitives(width=612, height=792, **kwargs)  # type: ignore[arg-type]
+
+
+def close(a: Rect | None, b: Rect, within: float = 2.0) -> bool:
+    return a is not None and all(abs(p - q) <= within for p, q in zip(a, b, strict=True))
+
+
+def only(fields: list[Field]) -> Field:
+    assert len(fields) == 1, fields
+    return fields[0]
+
+
+def test_an_underscore_run_after_a_label_is_a_text_line() -> None:
+    field = only(detect_fields(page(chars=tuple(chars("Venue: __________", 72, 700))), 0))
+    assert field.type is FieldType.TEXT
+    assert field.label == "Venue"
+    assert field.source == "detected"
+    assert close(field.rect, (107, 698.8, 157, 714.8))
+    assert field.name == "p1.venue"
+
+
+def test_a_rule_after_a_date_label_is_a_date() -> None:
+    primitives = page(chars=tuple(chars("Wedding date:", 72, 700)), hlines=((145, 700, 300, 700),))
+    field = only(detect_fields(primitives, 2))
+    assert (field.type, field.label, field.page) == (FieldType.DATE, "Wedding date", 2)
+    assert close(field.rect, (145, 699, 300, 715))
+
+
+def test_a_rule_with_its_caption_below_is_a_signature() -> None:
+    primitives = page(
+        chars=tuple(chars("Client signature", 72, 640, 8)), hlines=((72, 652, 300, 652),)
+    )
+    field = only(detect_fields(primitives, 0))
+    assert (field.type, field.label) == (FieldType.SIGNATURE, "Client signature")
+
+
+def test_a_rule_under_text_is_an_underline_not_a_field() -> None:
+    primitives = page(
+        chars=tuple(chars("Terms and conditions", 72, 700)), hlines=((72, 698, 172, 698),)
+    )
+    assert detect_fields(primitives, 0) == []
+
+
+def test_a_tall_box_under_its_caption_is_multiline() -> None:
+    primitives = page(
+        chars=tuple(chars("Dietary requirements", 72, 700)), boxes=((72, 620, 540, 695),)
+    )
+    field = only(detect_fields(primitives, 0))
+    assert (field.type, field.label, field.rect) == (
+        FieldType.MULTILINE,
+        "Dietary requirements",
+        (72, 620, 540, 695),
+    )
+
+
+def test_equal_boxes_side_by_side_are_comb_cells() -> None:
+    cells = tuple((200 + 16 * i, 600, 216 + 16 * i, 616) for i in range(5))
+    primitives = page(chars=tuple(chars("Postcode:", 140, 604)), boxes=cells)
+    field = only(detect_fields(primitives, 0))
+    assert (field.type, field.max_length, field.rect) == (FieldType.COMB, 5, (200, 600, 280, 616))
+
+
+def test_small_squares_are_checkboxes_captioned_to_their_right() -> None:
+    primitives = page(
+        chars=tuple(chars("Vegan", 86, 601) + chars("Halal", 186, 601)),
+        boxes=((72, 600, 82, 610), (172, 600, 182, 610)),
+    )
+    fields = detect_fields(primitives, 0)
+    assert [(f.type, f.label) for f in fields] == [
+        (FieldType.CHECKBOX, "Vegan"),
+        (FieldType.CHECKBOX, "Halal"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["\u2610 Drone photos", "[ ] Drone photos", "[   ] Drone photos"])
+def test_box_glyphs_and_brackets_are_checkboxes(text: str) -> None:
+    field = only(detect_fields(page(chars=tuple(chars(text, 72, 600))), 0))
+    assert (field.type, field.label) == (FieldType.CHECKBOX, "Drone photos")
+    assert field.rect is not None and field.rect[0] == 72
+
+
+def test_circles_on_one_line_are_one_radio_group() -> None:
+    primitives = page(
+        chars=tuple(
+            chars("Package:", 72, 601) + chars("Silver", 146, 601) + chars("Gold", 216, 601)
+        ),
+        circles=((130, 600, 140, 610), (200, 600, 210, 610)),
+    )
+    field = only(detect_fields(primitives, 0))
+    assert (field.type, field.label) == (FieldType.RADIO, "Package")
+    assert [(o.label, o.rect) for o in field.options] == [
+        ("Silver", (130, 600, 140, 610)),
+        ("Gold", (200, 600, 210, 610)),
+    ]
+    assert len(field.widgets) == 2
+
+
+def test_circle_glyphs_and_parentheses_are_radio_buttons() -> None:
+    text = "Meal: \u25cb Fish ( ) Meat"
+    field = only(detect_fields(page(chars=tuple(chars(text, 72, 600))), 0))
+    assert field.type is FieldType.RADIO
+    assert [o.label for o in field.options] == ["Fish", "Meat"]
+
+
+def test_empty_cells_of_a_ruled_table_are_labelled_by_their_header() -> None:
+    xs = (72.0, 142.0, 300.0)
+    ys = (600.0, 620.0, 640.0, 660.0)
+    hlines = tuple((xs[0], y, xs[-1], y) for y in ys)
+    vlines = tuple((x, ys[0], x, ys[-1]) for x in xs)
+    header = chars("Time", 76, 645) + chars("Contact phone", 146, 645)
+    fields = detect_fields(page(chars=tuple(header), hlines=hlines, vlines=vlines), 0)
+    assert sorted((f.rect, f.label, f.type) for f in fields) == sorted(
+        [
+            ((72, 620, 142, 640), "Time", FieldType.TEXT),
+            ((142, 620, 300, 640), "Contact phone", FieldType.PHONE),
+            ((72, 600, 142, 620), "Time", FieldType.TEXT),
+            ((142, 600, 300, 620), "Contact phone", FieldType.PHONE),
+        ]
+    )
+
+
+def test_hatched_cells_are_not_fields() -> None:
+    sink = ShapeSink()
+    sink.add_subpath([(72, 600), (92, 620)], curved=False, closed=False)
+    sink.add_subpath([(80, 600), (100, 620)], curved=False, closed=False)
+    sink.add_subpath([(90, 600), (110, 620)], curved=False, closed=False)
+    primitives = page(boxes=((72, 600, 142, 620),), hatches=tuple(sink.hatches))
+    assert detect_fields(primitives, 0) == []
+    assert detect_fields(page(boxes=((72, 600, 142, 620),)), 0) != []
+
+
+def test_a_box_filled_with_a_label_is_a_label_cell() -> None:
+    primitives = page(chars=tuple(chars("Applicant name", 76, 604)), boxes=((72, 600, 200, 616),))
+    assert detect_fields(primitives, 0) == []
+
+
+def test_names_are_unique_on_a_page() -> None:
+    text = chars("Date: _____", 72, 700) + chars("Date: _____", 72, 650)
+    assert [f.name for f in detect_fields(page(chars=tuple(text)), 0)] == ["p1.date", "p1.date_2"]
+
+
+@pytest.mark.parametrize(
+    ("label", "shape", "expected"),
+    [
+        ("DOB", "line", FieldType.DATE),
+        ("Rehearsal (mm/dd/yyyy)", "line", FieldType.DATE),
+        ("E-mail", "line", FieldType.EMAIL),
+        ("Tel.", "box", FieldType.PHONE),
+        ("Phone number", "line", FieldType.PHONE),
+        ("# of guests", "line", FieldType.NUMBER),
+        ("Amount ($)", "box", FieldType.NUMBER),
+        ("Signature of client", "line", FieldType.SIGNATURE),
+        ("Date of signature", "line", FieldType.DATE),
+        ("Select a package", "box", FieldType.CHOICE),
+        ("Notes", "multiline", FieldType.MULTILINE),
+        ("Code", "comb", FieldType.COMB),
+        ("Venue", "line", FieldType.TEXT),
+        (None, "line", FieldType.TEXT),
+        ("Date", "checkbox", FieldType.CHECKBOX),
+        ("Email", "radio", FieldType.RADIO),
+    ],
+)
+def test_infer_type(label: str | None, shape: str, expected: FieldType) -> None:
+    assert infer_type(label, shape) is expected
+
+
+def test_pieces_split_at_wide_gaps_and_leaders() -> None:
+    text = chars("Name: ____", 72, 700) + chars("Age", 300, 700)
+    assert [(p.kind, p.text) for p in pieces(text)] == [
+        ("text", "Name:"),
+        ("leader", "____"),
+        ("text", "Age"),
+    ]
+
+
+def test_shape_sink_sorts_rectangles_rules_and_circles() -> None:
+    sink = ShapeSink()
+    sink.add_subpath([(10, 10), (60, 10), (60, 30), (10, 30)], curved=False, closed=True)
+    sink.add_subpath([(10, 50), (60, 50), (60, 51), (10, 51)], curved=False, closed=True)
+    sink.add_subpath([(0, 0), (0, 40)], curved=False, closed=False)
+    sink.add_subpath([(5, 5), (15, 5), (15, 15), (5, 15)], curved=True, closed=True)
+    assert sink.boxes == [(10, 10, 60, 30)]
+    assert sink.hlines == [(10, 50.5, 60, 50.5)]
+    assert sink.vlines == [(0, 0, 0, 40)]
+    assert sink.circles == [(5, 5, 15, 15)]
+    assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
+
+
+def drawn_form() -> bytes:
+    """A one-page printed form: underscores, a rule, a box, comb cells, a checkbox, a ☐-less
+    `[ ]`, and a scanned second page (an image, no text)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    pdf.add_blank_page(page_size=(612, 792))
+    font = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+    first = pdf.pages[0].obj
+    first.Resources = Dictionary(Font=Dictionary(F1=font))
+    first.Contents = pdf.make_stream(
+        b"BT /F1 10 Tf 72 700 Td (Couple: ____________________) Tj ET\n"
+        b"BT /F1 10 Tf 72 660 Td (E-mail:) Tj ET 0.6 w 120 660 m 320 660 l S\n"
+        b"BT /F1 10 Tf 72 630 Td (Special requests) Tj ET 0.6 w 72 560 468 60 re S\n"
+        b"BT /F1 10 Tf 72 524 Td (ZIP:) Tj ET 0.6 w 100 520 16 16 re S 116 520 16 16 re S "
+        b"132 520 16 16 re S 148 520 16 16 re S 164 520 16 16 re S\n"
+        b"0.6 w 72 480 10 10 re S BT /F1 10 Tf 86 481 Td (Vegetarian) Tj ET\n"
+        b"BT /F1 10 Tf 72 450 Td ([   ] Photo booth) Tj ET\n"
+    )
+    second = pdf.pages[1].obj
+    image = pdf.make_stream(
+        b"\x80" * 64,
+        Type=Name.XObject,
+        Subtype=Name.Image,
+        Width=8,
+        Height=8,
+        ColorSpace=Name.DeviceGray,
+        BitsPerComponent=8,
+    )
+    second.Resources = Dictionary(XObject=Dictionary(Im0=image))
+    second.Contents = pdf.make_stream(b"q 612 0 0 792 0 0 cm /Im0 Do Q")
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_a_drawn_form_reads_back_its_fields_and_reports_its_scan() -> None:
+    report = read_form(drawn_form(), name="printed.pdf")
+    assert report.kind is FormKind.FLAT
+    got = {(f.label, f.type): f for f in report.fields}
+    expected = {
+        ("Couple", FieldType.TEXT): (109.2, 697.8, 220.4, 713.8),
+        ("E-mail", FieldType.EMAIL): (120, 659, 320, 675),
+        ("Special requests", FieldType.MULTILINE): (72, 560, 540, 620),
+        ("ZIP", FieldType.NUMBER): (100, 520, 180, 536),
+        ("Vegetarian", FieldType.CHECKBOX): (72, 480, 82, 490),
+        ("Photo booth", FieldType.CHECKBOX): (72.6, 448, 85.3, 457.2),
+    }
+    assert set(got) == set(expected)
+    for key, rect in expected.items():
+        assert close(got[key].rect, rect), (key, got[key].rect)
+    assert got[("ZIP", FieldType.NUMBER)].max_length == 5
+    assert all(f.page == 0 and f.source == "detected" for f in report.fields)
+    assert any("1 page(s) are scanned images" in w for w in report.warnings)
+
+
+def test_a_fillable_form_keeps_its_acroform_fields_only() -> None:
+    from tests.forms.makeform import make_form
+
+    report = read_form(make_form(), name="wedding.pdf")
+    assert report.kind is FormKind.ACROFORM
+    assert {f.source for f in report.fields} == {"acroform"}
+
+
+def test_sf424_page_two_flattened(pdfs: Path) -> None:
+    report = read_form(pdfs / "flat" / "sf424_page2_flattened.pdf")
+    assert report.kind is FormKind.FLAT
+    assert len(report.fields) >= 8
+    labels = " | ".join(f.label or "" for f in report.fields)
+    assert "Type of Applicant 1" in labels and "CFDA Title" in labels
+    for f in report.fields:
+        assert (
+            f.rect is not None
+            and 0 <= f.rect[0] < f.rect[2] <= 612
+            and 0 <= f.rect[1] < f.rect[3] <= 792
+        )
+
+
+def test_a_filled_flat_report_finds_its_checkboxes(pdfs: Path) -> None:
+    report = read_form(pdfs / "flat" / "wi_dcf_f2476_filled_report_form.pdf")
+    boxes = [f for f in report.fields if f.type is FieldType.CHECKBOX]
+    assert len(boxes) >= 25
+    assert {"Yes", "No", "Female", "Male"} <= {f.label for f in boxes}
+    assert any(f.type is FieldType.DATE for f in report.fields)
+
+
+def test_every_flat_file_gives_fields(pdfs: Path) -> None:
+    for path in sorted((pdfs / "flat").glob("*.pdf")):
+        report = read_form(path)
+        assert report.fields, path.name
+
+
+def test_scanned_files_are_reported_as_scans(pdfs: Path) -> None:
+    for name in (
+        "ccitt_g4_bilevel_scan.pdf",
+        "skewed_scan.pdf",
+        "kodak_capture_scanner_output.pdf",
+    ):
+        report = read_form(pdfs / "scanned" / name)
+        assert report.kind is FormKind.SCANNED, name
+        assert report.fields == ()
+        assert any("scanned images without a text layer" in w for w in report.warnings)
+
+
+def test_a_rule_with_a_paragraph_sitting_on_it_is_a_separator() -> None:
+    text = chars("the Photographer keeps the copyright", 72, 402) + chars("of", 260, 402)
+    primitives = page(chars=tuple(text), hlines=((72, 400, 300, 400),))
+    assert detect_fields(primitives, 0) == []
+
+
+def test_a_rule_in_the_running_head_is_not_a_field() -> None:
+    assert detect_fields(page(hlines=((36, 760, 500, 760),)), 0) == []
+
+
+def test_a_caption_inside_a_box_labels_the_space_under_it() -> None:
+    primitives = page(chars=tuple(chars("5 Address", 76, 630, 7)), boxes=((72, 600, 400, 640),))
+    field = only(detect_fields(primitives, 0))
+    assert field.label == "5 Address"
+    assert field.rect is not None and field.rect[1] == 600 and field.rect[3] < 630
+
+
+def test_a_box_holding_a_paragraph_is_not_a_field() -> None:
+    text = [c for i in range(5) for c in chars(f"line {i} of the terms", 76, 680 - 12 * i)]
+    assert detect_fields(page(chars=tuple(text), boxes=((72, 600, 400, 700),)), 0) == []
+
+
+def test_large_squares_and_circles_with_large_captions_are_buttons() -> None:
+    primitives = page(
+        chars=tuple(chars("Exia", 140, 600, 20) + chars("Saturn", 140, 520, 20)),
+        boxes=((80, 590, 130, 640),),
+        circles=((80, 510, 130, 560),),
+    )
+    fields = detect_fields(primitives, 0)
+    assert [(f.type, f.label) for f in fields] == [
+        (FieldType.CHECKBOX, "Exia"),
+        (FieldType.RADIO, None),
+    ]
+    assert fields[1].options[0].label == "Saturn"
+    assert detect_fields(page(boxes=((80, 590, 130, 640),)), 0)[0].type is FieldType.MULTILINE
+
+
+def test_a_row_between_two_rules_open_at_the_margin_is_a_field() -> None:
+    hlines = ((36.0, 600.0, 576.0, 600.0), (36.0, 624.0, 576.0, 624.0))
+    vlines = ((300.0, 600.0, 300.0, 624.0),)
+    text = chars("Your first name", 38, 617, 6) + chars("Last name", 302, 617, 6)
+    fields = detect_fields(page(chars=tuple(text), hlines=hlines, vlines=vlines), 0)
+    assert [(f.label, f.rect[0] if f.rect else None) for f in fields] == [
+        ("Your first name", 36.0),
+        ("Last name", 300.0),
+    ]
