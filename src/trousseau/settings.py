@@ -153,6 +153,51 @@ class WebSettings(BaseModel):
     )
 
 
+INSTANT_STORAGE_CLASSES = ("STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR")
+"""S3 storage classes a backup tier may use, in S3's lifecycle order (a pack only ever moves
+right): each returns the first byte in milliseconds, so verify and restore read any pack
+without a restore request (docs/backup-format.md, "Tiers")."""
+_REFUSED_STORAGE_CLASSES = {
+    "GLACIER": "needs a restore request of minutes to hours before any read",
+    "DEEP_ARCHIVE": "needs a restore request of 12 to 48 hours before any read",
+    "ONEZONE_IA": "keeps its copy in one Availability Zone: a photo must survive losing one",
+    "REDUCED_REDUNDANCY": "is deprecated and less durable",
+}
+
+
+class StorageClasses(BaseModel):
+    """The S3 storage class of a repository's packs in each tier (backup.storage_classes)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hot: str = Field("STANDARD", description="packs of recent and upcoming weddings")
+    warm: str = Field("STANDARD_IA", description="packs older than backup.hot_days")
+    cold: str = Field("GLACIER_IR", description="packs older than backup.warm_days")
+
+    @model_validator(mode="after")
+    def _instant_and_in_order(self) -> StorageClasses:
+        allowed = ", ".join(INSTANT_STORAGE_CLASSES)
+        for tier in ("hot", "warm", "cold"):
+            name = getattr(self, tier)
+            if name in _REFUSED_STORAGE_CLASSES:
+                raise ValueError(
+                    f"backup.storage_classes.{tier} {name} {_REFUSED_STORAGE_CLASSES[name]}; "
+                    f"verify and restore read packs directly: use one of {allowed}"
+                )
+            if name not in INSTANT_STORAGE_CLASSES:
+                raise ValueError(
+                    f"backup.storage_classes.{tier} {name[:40]!r} is not an S3 storage class "
+                    f"trousseau tiers use: use one of {allowed} (upper case)"
+                )
+        order = [INSTANT_STORAGE_CLASSES.index(c) for c in (self.hot, self.warm, self.cold)]
+        if order != sorted(order):
+            raise ValueError(
+                f"backup.storage_classes hot {self.hot}, warm {self.warm}, cold {self.cold} go "
+                f"backwards: S3 lifecycle moves objects only in the order {allowed}"
+            )
+        return self
+
+
 class BackupSettings(BaseModel):
     """Where backups go, how they are opened, how long they are kept."""
 
@@ -177,6 +222,9 @@ class BackupSettings(BaseModel):
     pack_size_mb: int = Field(16, ge=1, le=512, description="target size of a pack file")
     hot_days: int = Field(30, ge=0, description="weddings this recent (or upcoming) are hot")
     warm_days: int = Field(365, ge=0, description="weddings older than this are cold")
+    storage_classes: StorageClasses = Field(
+        default_factory=StorageClasses, description="S3 storage class of packs per tier"
+    )
     keep_last: int = Field(10, ge=0)
     keep_hourly: int = Field(48, ge=0)
     keep_daily: int = Field(30, ge=0)

@@ -637,6 +637,36 @@ class Repository:
             data, self._subkey("pack-header"), what=_where(self.target, pack_path(name))
         )
 
+    def pack_builder(self) -> PackBuilder:
+        """An empty pack builder sealing headers under this repository's key (prune)."""
+        return PackBuilder(self._subkey("pack-header"), target_size=self.config.pack_size)
+
+    def seal_index(self, packs: list[IndexedPack]) -> bytes:
+        """The bytes of an index file listing `packs` (prune's replacement index)."""
+        return encode_index(packs, self._subkey("index"))
+
+    def keyring_files(self, tenant: str, wedding: str) -> dict[str, set[tuple[str, str]]]:
+        """Each keyring file of a wedding: path -> the (chunk, copy) pairs it keys (prune)."""
+        key = self._wedding_key((tenant, wedding))
+        found: dict[str, set[tuple[str, str]]] = {}
+        for path, _ in _list(self.target, self.keyring_prefix(tenant, wedding)):
+            what = _where(self.target, path)
+            data = self.target.get(path)
+            if sha256_hex(data) != path.rsplit("/", 1)[-1]:
+                raise RepositoryCorrupt(f"{what}: its bytes do not hash to its name (damaged)")
+            entries = decode_keyring(data, key, tenant=tenant, wedding=wedding, what=what)
+            found[path] = set(entries)
+        return found
+
+    def reload(self) -> None:
+        """Read every index file and erasure record again, forgetting what was loaded: after
+        a prune deleted index files and packs, no read may be sent to them."""
+        self.index = Index()
+        self.load_problems = []
+        self._index_files = set()
+        self._erasure_files = set()
+        self.refresh()
+
     def restore_blob(self, entry: BlobEntry | DumpEntry, out: Path) -> Path:
         """Write the entry's bytes to `out`, byte-identical, or leave `out` untouched.
 

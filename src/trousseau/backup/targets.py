@@ -37,7 +37,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import obstore
@@ -118,6 +118,21 @@ class Target(Protocol):
     def exists(self, path: str) -> bool:
         """Whether a file is at `path`."""
         ...
+
+
+@runtime_checkable
+class FileTimes(Protocol):
+    """A target that can tell when its files were written (a local directory, an object
+    store): prune spares a pack no index lists yet while it is younger than its grace."""
+
+    def modified(self, prefix: str) -> dict[str, datetime]:
+        """Path -> when it was last written, for every file under `prefix`."""
+        ...
+
+
+def modified_times(target: Target, prefix: str) -> dict[str, datetime] | None:
+    """When each file under `prefix` was written, or None if `target` cannot tell."""
+    return target.modified(prefix) if isinstance(target, FileTimes) else None
 
 
 # --- paths ------------------------------------------------------------------------------------
@@ -269,6 +284,17 @@ class LocalTarget:
             return False
         except OSError as exc:
             raise _read_error(self._name, path, _os_reason(exc)) from exc
+
+    def modified(self, prefix: str) -> dict[str, datetime]:
+        """When each file under `prefix` was last written (see `FileTimes`)."""
+        check_prefix(prefix)
+        found: dict[str, datetime] = {}
+        for relative, entry in self._walk(_directory_of(prefix)):
+            if entry.name.startswith(TEMP_PREFIX) or not relative.startswith(prefix):
+                continue
+            with suppress(FileNotFoundError):
+                found[relative] = datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+        return found
 
     def temporaries(self) -> builtins.list[TempFile]:
         """Every temporary file under the root: crash leftovers, or puts under way."""
@@ -504,6 +530,22 @@ class ObjectTarget:
         except FileMissing:
             return False
         return True
+
+    def modified(self, prefix: str) -> dict[str, datetime]:
+        """When each object under `prefix` was last written (see `FileTimes`)."""
+        check_prefix(prefix)
+        directory = _directory_of(prefix)
+        found: dict[str, datetime] = {}
+        try:
+            for page in obstore.list(self.store, prefix=directory or None, chunk_size=_LIST_PAGE):
+                for meta in page:
+                    if meta["path"].startswith(prefix):
+                        found[meta["path"]] = meta["last_modified"]
+        except (BaseError, OSError) as exc:
+            raise TargetUnavailable(
+                f"cannot list {prefix or 'the files'} in {self._name}: {_summary(exc)}"
+            ) from exc
+        return found
 
     def _size(self, path: str) -> int:
         try:

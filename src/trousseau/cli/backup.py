@@ -1,4 +1,4 @@
-"""`trousseau backup init|run|status|snapshots|verify|restore|erase|unlock`.
+"""`trousseau backup init|run|status|snapshots|verify|restore|erase|unlock|forget|prune`.
 
 The passphrase comes from TROUSSEAU_BACKUP__PASSPHRASE or backup.passphrase_file, never from
 an argument; the target from `--to` or the first of backup.targets.
@@ -325,3 +325,292 @@ def unlock_command(ctx: typer.Context, to: ToOption = None) -> None:
     console.print(f"removed {len(removed)} stale locks", highlight=False)
     for info in removed:
         console.print(f"  {info.describe()}", highlight=False)
+
+
+def _keep(option: str, what: str) -> object:
+    return typer.Option(option, min=0, help=f"Keep the newest snapshot of the last N {what}.")
+
+
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be done; change nothing.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+
+
+@backup_app.command("forget")
+def forget_command(
+    ctx: typer.Context,
+    to: ToOption = None,
+    keep_last: Annotated[
+        int | None, typer.Option("--keep-last", min=0, help="Keep the N newest snapshots.")
+    ] = None,
+    keep_hourly: Annotated[int | None, _keep("--keep-hourly", "hours")] = None,
+    keep_daily: Annotated[int | None, _keep("--keep-daily", "days")] = None,
+    keep_weekly: Annotated[int | None, _keep("--keep-weekly", "ISO weeks")] = None,
+    keep_monthly: Annotated[int | None, _keep("--keep-monthly", "months")] = None,
+    keep_yearly: Annotated[int | None, _keep("--keep-yearly", "years")] = None,
+    tz: Annotated[
+        str, typer.Option("--tz", help="IANA zone whose hours, days, weeks count.")
+    ] = "UTC",
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete the snapshots the retention policy (backup.keep_*, or --keep-*) does not keep;
+    `trousseau backup prune` then reclaims the data only they referenced."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from rich import box
+    from rich.table import Table
+
+    from trousseau.backup import Retention, forget
+    from trousseau.clock import utc_now
+    from trousseau.errors import InvalidValue
+
+    settings = settings_of(ctx)
+    keep = settings.backup
+    policy = Retention(
+        last=keep.keep_last if keep_last is None else keep_last,
+        hourly=keep.keep_hourly if keep_hourly is None else keep_hourly,
+        daily=keep.keep_daily if keep_daily is None else keep_daily,
+        weekly=keep.keep_weekly if keep_weekly is None else keep_weekly,
+        monthly=keep.keep_monthly if keep_monthly is None else keep_monthly,
+        yearly=keep.keep_yearly if keep_yearly is None else keep_yearly,
+    )
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(
+            f"--tz {tz!r} is not an IANA time zone: give one such as Europe/Paris or UTC"
+        ) from None
+    report = forget(_open(settings, to), policy, clock=utc_now, tz=zone, dry_run=dry_run)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("snapshot", f"time ({tz})", "host", "weddings", "MB", "", "why"):
+        table.add_column(column, justify="right" if column in ("weddings", "MB") else "left")
+    for fate in report.snapshots:
+        snap = fate.snapshot
+        table.add_row(
+            snap.id[:12],
+            f"{snap.time.astimezone(zone):%Y-%m-%d %H:%M:%S}",
+            snap.host,
+            str(len(snap.weddings)),
+            f"{snap.size / 1e6:.1f}",
+            "keep" if fate.keep else "[red]forget[/]",
+            ", ".join(fate.reasons),
+        )
+    console.print(table)
+    verb = "would forget" if dry_run else "forgot"
+    console.print(
+        f"{verb} {len(report.forgotten)} of {len(report.snapshots)} snapshots, kept "
+        f"{len(report.kept)}"
+        f"{'; `trousseau backup prune` reclaims their data' if report.forgotten else ''}",
+        highlight=False,
+    )
+
+
+@backup_app.command("prune")
+def prune_command(
+    ctx: typer.Context,
+    to: ToOption = None,
+    max_unused: Annotated[
+        float,
+        typer.Option(
+            "--max-unused",
+            min=0,
+            max=100,
+            help="Percent of unused bytes tolerated in the packs kept (0: repack every partly "
+            "used pack).",
+        ),
+    ] = 5.0,
+    dry_run: DryRunOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Reclaim the data no snapshot references: unused packs deleted, partly used ones
+    repacked, crash leftovers removed; never loses data a snapshot needs, even if cut short."""
+    from trousseau.backup import PruneProgress, PruneStage, prune_repository
+    from trousseau.clock import utc_now
+
+    counts: dict[PruneStage, int] = {}
+
+    def show(event: PruneProgress) -> None:
+        counts[event.stage] = counts.get(event.stage, 0) + 1
+        if event.stage in (PruneStage.REPACK, PruneStage.INDEX) or counts[event.stage] % 100 == 1:
+            errors.print(f"  {event.stage} {counts[event.stage]}: {event.path}", highlight=False)
+
+    repo = _open(settings_of(ctx), to)
+    report = prune_repository(
+        repo, clock=utc_now, dry_run=dry_run, max_unused=max_unused / 100, progress=show
+    )
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+        return
+    plan = report.plan
+    if plan.empty:
+        console.print("nothing to prune: every pack is used", highlight=False)
+    else:
+        would = "would " if dry_run else ""
+        console.print(
+            f"{would}delete {report.packs_deleted} packs ({len(plan.leftovers)} crash "
+            f"leftovers), {would}repack {report.packs_repacked} "
+            f"({report.bytes_repacked / 1e6:.1f} MB repacked"
+            f"{'' if dry_run else f' into {report.packs_written} new packs'}): "
+            f"{report.bytes_freed / 1e6:.1f} MB freed",
+            highlight=False,
+        )
+        console.print(
+            f"{len(plan.superseded)} index files replaced, {len(plan.trees)} trees and "
+            f"{len(plan.keyrings)} keyrings no snapshot needs {would}deleted",
+            highlight=False,
+        )
+    if plan.young:
+        console.print(
+            f"{len(plan.young)} packs in no index kept: written less than an hour ago (a backup "
+            "may still list them); a later prune removes them",
+            highlight=False,
+        )
+
+
+@backup_app.command("tiers")
+def tiers_command(
+    ctx: typer.Context,
+    to: ToOption = None,
+    throughput: Annotated[
+        float | None,
+        typer.Option(
+            "--throughput",
+            min=0.001,
+            help="Restore MB/s measured (`backup restore` prints it); default: assumed 100.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Weddings, blobs and bytes per tier (hot, warm, cold) in the latest snapshot, with each
+    tier's storage class and estimated restore time."""
+    from trousseau.backup import DatedWedding, tiers_report
+    from trousseau.catalog import list_weddings
+    from trousseau.clock import utc_now
+
+    settings = settings_of(ctx)
+    repo = _open(settings, to)
+    latest = repo.latest()
+    refs = latest.weddings if latest is not None else ()
+    tenants = {ref.tenant for ref in refs if ref.tenant.isdigit()}
+    catalog = catalog_of(settings)
+    try:
+        with catalog.begin() as conn:
+            dated = {
+                (str(w.tenant_id), str(w.id)): (w.date, w.timezone)
+                for tenant in tenants
+                for w in list_weddings(conn, int(tenant))
+            }
+    finally:
+        catalog.dispose()
+    weddings = []
+    undated = undated_bytes = 0
+    for ref in refs:
+        found = dated.get((ref.tenant, ref.wedding))
+        if found is None:
+            undated += 1
+            undated_bytes += ref.size
+        else:
+            weddings.append(DatedWedding(found[0], found[1], ref.blobs, ref.size))
+    backup = settings.backup
+    report = tiers_report(
+        weddings,
+        now=utc_now(),
+        hot_days=backup.hot_days,
+        warm_days=backup.warm_days,
+        classes=backup.storage_classes,
+        throughput_mbps=throughput,
+        undated_weddings=undated,
+        undated_bytes=undated_bytes,
+    )
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+        return
+    if latest is None:
+        console.print("no snapshot yet: every tier is empty", highlight=False)
+    for line in report.lines():
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+@backup_app.command("lifecycle")
+def lifecycle_command(
+    ctx: typer.Context,
+    to: ToOption = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Only the lifecycle configuration, as the S3 API takes it."),
+    ] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Put the rules on the target's bucket.")
+    ] = False,
+) -> None:
+    """The S3 lifecycle rules that move the repository's packs through the tiers' storage
+    classes (backup.hot_days, backup.warm_days, backup.storage_classes)."""
+    from trousseau.backup import aws_command, lifecycle_configuration, s3_location
+    from trousseau.errors import SettingsError
+
+    settings = settings_of(ctx)
+    url = to if to is not None else (settings.backup.targets or ("",))[0]
+    if not url:
+        raise SettingsError(
+            "no backup target: set TROUSSEAU_BACKUP__TARGETS (a JSON list of URLs) or "
+            "backup.targets, or pass --to"
+        )
+    location = s3_location(url)
+    if location is None:
+        if apply:
+            raise SettingsError(
+                "tiers do not apply to a directory target: lifecycle rules are an S3 bucket's; "
+                "--apply needs an s3:// target"
+            )
+        console.print(
+            "tiers do not apply to a directory target: its files stay where they are "
+            "(lifecycle rules are for s3:// targets)",
+            highlight=False,
+        )
+        return
+    bucket, prefix = location
+    backup = settings.backup
+    config = lifecycle_configuration(
+        prefix,
+        hot_days=backup.hot_days,
+        warm_days=backup.warm_days,
+        classes=backup.storage_classes,
+    )
+    if apply:
+        raise SettingsError(
+            f"trousseau cannot set bucket {bucket}'s lifecycle itself (its S3 client, obstore, "
+            "has no bucket-configuration call): save `trousseau backup lifecycle --json` as "
+            f"lifecycle.json and run `{aws_command(bucket)}` (that call replaces the bucket's "
+            "rules: add any from `aws s3api get-bucket-lifecycle-configuration` first)"
+        )
+    document = json.dumps(config, indent=2)
+    if as_json:
+        print(document)
+        return
+    for rule in config["Rules"]:
+        steps = ", ".join(
+            f"{t['StorageClass']} after {t['Days']} days" for t in rule.get("Transitions", [])
+        )
+        what = steps or (
+            "abort unfinished multipart uploads after "
+            f"{rule['AbortIncompleteMultipartUpload']['DaysAfterInitiation']} days"
+        )
+        console.print(
+            f"{rule['ID']}: s3://{bucket}/{rule['Filter']['Prefix']}: {what}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        "metadata (config, keys, index, snapshots, trees, keyrings) stays STANDARD", highlight=False
+    )
+    print(document)
+    console.print(
+        f"to apply: save the JSON as lifecycle.json, then {aws_command(bucket)}",
+        highlight=False,
+        soft_wrap=True,
+    )
