@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backup.test_chunker import PHOTO, SMALL, fake_jpeg, with_comment
+from tests.backup.test_chunker import SMALL, fake_jpeg, photo_bytes, with_comment
 from trousseau.backup.packs import pack_path
 from trousseau.backup.repository import Repository, init_repository, open_repository
 from trousseau.backup.snapshots import BlobRole, Snapshot
@@ -132,7 +132,7 @@ def wedding_blobs() -> Blobs:
     return {
         ("studio-a", "smith-jones"): [noise(150_000, 1), noise(90_000, 2), b"", noise(5, 3)],
         ("studio-a", "garcia-lee"): [noise(120_000, 4), fake_jpeg(b"exif" * 100, noise(80_000, 5))],
-        ("studio-b", "nguyen-okafor"): [noise(200_000, 6), PHOTO.read_bytes()[:300_000]],
+        ("studio-b", "nguyen-okafor"): [noise(200_000, 6), photo_bytes()[:300_000]],
     }
 
 
@@ -210,12 +210,12 @@ def test_round_trip_byte_identical(repo: Repository, clock: Ticker, tmp_path: Pa
 
 def test_blobs_stream_from_files(repo: Repository, clock: Ticker, tmp_path: Path) -> None:
     source = tmp_path / "IMG_0001.JPG"
-    source.write_bytes(PHOTO.read_bytes())
+    source.write_bytes(photo_bytes())
     with repo.writer(clock=clock) as w:
         entry = w.add_blob("studio-a", "w1", sha(source.read_bytes()), source, role="variant")
         snapshot = w.commit()
     assert entry.role is BlobRole.VARIANT
-    assert restored(repo, snapshot, "studio-a", "w1", source.read_bytes()) == PHOTO.read_bytes()
+    assert restored(repo, snapshot, "studio-a", "w1", source.read_bytes()) == photo_bytes()
 
 
 def test_catalog_dump_round_trip(repo: Repository, clock: Ticker, tmp_path: Path) -> None:

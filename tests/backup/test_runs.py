@@ -21,9 +21,10 @@ from trousseau.backup import (
 )
 from trousseau.catalog import backup_lag, open_catalog, wedding_blobs
 from trousseau.errors import WeddingErased, WrongPassphrase
-from trousseau.ingest import WeddingSpec, ingest, prepare_wedding
+from trousseau.ingest import WeddingSpec, ingest, prepare_wedding, submit_document
 from trousseau.vault import open_vault
 
+from ..forms.makeform import make_form
 from ..ingest.conftest import make_jpeg
 
 PASSPHRASE = "correct horse battery staple"
@@ -247,3 +248,35 @@ def test_a_full_target_disk_keeps_nothing_half_written_and_the_next_run_complete
     report = _run(catalog, vault, moved, settings, clock)
     assert report.snapshot is not None and report.blobs == 40
     assert verify_repository(moved, read_data=True, clock=clock).ok
+
+
+def test_a_vendors_pdf_form_is_backed_up_with_its_wedding_and_restored(
+    tmp_path, catalog, vault, repo, settings, clock
+):
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(2))
+    assert _run(catalog, vault, repo, settings, clock).snapshot is not None
+    wedding = prepare_wedding(
+        catalog, WeddingSpec(slug="smith-jones", tenant="studio-a"), settings, clock
+    )
+    pdf = make_form()
+    submitted = submit_document(
+        pdf,
+        name="questionnaire.pdf",
+        wedding=wedding,
+        catalog=catalog,
+        vault=vault,
+        settings=settings,
+        clock=clock,
+    )
+    sha = hashlib.sha256(pdf).hexdigest()
+    with catalog.begin() as conn:
+        assert backup_lag(conn, repository_key(repo.target), now=clock()).pending == 1
+
+    run = _run(catalog, vault, repo, settings, clock)
+    assert not run.full and run.changes == 1 and run.blobs == 1 and run.snapshot is not None
+
+    out = tmp_path / "restored"
+    restore(repo, find_snapshot(repo, "latest"), to=out, sha256s={sha})
+    (restored,) = out.glob("*/*/*")
+    assert restored.name == sha and restored.read_bytes() == pdf
+    assert str(wedding.id) == restored.parent.name and submitted.sha256 == sha

@@ -87,11 +87,11 @@ def test_sigkilled_worker_resumes_and_every_photo_is_processed_once(cli: Cli, ca
 def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card):
     ingest = cli.start("ingest", str(card), "--wedding", "w")
     photos = select(func.count()).select_from(photo)
-    _wait_for(lambda: cli.catalog_url and _count_or_zero(cli.catalog_url, photos) >= 5)
+    _wait_for(lambda: cli.catalog_url and _count_or_zero(cli.catalog_url, photos) >= 1)
     os.killpg(ingest.pid, signal.SIGKILL)
     ingest.wait(timeout=10)
     first = _scalar(cli.catalog_url, photos)
-    assert 5 <= first < 40
+    assert 1 <= first < 40, "the kill came too late to interrupt the ingest"
 
     again = cli.run("ingest", str(card), "--wedding", "w")
     assert again.returncode == 0, again.stderr

@@ -56,6 +56,7 @@ def check_sha256(value: str) -> str:
 class BlobRole(StrEnum):
     ORIGINAL = "original"
     VARIANT = "variant"
+    DOCUMENT = "document"
 
 
 class SnapshotKind(StrEnum):

@@ -59,10 +59,12 @@ def stored_bytes(conn: Connection) -> int:
 
 
 class BlobRole(StrEnum):
-    """What a blob is to a wedding: the photographer's original, or a rendered variant."""
+    """What a blob is to a wedding: the photographer's original, a rendered variant, or a
+    vendor's PDF form (a document)."""
 
     ORIGINAL = "original"
     VARIANT = "variant"
+    DOCUMENT = "document"
 
 
 class WeddingBlob(NamedTuple):
@@ -70,12 +72,14 @@ class WeddingBlob(NamedTuple):
 
     tenant_id: int
     wedding_id: int
-    photo_id: int
+    photo_id: int | None
+    """The photo an original or variant belongs to; None for a document."""
     sha256: str
     size: int
     role: BlobRole
     name: str
-    """The original's file name, or `<original stem>.<profile>.<format>` for a variant."""
+    """The original's file name, `<original stem>.<profile>.<format>` for a variant, the
+    PDF's file name for a document."""
 
 
 def wedding_blobs(
@@ -84,7 +88,8 @@ def wedding_blobs(
     wedding_ids: Collection[int] | None = None,
     sha256s: Collection[str] | None = None,
 ) -> Iterator[WeddingBlob]:
-    """The blobs weddings hold (every wedding, or those given), originals then variants.
+    """The blobs weddings hold (every wedding, or those given): originals, variants, then
+    form documents (PDFs).
 
     `sha256s` narrows the list to the blobs a batch of changes names. A blob shared by two
     weddings (or two rows) is listed once per row: a backup keys it per wedding.
@@ -111,12 +116,21 @@ def wedding_blobs(
         .join(photo, photo.c.id == variant.c.photo_id)
         .order_by(variant.c.id)
     )
+    documents = select(
+        form_document.c.tenant_id,
+        form_document.c.wedding_id,
+        form_document.c.sha256,
+        form_document.c.bytes,
+        form_document.c.filename,
+    ).order_by(form_document.c.id)
     if wedding_ids is not None:
         originals = originals.where(photo.c.wedding_id.in_(list(wedding_ids)))
         variants = variants.where(photo.c.wedding_id.in_(list(wedding_ids)))
+        documents = documents.where(form_document.c.wedding_id.in_(list(wedding_ids)))
     if sha256s is not None:
         originals = originals.where(photo.c.sha256.in_(list(sha256s)))
         variants = variants.where(variant.c.sha256.in_(list(sha256s)))
+        documents = documents.where(form_document.c.sha256.in_(list(sha256s)))
     for tenant_id, wedding_id, photo_id, sha, size, name in conn.execute(originals):
         yield WeddingBlob(tenant_id, wedding_id, photo_id, sha, size, BlobRole.ORIGINAL, name)
     for tenant_id, wedding_id, photo_id, sha, size, name, profile, fmt in conn.execute(variants):
@@ -124,3 +138,5 @@ def wedding_blobs(
         yield WeddingBlob(
             tenant_id, wedding_id, photo_id, sha, size, BlobRole.VARIANT, f"{stem}.{profile}.{fmt}"
         )
+    for tenant_id, wedding_id, sha, size, name in conn.execute(documents):
+        yield WeddingBlob(tenant_id, wedding_id, None, sha, size, BlobRole.DOCUMENT, name)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from trousseau.catalog.backups import ChangeKind, record_change
 from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import form_document
 
@@ -64,9 +65,13 @@ def insert_document(
     filename: str,
     size: int,
     now: datetime,
+    deadline: datetime | None = None,
 ) -> int:
-    """Record a PDF whose blob is already durable in the vault, queued; returns its id."""
-    return inserted_id(
+    """Record a PDF whose blob is already durable in the vault, queued; returns its id.
+
+    The PDF goes into the backup change log in the same transaction (with the `deadline` of
+    its reading, earlier first), so a vendor's form is backed up like a photo."""
+    document_id = inserted_id(
         conn.execute(
             form_document.insert().values(
                 tenant_id=tenant_id,
@@ -79,6 +84,16 @@ def insert_document(
             )
         )
     )
+    record_change(
+        conn,
+        tenant_id=tenant_id,
+        wedding_id=wedding_id,
+        kind=ChangeKind.BLOB,
+        subject=sha256,
+        deadline=deadline,
+        now=now,
+    )
+    return document_id
 
 
 def find_document(

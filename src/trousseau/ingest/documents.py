@@ -105,6 +105,7 @@ def submit_document(
                 filename=name,
                 size=blob.size,
                 now=now,
+                deadline=deadline,
             )
             enqueue(
                 conn,
