@@ -212,3 +212,9 @@ class PdfCorrupt(FormError):
 
 class PdfTooLarge(FormError):
     """The PDF is over a limit of the `forms` settings: bytes, pages or reading time."""
+
+
+class ReplicaMismatch(BackupError):
+    """A replica target holds another repository than the primary's; nothing was copied."""
+
+    permanent = True

@@ -213,3 +213,31 @@ def test_forget_and_prune_from_the_command_line(cli: Cli, tmp_path) -> None:
     assert restored.returncode == 0, restored.stderr
     assert all(hashlib.sha256(p.read_bytes()).hexdigest() == p.name for p in out.glob("*/*/*"))
     assert len(list(out.glob("*/*/*"))) == 4
+
+
+def test_replicate_and_copies_from_the_command_line(cli: Cli, tmp_path) -> None:
+    card = tmp_path / "card"
+    card.mkdir()
+    for seed in range(2):
+        make_jpeg(card / f"IMG_{seed:04d}.JPG", seed=seed)
+    assert cli.run("ingest", str(card), "--wedding", "smith-jones").returncode == 0
+    alone = _env(tmp_path)
+    assert cli.run("backup", "init", **alone).returncode == 0
+    none = cli.run("backup", "replicate", **alone)
+    assert none.returncode == 0 and "no replica configured" in none.stdout
+    env = alone | {
+        "TROUSSEAU_BACKUP__TARGETS": json.dumps([str(tmp_path / "repo"), str(tmp_path / "copy")])
+    }
+    ran = cli.run("backup", "run", **env)
+    assert ran.returncode == 0, ran.stderr
+    assert f"replica file://{tmp_path / 'copy'}" in ran.stdout or "(new replica)" in ran.stdout
+    again = cli.run("backup", "replicate", **env)
+    assert again.returncode == 0 and "0 files copied" in again.stdout, again.stderr
+    copies = json.loads(cli.run("backup", "copies", "--json", **env).stdout)
+    [row] = copies
+    assert row["copies"] == 3 and row["met"] and row["vault"] and len(row["targets"]) == 2
+    table = cli.run("backup", "copies", **env)
+    assert table.returncode == 0 and "1 of 1 weddings" in table.stdout, table.stderr
+    copy_only = alone | {"TROUSSEAU_BACKUP__TARGETS": json.dumps([str(tmp_path / "copy")])}
+    checked = cli.run("backup", "verify", "--read-data", **copy_only)
+    assert checked.returncode == 0 and "no problem" in checked.stdout, checked.stderr

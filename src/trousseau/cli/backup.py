@@ -1,4 +1,4 @@
-"""`trousseau backup init|run|status|snapshots|verify|restore|erase|unlock|forget|prune`.
+"""`trousseau backup init|run|replicate|copies|status|snapshots|verify|restore|erase|…`.
 
 The passphrase comes from TROUSSEAU_BACKUP__PASSPHRASE or backup.passphrase_file, never from
 an argument; the target from `--to` or the first of backup.targets.
@@ -117,6 +117,100 @@ def run_command(
     finally:
         catalog.dispose()
         vault.close()
+    if to is None and len(settings.backup.targets) > 1:
+        _replicate_all(settings)
+
+
+def _replicate_all(settings: Settings) -> None:
+    """Replicate the primary to every replica target, one summary line each."""
+    from trousseau.backup import primary_target, replica_targets, replicate
+
+    replicas = replica_targets(settings)
+    if not replicas:
+        console.print(
+            "no replica configured: backup.targets lists only the primary; add a second URL "
+            "to TROUSSEAU_BACKUP__TARGETS to keep a copy elsewhere"
+        )
+        return
+    primary = primary_target(settings)
+    for replica in replicas:
+        report = replicate(primary, replica)
+        console.print(
+            f"replica {replica.name}: {len(report.copied)} files copied "
+            f"({report.bytes_copied / 1e6:.1f} MB), {len(report.deleted)} deleted"
+            f"{' (new replica)' if report.initialized else ''}",
+            highlight=False,
+        )
+
+
+@backup_app.command("replicate")
+def replicate_command(ctx: typer.Context) -> None:
+    """Copy the primary repository to every replica (the targets after the first): new files
+    in a safe order, snapshots last; then what the primary no longer has (forget, prune,
+    erase) is deleted from the replica too."""
+    _replicate_all(settings_of(ctx))
+
+
+@backup_app.command("copies")
+def copies_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """How many whole copies of each wedding exist (the vault and each target's latest
+    snapshot), against backup.copies."""
+    from rich import box
+    from rich.table import Table
+
+    from trousseau.backup import gather_copies, open_target, passphrase_of
+
+    settings = settings_of(ctx)
+    catalog = catalog_of(settings)
+    vault = vault_of(settings)
+    try:
+        rows = gather_copies(
+            catalog,
+            vault,
+            [open_target(url) for url in settings.backup.targets],
+            passphrase_of(settings),
+            goal=settings.backup.copies,
+        )
+    finally:
+        catalog.dispose()
+        vault.close()
+    if as_json:
+        body = [
+            {
+                "tenant": r.tenant,
+                "wedding": r.wedding,
+                "blobs": r.blobs,
+                "vault": r.in_vault,
+                "targets": list(r.targets),
+                "copies": r.copies,
+                "goal": r.goal,
+                "met": r.met,
+            }
+            for r in rows
+        ]
+        console.print_json(json.dumps(body))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("tenant", "wedding", "blobs", "vault", "targets", "copies", "goal"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.tenant,
+            r.wedding,
+            str(r.blobs),
+            "yes" if r.in_vault else "no",
+            ", ".join(r.targets) or "-",
+            f"{r.copies}/{r.goal}",
+            "met" if r.met else "[red]short[/red]",
+        )
+    console.print(table)
+    short = sum(not r.met for r in rows)
+    console.print(
+        f"{len(rows) - short} of {len(rows)} weddings have {settings.backup.copies} copies"
+    )
 
 
 @backup_app.command("status")
