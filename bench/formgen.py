@@ -88,15 +88,83 @@ TIMELINE_HEADERS = (
 )
 
 
+CONCEPT_OF = {
+    "Bride's full name": "partner1_name",
+    "Groom's full name": "partner2_name",
+    "Partner name": None,  # which partner? a reader should abstain
+    "Wedding date": "wedding_date",
+    "Date of birth": "date_of_birth",
+    "Rehearsal date (mm/dd/yyyy)": "rehearsal_date",
+    "Ceremony start time": "ceremony_time",
+    "Venue name": "venue_name",
+    "Venue address": "venue_address",
+    "City": "city",
+    "Contact e-mail": "contact_email",
+    "Email address": "contact_email",
+    "Mobile phone": "contact_phone",
+    "Phone": "contact_phone",
+    "Planner's phone": "planner_phone",
+    "Number of guests": "guest_count",
+    "Estimated budget ($)": "budget",
+    "Deposit amount": "deposit",
+    "Officiant": "officiant",
+    "First dance song": "first_dance_song",
+    "Photographer arrival time": "photographer_arrival_time",
+    "Florist": "florist",
+    "Wedding colours": "wedding_colours",
+    "Dietary requirements": "dietary_needs",
+    "Special requests": "special_requests",
+    "Must-have shots": "shot_list",
+    "Family notes": "family_notes",
+    "ZIP code": "postal_code",
+    "Guest count": "guest_count",
+    "Table number": "table_number",
+    **dict.fromkeys(("Vegetarian", "Vegan", "Gluten-free", "Halal", "Kosher"), "dietary_needs"),
+    **dict.fromkeys(
+        (
+            "Drone photos",
+            "Second shooter",
+            "Engagement session",
+            "Photo booth",
+            "Live band",
+            "Printed album",
+        ),
+        "add_ons",
+    ),
+    "Ceremony location": "ceremony_setting",
+    "Package": "package",
+    "Reception style": "reception_style",
+    "Delivery": "delivery_method",
+    "Client name": "client_name",
+    "Event date": "wedding_date",
+    "Total fee ($)": "total_price",
+    "Deposit ($)": "deposit",
+    "I agree to the cancellation policy": "terms_agreement",
+    "Client signature": "client_signature",
+    "Photographer signature": "vendor_signature",
+    "Date": "signature_date",  # the date beside a signature line
+    "Day-of coordinator": "coordinator",
+    "Time": "schedule_time",
+    "Event": "schedule_event",
+    "Location": "schedule_location",
+    "Contact phone": "contact_phone",
+    "Notes": "notes",
+}
+"""The wedding concept (trousseau.forms.concepts) each printed label stands for; None where
+the label is ambiguous and the right answer is to abstain."""
+
+
 @dataclass(frozen=True)
 class Truth:
-    """One widget of the generated form: where it is, what it is, what labels it."""
+    """One widget of the generated form: where it is, what it is, what labels it, and the
+    wedding concept it stands for (a radio button: its question's)."""
 
     page: int
     rect: tuple[float, float, float, float]
     type: str
     label: str
     field: str
+    concept: str | None = None
 
 
 @dataclass
@@ -162,7 +230,9 @@ class _Writer:
         rounded = (round(rect[0], 2), round(rect[1], 2), round(rect[2], 2), round(rect[3], 2))
         self.page.widgets.append((name, {"kind": kind, "rect": rounded, **extra}))
         truth_type = str(extra.get("meaning", kind))
-        self.truth.append(Truth(len(self.pages) - 1, rounded, truth_type, label, name))
+        self.truth.append(
+            Truth(len(self.pages) - 1, rounded, truth_type, label, name, CONCEPT_OF[label])
+        )
         return name
 
     def text_field(self, label: str, meaning: str, x: float, width: float) -> None:
@@ -253,7 +323,14 @@ class _Writer:
             self.text(x + 14, base + 1.5, option)
             buttons.append((box, option))
             self.truth.append(
-                Truth(len(self.pages) - 1, box, "radio", option, f"f{self.count + 1}")
+                Truth(
+                    len(self.pages) - 1,
+                    box,
+                    "radio",
+                    option,
+                    f"f{self.count + 1}",
+                    CONCEPT_OF[question],
+                )
             )
             x += _width(option, 10) + 34
         self.count += 1

@@ -251,3 +251,41 @@ def test_replicate_and_copies_from_the_command_line(cli: Cli, tmp_path) -> None:
     copy_only = alone | {"TROUSSEAU_BACKUP__TARGETS": json.dumps([str(tmp_path / "copy")])}
     checked = cli.run("backup", "verify", "--read-data", **copy_only)
     assert checked.returncode == 0 and "no problem" in checked.stdout, checked.stderr
+
+
+@SQLITE_ONLY
+def test_pg_archive_config_prints_both_files_from_the_catalog_url_never_its_password(
+    cli: Cli, tmp_path
+) -> None:
+    url = "postgresql+psycopg://trousseau:pw-7f3a9c@db.internal:5433/catalog"
+    local = cli.run(
+        "backup", "pg-archive-config", "--stanza", "studio", "--repo-path", "/srv/pgbackrest",
+        TROUSSEAU_CATALOG_URL=url,
+    )  # fmt: skip
+    assert local.returncode == 0, local.stderr
+    lines = local.stdout.splitlines()
+    assert "archive_mode = on" in lines and "wal_level = replica" in lines
+    assert (
+        "archive_command = 'pgbackrest --config=/etc/pgbackrest/pgbackrest.conf "
+        "--stanza=studio archive-push %p'"
+    ) in lines
+    wanted = ("[global]", "repo1-type=posix", "repo1-path=/srv/pgbackrest", "[studio]",
+              "pg1-port=5433", "pg1-database=catalog", "repo1-cipher-type=aes-256-cbc")  # fmt: skip
+    assert set(wanted) <= set(lines)
+    s3 = cli.run(
+        "backup", "pg-archive-config", "--s3", "s3://wal-bucket/cat?region=eu-west-1",
+        "--no-encrypt", "--archive-timeout", "30", "--pg-data", "/srv/pg/main",
+        TROUSSEAU_CATALOG_URL=url,
+    )  # fmt: skip
+    assert s3.returncode == 0, s3.stderr
+    wanted = ("repo1-type=s3", "repo1-s3-bucket=wal-bucket", "archive_timeout = 30",
+              "pg1-path=/srv/pg/main", "repo1-s3-endpoint=s3.eu-west-1.amazonaws.com")  # fmt: skip
+    assert set(wanted) <= set(s3.stdout.splitlines())
+    assert "cipher-type" not in s3.stdout
+    assert "pw-7f3a9c" not in local.stdout + local.stderr + s3.stdout + s3.stderr
+
+    assert_one_line_error(cli.run("backup", "pg-archive-config", "--repo-path", "/srv/x"),
+                          "not PostgreSQL")  # fmt: skip
+    assert_one_line_error(
+        cli.run("backup", "pg-archive-config", TROUSSEAU_CATALOG_URL=url), "exactly one"
+    )

@@ -47,8 +47,36 @@ def test_analyze_json_lists_every_field(forms_cli: Cli, form: Path) -> None:
         "type": "text",
         "label": None,
         "value": None,
-        "concept": None,
+        "concept": "partner1_name",  # no label: its name, "bride"
     }
+
+
+def test_analyze_rebuilds_a_flat_form_as_a_fillable_one(forms_cli: Cli, tmp_path: Path) -> None:
+    from bench.formgen import generate
+
+    from trousseau.forms import read_fillable
+
+    _, flat, _ = generate(0, "contract")
+    source = tmp_path / "contract.pdf"
+    source.write_bytes(flat)
+    out = tmp_path / "contract-fillable.pdf"
+    result = forms_cli.run("forms", "analyze", str(source), "--json", "--rebuild", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # stdout stays one JSON object
+    assert data["form"] == "flat"
+    assert f"rebuilt: {out}" in result.stderr
+    back = read_fillable(out)
+    assert len(back.fields) == len(data["fields"])
+    assert {"p1.client_name", "p1.wedding_date", "p1.client_signature"} <= {
+        f.name for f in back.fields
+    }
+
+
+def test_schema_prints_the_json_schema_of_the_result(forms_cli: Cli) -> None:
+    result = forms_cli.run("forms", "schema")
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "FormResult" and "fields" in schema["properties"]
 
 
 def test_a_broken_file_is_one_line_and_exit_1(forms_cli: Cli, tmp_path: Path) -> None:

@@ -293,6 +293,52 @@ def test_failures_show_their_error_to_their_tenant_only(api, studio, rival):
     assert "broken.jpg" not in api.client.get("/dashboard").text
 
 
+def test_the_backup_panel_says_not_configured_never_run_then_each_repository_lag(api, studio):
+    from trousseau.catalog import advance_cursor, latest_change_id
+    from trousseau.settings import BackupSettings
+    from trousseau.web import create_app
+
+    from .conftest import TestClient
+
+    _sign_in(api, studio)
+    assert 'id="backup"' not in api.client.get("/dashboard").text  # operations: admins only
+    admin = api.key("studio-a", admin=True)
+    _sign_in(api, admin)
+    page = api.client.get("/dashboard").text
+    assert 'data-backup-state="not-configured"' in page and "No backup configured" in page
+    assert 'data-backup="not-configured"' in page and "not configured" in page
+
+    configured = api.settings.model_copy(
+        update={"backup": BackupSettings(targets=("/srv/a", "/srv/b"), lag_target_seconds=60)}
+    )
+    with TestClient(create_app(configured, clock=api.clock)) as client:
+        client.cookies.set(COOKIE, _token(admin))
+        never = client.get("/dashboard").text
+        assert 'data-backup-state="never-run"' in never
+        assert "2 targets configured, but no backup run has completed" in never
+
+        repository = "repo-" + "0123456789abcdef" * 2
+        backed_up_at = api.clock()
+        with api.catalog.begin() as conn:
+            advance_cursor(conn, repository, latest_change_id(conn), now=backed_up_at)
+        api.clock.advance(seconds=30)
+        ok = client.get("/dashboard").text
+        assert 'data-backup-state="ok"' in ok and f'data-repository="{repository}"' in ok
+        assert f'title="{repository}">0123456789ab<' in ok
+        assert '<td class="num " data-field="lag">0 s</td>' in ok
+        assert '<td class="num" data-field="pending">0</td>' in ok
+        assert ">30 s ago</td>" in ok and "2026-06-13 15:00:00 UTC" in ok
+        assert '<span class="pill done" data-field="backup-status">ok</span>' in ok
+
+        api.upload(studio, api.jpeg())
+        api.clock.advance(seconds=90)
+        late = client.get("/dashboard").text
+        assert 'data-backup-state="late"' in late and 'data-backup="late"' in late
+        assert '<td class="num late" data-field="lag">1 min</td>' in late
+        assert '<span class="pill late" data-field="backup-status">late</span>' in late
+        assert "late beyond 1 min" in late
+
+
 # ---- the gallery --------------------------------------------------------------------------
 
 

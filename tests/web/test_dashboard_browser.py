@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from trousseau.catalog import beat
+from trousseau.catalog import advance_cursor, beat, latest_change_id
 from trousseau.demo.samples import generate_photo
 from trousseau.jobs import claim
 
@@ -33,6 +33,9 @@ ARGS = [
     "--disable-dev-shm-usage",
     "--disable-background-networking",
 ]
+REPOSITORY = "repo-" + "5e1c0ffee0ddba11" * 2
+BAD_RED = "rgb(216, 58, 58)"
+"""--bad in dashboard.css: what a late figure is painted in."""
 ALL_LOADED = """() => {
   const images = Array.from(document.querySelectorAll('.frame img'));
   return images.length > 0 && images.every(
@@ -89,6 +92,8 @@ def _demo(api: Api, headers: dict[str, str]) -> None:
             )
             if mode == "process":
                 claim(conn, owner=owner, now=NOW, lease=timedelta(minutes=5), limit=1)
+        # a backup repository that holds everything but the last photos: a few minutes behind
+        advance_cursor(conn, REPOSITORY, latest_change_id(conn) - 3, now=NOW - timedelta(minutes=1))
 
 
 @pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)
@@ -156,6 +161,64 @@ def test_progress_arrives_live_and_the_gallery_loads(api: Api, serve, tmp_path: 
             page.goto(f"{live.url}/dashboard/weddings/chloe-louis")
             page.wait_for_function(ALL_LOADED, timeout=15_000)
             page.screenshot(path=str(shots / "gallery.png"), full_page=True)
+        finally:
+            browser.close()
+    assert problems == []
+
+
+def _sign_in(page, url: str, headers: dict[str, str]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/dashboard/sign-in")
+    page.fill("#key", headers["Authorization"].split()[1])
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{url}/dashboard")
+
+
+@pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)
+def test_the_backup_panel_shows_no_backup_then_a_repository_falling_behind(api: Api, serve) -> None:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    api.clock.now = NOW
+    headers = api.key("atelier-lumiere", admin=True)
+    live: Live = serve()
+    problems: list[str] = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 960})
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.on(
+            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+        )
+        try:
+            _sign_in(page, live.url, headers)
+            panel = page.locator("#backup")
+            expect(panel).to_be_visible()
+            expect(panel).to_have_attribute("data-backup-state", "not-configured")
+            expect(panel).to_contain_text("No backup configured")
+            expect(page.locator('[data-backup="not-configured"] .sub')).to_have_text(
+                "not configured"
+            )
+
+            with api.catalog.begin() as conn:  # a run completed five minutes ago
+                advance_cursor(conn, REPOSITORY, latest_change_id(conn), now=NOW)
+            api.clock.now = NOW + timedelta(minutes=5)
+            api.wedding(headers, slug="late-change", date="2026-06-13")  # a change since
+            api.clock.now = NOW + timedelta(minutes=7)
+            page.reload()
+            expect(panel).to_have_attribute("data-backup-state", "late")
+            row = panel.locator(f'tr[data-repository="{REPOSITORY}"]')
+            expect(row.locator('[data-field="lag"]')).to_have_text("2 min")
+            expect(row.locator('[data-field="pending"]')).to_have_text("1")
+            expect(row.locator('[data-field="last-backup"]')).to_have_text("7 min ago")
+            expect(row.locator('[data-field="backup-status"]')).to_have_text("late")
+            assert row.locator('[data-field="lag"]').evaluate("e => getComputedStyle(e).color") == (
+                BAD_RED
+            )
+            expect(page.locator('[data-backup="late"] .value')).to_have_text("2 min")
         finally:
             browser.close()
     assert problems == []

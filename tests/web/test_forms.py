@@ -119,3 +119,35 @@ def test_the_wedding_page_lists_its_forms_with_their_status(api, studio, rival):
     assert pdf.status_code == 200 and sha256(pdf.content) == good["sha256"]
     _sign_in(api, rival)
     assert api.client.get(f"/dashboard/forms/{good['id']}/pdf").status_code == 404
+
+
+def test_a_read_flat_form_has_a_fillable_copy_for_its_tenant_only(api, studio, rival):
+    import io
+
+    import pikepdf
+    from bench.formgen import generate
+
+    from trousseau.forms import read_fillable
+
+    _, flat, _ = generate(1, "contract")
+    body = _upload(api.client, studio, flat, name="contract.pdf").json()
+    url = f"/api/v1/forms/{body['id']}/fillable.pdf"
+    queued = api.client.get(url, headers=studio)
+    assert queued.status_code == 409 and queued.json()["error"]["code"] == "conflict"
+    assert api.client.get(url, headers=rival).status_code == 404
+    api.work()
+    done = api.client.get(f"/api/v1/forms/{body['id']}", headers=studio).json()
+    response = api.client.get(url, headers=studio)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert "contract-fillable.pdf" in response.headers["content-disposition"]
+    back = read_fillable(response.content, name="contract-fillable.pdf")
+    assert len(back.fields) == len(done["result"]["fields"])
+    assert "p1.wedding_date" in {f.name for f in back.fields}
+    with pikepdf.open(io.BytesIO(response.content)) as pdf:
+        assert len(pdf.pages) == done["result"]["pages"]
+    assert api.client.get(url, headers=rival).status_code == 404
+    failed = _upload(api.client, studio, make_form()[:400], name="broken.pdf").json()
+    api.work()
+    refused = api.client.get(f"/api/v1/forms/{failed['id']}/fillable.pdf", headers=studio)
+    assert refused.status_code == 409

@@ -26,6 +26,7 @@ from trousseau.backup.config import (
     replica_targets,
 )
 from trousseau.backup.erasure import WeddingErasure, erase_wedding
+from trousseau.backup.health import BackupHealth, BackupState, RepositoryHealth, backup_health
 from trousseau.backup.locks import LockKind, acquire, list_locks, remove_stale
 from trousseau.backup.prune import (
     ForgetReport,
@@ -89,11 +90,22 @@ from trousseau.backup.tiers import (
 )
 from trousseau.backup.verify import VerifyProgress, VerifyReport
 from trousseau.backup.verify import verify as verify_repository
+from trousseau.backup.walarchive import (
+    ArchiveConfig,
+    CatalogServer,
+    S3Repository,
+    archive_config,
+    catalog_server,
+    s3_repository,
+)
 
 __all__ = [
     "DEFAULT_RESTORE_MBPS",
     "RETRIEVAL",
+    "ArchiveConfig",
     "BackupEvent",
+    "BackupHealth",
+    "BackupState",
     "BackupStatus",
     "BlobBackedUp",
     "BlobEntry",
@@ -101,6 +113,7 @@ __all__ = [
     "BlobRole",
     "CatalogDump",
     "CatalogDumped",
+    "CatalogServer",
     "DatedWedding",
     "DumpEntry",
     "ForgetPlan",
@@ -113,10 +126,12 @@ __all__ = [
     "PruneStage",
     "ReplicaReport",
     "Repository",
+    "RepositoryHealth",
     "RepositoryStats",
     "RestoreReport",
     "Retention",
     "RunReport",
+    "S3Repository",
     "Snapshot",
     "SnapshotFate",
     "SnapshotForgotten",
@@ -130,8 +145,11 @@ __all__ = [
     "WeddingErasure",
     "WeddingRef",
     "acquire",
+    "archive_config",
     "aws_command",
+    "backup_health",
     "backup_status",
+    "catalog_server",
     "copies_report",
     "create_backup",
     "dump_catalog",
@@ -160,6 +178,7 @@ __all__ = [
     "restore_catalog",
     "run_backup",
     "s3_location",
+    "s3_repository",
     "tier_of",
     "tiers_report",
     "up_to_date",

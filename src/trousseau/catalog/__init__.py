@@ -50,6 +50,7 @@ from trousseau.catalog.events import (
     EventKind,
     count_events,
     count_vault_errors,
+    job_events,
     recent_events,
     record_event,
 )
@@ -187,6 +188,7 @@ __all__ = [
     "insert_photo",
     "iter_photos",
     "iter_variants",
+    "job_events",
     "known_resumable_uploads",
     "latest_change_id",
     "list_api_keys",

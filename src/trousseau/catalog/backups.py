@@ -98,6 +98,9 @@ class BackupLag:
     """When the oldest of them was made; None when nothing is pending."""
     seconds_behind: float
     """How long the oldest pending change has waited (0.0 when nothing is pending)."""
+    updated_at: datetime | None = None
+    """When a backup run last moved the cursor (its snapshot was committed just before);
+    None for a repository that never completed a run."""
 
 
 _COLUMNS = ["tenant_id", "wedding_id", "kind", "subject", "deadline", "created_at"]
@@ -332,7 +335,12 @@ def mark_backed_up(
 def backup_lag(conn: Connection, repository: str, *, now: datetime) -> BackupLag:
     """How far `repository` is behind: its cursor, the changes pending and how long the
     oldest has waited. Read as it stands (never waits for writers): for metrics and alerts."""
-    cursor = _cursor(conn, repository)
+    stored = conn.execute(
+        select(backup_cursor.c.last_change_id, backup_cursor.c.updated_at).where(
+            backup_cursor.c.repository == repository
+        )
+    ).first()
+    cursor, updated_at = (stored[0], stored[1]) if stored is not None else (0, None)
     pending, oldest = conn.execute(
         select(func.count(), func.min(backup_change.c.created_at)).where(
             backup_change.c.id > cursor, _not_done(repository)
@@ -340,7 +348,7 @@ def backup_lag(conn: Connection, repository: str, *, now: datetime) -> BackupLag
     ).one()
     oldest_at: datetime | None = oldest  # min() keeps the column's type: aware UTC
     behind = 0.0 if oldest_at is None else max(0.0, (now - oldest_at).total_seconds())
-    return BackupLag(repository, cursor, int(pending), oldest_at, behind)
+    return BackupLag(repository, cursor, int(pending), oldest_at, behind, updated_at)
 
 
 def backup_lags(conn: Connection, *, now: datetime) -> list[BackupLag]:

@@ -34,6 +34,9 @@ class EventKind(StrEnum):
     holds the counts and the backup audit record's id, never the wedding's names."""
     VAULT_ERROR = "vault.error"
     """A job failed on the vault (a missing or damaged blob, or the store itself)."""
+    BACKUP_RESTORED = "backup.restored"
+    """A `backup-restore` job put a wedding's or a photo's blobs back into the vault; `data`
+    holds the snapshot and the counts, the event's `job_id` the job."""
 
 
 def _kind(value: str) -> EventKind | str:
@@ -101,6 +104,20 @@ def recent_events(
         values["kind"] = _kind(values["kind"])
         events.append(Event(**values))
     return events
+
+
+def job_events(conn: Connection, job_id: int, *, kind: EventKind | None = None) -> list[Event]:
+    """The events a job recorded (of one kind, or all), oldest first."""
+    query = select(event).where(event.c.job_id == job_id).order_by(event.c.id)
+    if kind is not None:
+        query = query.where(event.c.kind == EventKind(kind).value)
+    return [_event(row) for row in conn.execute(query)]
+
+
+def _event(row: Any) -> Event:
+    values = {name: row._mapping[name] for name in Event.__dataclass_fields__}
+    values["kind"] = _kind(values["kind"])
+    return Event(**values)
 
 
 def count_events(conn: Connection, kind: EventKind, *, by: str) -> dict[str | None, int]:

@@ -708,3 +708,47 @@ def lifecycle_command(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@backup_app.command("pg-archive-config")
+def pg_archive_config_command(
+    ctx: typer.Context,
+    stanza: Annotated[str, typer.Option("--stanza", help="pgBackRest stanza name.")] = "trousseau",
+    repo_path: Annotated[
+        str | None,
+        typer.Option("--repo-path", help="pgBackRest's repository: a directory on the DB host."),
+    ] = None,
+    s3: Annotated[
+        str | None,
+        typer.Option("--s3", help="pgBackRest's repository: s3://bucket/prefix?region=…"),
+    ] = None,
+    pg_data: Annotated[
+        str | None,
+        typer.Option("--pg-data", help="The server's data_directory (SHOW data_directory)."),
+    ] = None,
+    config_file: Annotated[
+        str | None, typer.Option("--config-file", help="Where pgbackrest.conf goes.")
+    ] = None,
+    archive_timeout: Annotated[
+        int, typer.Option(min=1, help="A WAL segment is shipped at least this often (s): RPO.")
+    ] = 60,
+    encrypt: Annotated[
+        bool, typer.Option(help="Encrypt the repository (PGBACKREST_REPO1_CIPHER_PASS).")
+    ] = True,
+) -> None:
+    """Print the postgresql.conf lines and the pgbackrest.conf that archive a PostgreSQL
+    catalog's WAL for point-in-time recovery, from the catalog URL (its password never
+    printed); docs/backup-postgresql.md."""
+    from trousseau.backup import archive_config, catalog_server, s3_repository
+
+    config = archive_config(
+        catalog_server(settings_of(ctx).catalog_url),
+        stanza=stanza,
+        repo_path=repo_path,
+        s3=s3_repository(s3) if s3 is not None else None,
+        pg_data=pg_data,
+        config_file=config_file,
+        archive_timeout=archive_timeout,
+        encrypt=encrypt,
+    )
+    print(config.text())  # plain: rich would read [global] as markup

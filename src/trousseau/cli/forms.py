@@ -51,17 +51,32 @@ def analyze(
         Path | None,
         typer.Option(help="A file whose first line is the PDF's password (never an argument)."),
     ] = None,
+    rebuild: Annotated[
+        Path | None,
+        typer.Option(
+            "--rebuild",
+            help="Also write a fillable copy here: the detected fields as AcroForm widgets.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Every field of a PDF form: page, rectangle, type, label, name and value.
+    """Every field of a PDF form: page, rectangle, type, label, name, value and the wedding
+    concept it stands for.
 
     AcroForm fields are read; pages without any are printed forms whose fields are detected
-    from their lines, boxes and text; scanned pages are reported (OCR comes later)."""
-    from trousseau.forms import read_form
+    from their lines, boxes and text; scanned pages are reported (OCR comes later). With
+    --rebuild OUT.pdf, a copy with the detected fields as real form fields is written too."""
+    from trousseau.forms import read_form, rebuild_fillable
 
     settings = settings_of(ctx)
-    report = read_form(file, password=_password(password_file), limits=settings.forms)
+    password = _password(password_file)
+    report = read_form(file, password=password, limits=settings.forms)
     for warning in report.warnings:
         errors.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    if rebuild is not None:
+        data = rebuild_fillable(file, report.fields, password=password, limits=settings.forms)
+        _write(rebuild, data)
+        errors.print(f"rebuilt: {escape(str(rebuild))} ({len(data):,} bytes)", highlight=False)
     if as_json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -72,6 +87,25 @@ def analyze(
         f"form {report.kind.value}",
         highlight=False,
     )
+
+
+def _write(path: Path, data: bytes) -> None:
+    """The rebuilt PDF written whole (a temporary file renamed over `path`)."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise FormError(f"cannot write {path} ({exc.strerror or exc}): check the folder") from None
+
+
+@forms_app.command("schema")
+def schema() -> None:
+    """The JSON Schema of `analyze --json` (and of a form document's API result)."""
+    from trousseau.forms import result_schema
+
+    print(json.dumps(result_schema(), indent=2, ensure_ascii=False))
 
 
 def _rect(field: Field) -> str:

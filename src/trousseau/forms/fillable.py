@@ -1,20 +1,27 @@
 """Reading a fillable PDF: every AcroForm field with its type, place, label, options and value.
 
-The I/O shell around the pure decisions of `classify` and `geometry`. qpdf's form helper
-(pikepdf's `Pdf.acroform`) finds each page's widgets and their fields, with the inheritance
-of /FT, /Ff, /V and /DA from parent fields done for us. qpdf lists each button of a radio
-group as a terminal field of the group's name; they are gathered here into one field whose
-options are the buttons (their on-state names, rectangles and pages), as the spec means it.
+The I/O shell around the pure decisions of `classify` and `geometry`. The document is
+opened memory-mapped (`source.mapped_pdf`); each object the form needs is read once, as qpdf
+writes it in JSON (`_Objects`: one call and one C parse, where pikepdf's key-by-key access
+costs about a microsecond a key); the /AcroForm /Fields tree is walked once (`_Tree`, by the
+rules of qpdf's form helper, which is not built) and each page's /Annots once. Every widget
+finds its field, whose qualified name and inherited /FT, /Ff, /V, /MaxLen and /Opt are its
+own or its parent's, computed once per node. Each button of a radio group is a terminal of
+the group; they are gathered into one field whose options are the buttons (their on-state
+names, rectangles and pages), as the spec means it.
 XFA forms are detected (an /XFA stream or array in /AcroForm) and reported, not read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 
@@ -24,7 +31,7 @@ from trousseau.forms.geometry import LETTER, normalise_box, normalise_rotation, 
 from trousseau.forms.labels import nearest_label
 from trousseau.forms.model import Field, FieldType, FormReport, Option, Rect, Widget
 from trousseau.forms.pagetext import text_runs
-from trousseau.forms.source import open_pdf, qpdf_cause, read_source, sniff
+from trousseau.forms.source import mapped_pdf, qpdf_cause, read_source, sniff
 from trousseau.settings import FormsSettings
 
 MAX_WARNINGS = 20
@@ -33,13 +40,312 @@ MAX_WARNINGS = 20
 _MAX_DEPTH = 64
 """Longest /Parent chain followed (a loop in a damaged file stops here)."""
 
+_MAX_TREE_DEPTH = 100
+"""Deepest /Kids nesting walked from /AcroForm /Fields (qpdf's limit)."""
+
+_REF = re.compile(r"\d+ \d+ R")
+"""An indirect reference as qpdf's JSON writes it ("12 0 R")."""
+
+
+class _StreamDict(dict[str, Any]):
+    """A stream's dictionary: not a dictionary as the form's rules mean it (an appearance
+    stream is no dictionary of appearance states)."""
+
+
+Node = dict[str, Any]
+"""A PDF dictionary as qpdf's JSON (version 2) writes it: keys `/Name`; names `/Name`,
+strings `u:text` (or `b:hex`), references `N G R`, numbers, lists, dictionaries, None."""
+
+
+class _Objects:
+    """The document's indirect objects as plain Python values, each read once.
+
+    qpdf writes one object (its dictionary, arrays and direct values, its references left as
+    `N G R`) as JSON in a single call, which Python's C JSON parser reads in a few
+    microseconds; asking pikepdf for the same dictionary key by key costs about a microsecond
+    a key (five for an absent one) and most of a dense form's reading time went there.
+    """
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self._pdf = pdf
+        self._cache: dict[str, Any] = {}
+
+    def get(self, ref: str) -> Any:
+        """The object `ref` names (None for a missing one)."""
+        try:
+            return self._cache[ref]
+        except KeyError:
+            pass
+        number, generation, _ = ref.split(" ")
+        obj = self._pdf.get_object(int(number), int(generation))
+        value = json.loads(obj.to_json(dereference=True))
+        if isinstance(obj, pikepdf.Stream) and isinstance(value, dict):
+            value = _StreamDict(value)
+        self._cache[ref] = value
+        return value
+
+    def value(self, value: Any) -> Any:
+        """`value`, or the object it refers to when it is a reference."""
+        if type(value) is str and value[-1:] == "R" and _REF.fullmatch(value):
+            return self.get(value)
+        return value
+
+    def text(self, value: Any) -> str | None:
+        """A string or a name (without its slash) as text; None for anything else."""
+        value = self.value(value)
+        if type(value) is not str:
+            return None
+        if value[:1] == "/":
+            return value[1:]
+        if value[:3] == "n:/":
+            return value[3:]
+        return self.string(value)
+
+    def string(self, value: Any) -> str | None:
+        """A PDF string as text (UTF-16 or PDFDocEncoding decoded); None for anything else."""
+        value = self.value(value)
+        if type(value) is not str:
+            return None
+        if value[:2] == "u:":
+            return value[2:]
+        if value[:2] == "b:":  # bytes qpdf does not call text: decoded as pikepdf does
+            try:
+                return str(pikepdf.String(bytes.fromhex(value[2:])))
+            except ValueError:
+                return None
+        return None
+
+
+_NUMBER = (int, float)
+
+
+def _is_dict(value: Any) -> bool:
+    return type(value) is dict
+
+
+def _name_of(value: Any) -> str | None:
+    """A name's text without its slash; None when `value` is not a name."""
+    if type(value) is not str:
+        return None
+    if value[:1] == "/":
+        return value[1:]
+    if value[:3] == "n:/":
+        return value[3:]
+    return None
+
+
+_Info = tuple[str, Any, Any, Any, Any, Any]
+"""A field's qualified name and its inherited /FT, /Ff, /V, /MaxLen and /Opt (ISO 32000-2,
+12.7.4.1; /DA is not needed)."""
+
+_NO_INFO: _Info = ("", None, None, None, None, None)
+
+
+def _ref_key(ref: str) -> tuple[int, int]:
+    number, generation, _ = ref.split(" ")
+    return int(number), int(generation)
+
 
 @dataclass
 class _Gathered:
     """One logical field while its widgets are collected, page by page."""
 
-    helper: pikepdf.AcroFormField
-    widgets: list[tuple[int | None, Rect, pikepdf.Object]] = field(default_factory=list)
+    ref: str | None
+    node: Node
+    widgets: list[tuple[int | None, Rect, Node]] = field(default_factory=list)
+
+
+class _Tree:
+    """The /AcroForm /Fields tree, walked once: which terminal field each widget belongs to,
+    with qualified names and inherited values (/FT, /Ff, /V, /MaxLen, /Opt) cached per node.
+
+    The rules are those of qpdf's form helper: a node with /Kids is a field whose kids are
+    walked; a leaf is a widget when it has /Subtype, /Rect or /AP, and a field of its own
+    when it is a root or has a /Parent, else a widget of its parent; direct objects and loops
+    are ignored. Building the helper and its per-field wrappers cost more than reading the
+    fields; this walk reads each dictionary once (`_Objects`).
+    """
+
+    def __init__(self, objects: _Objects, acroform: Node) -> None:
+        self.objects = objects
+        self.field_of: dict[str, str] = {}
+        self.terminals: dict[str, None] = {}
+        self._info: dict[str, _Info] = {}
+        self._busy: set[str] = set()
+        roots = objects.value(acroform.get("/Fields"))
+        if type(roots) is list:
+            visited: set[str] = set()
+            for root in roots:
+                self._walk(root, None, 0, visited)
+
+    def _walk(self, item: Any, parent: str | None, depth: int, visited: set[str]) -> None:
+        if depth > _MAX_TREE_DEPTH or type(item) is not str or not _REF.fullmatch(item):
+            return
+        if item in visited:
+            return
+        visited.add(item)
+        node = self.objects.get(item)
+        if not _is_dict(node):
+            return
+        is_field = depth == 0
+        is_widget = False
+        kids = self.objects.value(node.get("/Kids"))
+        if type(kids) is list:
+            for kid in kids:
+                self._walk(kid, item, depth + 1, visited)
+        else:
+            is_field = is_field or node.get("/Parent") is not None
+            is_widget = (
+                node.get("/Subtype") is not None
+                or node.get("/Rect") is not None
+                or node.get("/AP") is not None
+            )
+        if is_widget:
+            owner = item if is_field or parent is None else parent
+            self.field_of[item] = owner
+            self.terminals.setdefault(owner, None)
+
+    def _parent(self, node: Node) -> tuple[str | None, Any]:
+        parent = node.get("/Parent")
+        if type(parent) is str and _REF.fullmatch(parent):
+            return parent, self.objects.get(parent)
+        return None, parent
+
+    def info(self, ref: str | None, node: Node, depth: int = 0) -> _Info:
+        """The node's fully qualified name (the /T of its parents and its own, joined by
+        dots) and its inherited /FT, /Ff, /V, /MaxLen and /Opt (its own, else its parent's),
+        computed once per node: a parent's answer serves all its kids."""
+        if ref is not None:
+            known = self._info.get(ref)
+            if known is not None:
+                return known
+        base = _NO_INFO
+        if depth < _MAX_DEPTH:
+            parent_ref, parent = self._parent(node)
+            if _is_dict(parent) and (parent_ref is None or parent_ref not in self._busy):
+                if ref is not None:
+                    self._busy.add(ref)
+                try:
+                    base = self.info(parent_ref, parent, depth + 1)
+                finally:
+                    self._busy.discard(ref or "")
+        name = base[0]
+        title = self.objects.string(node.get("/T"))
+        if title is not None:
+            name = f"{name}.{title}" if name else title
+        value = self.objects.value
+        get = node.get
+        ft, ff, v, max_len, opt = (
+            get("/FT"),
+            get("/Ff"),
+            get("/V"),
+            get("/MaxLen"),
+            get("/Opt"),
+        )
+        info: _Info = (
+            name,
+            base[1] if ft is None else value(ft),
+            base[2] if ff is None else value(ff),
+            base[3] if v is None else value(v),
+            base[4] if max_len is None else value(max_len),
+            base[5] if opt is None else value(opt),
+        )
+        if ref is not None:
+            self._info[ref] = info
+        return info
+
+    def name(self, ref: str | None, node: Node) -> str:
+        """The fully qualified name of a node."""
+        return self.info(ref, node)[0]
+
+
+def _fields(
+    pdf: pikepdf.Pdf,
+    label: str,
+    limits: FormsSettings,
+    clock: Callable[[], float],
+    started: float,
+    warnings: list[str],
+    geometry: dict[int, tuple[Rect, int]],
+) -> list[Field]:
+    """Every logical field, in the order its first widget appears, page by page; each page's
+    (box, rotation) is kept in `geometry`."""
+    objects = _Objects(pdf)
+    root = pdf.Root
+    catalog = objects.get(_ref(root)) if root.is_indirect else json.loads(root.to_json())
+    acroform = objects.value(catalog.get("/AcroForm")) if _is_dict(catalog) else None
+    tree = _Tree(objects, acroform if type(acroform) is dict else {})
+    gathered: dict[object, _Gathered] = {}
+    page_refs: list[str] = []
+    unreachable = 0
+    pages = pdf.pages
+    count = len(pages)
+    for index, page in enumerate(pages):
+        _check_time(label, limits, clock, started, f"at page {index + 1} of {count}")
+        page_ref = _ref(page.obj)
+        page_refs.append(page_ref)
+        node = objects.get(page_ref)
+        box, rotation = geometry[index] = _page_geometry(objects, node, index, warnings)
+        annots = objects.value(node.get("/Annots")) if _is_dict(node) else None
+        if type(annots) is not list:
+            continue
+        for item in annots:
+            ref = item if type(item) is str and _REF.fullmatch(item) else None
+            widget = objects.get(ref) if ref is not None else item
+            if not _is_dict(widget) or widget.get("/Subtype") != "/Widget":
+                continue
+            owner = tree.field_of.get(ref) if ref is not None else None
+            if owner is None:
+                unreachable += 1  # not in /Fields: read as a field of its own, as qpdf does
+                terminal: tuple[str | None, Node] = (ref, widget)
+            else:
+                terminal = (owner, objects.get(owner))
+            logical = _logical(tree, *terminal)
+            key = _key(tree, *logical)
+            entry = gathered.get(key)
+            if entry is None:
+                entry = gathered[key] = _Gathered(*logical)
+            rect = _widget_rect(objects, widget, box, rotation)
+            if rect is None:
+                warnings.append(
+                    f"a widget of field {tree.name(*logical)!r} on page {index} has no usable "
+                    "/Rect: left out"
+                )
+                continue
+            entry.widgets.append((index, rect, widget))
+    for owner in sorted(tree.terminals, key=_ref_key):
+        logical = _logical(tree, owner, objects.get(owner))
+        key = _key(tree, *logical)
+        if key in gathered:
+            continue
+        entry = gathered[key] = _Gathered(*logical)
+        _place_unlisted(objects, objects.get(owner), page_refs, entry, tree, warnings)
+    result = []
+    orphans = 0
+    for entry in gathered.values():
+        name, ft = tree.info(entry.ref, entry.node)[:2]
+        if _name_of(ft) is None and not name:
+            orphans += len(entry.widgets) or 1
+            continue
+        built = _build(entry, tree, warnings)
+        if built is not None:
+            result.append(built)
+    if orphans:
+        warnings.append(
+            f"{orphans} widget(s) belong to no form field (a form flattened without removing "
+            "its widgets?): left out"
+        )
+    elif unreachable:
+        warnings.append(
+            f"{unreachable} widget(s) are not reachable from /AcroForm /Fields: each read as a "
+            "field of its own"
+        )
+    return result
+
+
+def _ref(obj: pikepdf.Object) -> str:
+    number, generation = obj.objgen
+    return f"{number} {generation} R"
 
 
 def read_fillable(
@@ -64,15 +370,14 @@ def read_fillable(
     label, data = read_source(source, name, limits.max_bytes)
     sniff(label, data)
     started = clock()
-    pdf = open_pdf(label, data, password)
-    try:
-        return _read(pdf, label, data, password, limits, clock, started, nearby_labels)
-    except (pikepdf.PikepdfError, RuntimeError) as exc:
-        raise PdfCorrupt(
-            f"{label} is damaged beyond repair ({qpdf_cause(exc)}): ask the sender for a new copy"
-        ) from None
-    finally:
-        pdf.close()
+    with mapped_pdf(label, data, password) as pdf:
+        try:
+            return _read(pdf, label, data, password, limits, clock, started, nearby_labels)
+        except (pikepdf.PikepdfError, RuntimeError) as exc:
+            raise PdfCorrupt(
+                f"{label} is damaged beyond repair ({qpdf_cause(exc)}): "
+                "ask the sender for a new copy"
+            ) from None
 
 
 def _read(
@@ -173,62 +478,6 @@ def _xfa_storage(acroform: pikepdf.Dictionary | None) -> str | None:
     return None
 
 
-def _fields(
-    pdf: pikepdf.Pdf,
-    label: str,
-    limits: FormsSettings,
-    clock: Callable[[], float],
-    started: float,
-    warnings: list[str],
-    geometry: dict[int, tuple[Rect, int]],
-) -> list[Field]:
-    """Every logical field, in the order its first widget appears, page by page; each page's
-    (box, rotation) is kept in `geometry`."""
-    helper = pdf.acroform
-    gathered: dict[object, _Gathered] = {}
-    page_index: dict[tuple[int, int], int] = {}
-    for index, page in enumerate(pdf.pages):
-        _check_time(label, limits, clock, started, f"at page {index + 1} of {len(pdf.pages)}")
-        page_index[page.obj.objgen] = index
-        box, rotation = geometry[index] = _page_geometry(page.obj, index, warnings)
-        for annotation in helper.get_widget_annotations_for_page(page):
-            widget = annotation.obj
-            terminal = helper.get_field_for_annotation(annotation)
-            logical = _logical(terminal)
-            key = _key(logical)
-            entry = gathered.setdefault(key, _Gathered(logical))
-            rect = _widget_rect(widget, box, rotation)
-            if rect is None:
-                warnings.append(
-                    f"a widget of field {_name(logical)!r} on page {index} has no usable "
-                    "/Rect: left out"
-                )
-                continue
-            entry.widgets.append((index, rect, widget))
-    for terminal in helper.fields:
-        logical = _logical(terminal)
-        key = _key(logical)
-        if key in gathered:
-            continue
-        entry = gathered.setdefault(key, _Gathered(logical))
-        _place_unlisted(pdf, terminal.obj, page_index, entry, warnings)
-    result = []
-    orphans = 0
-    for entry in gathered.values():
-        if not str(entry.helper.field_type) and not _name(entry.helper):
-            orphans += len(entry.widgets) or 1
-            continue
-        built = _build(entry, warnings)
-        if built is not None:
-            result.append(built)
-    if orphans:
-        warnings.append(
-            f"{orphans} widget(s) belong to no form field (a form flattened without removing "
-            "its widgets?): left out"
-        )
-    return result
-
-
 def _labels_from_text(
     fields: list[Field],
     data: bytes,
@@ -273,150 +522,155 @@ def _labels_from_text(
 
 
 def _place_unlisted(
-    pdf: pikepdf.Pdf,
-    widget: pikepdf.Object,
-    page_index: dict[tuple[int, int], int],
+    objects: _Objects,
+    widget: Node,
+    page_refs: list[str],
     entry: _Gathered,
+    tree: _Tree,
     warnings: list[str],
 ) -> None:
     """A field in /Fields whose widget no page lists in /Annots: placed by its /P, if any."""
     page_ref = widget.get("/P")
-    index = page_index.get(page_ref.objgen) if isinstance(page_ref, pikepdf.Dictionary) else None
+    index = page_refs.index(page_ref) if page_ref in page_refs else None
     if index is None:
         warnings.append(
-            f"field {_name(entry.helper)!r} is drawn on no page (no page lists its widget, "
-            "no /P names one): read without a place"
+            f"field {tree.name(entry.ref, entry.node)!r} is drawn on no page (no page lists "
+            "its widget, no /P names one): read without a place"
         )
         return
-    box, rotation = _page_geometry(pdf.pages[index].obj, index, warnings)
-    rect = _widget_rect(widget, box, rotation)
+    page = objects.get(page_refs[index])
+    box, rotation = _page_geometry(objects, page, index, warnings)
+    rect = _widget_rect(objects, widget, box, rotation)
     if rect is not None:
         entry.widgets.append((index, rect, widget))
 
 
-def _logical(terminal: pikepdf.AcroFormField) -> pikepdf.AcroFormField:
-    """The field a widget belongs to: qpdf calls a nameless kid widget (a radio button, a
-    second appearance of a text field) a field of its own; its parent is the field."""
-    if "/T" not in terminal.obj:
-        parent = terminal.parent
-        if not parent.is_null:
-            return parent
-    return terminal
+def _logical(tree: _Tree, ref: str | None, node: Node) -> tuple[str | None, Node]:
+    """The field a widget belongs to: a nameless terminal (a radio button, a second
+    appearance of a text field) is a widget of its parent, the field."""
+    if node.get("/T") is None:
+        parent_ref, parent = tree._parent(node)
+        if _is_dict(parent):
+            return parent_ref, parent
+    return ref, node
 
 
-def _key(logical: pikepdf.AcroFormField) -> object:
-    objgen = logical.obj.objgen
-    if objgen != (0, 0):
-        return objgen
-    return ("direct", logical.fully_qualified_name, id(logical.obj))
+def _key(tree: _Tree, ref: str | None, node: Node) -> object:
+    if ref is not None:
+        return ref
+    return ("direct", tree.name(ref, node), id(node))
 
 
-def _name(logical: pikepdf.AcroFormField) -> str:
-    return str(logical.fully_qualified_name)
-
-
-def _inherited(obj: pikepdf.Object, key: str) -> pikepdf.Object | None:
-    """An attribute of a page or a field, looked up its /Parent chain as the spec allows
-    (page boxes and /Rotate; a field's /FT, /Ff, /V, /DA, /MaxLen)."""
-    node: pikepdf.Object | None = obj
+def _inherited(objects: _Objects, node: Any, key: str) -> Any:
+    """An attribute of a page looked up its /Parent chain (page boxes and /Rotate)."""
     for _ in range(_MAX_DEPTH):
-        if not isinstance(node, pikepdf.Dictionary):
+        if not _is_dict(node):
             return None
-        if key in node:
-            value: pikepdf.Object = node[key]
+        value = objects.value(node.get(key))
+        if value is not None:
             return value
-        node = node.get("/Parent")
+        node = objects.value(node.get("/Parent"))
     return None
 
 
-def _page_geometry(page: pikepdf.Object, index: int, warnings: list[str]) -> tuple[Rect, int]:
+def _page_geometry(
+    objects: _Objects, page: Any, index: int, warnings: list[str]
+) -> tuple[Rect, int]:
     """The page's visible box (CropBox, else MediaBox) and its /Rotate, normalised."""
     box: Rect | None = None
     for key in ("/CropBox", "/MediaBox"):
-        raw = _inherited(page, key)
-        if isinstance(raw, pikepdf.Array):
+        raw = _inherited(objects, page, key)
+        if type(raw) is list:
             try:
-                box = normalise_box([float(v) for v in raw])
+                box = normalise_box(_numbers(objects, raw))
                 break
             except (ValueError, TypeError):
                 continue
     if box is None:
         warnings.append(f"page {index} has no usable page box: read as US Letter")
         box = LETTER
-    rotate = _inherited(page, "/Rotate")
-    try:
-        rotation = normalise_rotation(int(rotate)) if rotate is not None else 0
-    except (ValueError, TypeError):
-        rotation = 0
+    rotate = _inherited(objects, page, "/Rotate")
+    rotation = normalise_rotation(int(rotate)) if type(rotate) in (int, float) else 0
     return box, rotation
 
 
-def _widget_rect(widget: pikepdf.Object, box: Rect, rotation: int) -> Rect | None:
-    raw = widget.get("/Rect")
-    if not isinstance(raw, pikepdf.Array):
+def _numbers(objects: _Objects, raw: list[Any]) -> list[float]:
+    """The numbers of an array; TypeError when one is not a number."""
+    values = []
+    for item in raw:
+        item = objects.value(item)
+        if type(item) not in (int, float):
+            raise TypeError("not a number")
+        values.append(float(item))
+    return values
+
+
+def _widget_rect(objects: _Objects, widget: Node, box: Rect, rotation: int) -> Rect | None:
+    """A widget's /Rect on the displayed page; None unless it is four finite numbers."""
+    raw = objects.value(widget.get("/Rect"))
+    if type(raw) is not list or len(raw) != 4:
         return None
-    try:
-        return to_displayed(normalise_box([float(v) for v in raw]), box, rotation)
-    except (ValueError, TypeError):
+    xa, ya, xb, yb = raw
+    if not (type(xa) in _NUMBER and type(ya) in _NUMBER and type(xb) in _NUMBER) or (
+        type(yb) not in _NUMBER
+    ):
+        try:
+            xa, ya, xb, yb = _numbers(objects, raw)  # references to numbers
+        except TypeError:
+            return None
+    if (xa - xa) or (ya - ya) or (xb - xb) or (yb - yb):  # infinite or NaN: not zero
         return None
+    rect = (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+    return to_displayed(rect, box, rotation)
 
 
-def _text(value: object) -> str | None:
-    """A PDF string or name as text (a name without its slash); None for anything else."""
-    if isinstance(value, pikepdf.String):
-        return str(value)
-    if isinstance(value, pikepdf.Name):
-        return str(value)[1:]
-    return None
+def _value(objects: _Objects, value: Any) -> str | tuple[str, ...] | None:
+    """A field's /V as text, a list as a tuple; None when the field is empty."""
+    value = objects.value(value)
+    if type(value) is list:
+        return tuple(t for t in (objects.text(v) for v in value) if t is not None) or None
+    return objects.text(value) or None
 
 
-def _value(obj: object) -> str | tuple[str, ...] | None:
-    """A field's /V (inherited: qpdf looks it up the parents) as text, a list as a tuple;
-    None when the field is empty (qpdf hands an absent /V over as an empty string)."""
-    if isinstance(obj, pikepdf.Array):
-        return tuple(t for t in (_text(v) for v in obj) if t is not None) or None
-    return _text(obj) or None
-
-
-def _tooltip(logical: pikepdf.AcroFormField, widgets: list[pikepdf.Object]) -> str | None:
-    for obj in (logical.obj, *widgets[:1]):
-        text = _text(obj.get("/TU")) if isinstance(obj, pikepdf.Dictionary) else None
+def _tooltip(objects: _Objects, logical: Node, widgets: list[Node]) -> str | None:
+    for obj in (logical, *widgets[:1]):
+        text = objects.text(obj.get("/TU")) if _is_dict(obj) else None
         if text is not None and text.strip():
             return " ".join(text.split())
     return None
 
 
-def _on_state(widget: pikepdf.Object) -> str | None:
+def _on_state(objects: _Objects, widget: Node) -> str | None:
     """The name a checkbox's or radio button's widget takes when on: its appearance state that
     is not /Off, or None when it draws none. When the normal appearances (/N) name several
     (files in the wild carry stray ones), the one the down appearances (/D) or the current
     state (/AS) also name wins."""
-    appearances = widget.get("/AP")
-    if not isinstance(appearances, pikepdf.Dictionary):
+    appearances = objects.value(widget.get("/AP"))
+    if not _is_dict(appearances):
         return None
     candidates: dict[str, list[str]] = {}
     for key in ("/N", "/D"):
-        states = appearances.get(key)
-        names = [str(s) for s in states] if isinstance(states, pikepdf.Dictionary) else []
+        states = objects.value(appearances.get(key))
+        names = list(states) if _is_dict(states) else []
         candidates[key] = [n for n in names if n != "/Off"]
     normal, down = candidates["/N"], candidates["/D"]
-    current = widget.get("/AS")
+    current = objects.value(widget.get("/AS"))
     if len(normal) > 1:
         preferred = [n for n in normal if n in down] or [n for n in normal if n == current]
         normal = preferred or normal
     chosen = normal or down
-    return chosen[0][1:] if chosen else None
+    return _name_of(chosen[0]) if chosen else None
 
 
 def _button_options(
-    logical: pikepdf.AcroFormField, widgets: list[tuple[int | None, Rect, pikepdf.Object]]
+    objects: _Objects, logical: Node, widgets: list[tuple[int | None, Rect, Node]]
 ) -> tuple[Option, ...]:
     """One option per button: its on-state name, the /Opt text for it if any, its place."""
-    opt = logical.obj.get("/Opt")
-    texts = [_text(v) for v in opt] if isinstance(opt, pikepdf.Array) else []
+    opt = objects.value(logical.get("/Opt"))
+    texts = [objects.text(v) for v in opt] if type(opt) is list else []
     options = []
     for i, (page, rect, widget) in enumerate(widgets):
-        state = _on_state(widget)
+        state = _on_state(objects, widget)
         if state is None:
             continue
         shown = texts[i] if len(texts) == len(widgets) else None
@@ -424,40 +678,41 @@ def _button_options(
     return tuple(options)
 
 
-def _choice_options(logical: pikepdf.AcroFormField) -> tuple[Option, ...]:
+def _choice_options(tree: _Tree, entry: _Gathered) -> tuple[Option, ...]:
     """A choice's entries: a string (shown and exported alike) or [export, shown]."""
-    opt = logical.get_inheritable_field_value("/Opt")
-    if not isinstance(opt, pikepdf.Array):
+    objects = tree.objects
+    opt = tree.info(entry.ref, entry.node)[5]
+    if type(opt) is not list:
         return ()
     options = []
-    for entry in opt:
-        if isinstance(entry, pikepdf.Array) and len(entry) >= 2:
-            export, shown = _text(entry[0]), _text(entry[1])
+    for item in opt:
+        item = objects.value(item)
+        if type(item) is list and len(item) >= 2:
+            export, shown = objects.text(item[0]), objects.text(item[1])
             if export is not None:
                 options.append(Option(value=export, label=shown))
         else:
-            text = _text(entry)
+            text = objects.text(item)
             if text is not None:
                 options.append(Option(value=text, label=text))
     return tuple(options)
 
 
-def _integer(obj: object) -> int | None:
-    """A PDF integer as an int (pikepdf hands them over as Python ints); None otherwise."""
-    return obj if isinstance(obj, int) and not isinstance(obj, bool) else None
+def _integer(value: Any) -> int | None:
+    """A PDF integer as an int; None otherwise."""
+    return value if type(value) is int else None
 
 
-def _build(entry: _Gathered, warnings: list[str]) -> Field | None:
+def _build(entry: _Gathered, tree: _Tree, warnings: list[str]) -> Field | None:
     """The Field of one gathered logical field, or None (with a warning) when its type is
     unknown or its dictionary cannot be read."""
-    logical = entry.helper
-    name = _name(logical)
+    objects = tree.objects
+    ref, logical = entry.ref, entry.node
+    name, type_name, flag_bits, value, max_len, _ = tree.info(ref, logical)
     try:
-        ft = str(logical.field_type).lstrip("/") or None
-        max_length = (
-            _integer(logical.get_inheritable_field_value("/MaxLen")) if ft == "Tx" else None
-        )
-        flags = int(logical.flags)
+        ft = _name_of(type_name) or None
+        max_length = _integer(max_len) if ft == "Tx" else None
+        flags = _integer(flag_bits) or 0
         kind = field_type(ft, flags, max_length)
         if kind is None:
             warnings.append(f"field {name!r} has an unknown field type {ft!r}: left out")
@@ -469,12 +724,12 @@ def _build(entry: _Gathered, warnings: list[str]) -> Field | None:
         else:
             rect = widgets[0][1] if widgets else None
         if kind in (FieldType.RADIO, FieldType.CHECKBOX):
-            options = _button_options(logical, widgets)
+            options = _button_options(objects, logical, widgets)
         elif kind in (FieldType.CHOICE, FieldType.LIST):
-            options = _choice_options(logical)
+            options = _choice_options(tree, entry)
         else:
             options = ()
-        tooltip = _tooltip(logical, [w for _, _, w in widgets])
+        tooltip = _tooltip(objects, logical, [w for _, _, w in widgets])
         return Field(
             name=name,
             type=kind,
@@ -482,12 +737,12 @@ def _build(entry: _Gathered, warnings: list[str]) -> Field | None:
             rect=rect,
             label=tooltip,
             label_source="tooltip" if tooltip is not None else None,
-            value=_value(logical.value),
+            value=_value(objects, value),
             options=options,
             required=bool(flags & REQUIRED),
             read_only=bool(flags & READ_ONLY),
             max_length=max_length,
-            widgets=tuple(Widget(page=p, rect=r) for p, r, _ in widgets if p is not None),
+            widgets=tuple(Widget(p, r) for p, r, _ in widgets if p is not None),
         )
     except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError) as exc:
         warnings.append(f"field {name!r} cannot be read ({qpdf_cause(exc)}): left out")

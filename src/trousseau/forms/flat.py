@@ -20,10 +20,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from trousseau.errors import PdfTooLarge
+from trousseau.forms.concepts import assign_concepts
 from trousseau.forms.detect import detect_fields
 from trousseau.forms.fillable import read_fillable
 from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displayed
 from trousseau.forms.model import Field, FormKind, FormReport, Rect
+from trousseau.forms.pagetext import page_lines
 from trousseau.forms.shapes import Char, PagePrimitives, ShapeSink
 from trousseau.forms.source import read_source
 from trousseau.settings import FormsSettings
@@ -250,7 +252,7 @@ def read_form(
     }
     todo = [i for i in range(report.pages) if i not in filled]
     if not todo:
-        return report
+        return with_concepts(report, data, password, headings=nearby_labels)
 
     def check(index: int) -> None:
         if clock() - started > limits.timeout_seconds:
@@ -276,9 +278,20 @@ def read_form(
         kind = FormKind.FLAT
     elif kind is FormKind.NONE and scanned and len(scanned) == len(todo):
         kind = FormKind.SCANNED
-    return replace(
+    done = replace(
         report,
         kind=kind,
         fields=(*report.fields, *detected),
         warnings=tuple(warnings),
     )
+    return with_concepts(done, data, password, headings=nearby_labels)
+
+
+def with_concepts(report: FormReport, data: bytes, password: str, *, headings: bool) -> FormReport:
+    """The report with each field's wedding concept and its confidence
+    (`concepts.assign_concepts`); with `headings`, the page text above each field (a section
+    heading such as "Bride") is read for context."""
+    pages = sorted({f.page for f in report.fields if f.page is not None})
+    lines = page_lines(data, password, pages) if headings and pages else {}
+    runs = {page: [(run.rect, run.text) for run in found] for page, found in lines.items()}
+    return replace(report, fields=tuple(assign_concepts(report.fields, runs)))

@@ -80,7 +80,9 @@ class Field:
     `page` and `rect` are those of its first widget (for a radio group, the box around its
     buttons on that page); `widgets` lists every place it is drawn. `label` is the field's
     tooltip (/TU) when it has one, else the nearest text to its left or above
-    (`label_source` says which). `concept` is the wedding concept it maps to (not mapped yet).
+    (`label_source` says which). `concept` is the wedding concept it maps to (a key of
+    `concepts.CONCEPTS`, None when no concept fits well enough) and `concept_confidence` the
+    score of the best concept (0 to 1; None when concepts were not mapped).
     `source` says how it was found: "acroform" (read) or "detected" (on a printed page).
     """
 
@@ -97,6 +99,7 @@ class Field:
     max_length: int | None = None
     widgets: tuple[Widget, ...] = ()
     concept: str | None = None
+    concept_confidence: float | None = None
     source: str = "acroform"
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +112,7 @@ class Field:
             "name": self.name,
             "value": list(self.value) if isinstance(self.value, tuple) else self.value,
             "concept": self.concept,
+            "concept_confidence": self.concept_confidence,
             "label_source": self.label_source,
             "options": [
                 {

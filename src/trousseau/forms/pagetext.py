@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import pypdfium2 as pdfium
 
-from trousseau.forms.geometry import normalise_box, to_displayed
+from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displayed
 from trousseau.forms.labels import TextRun
 from trousseau.forms.model import Rect
 
@@ -46,3 +46,27 @@ def text_runs(
         return {}, str(exc)
     finally:
         document.close()
+
+
+def page_lines(data: bytes, password: str, pages: Iterable[int]) -> dict[int, list[TextRun]]:
+    """The text runs of each of `pages` on its displayed page (its CropBox and /Rotate as
+    pdfium reads them); empty when pdfium cannot read the document (context is a help)."""
+    try:
+        document = pdfium.PdfDocument(data, password=password or None)
+    except pdfium.PdfiumError:
+        return {}
+    try:
+        geometry = {}
+        for index in pages:
+            page = document[index]
+            try:
+                box = normalise_box(page.get_cropbox())
+                geometry[index] = (box, normalise_rotation(page.get_rotation()))
+            finally:
+                page.close()
+    except (pdfium.PdfiumError, ValueError, IndexError):
+        return {}
+    finally:
+        document.close()
+    runs, _ = text_runs(data, password, geometry, geometry)
+    return runs

@@ -20,6 +20,9 @@ class Kind(StrEnum):
     FORMS = "forms"
     """A vendor's PDF form read into fields, its report recorded on its document."""
 
+    BACKUP_RESTORE = "backup-restore"
+    """A wedding's or a photo's blobs put back into the vault from a backup snapshot."""
+
 
 FIRST_FOR_PHOTO = Kind.VARIANTS
 """The kind a newly accepted photo is enqueued for; what follows it is enqueued by it."""
@@ -30,5 +33,24 @@ FIRST_FOR_DOCUMENT = Kind.FORMS
 register(Kind.VARIANTS, "trousseau.kinds.variants:run")
 register_batch(Kind.VARIANTS, "trousseau.kinds.variants:run_batch")
 register(Kind.FORMS, "trousseau.kinds.forms:run")
+register(Kind.BACKUP_RESTORE, "trousseau.kinds.backups:run")
 
-__all__ = ["FIRST_FOR_DOCUMENT", "FIRST_FOR_PHOTO", "Kind"]
+# After `Kind`: the kinds' own modules name themselves through it.
+from trousseau.kinds.backups import (  # noqa: E402
+    RestoreOutcome,
+    RestoreRequest,
+    RestoreRequested,
+    request_restore,
+    restore_outcome,
+)
+
+__all__ = [
+    "FIRST_FOR_DOCUMENT",
+    "FIRST_FOR_PHOTO",
+    "Kind",
+    "RestoreOutcome",
+    "RestoreRequest",
+    "RestoreRequested",
+    "request_restore",
+    "restore_outcome",
+]

@@ -6,7 +6,9 @@ its first kilobyte is read before anything else), and hands the rest to
 `ingest.submit_document`, the same road as `trousseau forms submit`: durable in the vault,
 recorded and its `forms` job enqueued in one transaction. The document is then read by a
 worker; `GET /forms/{id}` says `queued`, `done` with the fields, or `failed` with the one
-line saying why (its PDF kept: `GET /forms/{id}/pdf`). Another tenant's document is 404.
+line saying why (its PDF kept: `GET /forms/{id}/pdf`). `GET /forms/{id}/fillable.pdf` is a
+copy of a read document with its detected fields as real form fields (409 until it is read).
+Another tenant's document is 404.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from trousseau.catalog import (
     wedding_slug,
 )
 from trousseau.errors import IngestError, NotFound, PdfTooLarge, VaultError
+from trousseau.forms import fields_from_result, rebuild_fillable
 from trousseau.ingest import Submitted, check_pdf, submit_document
 from trousseau.web.auth import Caller
 from trousseau.web.bodies import own_body_limit
 from trousseau.web.config import API_PREFIX, MAX_ID
 from trousseau.web.cursors import decode_cursor, encode_cursor
-from trousseau.web.errors import ErrorBody, PayloadTooLarge
+from trousseau.web.errors import Conflict, ErrorBody, PayloadTooLarge
 from trousseau.web.headers import header_text
 from trousseau.web.metrics import Metrics, MetricsDep
 from trousseau.web.ranges import none_match, strong_etag
@@ -282,3 +285,49 @@ def download(
         raise
     headers["Content-Disposition"] = content_disposition(document.filename)
     return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.get(
+    "/forms/{document_id}/fillable.pdf",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "a copy of the PDF with its detected fields as AcroForm fields",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        409: {"model": ErrorBody, "description": "the document is not read (queued or failed)"},
+        **_NOT_FOUND,
+    },
+)
+def fillable(
+    document_id: DocumentId, caller: Caller, services: ServicesDep, instruments: MetricsDep
+) -> Response:
+    """A fillable copy of a read form document: each field detected on its printed or
+    scanned pages becomes a real form field, named by its wedding concept (the same function
+    as `trousseau forms analyze --rebuild`)."""
+    document, _ = _document(services, caller.tenant_id, document_id)
+    if document.status is not DocumentStatus.DONE or document.result is None:
+        raise Conflict(
+            f"form document {document_id} is {document.status.value}: its fillable copy "
+            "exists once it is read (status done)"
+        )
+    try:
+        data = services.vault.get_bytes(document.sha256)
+    except VaultError as exc:
+        instruments.vault_failed(exc, "get")
+        raise
+    rebuilt = rebuild_fillable(
+        data,
+        fields_from_result(document.result),
+        name=document.filename,
+        limits=services.settings.forms,
+    )
+    stem = (
+        document.filename[:-4] if document.filename.lower().endswith(".pdf") else document.filename
+    )
+    headers = {
+        "Content-Disposition": content_disposition(f"{stem}-fillable.pdf"),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-cache",
+    }
+    return Response(rebuilt, media_type="application/pdf", headers=headers)

@@ -11,6 +11,11 @@ metric), idle ones included; busy are the live ones holding a lease (the
 `trousseau_workers_busy` metric): both from `jobs.operations_report`, as everywhere else. A
 worker killed without a goodbye drops out of the live count once a lease length has passed
 since its last beat.
+
+Backup health (admin) is read from the catalog alone, as `GET /api/v1/backup` reads it
+(`backup.backup_health`): each repository's lag behind the change log, its pending changes,
+late against `backup.lag_target_seconds`, and when a run last completed; the repository
+itself is never opened, so the dashboard needs no passphrase.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from trousseau.backup import BackupHealth, backup_health
 from trousseau.catalog import (
     FailedPhoto,
     Photo,
     Variant,
     Wedding,
+    backup_lags,
     failed_photos,
     weddings_dated,
 )
@@ -154,6 +161,8 @@ class Operations:
     late_total: int
     dead_jobs: list[JobRow]
     dead_total: int
+    backup: BackupHealth
+    """Each backup repository's lag, from the catalog (no passphrase, no target opened)."""
 
     @property
     def depth(self) -> int:
@@ -185,10 +194,14 @@ def read_overview(
     now: datetime,
     slas: Iterable[str],
     live_within: timedelta,
+    backup_targets: int,
+    lag_target_seconds: float,
 ) -> Overview:
     """The overview for this key at `now`; operations only for an admin key.
 
     A worker is live when it beat at most `live_within` before `now` (one lease length).
+    `backup_targets` (how many `backup.targets` names) tells "no backup configured" from
+    "not run yet"; a repository is late beyond `lag_target_seconds`.
     """
     today = read_today(conn, principal.tenant_id, now)
     operations = None
@@ -202,6 +215,12 @@ def read_overview(
             late_total=report.late,
             dead_jobs=list_jobs(conn, state=DEAD, limit=5),
             dead_total=report.queue.by_state.get(DEAD, 0),
+            backup=backup_health(
+                backup_lags(conn, now=now),
+                now=now,
+                lag_target_seconds=lag_target_seconds,
+                targets=backup_targets,
+            ),
         )
     failures = failed_photos(
         conn, tenant_id=None if principal.admin else principal.tenant_id, limit=8

@@ -135,6 +135,8 @@ def home(request: Request, principal: SignedIn, services: ServicesDep) -> Respon
             now=now,
             slas=services.settings.sla_classes,
             live_within=timedelta(seconds=services.settings.jobs.lease_seconds),
+            backup_targets=len(services.settings.backup.targets),
+            lag_target_seconds=services.settings.backup.lag_target_seconds,
         )
     return _page(request, "overview.html", principal=principal, view=view, now=now)
 
