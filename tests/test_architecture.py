@@ -27,6 +27,8 @@ BACKENDS = "The core imports no backend directly: a URL in settings picks it"
 GPU = "The GPU stack (torch, nvImageCodec) stays behind imaging.gpu, an optional extra"
 CIRCLES = "No import circles between the modules of a package"
 CATALOG_FACE = "Others import catalog only through its __init__"
+PURE = "Pure cores (policies, planners, detectors) import no I/O"
+LICENCES = "No AGPL PDF library (PyMuPDF): trousseau stays usable by closed platforms"
 
 # Each violation: the module planted in the copy, its source, the contract it breaks and a
 # line of lint-imports' report that names it.
@@ -66,6 +68,24 @@ VIOLATIONS = {
         "from trousseau.catalog.schema import photo\n",
         CATALOG_FACE,
         "trousseau.web.peek -> trousseau.catalog.schema",
+    ),
+    "a pure detector opens PDFs itself": (
+        "forms/detect.py",
+        "import pikepdf\n",
+        PURE,
+        "trousseau.forms.detect -> pikepdf",
+    ),
+    "a retention policy reads the repository": (
+        "backup/retention.py",
+        "from trousseau.backup import repository\n",
+        PURE,
+        "trousseau.backup.retention -> trousseau.backup.repository",
+    ),
+    "forms uses PyMuPDF": (
+        "forms/rendering.py",
+        "import fitz\n",
+        LICENCES,
+        "trousseau.forms.rendering -> fitz",
     ),
     "two kinds modules import each other": (
         "kinds/ping.py",
