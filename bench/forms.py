@@ -47,6 +47,7 @@ import pikepdf
 
 from bench.formgen import KINDS, Truth, generate
 from bench.harness import DOCS, REPO, recipe, say, write_section
+from trousseau.forms import iou
 
 START = "<!-- bench:forms:start -->"
 END = "<!-- bench:forms:end -->"
@@ -75,16 +76,6 @@ class Box:
     type: str
     label: str | None = None
     concept: str | None = None
-
-
-def iou(a: Sequence[float], b: Sequence[float]) -> float:
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    whole = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / whole if whole > 0 else 0.0
 
 
 def match(truth: Sequence[Box], found: Sequence[Box]) -> list[tuple[int, int]]:

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.backup.conftest import s3_url
-from tests.backup.test_chunker import SMALL
-from tests.backup.test_repository import FAST_KDF, PACK_SIZE, PASSPHRASE, noise, sha
+from tests.backup.faults import Crash, FaultyTarget
+from tests.backup.test_repository import PASSPHRASE, noise, sha, small_repository
 from trousseau.backup.index import IndexedPack
 from trousseau.backup.packs import PackEntry
 from trousseau.backup.prune import (
@@ -25,7 +25,7 @@ from trousseau.backup.prune import (
     plan_prune,
     prune,
 )
-from trousseau.backup.repository import Repository, init_repository, open_repository
+from trousseau.backup.repository import Repository, open_repository
 from trousseau.backup.retention import Retention
 from trousseau.backup.targets import Target, modified_times, open_target
 from trousseau.backup.verify import verify
@@ -49,67 +49,22 @@ class Clock:
         self.now += span
 
 
-class Crash(Exception):
-    """The prune died here."""
-
-
 @dataclass
-class FailingTarget:
+class FailingTarget(FaultyTarget):
     """A target whose `fail_at`-th write or delete (locks aside) raises, as a killed process."""
 
-    inner: Target
     fail_at: int | None = None
     done: list[str] = field(default_factory=list)
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def _write(self, path: str) -> None:
+    def _write(self, op: str, path: str) -> None:
         if path.startswith("locks/"):
             return
         if self.fail_at is not None and len(self.done) == self.fail_at:
             raise Crash(path)
         self.done.append(path)
 
-    def put(self, path: str, data: bytes) -> None:
-        self._write(path)
-        self.inner.put(path, data)
-
-    def put_new(self, path: str, data: bytes) -> bool:
-        self._write(path)
-        return self.inner.put_new(path, data)
-
-    def get(self, path: str) -> bytes:
-        return self.inner.get(path)
-
-    def get_range(self, path: str, start: int, length: int) -> bytes:
-        return self.inner.get_range(path, start, length)
-
-    def list(self, prefix: str) -> list[tuple[str, int]]:
-        return self.inner.list(prefix)
-
-    def delete(self, path: str) -> None:
-        self._write(path)
-        self.inner.delete(path)
-
-    def exists(self, path: str) -> bool:
-        return self.inner.exists(path)
-
     def modified(self, prefix: str) -> dict[str, datetime]:
         return modified_times(self.inner, prefix) or {}
-
-
-def create(target: Target, clock: Clock) -> Repository:
-    return init_repository(
-        target,
-        PASSPHRASE,
-        clock=clock,
-        host="studio-nas",
-        chunker=SMALL,
-        pack_size=PACK_SIZE,
-        scrypt_n=FAST_KDF,
-    )
 
 
 def pack_bytes(target: Target) -> int:
@@ -176,7 +131,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def repo(tmp_path: Path, clock: Clock) -> Repository:
-    return create(FailingTarget(open_target(str(tmp_path / "repository"))), clock)
+    return small_repository(FailingTarget(open_target(str(tmp_path / "repository"))), clock)
 
 
 # --- forget ---------------------------------------------------------------------------------
@@ -242,7 +197,7 @@ def test_max_unused_tolerates_a_little_waste(repo: Repository, clock: Clock) -> 
 
 def _count_steps(tmp_path: Path, clock: Clock) -> tuple[Path, int, Expected]:
     source = tmp_path / "source"
-    repo = create(open_target(str(source)), clock)
+    repo = small_repository(open_target(str(source)), clock)
     expected = history(repo, clock)
     forget(repo, Retention(last=1), clock=clock, tz=UTC_ZONE)
     probe = tmp_path / "probe"
@@ -343,7 +298,7 @@ def test_prune_refuses_a_repository_it_cannot_read_whole(repo: Repository, clock
 
 def test_prune_on_s3(s3_endpoint: str, s3_bucket: str, clock: Clock) -> None:
     target = open_target(s3_url(s3_endpoint, s3_bucket, "backups"))
-    repo = create(target, clock)
+    repo = small_repository(target, clock)
     expected = history(repo, clock)
     forget(repo, Retention(last=1), clock=clock, tz=UTC_ZONE)
     before = pack_bytes(target)

@@ -9,16 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.backup.conftest import s3_url
-from tests.backup.test_chunker import SMALL
+from tests.backup.faults import Crash, FaultyTarget
 from tests.backup.test_repository import (
     FAST_KDF,
-    PACK_SIZE,
     PASSPHRASE,
-    Crash,
     Ticker,
     back_up,
     noise,
     sha,
+    small_repository,
 )
 from trousseau.backup.replicas import copies_report, replicate
 from trousseau.backup.repository import Repository, init_repository, open_repository
@@ -33,50 +32,22 @@ SECOND = {A: [noise(70_000, 4)], B: [noise(60_000, 5), b""]}
 
 
 @dataclass
-class FailingTarget:
+class FailingTarget(FaultyTarget):
     """A target whose `fail_at`-th write (put, put_new or delete of `kind`) raises Crash."""
 
-    inner: Target
     fail_at: int | None = None
     kind: str = "put"
     count: int = 0
     writes: list[str] = field(default_factory=list)
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def _write(self, kind: str, path: str) -> None:
-        if kind == self.kind:
+    def _write(self, op: str, path: str) -> None:
+        if op == "delete" and path.startswith("locks/"):
+            return
+        if op == self.kind:
             self.count += 1
             if self.count == self.fail_at:
                 raise Crash(path)
         self.writes.append(path)
-
-    def put(self, path: str, data: bytes) -> None:
-        self._write("put", path)
-        self.inner.put(path, data)
-
-    def put_new(self, path: str, data: bytes) -> bool:
-        self._write("put", path)
-        return self.inner.put_new(path, data)
-
-    def get(self, path: str) -> bytes:
-        return self.inner.get(path)
-
-    def get_range(self, path: str, start: int, length: int) -> bytes:
-        return self.inner.get_range(path, start, length)
-
-    def list(self, prefix: str) -> list[tuple[str, int]]:
-        return self.inner.list(prefix)
-
-    def delete(self, path: str) -> None:
-        if not path.startswith("locks/"):
-            self._write("delete", path)
-        self.inner.delete(path)
-
-    def exists(self, path: str) -> bool:
-        return self.inner.exists(path)
 
 
 @pytest.fixture
@@ -86,15 +57,7 @@ def clock() -> Ticker:
 
 @pytest.fixture
 def primary(tmp_path: Path, clock: Ticker) -> Repository:
-    repo = init_repository(
-        open_target(str(tmp_path / "primary")),
-        PASSPHRASE,
-        clock=clock,
-        host="studio-nas",
-        chunker=SMALL,
-        pack_size=PACK_SIZE,
-        scrypt_n=FAST_KDF,
-    )
+    repo = small_repository(open_target(str(tmp_path / "primary")), clock)
     back_up(repo, clock, FIRST)
     back_up(repo, clock, SECOND)
     return repo

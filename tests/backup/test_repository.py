@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backup.faults import Crash, FaultyTarget
 from tests.backup.test_chunker import SMALL, fake_jpeg, photo_bytes, with_comment
 from trousseau.backup.packs import pack_path
 from trousseau.backup.repository import Repository, init_repository, open_repository
@@ -51,50 +52,17 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class Crash(Exception):
-    """The process died here."""
-
-
 @dataclass
-class CrashingTarget:
+class CrashingTarget(FaultyTarget):
     """A target that dies at the first write under `crash_at` (as a killed process would)."""
 
-    inner: Target
     crash_at: str | None = None
     writes: list[str] = field(default_factory=list)
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def _write(self, path: str) -> None:
+    def _write(self, op: str, path: str) -> None:
         if self.crash_at is not None and path.startswith(self.crash_at):
             raise Crash(path)
         self.writes.append(path)
-
-    def put(self, path: str, data: bytes) -> None:
-        self._write(path)
-        self.inner.put(path, data)
-
-    def put_new(self, path: str, data: bytes) -> bool:
-        self._write(path)
-        return self.inner.put_new(path, data)
-
-    def get(self, path: str) -> bytes:
-        return self.inner.get(path)
-
-    def get_range(self, path: str, start: int, length: int) -> bytes:
-        return self.inner.get_range(path, start, length)
-
-    def list(self, prefix: str) -> list[tuple[str, int]]:
-        return self.inner.list(prefix)
-
-    def delete(self, path: str) -> None:
-        self._write(path)
-        self.inner.delete(path)
-
-    def exists(self, path: str) -> bool:
-        return self.inner.exists(path)
 
 
 def files(target: Target, prefix: str) -> list[str]:
@@ -111,8 +79,8 @@ def target(tmp_path: Path) -> CrashingTarget:
     return CrashingTarget(open_target(str(tmp_path / "repository")))
 
 
-@pytest.fixture
-def repo(target: CrashingTarget, clock: Ticker) -> Repository:
+def small_repository(target: Target, clock: Ticker) -> Repository:
+    """A new repository with the tests' small chunks and packs and a fast key derivation."""
     return init_repository(
         target,
         PASSPHRASE,
@@ -122,6 +90,11 @@ def repo(target: CrashingTarget, clock: Ticker) -> Repository:
         pack_size=PACK_SIZE,
         scrypt_n=FAST_KDF,
     )
+
+
+@pytest.fixture
+def repo(target: CrashingTarget, clock: Ticker) -> Repository:
+    return small_repository(target, clock)
 
 
 Blobs = dict[tuple[str, str], list[bytes]]

@@ -7,20 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.backup.test_chunker import SMALL
 from tests.backup.test_repository import (
-    FAST_KDF,
-    PACK_SIZE,
     PASSPHRASE,
     Crash,
     CrashingTarget,
     Ticker,
     back_up,
     noise,
+    small_repository,
     wedding_blobs,
 )
 from trousseau.backup.packs import pack_path
-from trousseau.backup.repository import Repository, init_repository, open_repository
+from trousseau.backup.repository import Repository, open_repository
 from trousseau.backup.targets import open_target
 from trousseau.backup.verify import VerifyProgress, verify
 
@@ -37,15 +35,7 @@ def target(tmp_path: Path) -> CrashingTarget:
 
 @pytest.fixture
 def repo(target: CrashingTarget, clock: Ticker) -> Repository:
-    return init_repository(
-        target,
-        PASSPHRASE,
-        clock=clock,
-        host="studio-nas",
-        chunker=SMALL,
-        pack_size=PACK_SIZE,
-        scrypt_n=FAST_KDF,
-    )
+    return small_repository(target, clock)
 
 
 @pytest.fixture

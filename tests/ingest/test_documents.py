@@ -25,23 +25,11 @@ def wedding(catalog, settings, clock):
     return prepare_wedding(catalog, WeddingSpec(slug="w", tenant="t"), settings, clock)
 
 
-def _submit(data, name: str, *, catalog, vault, settings, wedding, clock):
-    return submit_document(
-        data,
-        name=name,
-        wedding=wedding,
-        catalog=catalog,
-        vault=vault,
-        settings=settings,
-        clock=clock,
-    )
-
-
 def test_the_same_pdf_twice_is_one_document_and_one_job(catalog, vault, settings, wedding, clock):
     data = make_form()
     kw = {"catalog": catalog, "vault": vault, "settings": settings, "wedding": wedding}
-    first = _submit(data, "a.pdf", clock=clock, **kw)
-    again = _submit(data, "b.pdf", clock=clock, **kw)
+    first = submit_document(data, name="a.pdf", clock=clock, **kw)
+    again = submit_document(data, name="b.pdf", clock=clock, **kw)
     assert not again.created and again.document_id == first.document_id
     assert again.filename == "a.pdf"
     with catalog.begin() as conn:
@@ -53,12 +41,12 @@ def test_not_a_pdf_and_over_the_limit_are_refused_with_nothing_stored(
 ):
     kw = {"catalog": catalog, "vault": vault, "settings": settings, "wedding": wedding}
     with pytest.raises(NotAPdf, match=r"photo\.pdf"):
-        _submit(b"\xff\xd8\xff\xe0" + b"\0" * 100, "photo.pdf", clock=clock, **kw)
+        submit_document(b"\xff\xd8\xff\xe0" + b"\0" * 100, name="photo.pdf", clock=clock, **kw)
     small = settings.model_copy(
         update={"forms": settings.forms.model_copy(update={"max_bytes": 10})}
     )
     with pytest.raises(PdfTooLarge, match=r"forms\.max_bytes"):
-        _submit(make_form(), "big.pdf", clock=clock, **{**kw, "settings": small})
+        submit_document(make_form(), name="big.pdf", clock=clock, **{**kw, "settings": small})
     assert list(vault.iter_blobs()) == []
     with catalog.begin() as conn:
         assert list_jobs(conn) == []

@@ -32,23 +32,11 @@ def _work(catalog, settings) -> None:
     Worker(catalog, InlinePool(settings, ["trousseau.kinds"]), settings.jobs).run(until_idle=True)
 
 
-def _submit(data: bytes, name: str, *, catalog, vault, settings, wedding, clock):
-    return submit_document(
-        data,
-        name=name,
-        wedding=wedding,
-        catalog=catalog,
-        vault=vault,
-        settings=settings,
-        clock=clock,
-    )
-
-
 def test_a_fillable_pdf_is_queued_then_read_into_fields(catalog, vault, settings, wedding, clock):
     data = make_form()
-    done = _submit(
+    done = submit_document(
         data,
-        "questionnaire.pdf",
+        name="questionnaire.pdf",
         catalog=catalog,
         vault=vault,
         settings=settings,
@@ -82,9 +70,9 @@ def test_a_damaged_pdf_fails_with_its_one_line_and_is_kept(
     catalog, vault, settings, wedding, clock
 ):
     data = make_form()[:400]  # a PDF header, then nothing qpdf can rebuild a document from
-    done = _submit(
+    done = submit_document(
         data,
-        "truncated.pdf",
+        name="truncated.pdf",
         catalog=catalog,
         vault=vault,
         settings=settings,
@@ -107,9 +95,9 @@ def test_an_encrypted_pdf_fails_asking_for_its_password(catalog, vault, settings
     import pikepdf
 
     data = make_form(encryption=pikepdf.Encryption(owner="o", user="secret"))
-    done = _submit(
+    done = submit_document(
         data,
-        "locked.pdf",
+        name="locked.pdf",
         catalog=catalog,
         vault=vault,
         settings=settings,
@@ -136,9 +124,9 @@ def test_a_reader_bug_retries_then_fails_the_document_on_its_last_attempt(
     once = settings.model_copy(
         update={"jobs": settings.jobs.model_copy(update={"max_attempts": 1})}
     )
-    done = _submit(
+    done = submit_document(
         make_form(),
-        "form.pdf",
+        name="form.pdf",
         catalog=catalog,
         vault=vault,
         settings=once,

@@ -10,6 +10,7 @@ flat form with its detected fields as real AcroForm fields (docs/forms.md).
 from trousseau.forms.concepts import CONCEPTS, Concept, map_concept
 from trousseau.forms.fillable import read_fillable
 from trousseau.forms.flat import read_form
+from trousseau.forms.geometry import iou
 from trousseau.forms.model import Field, FieldType, FormKind, FormReport, Option, Rect, Widget
 from trousseau.forms.rebuild import fields_from_result, rebuild_fillable
 from trousseau.forms.schema import check_result, result_schema
@@ -27,6 +28,7 @@ __all__ = [
     "Widget",
     "check_result",
     "fields_from_result",
+    "iou",
     "map_concept",
     "read_fillable",
     "read_form",

@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from trousseau.forms.geometry import union
+from trousseau.forms.geometry import iou, union
 from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
 from trousseau.forms.model import Field, FieldType, Option, Rect, Widget
 from trousseau.forms.shapes import Char, PagePrimitives
@@ -269,17 +269,6 @@ def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
             if closed and ((left and right) or top - y <= OPEN_ROW):
                 cells.append((xa, y, xb, top))
     return cells
-
-
-def iou(a: Rect, b: Rect) -> float:
-    """Intersection over union of two rectangles (0 when either is empty)."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    whole = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / whole if whole > 0 else 0.0
 
 
 def _inside_share(a: Rect, b: Rect) -> float:

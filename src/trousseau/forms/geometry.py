@@ -62,3 +62,14 @@ def union(rects: Sequence[Rect]) -> Rect:
         max(r[2] for r in rects),
         max(r[3] for r in rects),
     )
+
+
+def iou(a: Rect, b: Rect) -> float:
+    """Intersection over union of two rectangles (0 when either is empty)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    whole = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / whole if whole > 0 else 0.0

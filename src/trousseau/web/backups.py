@@ -77,16 +77,7 @@ def backup_health(_admin: Admin, services: ServicesDep) -> BackupHealth:
         state=health.state,
         ok=health.ok,
         repositories=[
-            RepositoryLag(
-                repository=r.repository,
-                cursor=r.cursor,
-                pending=r.pending,
-                oldest_pending_at=r.oldest_pending_at,
-                lag_seconds=r.lag_seconds,
-                late=r.late,
-                last_backup_at=r.last_backup_at,
-            )
-            for r in health.repositories
+            RepositoryLag.model_validate(r, from_attributes=True) for r in health.repositories
         ],
     )
 
