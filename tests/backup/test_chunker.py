@@ -18,9 +18,11 @@ from trousseau.backup.chunker import (
     ChunkerParams,
     chunk_bytes,
     compress_chunk,
+    cut_bytes,
     expand_chunk,
     header_length,
     iter_chunks,
+    worth_compressing,
 )
 from trousseau.errors import InvalidValue, RepositoryCorrupt
 
@@ -223,6 +225,34 @@ def test_compression_kept_only_when_it_pays(tmp_path: Path) -> None:
     payload, compressed = compress_chunk(photo)
     assert not compressed and payload == photo
     assert expand_chunk(payload, compressed=False, raw_length=len(photo), what="x") == photo
+
+
+def test_large_chunks_are_probed_before_they_are_compressed() -> None:
+    rng = random.Random(7)
+    noise = rng.randbytes(2 * MIB)
+    assert not worth_compressing(noise)
+    payload, compressed = compress_chunk(noise)
+    assert not compressed and payload is noise
+    # a compressible chunk passes the probe wherever its compressible part lies
+    text = (b"wedding,2026-06-06,Europe/Paris\n" * 70_000)[: 2 * MIB]
+    for mixed in (text, noise[:MIB] + text[:MIB], text[:MIB] + noise[:MIB]):
+        assert worth_compressing(mixed)
+        payload, compressed = compress_chunk(mixed)
+        assert compressed and len(payload) < len(mixed) * 0.97
+        assert expand_chunk(payload, compressed=True, raw_length=len(mixed), what="x") == mixed
+    # a view is compressed as its bytes are
+    view = memoryview(text)[:MIB]
+    payload, compressed = compress_chunk(view)
+    assert compressed
+    assert expand_chunk(payload, compressed=True, raw_length=MIB, what="x") == text[:MIB]
+
+
+def test_cuts_in_memory_are_views_equal_to_the_copied_chunks() -> None:
+    data = photo_bytes()
+    views = cut_bytes(data, SMALL)
+    assert all(isinstance(v, memoryview) for v in views)
+    assert [bytes(v) for v in views] == chunk_bytes(data, SMALL)
+    assert b"".join(views) == data
 
 
 def test_expand_names_the_damaged_chunk() -> None:

@@ -143,6 +143,30 @@ def test_a_run_cut_short_keeps_its_changes_pending_and_the_next_completes(
     assert verify_repository(repo, read_data=True, clock=clock).ok
 
 
+def test_a_run_out_of_budget_commits_what_it_has_and_leaves_the_rest_pending(
+    tmp_path, catalog, vault, repo, settings, clock
+):
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(3))
+    _run(catalog, vault, repo, settings, clock)
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(20, 24))
+    key = repository_key(repo.target)
+
+    counts = []
+    while True:
+        report = _run(catalog, vault, repo, settings, clock, budget=0.0)
+        counts.append(report.blobs)
+        with catalog.begin() as conn:
+            pending = backup_lag(conn, key, now=clock()).pending
+        assert report.snapshot is not None and report.more_pending == (pending > 0)
+        if not report.more_pending:
+            break
+    assert counts == [1, 1, 1, 1]  # a spent budget still takes one blob: every run progresses
+    assert len(repo.snapshots()) == 5
+    restored = restore(repo, find_snapshot(repo, "latest"), to=tmp_path / "out")
+    assert restored.blobs == 7
+    assert verify_repository(repo, read_data=True, clock=clock).ok
+
+
 def test_erasing_a_wedding_leaves_the_others_restorable(
     tmp_path, catalog, vault, repo, settings, clock
 ):

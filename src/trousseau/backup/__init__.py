@@ -62,6 +62,7 @@ from trousseau.backup.restores import (
 )
 from trousseau.backup.retention import ForgetPlan, Retention, plan_forget
 from trousseau.backup.runs import (
+    FOLLOW_BUDGET,
     BackupEvent,
     BlobBackedUp,
     CatalogDumped,
@@ -101,6 +102,7 @@ from trousseau.backup.walarchive import (
 
 __all__ = [
     "DEFAULT_RESTORE_MBPS",
+    "FOLLOW_BUDGET",
     "RETRIEVAL",
     "ArchiveConfig",
     "BackupEvent",

@@ -78,7 +78,11 @@ RandBytes = Callable[[int], bytes]
 
 
 def seal(
-    key: bytes, plaintext: bytes, *, aad: bytes = b"", randbytes: RandBytes = os.urandom
+    key: bytes,
+    plaintext: bytes | memoryview,
+    *,
+    aad: bytes = b"",
+    randbytes: RandBytes = os.urandom,
 ) -> bytes:
     """`plaintext` encrypted and authenticated under `key`: nonce || ciphertext || tag.
 
@@ -151,7 +155,7 @@ def new_data_key(*, randbytes: RandBytes = os.urandom) -> bytes:
     return _check_key(key)
 
 
-def chunk_id(id_key: bytes, data: bytes) -> str:
+def chunk_id(id_key: bytes, data: bytes | memoryview) -> str:
     """The chunk's name: HMAC-SHA256 of its plaintext under `id_key`, in hex.
 
     Callers derive `id_key` per tenant (``master.subkey(f"chunk-id:{tenant}")``), so equal

@@ -104,7 +104,7 @@ def _chunk_aad(chunk: str, copy: str) -> bytes:
     return f"chunk:{chunk}:{copy}".encode()
 
 
-def seal_chunk(chunk_key: bytes, payload: bytes, *, chunk: str, copy: str) -> bytes:
+def seal_chunk(chunk_key: bytes, payload: bytes | memoryview, *, chunk: str, copy: str) -> bytes:
     return seal(chunk_key, payload, aad=_chunk_aad(chunk, copy))
 
 
@@ -130,7 +130,7 @@ class PackBuilder:
     """Sealed chunks gathered in memory until the pack reaches its target size."""
 
     def __init__(self, header_key: bytes, *, target_size: int = PACK_SIZE) -> None:
-        self._header_key = header_key
+        self.header_key = header_key
         self.target_size = target_size
         self._parts: list[bytes] = []
         self._entries: list[PackEntry] = []
@@ -180,7 +180,7 @@ class PackBuilder:
     def finish(self) -> FinishedPack:
         """The pack's bytes and name; the builder is empty again afterwards."""
         header = seal(
-            self._header_key,
+            self.header_key,
             json.dumps([e.to_json() for e in self._entries], separators=(",", ":")).encode(),
             aad=b"pack-header",
         )

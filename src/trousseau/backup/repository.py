@@ -29,7 +29,9 @@ import hashlib
 import os
 import platform
 import secrets
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -37,7 +39,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal
 
-from trousseau.backup.chunker import ChunkerParams, compress_chunk, expand_chunk, iter_chunks
+from trousseau.backup.chunker import (
+    ChunkerParams,
+    compress_chunk,
+    cut_bytes,
+    expand_chunk,
+    iter_chunks,
+)
 from trousseau.backup.index import (
     Index,
     IndexedPack,
@@ -291,6 +299,7 @@ class Repository:
         self._data_keys: dict[Owner, bytes] = {}
         self._keyrings: dict[Owner, Keyring] = {}
         self._keyring_files: dict[Owner, set[str]] = {}
+        self._loading = threading.RLock()  # restores read through one repository in threads
         self.refresh()
 
     # keys and names
@@ -324,6 +333,10 @@ class Repository:
 
     def refresh(self) -> None:
         """Read index files and erasure records written since the last look."""
+        with self._loading:
+            self._refresh()
+
+    def _refresh(self) -> None:
         key = self._subkey("index")
         for path, _ in _list(self.target, "index/"):
             if path in self._index_files:
@@ -463,6 +476,11 @@ class Repository:
         owner = (tenant, wedding)
         if owner in self._keyrings and not reload:
             return self._keyrings[owner]
+        with self._loading:
+            return self._load_keyring(owner)
+
+    def _load_keyring(self, owner: Owner) -> Keyring:
+        tenant, wedding = owner
         key = self._wedding_key(owner)
         keyring = self._keyrings.setdefault(owner, Keyring())
         seen = self._keyring_files.setdefault(owner, set())
@@ -566,15 +584,24 @@ class Repository:
                 f"{size} bytes hashing to {digest.hexdigest()}, not the {entry.size} recorded"
             )
 
-    def _chunks(self, entry: BlobEntry | DumpEntry, keyring: Keyring) -> Iterator[bytes]:
+    def _chunks(
+        self, entry: BlobEntry | DumpEntry, keyring: Keyring, *, check_ids: bool = True
+    ) -> Iterator[bytes]:
         tenant, wedding = entry.owner
         for chunk in entry.chunks:
-            yield self.read_chunk(tenant, wedding, chunk, keyring=keyring)
+            yield self.read_chunk(tenant, wedding, chunk, keyring=keyring, check_id=check_ids)
 
     def read_chunk(
-        self, tenant: str, wedding: str, chunk: str, *, keyring: Keyring | None = None
+        self,
+        tenant: str,
+        wedding: str,
+        chunk: str,
+        *,
+        keyring: Keyring | None = None,
+        check_id: bool = True,
     ) -> bytes:
-        """A chunk's bytes through the wedding's keyring, its id checked."""
+        """A chunk's bytes through the wedding's keyring, its id checked (unless the caller
+        checks the whole blob's SHA-256 instead: `check_id=False`)."""
         keyring = keyring or self.keyring(tenant, wedding)
         keys = keyring.keys_for(chunk)
         if not keys:
@@ -594,7 +621,9 @@ class Repository:
             if location is None:
                 continue
             try:
-                return self.open_chunk(location.pack, location.entry, key, tenant=tenant)
+                return self.open_chunk(
+                    location.pack, location.entry, key, tenant=tenant, check_id=check_id
+                )
             except RepositoryCorrupt as exc:
                 failure = exc
         if failure is not None:
@@ -604,16 +633,26 @@ class Repository:
             f"({_where(self.target, 'index/')}): run `trousseau backup verify`"
         )
 
-    def open_chunk(self, pack: str, entry: PackEntry, key: bytes, *, tenant: str) -> bytes:
+    def open_chunk(
+        self, pack: str, entry: PackEntry, key: bytes, *, tenant: str, check_id: bool = True
+    ) -> bytes:
         """Read, decrypt, expand and check one stored chunk copy."""
         path = pack_path(pack)
         sealed = self.target.get_range(path, entry.offset, entry.length)
-        return self.decode_chunk(sealed, entry, key, tenant=tenant, pack=pack)
+        return self.decode_chunk(sealed, entry, key, tenant=tenant, pack=pack, check_id=check_id)
 
     def decode_chunk(
-        self, sealed: bytes, entry: PackEntry, key: bytes, *, tenant: str, pack: str
+        self,
+        sealed: bytes,
+        entry: PackEntry,
+        key: bytes,
+        *,
+        tenant: str,
+        pack: str,
+        check_id: bool = True,
     ) -> bytes:
-        """A sealed chunk's bytes: decrypted, expanded, and checked against its chunk id."""
+        """A sealed chunk's bytes: decrypted (which authenticates it), expanded, and checked
+        against its chunk id."""
         what = (
             f"{_where(self.target, pack_path(pack))} (chunk {entry.chunk[:12]} at {entry.offset})"
         )
@@ -623,7 +662,7 @@ class Repository:
         data = expand_chunk(
             payload, compressed=entry.compressed, raw_length=entry.raw_length, what=what
         )
-        if chunk_id(self._id_key(tenant), data) != entry.chunk:
+        if check_id and chunk_id(self._id_key(tenant), data) != entry.chunk:
             raise RepositoryCorrupt(f"{what}: its bytes do not hash to its chunk id")
         return data
 
@@ -673,7 +712,7 @@ class Repository:
         The bytes go to a temporary file beside `out`, which is fsync'd and renamed over
         `out` only once its SHA-256 equals the entry's.
         """
-        chunks = self._chunks(entry, self.keyring(*entry.owner))
+        chunks = self._chunks(entry, self.keyring(*entry.owner), check_ids=False)
         partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
         digest = hashlib.sha256()
         try:
@@ -791,6 +830,12 @@ class Repository:
         )
 
 
+def _write_pack(target: Target, builder: PackBuilder) -> IndexedPack:
+    pack = builder.finish()
+    target.put_new(pack.path, pack.data)
+    return IndexedPack(pack.name, len(pack.data), pack.entries)
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -816,6 +861,16 @@ class _Draft:
         if sha256 in self.added:
             return self.added[sha256]
         return None if sha256 in self.removed else self.base.get(sha256)
+
+
+@dataclass(frozen=True)
+class ChunkedBlob:
+    """A blob read and cut ahead of the writer (`Writer.chunk_blob`, safe in another
+    thread): its chunks with their ids, its size and its SHA-256 as read."""
+
+    chunks: tuple[tuple[str, memoryview], ...]
+    size: int
+    sha256: str
 
 
 @contextmanager
@@ -863,10 +918,13 @@ class Writer:
         self._since_checkpoint = 0
         self._lock: Lock | None = None
         self._done = False
+        self._packer: ThreadPoolExecutor | None = None
+        self._in_flight: Future[IndexedPack] | None = None
         self.packs_written = 0
 
     def __enter__(self) -> Writer:
         self._lock = acquire(self._target, LockKind.SHARED, clock=self._clock)
+        self._packer = ThreadPoolExecutor(1, thread_name_prefix="backup-pack")
         return self
 
     def __exit__(
@@ -877,8 +935,13 @@ class Writer:
     ) -> None:
         lock, self._lock = self._lock, None
         self._done = True
-        if lock is not None:
-            lock.release()
+        packer, self._packer = self._packer, None
+        try:
+            if packer is not None:
+                packer.shutdown(wait=True)  # no pack is written once the lock is gone
+        finally:
+            if lock is not None:
+                lock.release()
 
     def _check_open(self) -> None:
         if self._lock is None or self._done:
@@ -894,7 +957,7 @@ class Writer:
         tenant: str,
         wedding: str,
         sha256: str,
-        source: BinaryIO | Path,
+        source: BinaryIO | Path | ChunkedBlob,
         *,
         role: BlobRole = BlobRole.ORIGINAL,
     ) -> BlobEntry:
@@ -925,6 +988,20 @@ class Writer:
         draft.added[sha256] = entry
         draft.removed.discard(sha256)
         return entry
+
+    def holds(self, tenant: str, wedding: str, sha256: str) -> bool:
+        """Whether the wedding's blob is in this session's snapshot already (from its parent
+        or added): `add_blob` would then not read it."""
+        self._check_open()
+        return self._draft((tenant, wedding)).current(sha256) is not None
+
+    def chunk_blob(self, tenant: str, data: bytes) -> ChunkedBlob:
+        """Cut and hash a blob's bytes for `add_blob`. Touches no state of the writer, so a
+        caller runs it in another thread for the next blob while this one is stored."""
+        id_key = self._repo._id_key(check_name(tenant, of="tenant"))
+        views = cut_bytes(data, self._repo.config.chunker)
+        chunks = tuple((chunk_id(id_key, view), view) for view in views)
+        return ChunkedBlob(chunks, len(data), hashlib.sha256(data).hexdigest())
 
     def remove_blob(self, tenant: str, wedding: str, sha256: str) -> bool:
         """Leave a blob out of this snapshot (it stays in older ones); False if not there."""
@@ -958,7 +1035,13 @@ class Writer:
             self._drafts[owner] = _Draft(owner, ref, base)
         return self._drafts[owner]
 
-    def _store(self, owner: Owner, source: BinaryIO | Path) -> tuple[tuple[str, ...], int, str]:
+    def _store(
+        self, owner: Owner, source: BinaryIO | Path | ChunkedBlob
+    ) -> tuple[tuple[str, ...], int, str]:
+        if isinstance(source, ChunkedBlob):
+            for chunk, view in source.chunks:
+                self._ensure_chunk(owner, chunk, view)
+            return tuple(chunk for chunk, _ in source.chunks), source.size, source.sha256
         digest = hashlib.sha256()
         size = 0
         chunks: list[str] = []
@@ -979,7 +1062,7 @@ class Writer:
             self._repo.index.location(chunk, copy) is not None
         )
 
-    def _ensure_chunk(self, owner: Owner, chunk: str, data: bytes) -> None:
+    def _ensure_chunk(self, owner: Owner, chunk: str, data: bytes | memoryview) -> None:
         pending = self._pending.setdefault(owner, Keyring())
         if chunk in pending:
             return
@@ -1042,21 +1125,34 @@ class Writer:
     # writing out
 
     def _flush_pack(self) -> None:
+        """Hand the open pack to the pack-writing thread (which names and writes it while
+        the next one fills); one pack at most is in flight, and packs are written in order."""
         if not self._builder:
             return
-        pack = self._builder.finish()
-        self._target.put_new(pack.path, pack.data)
-        self._unindexed.append(IndexedPack(pack.name, len(pack.data), pack.entries))
-        self._since_checkpoint += len(pack.data)
+        self._settle()
+        builder = self._builder
+        self._builder = PackBuilder(builder.header_key, target_size=builder.target_size)
+        if self._packer is None:
+            self._unindexed.append(_write_pack(self._target, builder))
+        else:
+            self._in_flight = self._packer.submit(_write_pack, self._target, builder)
+        self._since_checkpoint += builder.size
         self.packs_written += 1
         if self._lock is not None:
             self._lock.refresh()
+
+    def _settle(self) -> None:
+        """Wait for the pack in flight; its write error, if any, is raised here."""
+        future, self._in_flight = self._in_flight, None
+        if future is not None:
+            self._unindexed.append(future.result())
 
     def checkpoint(self) -> None:
         """Write the open pack, then an index of the packs written, then the keyrings: what
         was stored so far is then found (and not stored again) by any later run."""
         self._check_open()
         self._flush_pack()
+        self._settle()
         repo = self._repo
         if self._unindexed:
             data = encode_index(self._unindexed, repo._subkey("index"))

@@ -20,14 +20,16 @@ import hashlib
 import io
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection
 
 from trousseau.backup.catalogdump import dump_catalog
-from trousseau.backup.repository import Repository
+from trousseau.backup.repository import ChunkedBlob, Repository
 from trousseau.backup.snapshots import BlobRole, Snapshot
 from trousseau.backup.targets import Target
 from trousseau.catalog import (
@@ -46,6 +48,9 @@ from trousseau.vault import Vault
 
 BATCH = 5000
 """Changes taken in one run at most; a larger backlog takes several runs (`--follow` loops)."""
+
+FOLLOW_BUDGET = 1.0
+"""Seconds of blobs a following backup takes into one snapshot before it commits."""
 
 
 def repository_key(target: Target) -> str:
@@ -119,8 +124,15 @@ def run_backup(
     progress: Progress | None = None,
     batch: int = BATCH,
     host: str | None = None,
+    budget: float | None = None,
 ) -> RunReport:
-    """Back up what changed since this repository's last run (everything, the first time)."""
+    """Back up what changed since this repository's last run (everything, the first time).
+
+    With a `budget` (seconds), an incremental run stops taking blobs once it has spent it and
+    commits what it has: a following backup (`--follow`) then snapshots every second or so
+    instead of once per backlog, so the first changes of a long ingest are not held back by
+    the last. What was left stays pending (`more_pending`), earliest deadline first.
+    """
     started = time.perf_counter()
     key = repository_key(repo.target)
     full = repo.latest() is None
@@ -135,23 +147,32 @@ def run_backup(
         return RunReport(None, False, 0, 0, 0, 0, False, time.perf_counter() - started)
     with catalog.begin() as conn:
         blobs = _full_list(conn) if full else _changed(conn, changes)
-    report = _write(
-        repo, vault, blobs, catalog_url=catalog_url, clock=clock, progress=progress, host=host
+    stop = None if full or budget is None else started + budget
+    snapshot, read, dumped, left = _write(
+        repo,
+        vault,
+        blobs,
+        catalog_url=catalog_url,
+        clock=clock,
+        progress=progress,
+        host=host,
+        stop=stop,
     )
-    snapshot, read, dumped = report
+    waiting = {(b.wedding_id, b.sha256) for b in left}
+    done = [c.id for c in changes if (c.wedding_id, c.subject) not in waiting]
     with catalog.begin() as conn:
         if full:
             advance_cursor(conn, key, upto, now=clock())
         else:
-            mark_backed_up(conn, key, [c.id for c in changes], now=clock())
+            mark_backed_up(conn, key, done, now=clock())
     return RunReport(
         snapshot=snapshot,
         full=full,
         changes=len(changes),
-        blobs=len(blobs),
+        blobs=len(blobs) - len(left),
         bytes_read=read,
         catalog_bytes=dumped,
-        more_pending=len(changes) >= batch,
+        more_pending=len(changes) >= batch or bool(left),
         seconds=time.perf_counter() - started,
     )
 
@@ -182,6 +203,10 @@ def _changed(conn: Connection, changes: Iterable[Change]) -> list[WeddingBlob]:
     return ordered
 
 
+PREFETCH = 3
+"""Blobs read and cut ahead of the one being stored (memory: that many blobs)."""
+
+
 def _write(
     repo: Repository,
     vault: Vault,
@@ -191,19 +216,52 @@ def _write(
     clock: Clock,
     progress: Progress | None,
     host: str | None,
-) -> tuple[Snapshot, int, int]:
+    stop: float | None = None,
+) -> tuple[Snapshot, int, int, list[WeddingBlob]]:
+    """Store the blobs, dump the catalog, commit; past `stop` (a `perf_counter` time) the
+    blobs not yet stored are left out and returned. Three stages overlap: a reading thread reads
+    and cuts the next blobs, this thread seals chunks into packs, and the writer's own thread
+    names and writes the previous pack (hashing, encryption and I/O release the GIL)."""
     read = 0
-    with repo.writer(clock=clock, host=host) as writer:
-        for done, blob in enumerate(blobs, 1):
-            tenant, wedding = owner_names(blob)
-            if repo.erased(tenant, wedding) is not None:
-                continue  # erased from the backups: never backed up again
-            role = BlobRole(blob.role.value)
-            data = vault.get_bytes(blob.sha256, verify=False)  # add_blob checks the hash
-            writer.add_blob(tenant, wedding, blob.sha256, io.BytesIO(data), role=role)
-            read += len(data)
-            if progress is not None:
-                progress(BlobBackedUp(tenant, wedding, blob.sha256, len(data), done, len(blobs)))
+    with (
+        repo.writer(clock=clock, host=host) as writer,
+        ThreadPoolExecutor(1, thread_name_prefix="backup-read") as reader,
+    ):
+
+        def load(blob: WeddingBlob) -> ChunkedBlob:
+            return writer.chunk_blob(
+                str(blob.tenant_id), vault.get_bytes(blob.sha256, verify=False)
+            )
+
+        todo = [b for b in blobs if repo.erased(*owner_names(b)) is None]
+        ahead: deque[tuple[WeddingBlob, Future[ChunkedBlob] | None]] = deque()
+        queued = iter(todo)
+        left: list[WeddingBlob] = []
+        try:
+            for done in range(1, len(todo) + 1):
+                if stop is not None and done > 1 and time.perf_counter() > stop:
+                    left = [blob for blob, _ in ahead] + list(queued)
+                    break
+                while len(ahead) < PREFETCH and (blob := next(queued, None)) is not None:
+                    held = writer.holds(*owner_names(blob), blob.sha256)
+                    ahead.append((blob, None if held else reader.submit(load, blob)))
+                blob, loading = ahead.popleft()
+                tenant, wedding = owner_names(blob)
+                role = BlobRole(blob.role.value)
+                if loading is None:
+                    writer.add_blob(tenant, wedding, blob.sha256, io.BytesIO(), role=role)
+                    size = 0
+                else:
+                    chunked = loading.result()
+                    writer.add_blob(tenant, wedding, blob.sha256, chunked, role=role)
+                    size = chunked.size
+                read += size
+                if progress is not None:
+                    progress(BlobBackedUp(tenant, wedding, blob.sha256, size, done, len(todo)))
+        finally:
+            for _, loading in ahead:
+                if loading is not None:
+                    loading.cancel()
         with tempfile.TemporaryDirectory(prefix="trousseau-catalog-") as scratch:
             dump = dump_catalog(catalog_url, Path(scratch) / "catalog.dump", taken_at=clock())
             writer.add_catalog_dump(dump.path, format=dump.format, name="catalog")
@@ -212,4 +270,4 @@ def _write(
         snapshot = writer.commit()
     if progress is not None:
         progress(SnapshotSaved(snapshot))
-    return snapshot, read, dump.bytes
+    return snapshot, read, dump.bytes, left

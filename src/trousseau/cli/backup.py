@@ -70,7 +70,7 @@ def run_command(
     ] = 0.5,
 ) -> None:
     """Back up what changed since the last run (everything, on a new repository)."""
-    from trousseau.backup import BackupEvent, BlobBackedUp, run_backup
+    from trousseau.backup import FOLLOW_BUDGET, BackupEvent, BlobBackedUp, run_backup
     from trousseau.clock import utc_now
 
     settings = settings_of(ctx)
@@ -96,6 +96,7 @@ def run_command(
                 catalog_url=settings.catalog_url,
                 clock=utc_now,
                 progress=show,
+                budget=FOLLOW_BUDGET if follow else None,
             )
             if report.snapshot is not None:
                 console.print(
