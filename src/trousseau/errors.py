@@ -198,6 +198,11 @@ class FormError(TrousseauError):
     permanent = True
 
 
+class OcrUnavailable(FormError):
+    """A scanned page could not be OCRed (Tesseract missing, failing or too slow): the form
+    is still read, the page named in a warning."""
+
+
 class NotAPdf(FormError):
     """The file is not a PDF at all: empty, an image or a text renamed `.pdf`."""
 

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
 from pikepdf import Dictionary, Name
 
@@ -308,6 +309,10 @@ def test_every_flat_file_gives_fields(pdfs: Path) -> None:
         assert report.fields, path.name
 
 
+def report_width(path: Path) -> float:
+    return float(pdfium.PdfDocument(path)[0].get_size()[0])
+
+
 def test_scanned_files_are_reported_as_scans(pdfs: Path) -> None:
     for name in (
         "ccitt_g4_bilevel_scan.pdf",
@@ -316,8 +321,10 @@ def test_scanned_files_are_reported_as_scans(pdfs: Path) -> None:
     ):
         report = read_form(pdfs / "scanned" / name)
         assert report.kind is FormKind.SCANNED, name
-        assert report.fields == ()
         assert any("scanned images without a text layer" in w for w in report.warnings)
+        for f in report.fields:  # what OCR and the pixels give lies on the page
+            assert f.source == "detected" and f.rect is not None
+            assert 0 <= f.rect[0] < f.rect[2] <= report_width(pdfs / "scanned" / name) + 1
 
 
 def test_a_rule_with_a_paragraph_sitting_on_it_is_a_separator() -> None:

@@ -64,7 +64,7 @@ def analyze(
     concept it stands for.
 
     AcroForm fields are read; pages without any are printed forms whose fields are detected
-    from their lines, boxes and text; scanned pages are reported (OCR comes later). With
+    from their lines, boxes and text; scanned pages are deskewed and OCRed first. With
     --rebuild OUT.pdf, a copy with the detected fields as real form fields is written too."""
     from trousseau.forms import read_form, rebuild_fillable
 

@@ -2,7 +2,7 @@
 
 `read_form` reads any PDF form: its AcroForm fields (`read_fillable`; XFA detected and
 reported) and the fields detected on its printed pages, each mapped onto a wedding concept
-(`map_concept`, `CONCEPTS`); scanned pages are reported, their OCR comes next. The result's
+(`map_concept`, `CONCEPTS`); scanned pages are deskewed and OCRed first (`scan`). The result's
 shape is published as a JSON Schema (`result_schema`); `rebuild_fillable` writes a copy of a
 flat form with its detected fields as real AcroForm fields (docs/forms.md).
 """

@@ -5,7 +5,7 @@ pdfium (through pypdfium2's raw API) walks each page's objects, descending into 
 XObjects with their matrices: paths become rules, boxes and circles (`shapes.ShapeSink`), the
 text layer becomes characters with their loose and tight boxes. The pure detector
 (`detect.detect_fields`) turns those primitives into fields. A page without any text but with
-images is a scan: it is reported, with a warning, and left for OCR (not built yet).
+images is a scan: it is deskewed and OCRed (`scan`), and its pixels give the primitives.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from trousseau.errors import PdfTooLarge
+from trousseau.errors import OcrUnavailable, PdfTooLarge
 from trousseau.forms.concepts import assign_concepts
 from trousseau.forms.detect import detect_fields
 from trousseau.forms.fillable import read_fillable
 from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displayed
 from trousseau.forms.model import Field, FormKind, FormReport, Rect
 from trousseau.forms.pagetext import page_lines
+from trousseau.forms.scan import scan_page
 from trousseau.forms.shapes import Char, PagePrimitives, ShapeSink
 from trousseau.forms.source import read_source
 from trousseau.settings import FormsSettings
@@ -180,22 +181,36 @@ def is_scanned(primitives: PagePrimitives) -> bool:
     return not has_text and primitives.images > 0
 
 
+@dataclass
+class DetectedPages:
+    """What `detect_pages` found: the fields, the pages that are scans, the scans OCR could
+    not read (page -> why), and why pdfium could not read the pages (None when it could)."""
+
+    fields: list[Field] = field(default_factory=list)
+    scanned: list[int] = field(default_factory=list)
+    unread: dict[int, str] = field(default_factory=dict)
+    problem: str | None = None
+
+
 def detect_pages(
     data: bytes,
     pages: Iterable[int],
     *,
     password: str = "",
     check: Callable[[int], None] | None = None,
-) -> tuple[list[Field], list[int], str | None]:
-    """The fields detected on each of `pages` (0-based) of a PDF's bytes, the pages that are
-    scans, and why pdfium could not read the pages (None when it could). `check(index)` is
-    called before each page (the time limit)."""
+    name: str = "the PDF",
+    ocr_seconds: Callable[[], float] = lambda: 60.0,
+) -> DetectedPages:
+    """The fields detected on each of `pages` (0-based) of a PDF's bytes; a scanned page is
+    straightened and OCRed first (`scan.scan_page`) and read by the same detector.
+    `check(index)` is called before each page (the time limit); `ocr_seconds()` says how long
+    OCR of the next page may take."""
+    found = DetectedPages()
     try:
         document = pdfium.PdfDocument(data, password=password or None)
     except pdfium.PdfiumError as exc:
-        return [], [], str(exc)
-    fields: list[Field] = []
-    scanned: list[int] = []
+        found.problem = str(exc)
+        return found
     try:
         for index in pages:
             if check is not None:
@@ -205,15 +220,26 @@ def detect_pages(
                 box = normalise_box(page.get_cropbox())
                 rotation = normalise_rotation(page.get_rotation())
                 primitives = page_primitives(page, box, rotation)
+                if is_scanned(primitives):
+                    found.scanned.append(index)
+                    try:
+                        primitives, _ = scan_page(
+                            page,
+                            width=primitives.width,
+                            height=primitives.height,
+                            timeout=max(ocr_seconds(), 1.0),
+                            what=f"{name} page {index + 1}",
+                        )
+                    except OcrUnavailable as exc:
+                        found.unread[index] = str(exc)
+                        continue
             finally:
                 page.close()
-            if is_scanned(primitives):
-                scanned.append(index)
-                continue
-            fields.extend(detect_fields(primitives, index))
-        return fields, scanned, None
+            found.fields.extend(detect_fields(primitives, index))
+        return found
     except (pdfium.PdfiumError, ValueError, IndexError) as exc:
-        return fields, scanned, str(exc)
+        found.problem = str(exc)
+        return found
     finally:
         document.close()
 
@@ -231,8 +257,9 @@ def read_form(
     none, the fields detected from its printed lines, boxes and text (`source` "detected").
 
     The form kind becomes `flat` when only detected fields were found, `scanned` when every
-    page without AcroForm fields is a scan (each scan is named in a warning: OCR is not
-    built yet). Raises the FormErrors of `read_fillable`, and PdfTooLarge past the time limit.
+    page without AcroForm fields is a scan (scans are named in a warning: their fields come
+    from OCR; a scan OCR could not read is named with the reason). Raises the FormErrors
+    of `read_fillable`, and PdfTooLarge past the time limit.
     """
     limits = limits or FormsSettings()
     started = clock()
@@ -262,22 +289,33 @@ def read_form(
                 "split the document or raise the limit"
             )
 
-    detected, scanned, problem = detect_pages(data, todo, password=password, check=check)
+    pages = detect_pages(
+        data,
+        todo,
+        password=password,
+        check=check,
+        name=report.name,
+        ocr_seconds=lambda: limits.timeout_seconds - (clock() - started),
+    )
+    detected, scanned = pages.fields, pages.scanned
     warnings = list(report.warnings)
-    if problem is not None:
-        warnings.append(f"printed fields not detected: pdfium cannot read the pages ({problem})")
+    if pages.problem is not None:
+        warnings.append(
+            f"printed fields not detected: pdfium cannot read the pages ({pages.problem})"
+        )
     if scanned:
         shown = ", ".join(str(i) for i in scanned[:10]) + (" …" if len(scanned) > 10 else "")
         warnings.append(
             f"{len(scanned)} page(s) are scanned images without a text layer (page(s) {shown}): "
-            "their fields are not read yet (OCR comes later); send a born-digital PDF if "
-            "there is one"
+            "their fields were read by OCR, so check them; send a born-digital PDF if there "
+            "is one"
         )
+    warnings.extend(pages.unread.values())
     kind = report.kind
-    if kind is FormKind.NONE and detected:
-        kind = FormKind.FLAT
-    elif kind is FormKind.NONE and scanned and len(scanned) == len(todo):
+    if kind is FormKind.NONE and scanned and len(scanned) == len(todo):
         kind = FormKind.SCANNED
+    elif kind is FormKind.NONE and detected:
+        kind = FormKind.FLAT
     done = replace(
         report,
         kind=kind,

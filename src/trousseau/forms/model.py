@@ -38,7 +38,7 @@ class FieldType(StrEnum):
 class FormKind(StrEnum):
     """Where a document keeps its form: AcroForm fields, XFA (a stream or an array of
     packets), both (hybrid: the AcroForm fields are read), printed fields detected on its
-    pages (flat), only scanned pages (scanned: not read yet), or no form at all."""
+    pages (flat), only scanned pages (scanned: read by OCR), or no form at all."""
 
     ACROFORM = "acroform"
     XFA_STREAM = "xfa-stream"

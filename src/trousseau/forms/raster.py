@@ -1,0 +1,439 @@
+"""A scanned page as the detector sees a printed one: its rules, boxes and circles found in the
+pixels, its text from OCR, placed in page points.
+
+A scan is an image: there is no path to walk and no text layer. This module turns the page's
+grey pixels (rendered by `scan`) into the same `PagePrimitives` a born-digital page gives, so
+one detector (`detect`) serves both:
+
+- the page is deskewed first: the angle whose horizontal ink profile is sharpest, searched
+  within `MAX_SKEW` degrees (a hand-fed scanner or a phone photo is a few degrees off);
+- rules: ink that survives a morphological opening with a long thin kernel (horizontal or
+  vertical), so letters vanish and lines stay; each line's run becomes a thin rectangle;
+- boxes (checkbox squares, comb cells, `[ ]`) and circles (radio buttons): the holes of the
+  ink, kept when square or round, small and empty, and bracket strokes facing each other;
+- text: OCR words (`ocr.OcrWord`), split evenly into characters, with a space between the
+  words of a line and a line break after each line, as pdfium reads a text layer.
+
+Pure: arrays and values in, values out (OpenCV and numpy compute; nothing is read or written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from trousseau.forms.model import Rect
+from trousseau.forms.shapes import Char, PagePrimitives
+
+Gray = NDArray[np.uint8]
+
+MAX_SKEW = 4.0
+"""Degrees either way the deskew searches."""
+HLINE_MIN_PT = 18.0
+"""A horizontal rule is at least this long (letters, even a run of them, are broken by gaps
+and never this long once opened)."""
+VLINE_MIN_PT = 14.0
+"""A vertical rule is at least this tall: taller than any letter of a form's text."""
+BOX_MIN_PT, BOX_MAX_PT = 5.0, 72.0
+"""The inside of a checkbox or comb cell, in points."""
+INK_BLOCK = 31
+"""Pixels across the neighbourhood a pixel is compared with (about 4 mm at 200 dpi)."""
+INK_CONTRAST = 12
+"""Grey levels darker than its neighbourhood a pixel must be to count as ink."""
+DARK_PX = 25
+"""A dark area at least this many pixels across every way is a banner (reversed text on a
+dark fill), not a mark: strokes of text and rules are far thinner."""
+SPECK_PX = 8
+"""Ink components smaller than this many pixels are scanner noise, not print (a full stop
+at 8 pt is about 16 pixels at 200 dpi)."""
+HATCH_MIN_PT = 10.0
+"""A slanted stroke at least this long (each way) is hatching: a letter's diagonals are
+shorter."""
+LINE_MAX_PT = 4.0
+"""A rule is at most this thick once blurred and binarised."""
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One word OCR read: its text, its box in pixels (left, top, right, bottom, origin at
+    the top left), the line it belongs to and the engine's confidence (0-100)."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    line: tuple[int, int, int, int]
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Pixels to page points: `dpi` pixels per inch, and the page's height in points (the
+    origin moves from the top left of the image to the bottom left of the page)."""
+
+    dpi: float
+    height: float
+
+    def x(self, px: float) -> float:
+        return round(px * 72.0 / self.dpi, 2)
+
+    def y(self, px: float) -> float:
+        return round(self.height - px * 72.0 / self.dpi, 2)
+
+    def rect(self, left: float, top: float, right: float, bottom: float) -> Rect:
+        return (self.x(left), self.y(bottom), self.x(right), self.y(top))
+
+    def px(self, points: float) -> int:
+        return max(1, round(points * self.dpi / 72.0))
+
+
+# --- ink and skew -----------------------------------------------------------------------------
+
+
+def ink(gray: Gray) -> Gray:
+    """Dark marks as 255 on 0: pixels darker than their neighbourhood (a threshold per
+    region, not one for the page: a form's grey rules and a dark banner's white text both
+    stay marks), after a light blur against scanner noise."""
+    smooth = cv2.GaussianBlur(gray, (3, 3), 0)
+    mask = cv2.adaptiveThreshold(
+        smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, INK_BLOCK, INK_CONTRAST
+    )
+    dark = np.where(smooth < 110, 255, 0).astype(np.uint8)
+    solid = cv2.getStructuringElement(cv2.MORPH_RECT, (DARK_PX, DARK_PX))
+    banners = cv2.dilate(cv2.morphologyEx(dark, cv2.MORPH_OPEN, solid), np.ones((9, 9), np.uint8))
+    mask[banners > 0] = 0  # a dark banner's reversed text holds nothing to fill in
+    return np.asarray(mask, dtype=np.uint8)
+
+
+def _rotate(image: Gray, degrees: float, *, fill: int) -> Gray:
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), degrees, 1.0)
+    turned = cv2.warpAffine(
+        image,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=fill,
+    )
+    return np.asarray(turned, dtype=np.uint8)
+
+
+def _sharpness(mask: Gray) -> float:
+    profile = mask.sum(axis=1, dtype=np.float64)
+    return float(np.square(np.diff(profile)).sum())
+
+
+def skew_angle(mask: Gray) -> float:
+    """The rotation (degrees, counter-clockwise) that makes the page's lines of text and rules
+    horizontal: the one whose row profile of ink changes most sharply from row to row."""
+    small: Gray = np.asarray(
+        cv2.resize(mask, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), dtype=np.uint8
+    )
+    if not small.any():
+        return 0.0
+
+    def best(candidates: Sequence[float]) -> float:
+        scored = [(_sharpness(_rotate(small, a, fill=0)), a) for a in candidates]
+        return max(scored)[1]
+
+    coarse = best([a / 2.0 for a in range(int(-2 * MAX_SKEW), int(2 * MAX_SKEW) + 1)])
+    fine = best([coarse + a / 10.0 for a in range(-5, 6)])
+    return round(fine, 2)
+
+
+def deskew(gray: Gray) -> tuple[Gray, float]:
+    """The page turned straight, and the angle it was turned by."""
+    angle = skew_angle(ink(gray))
+    if abs(angle) < 0.05:
+        return gray, 0.0
+    return _rotate(gray, angle, fill=255), angle
+
+
+# --- shapes -----------------------------------------------------------------------------------
+
+
+def _runs(mask: Gray, kernel: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    opened = cv2.morphologyEx(
+        mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel)
+    )
+    count, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    return [
+        (int(x), int(y), int(x + w), int(y + h))
+        for x, y, w, h, _ in (stats[i] for i in range(1, count))
+    ]
+
+
+def rules(mask: Gray, scale: Scale) -> tuple[list[Rect], list[Rect]]:
+    """The horizontal and vertical rules of the page, as zero-thickness rectangles in points
+    (the form `ShapeSink` gives a drawn rule)."""
+    thick = scale.px(LINE_MAX_PT)
+    hlines: list[Rect] = []
+    for left, top, right, bottom in _runs(mask, (scale.px(HLINE_MIN_PT), 1)):
+        if bottom - top <= thick:
+            y = scale.y((top + bottom) / 2.0)
+            hlines.append((scale.x(left), y, scale.x(right), y))
+    vlines: list[Rect] = []
+    for left, top, right, bottom in _runs(mask, (1, scale.px(VLINE_MIN_PT))):
+        if right - left <= thick:
+            x = scale.x((left + right) / 2.0)
+            vlines.append((x, scale.y(bottom), x, scale.y(top)))
+    return hlines, vlines
+
+
+def _ink_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> float:
+    """The share of ink in a band just inside a hole's edge (its own outline is not counted,
+    however jagged the scan made it; a tick or a dot in the middle, a checked mark, is not
+    counted either)."""
+    x, y, w, h = box
+    m = 3
+    inside = np.zeros((h + 2 * m, w + 2 * m), np.uint8)
+    cv2.drawContours(inside, [contour - np.array([x - m, y - m], np.int32)], -1, 255, cv2.FILLED)
+    inside = np.asarray(cv2.erode(inside, np.ones((5, 5), np.uint8)), dtype=np.uint8)
+    core = max(3, int(min(w, h) * 0.3) | 1)
+    centre = cv2.erode(inside, np.ones((core, core), np.uint8))
+    inside = np.where(centre > 0, 0, inside).astype(np.uint8)[m : m + h, m : m + w]
+    area = int(np.count_nonzero(inside))
+    if not area:
+        return 1.0
+    return float(np.count_nonzero(mask[y : y + h, x : x + w] & inside)) / area
+
+
+def _bracket(mask: Gray, box: tuple[int, int, int, int]) -> str | None:
+    """ "[" or "]" for a component shaped like one (a tall stroke with feet on one side)."""
+    x, y, w, h = box
+    part = mask[y : y + h, x : x + w] > 0
+    edge = max(1, h // 6)
+    feet = part[:edge].any(axis=0) & part[-edge:].any(axis=0)
+    if feet.sum() < 0.6 * w:
+        return None
+    middle = part[edge:-edge]
+    if not middle.size:
+        return None
+    third = max(1, w // 3)
+    left, right = middle[:, :third].mean(), middle[:, -third:].mean()
+    if left > 2.5 * right and left > 0.3:
+        return "["
+    if right > 2.5 * left and right > 0.3:
+        return "]"
+    return None
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The page's marks to fill, in points: checkbox squares and comb cells (boxes), radio
+    buttons (circles), and `[ ]` pairs (the rectangles of the two brackets)."""
+
+    boxes: list[Rect]
+    circles: list[Rect]
+    brackets: list[tuple[Rect, Rect]]
+
+    def bracket_chars(self) -> list[Char]:
+        """Each `[ ]` as the characters a text layer would hold, a line of its own: the
+        detector reads a bracket pair as a checkbox (`detect.pieces`)."""
+        chars: list[Char] = []
+        for opening, closing in self.brackets:
+            gap = (opening[2], opening[1], closing[0], closing[3])
+            chars += [
+                Char("\n", (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)),
+                Char("[", opening, opening),
+                Char(" ", gap, gap),
+                Char("]", closing, closing),
+            ]
+        return chars
+
+
+def marks(mask: Gray, scale: Scale) -> Marks:
+    """Checkbox squares and comb cells, radio buttons, and `[ ]` pairs: empty square or round
+    holes in the ink (each as the outline around it), and bracket strokes facing each other."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if not len(contours):
+        return Marks([], [], [])
+    low, high = scale.px(BOX_MIN_PT), scale.px(BOX_MAX_PT)
+    pad = scale.px(0.5)
+    boxes: list[Rect] = []
+    circles: list[Rect] = []
+    opening: list[tuple[int, int, int, int]] = []
+    closing: list[tuple[int, int, int, int]] = []
+    brackets: list[tuple[Rect, Rect]] = []
+    for contour, (_, _, child, parent) in zip(contours, hierarchy[0], strict=True):
+        x, y, w, h = cv2.boundingRect(contour)
+        if parent < 0:
+            if (
+                child < 0
+                and scale.px(6.0) <= w <= scale.px(20.0)
+                and abs(w - h) <= 0.15 * max(w, h)
+                and cv2.contourArea(contour) >= 0.85 * w * h
+            ):
+                boxes.append(scale.rect(x, y, x + w, y + h))  # a filled (checked) square
+                continue
+            if child < 0 and scale.px(6.0) <= h <= scale.px(18.0) and w <= 0.45 * h:
+                side = _bracket(mask, (x, y, w, h))
+                if side is not None:
+                    (opening if side == "[" else closing).append((x, y, w, h))
+            continue
+        if not (low <= w <= high and low <= h <= high) or abs(w - h) > 0.25 * max(w, h):
+            continue
+        if _ink_inside(mask, contour, (x, y, w, h)) > 0.06:
+            continue  # a letter's bowl or a ticked box, not an empty mark
+        fill = cv2.contourArea(contour) / float(w * h)
+        outline = scale.rect(x - pad, y - pad, x + w + pad, y + h + pad)
+        if fill >= 0.8:
+            boxes.append(outline)
+        elif 0.6 <= fill < 0.8 and w >= scale.px(6.0):
+            circles.append(outline)
+    for x, y, w, h in opening:
+        for cx, cy, cw, ch in closing:
+            gap = cx - (x + w)
+            overlap = min(y + h, cy + ch) - max(y, cy)
+            if scale.px(2.0) <= gap <= scale.px(20.0) and overlap >= 0.7 * max(h, ch):
+                inner = mask[max(y, cy) : min(y + h, cy + ch), x + w : cx]
+                if inner.size and inner.mean() <= 255 * 0.05:
+                    brackets.append(
+                        (scale.rect(x, y, x + w, y + h), scale.rect(cx, cy, cx + cw, cy + ch))
+                    )
+                    break
+    return Marks(boxes, circles, brackets)
+
+
+def hatches(mask: Gray, scale: Scale) -> list[tuple[float, float]]:
+    """The midpoints of slanted strokes (hatching that marks a cell "do not fill"), in points:
+    ink that survives an opening along either diagonal, longer than a letter's stroke."""
+    size = scale.px(HATCH_MIN_PT)
+    found: list[tuple[float, float]] = []
+    for kernel in (np.eye(size, dtype=np.uint8), np.fliplr(np.eye(size, dtype=np.uint8))):
+        opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+        count, _, stats, centres = cv2.connectedComponentsWithStats(opened, connectivity=8)
+        for i in range(1, count):
+            if stats[i, 2] >= size - 2 and stats[i, 3] >= size - 2:
+                found.append((scale.x(float(centres[i][0])), scale.y(float(centres[i][1]))))
+    return found
+
+
+def without_rules(gray: Gray, scale: Scale) -> Gray:
+    """What OCR reads: the page with its rules, its paper and its specks of noise painted
+    white (an underline touching a word turns its letters into noise, and Tesseract reads a
+    noisy blank page for seconds), the marks left as scanned."""
+    mask = ink(gray)
+    thick = scale.px(LINE_MAX_PT)
+    lines = np.zeros_like(mask)
+    for kernel, across in (((scale.px(HLINE_MIN_PT), 1), 3), ((1, scale.px(VLINE_MIN_PT)), 2)):
+        opened = cv2.morphologyEx(
+            mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel)
+        )
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+        thin = np.zeros(count, np.uint8)
+        thin[1:] = np.where(stats[1:, across] <= thick, 255, 0)
+        lines = np.maximum(lines, thin[labels])
+    lines = np.asarray(cv2.dilate(lines, np.ones((3, 3), np.uint8)), dtype=np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    specks = np.zeros(count, np.uint8)
+    specks[1:] = np.where(stats[1:, 4] < SPECK_PX, 255, 0)
+    marks = np.asarray(cv2.dilate(mask, np.ones((3, 3), np.uint8)), dtype=np.uint8)
+    clean = gray.copy()
+    clean[(lines > 0) | (marks == 0) | (specks[labels] > 0)] = 255
+    return clean
+
+
+# --- text -------------------------------------------------------------------------------------
+
+LOOSE = 0.15
+"""OCR boxes hug the ink; a text layer's character box runs from the font's ascent to its
+descent. Each OCR line is widened by this share of its height above and below, so the
+detector's measures of a line of text (a label cell is under 2.2 lines tall) hold on scans."""
+
+_SHAPE_ONLY = set("_-|=~.,:;'\"`[](){}<>/\\¦\u2013\u2014")
+
+
+def _is_text(word: OcrWord) -> bool:
+    """A word that is text, not OCR's reading of a rule or a stray speck."""
+    if not word.text.strip() or all(ch in _SHAPE_ONLY for ch in word.text):
+        return False
+    return not (word.confidence < 20 and len(word.text) <= 2)
+
+
+def _inside_any(rect: Rect, shapes: Sequence[Rect]) -> bool:
+    cx, cy = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    return any(s[0] <= cx <= s[2] and s[1] <= cy <= s[3] for s in shapes)
+
+
+def characters(words: Sequence[OcrWord], scale: Scale, shapes: Sequence[Rect]) -> list[Char]:
+    """The words as the text layer's characters: each word's box split evenly among its
+    letters (a letter OCR read inside a box or circle is that mark, not text, and is left
+    out), a space between the words of a line, a line break after each line."""
+    chars: list[Char] = []
+    previous: OcrWord | None = None
+    for word in words:
+        if not _is_text(word):
+            continue
+        left, top, right, bottom = word.box
+        step = (right - left) / max(len(word.text), 1)
+        reach = LOOSE * (max(bottom, word.line[3]) - min(top, word.line[1]))
+        high, low = min(top, word.line[1]) - reach, max(bottom, word.line[3]) + reach
+        letters = [
+            Char(ch, scale.rect(x0, high, x1, low), glyph)
+            for i, ch in enumerate(word.text)
+            if not _inside_any(
+                glyph := scale.rect(x0 := left + i * step, top, x1 := x0 + step, bottom), shapes
+            )
+        ]
+        letters = [c for c in letters if c.text not in "_|¦"]  # a rule read as letters
+        if not letters:
+            continue
+        if previous is not None:
+            if previous.line != word.line:
+                chars.append(Char("\n", (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)))
+            else:
+                gap = scale.rect(previous.box[2], top, left, bottom)
+                chars.append(Char(" ", gap, gap))
+        chars.extend(letters)
+        previous = word
+    return chars
+
+
+def _through_text(line: Rect, words: Sequence[OcrWord], scale: Scale) -> bool:
+    """A horizontal run through the middle of a word, and no longer than it: letters blurred
+    together, not a rule."""
+    for word in words:
+        if not _is_text(word):
+            continue
+        x0, y0, x1, y1 = scale.rect(*word.box)
+        band = 0.2 * (y1 - y0)
+        inside = min(line[2], x1) - max(line[0], x0)
+        if y0 + band <= line[1] <= y1 - band and inside >= 0.8 * (line[2] - line[0]):
+            return True
+    return False
+
+
+def scan_primitives(
+    gray: Gray, words: Sequence[OcrWord], *, dpi: float, width: float, height: float
+) -> PagePrimitives:
+    """A deskewed page's pixels and its OCR words as the detector's primitives."""
+    scale = Scale(dpi, height)
+    mask = ink(gray)
+    hlines, vlines = rules(mask, scale)
+    hlines = [line for line in hlines if not _through_text(line, words, scale)]
+    found = marks(mask, scale)
+    lettered = [
+        scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
+    ]
+    found = Marks(
+        [b for b in found.boxes if not _inside_any(b, lettered)],
+        [c for c in found.circles if not _inside_any(c, lettered)],  # a letter's bowl
+        found.brackets,
+    )
+    shapes = [*found.boxes, *found.circles, *(b for pair in found.brackets for b in pair)]
+    return PagePrimitives(
+        width=width,
+        height=height,
+        chars=(*characters(words, scale, shapes), *found.bracket_chars()),
+        hlines=tuple(hlines),
+        vlines=tuple(vlines),
+        boxes=tuple(found.boxes),
+        circles=tuple(found.circles),
+        hatches=tuple(hatches(mask, scale)),
+        images=1,
+    )

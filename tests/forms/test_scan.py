@@ -1,0 +1,131 @@
+"""Scanned forms: a printed form put through a (simulated) scanner is straightened, OCRed and
+read by the same detector; the pieces (deskew, marks, Tesseract's output) on their own."""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from trousseau.forms import FieldType, FormKind, iou, read_form
+from trousseau.forms.ocr import parse_tsv
+from trousseau.forms.raster import OcrWord, Scale, characters, ink, marks, rules, skew_angle
+
+from .test_flat import drawn_form
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="the tesseract command (tesseract-ocr) is missing"
+)
+
+
+def scanned(data: bytes, *, angle: float, dpi: int = 200, seed: int = 1) -> bytes:
+    """The first page of `data` as a scanner returns it: turned, blurred, noisy, JPEG."""
+    rng = np.random.default_rng(seed)
+    page = pdfium.PdfDocument(data)[0]
+    gray = np.array(page.render(scale=dpi / 72.0, grayscale=True).to_numpy(), dtype=np.uint8)
+    gray = gray[:, :, 0] if gray.ndim == 3 else gray
+    height, width = gray.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    gray = cv2.warpAffine(gray, matrix, (width, height), borderValue=255)
+    gray = cv2.GaussianBlur(gray, (0, 0), 0.7)
+    gray = np.clip(gray + rng.normal(0, 6, gray.shape), 0, 255).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", gray, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    assert ok
+    out = io.BytesIO()
+    Image.open(io.BytesIO(jpeg.tobytes())).save(out, "PDF", resolution=dpi)
+    return out.getvalue()
+
+
+@needs_tesseract
+def test_a_scanned_printed_form_reads_back_its_fields() -> None:
+    born_digital = {
+        (f.label, f.type): f.rect for f in read_form(drawn_form(), name="printed.pdf").fields
+    }
+    report = read_form(scanned(drawn_form(), angle=1.6), name="scan.pdf")
+    assert report.kind is FormKind.SCANNED
+    assert any("read by OCR" in w for w in report.warnings)
+    found = 0
+    for (label, kind), rect in born_digital.items():
+        near = [f for f in report.fields if f.type is kind and iou(f.rect, rect) >= 0.5]
+        found += bool(near)
+        if near and kind is not FieldType.NUMBER:
+            assert near[0].label == label, (label, near[0].label)
+    assert found >= 5, report.fields  # of 6: the comb's cells may merge under the noise
+    assert len(report.fields) <= 7
+
+
+def test_a_missing_tesseract_is_a_warning_naming_the_page(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    report = read_form(scanned(drawn_form(), angle=0.0), name="scan.pdf")
+    assert report.kind is FormKind.SCANNED and report.fields == ()
+    assert any("scan.pdf page 1" in w and "tesseract-ocr" in w for w in report.warnings)
+
+
+def _page(angle: float) -> np.ndarray:
+    """A white page with rules and lines of fake text, turned by `angle` degrees."""
+    gray = np.full((1100, 850), 255, np.uint8)
+    rng = random.Random(3)
+    for row in range(120, 1000, 40):
+        x = 80
+        while x < 700:
+            w = rng.randint(20, 70)
+            cv2.rectangle(gray, (x, row), (x + w, row + 12), 0, -1)
+            x += w + 12
+    cv2.line(gray, (80, 1030), (760, 1030), 0, 2)
+    matrix = cv2.getRotationMatrix2D((425, 550), angle, 1.0)
+    return cv2.warpAffine(gray, matrix, (850, 1100), borderValue=255)
+
+
+@pytest.mark.parametrize("angle", [-2.0, -0.7, 0.0, 1.3, 3.5])
+def test_the_skew_is_found_within_a_fifth_of_a_degree(angle: float) -> None:
+    assert skew_angle(ink(_page(angle))) == pytest.approx(-angle, abs=0.2)
+
+
+def test_marks_rules_and_the_text_beside_them() -> None:
+    gray = np.full((400, 600), 255, np.uint8)
+    cv2.rectangle(gray, (50, 50), (78, 78), 0, 2)  # an empty checkbox (10 pt at 200 dpi)
+    cv2.rectangle(gray, (150, 50), (178, 78), 0, 2)
+    cv2.circle(gray, (164, 64), 5, 0, -1)  # a checked one
+    cv2.circle(gray, (264, 64), 14, 0, 2)  # a radio button
+    cv2.line(gray, (50, 200), (450, 200), 0, 2)  # an underline
+    cv2.line(gray, (500, 120), (500, 380), 0, 2)  # a vertical rule
+    scale = Scale(200, 144.0)
+    found = marks(ink(gray), scale)
+    assert len(found.boxes) == 2 and len(found.circles) == 1
+    assert max(iou(b, scale.rect(50, 50, 79, 79)) for b in found.boxes) > 0.7
+    assert max(iou(b, scale.rect(150, 50, 179, 79)) for b in found.boxes) > 0.7
+    hlines, vlines = rules(ink(gray), scale)
+    assert len(hlines) == 1 and len(vlines) == 1
+    assert hlines[0][0] == pytest.approx(18.0, abs=1.5)
+    assert hlines[0][2] == pytest.approx(162.0, abs=1.5)
+    # OCR's reading of the box as "O" is left out; the words stay, a space between them
+    words = [
+        OcrWord("O", (50, 50, 79, 79), (50, 50, 300, 79), 40.0),
+        OcrWord("Vegan", (90, 55, 140, 75), (50, 50, 300, 79), 95.0),
+        OcrWord("menu", (200, 55, 240, 75), (50, 50, 300, 79), 95.0),
+        OcrWord("____", (50, 195, 450, 205), (50, 195, 450, 205), 30.0),
+    ]
+    text = "".join(c.text for c in characters(words, scale, found.boxes))
+    assert text == "Vegan menu"
+
+
+def test_tesseract_tsv_becomes_words_with_their_lines() -> None:
+    tsv = (
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+        "1\t1\t0\t0\t0\t0\t0\t0\t850\t1100\t-1\t\n"
+        "4\t1\t1\t1\t1\t0\t100\t200\t300\t30\t-1\t\n"
+        "5\t1\t1\t1\t1\t1\t100\t205\t80\t22\t96.5\tWedding\n"
+        "5\t1\t1\t1\t1\t2\t190\t205\t50\t22\t91.0\tdate:\n"
+        "5\t1\t1\t1\t1\t3\t250\t205\t10\t22\t10.0\t \n"
+        "5\t1\t1\t1\t1\t4\t250\tx\t10\t22\t10.0\tbad\n"
+    )
+    words = parse_tsv(tsv)
+    assert [w.text for w in words] == ["Wedding", "date:"]
+    assert words[0].box == (100, 205, 180, 227) and words[0].line == (100, 200, 400, 230)
+    assert words[1].confidence == 91.0
