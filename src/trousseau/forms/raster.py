@@ -167,13 +167,22 @@ def _runs(mask: Gray, kernel: tuple[int, int]) -> list[tuple[int, int, int, int]
     ]
 
 
+def _inside_lettering(mask: Gray, left: int, top: int, right: int, bottom: int) -> bool:
+    """A horizontal run with letters' ink just below it along its length: blurred letters
+    that touched, not a rule (text is written on a rule, and printed at least a few points
+    under one)."""
+    gap, depth = 2, 4
+    below = mask[bottom + gap : bottom + gap + depth, left:right]
+    return bool(below.size and below.mean() > 255 * 0.35)
+
+
 def rules(mask: Gray, scale: Scale) -> tuple[list[Rect], list[Rect]]:
     """The horizontal and vertical rules of the page, as zero-thickness rectangles in points
     (the form `ShapeSink` gives a drawn rule)."""
     thick = scale.px(LINE_MAX_PT)
     hlines: list[Rect] = []
     for left, top, right, bottom in _runs(mask, (scale.px(HLINE_MIN_PT), 1)):
-        if bottom - top <= thick:
+        if bottom - top <= thick and not _inside_lettering(mask, left, top, right, bottom):
             y = scale.y((top + bottom) / 2.0)
             hlines.append((scale.x(left), y, scale.x(right), y))
     vlines: list[Rect] = []
@@ -394,18 +403,15 @@ def characters(words: Sequence[OcrWord], scale: Scale, shapes: Sequence[Rect]) -
     return chars
 
 
-def _through_text(line: Rect, words: Sequence[OcrWord], scale: Scale) -> bool:
-    """A horizontal run through the middle of a word, and no longer than it: letters blurred
-    together, not a rule."""
-    for word in words:
-        if not _is_text(word):
-            continue
-        x0, y0, x1, y1 = scale.rect(*word.box)
-        band = 0.2 * (y1 - y0)
-        inside = min(line[2], x1) - max(line[0], x0)
-        if y0 + band <= line[1] <= y1 - band and inside >= 0.8 * (line[2] - line[0]):
-            return True
-    return False
+def _through_text(line: Rect, words: Sequence[Rect]) -> bool:
+    """A horizontal run through the middle of the words of a line of text, hardly longer
+    than they are: letters blurred together, not a rule."""
+    covered = 0.0
+    for x0, y0, x1, y1 in words:
+        band = 0.15 * (y1 - y0)
+        if y0 + band <= line[1] <= y1 - band:
+            covered += max(0.0, min(line[2], x1) - max(line[0], x0))
+    return covered >= 0.7 * (line[2] - line[0])
 
 
 def scan_primitives(
@@ -415,7 +421,8 @@ def scan_primitives(
     scale = Scale(dpi, height)
     mask = ink(gray)
     hlines, vlines = rules(mask, scale)
-    hlines = [line for line in hlines if not _through_text(line, words, scale)]
+    boxes_of_words = [scale.rect(*w.box) for w in words if _is_text(w)]
+    hlines = [line for line in hlines if not _through_text(line, boxes_of_words)]
     found = marks(mask, scale)
     lettered = [
         scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
