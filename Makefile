@@ -53,6 +53,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.backup
 	$(PY) -m bench.forms
 	$(PY) -m bench.formqueue
+	$(PY) -m bench.freeze
 
 screenshots: $(VENV)/.stamp-dev
 	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py

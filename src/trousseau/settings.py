@@ -254,6 +254,16 @@ class FormsSettings(BaseModel):
     )
 
 
+class FreezeSettings(BaseModel):
+    """Deploy protection: where its policy file is (windows, regions, freezes)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy: Path | None = Field(
+        None, description="the policy file (TOML); unset: trousseau's default policy"
+    )
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -280,6 +290,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
     forms: FormsSettings = Field(default_factory=FormsSettings)
+    freeze: FreezeSettings = Field(default_factory=FreezeSettings)
 
     @field_validator("sla_classes")
     @classmethod

@@ -132,11 +132,13 @@ def test_a_read_flat_form_has_a_fillable_copy_for_its_tenant_only(api, studio, r
     _, flat, _ = generate(1, "contract")
     body = _upload(api.client, studio, flat, name="contract.pdf").json()
     url = f"/api/v1/forms/{body['id']}/fillable.pdf"
+    assert body["fillable_url"] is None  # not read yet
     queued = api.client.get(url, headers=studio)
     assert queued.status_code == 409 and queued.json()["error"]["code"] == "conflict"
     assert api.client.get(url, headers=rival).status_code == 404
     api.work()
     done = api.client.get(f"/api/v1/forms/{body['id']}", headers=studio).json()
+    assert done["fillable_url"] == url
     response = api.client.get(url, headers=studio)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"

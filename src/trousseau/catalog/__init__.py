@@ -98,6 +98,7 @@ from trousseau.catalog.variants import (
 )
 from trousseau.catalog.weddings import (
     Wedding,
+    calendar_weddings,
     check_timezone,
     create_wedding,
     find_wedding,
@@ -149,6 +150,7 @@ __all__ = [
     "backup_lag",
     "backup_lags",
     "beat",
+    "calendar_weddings",
     "catalog_failure",
     "changes_after",
     "check_slug",

@@ -180,3 +180,14 @@ def weddings_dated(conn: Connection, *, tenant_id: int, first: date, last: date)
         .order_by(wedding.c.date, wedding.c.slug)
     )
     return [_from_row(r) for r in rows]
+
+
+def calendar_weddings(conn: Connection, *, first: date, last: date) -> list[Wedding]:
+    """Every tenant's weddings dated from `first` to `last` (inclusive), by date: the
+    calendar protection reads (a platform's deploys serve all its studios)."""
+    rows = conn.execute(
+        select(wedding)
+        .where(wedding.c.date.between(first, last))
+        .order_by(wedding.c.date, wedding.c.tenant_id, wedding.c.slug)
+    )
+    return [_from_row(r) for r in rows]

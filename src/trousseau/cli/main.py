@@ -15,6 +15,7 @@ from trousseau.cli import (
     backup,
     demo,
     forms,
+    freeze,
     ingest,
     init,
     jobs,
@@ -44,6 +45,7 @@ app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(backup.backup_app, name="backup")
 app.add_typer(forms.forms_app, name="forms")
+app.add_typer(freeze.freeze_app, name="freeze")
 app.command("demo")(demo.demo)
 
 

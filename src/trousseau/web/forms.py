@@ -71,6 +71,10 @@ class DocumentOut(BaseModel):
     created_at: dt.datetime
     finished_at: dt.datetime | None
     pdf_url: str = Field(description="where to download the original PDF (with this API key)")
+    fillable_url: str | None = Field(
+        description="where to download a fillable copy with the detected fields as form "
+        "fields, once read (status done); null before"
+    )
 
     @classmethod
     def of(cls, document: FormDocument, wedding: str) -> DocumentOut:
@@ -86,6 +90,11 @@ class DocumentOut(BaseModel):
             created_at=document.created_at,
             finished_at=document.finished_at,
             pdf_url=f"{API_PREFIX}/forms/{document.id}/pdf",
+            fillable_url=(
+                f"{API_PREFIX}/forms/{document.id}/fillable.pdf"
+                if document.status is DocumentStatus.DONE and document.result is not None
+                else None
+            ),
         )
 
 

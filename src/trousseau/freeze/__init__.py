@@ -1,0 +1,54 @@
+"""Protection: no deploy while a wedding is live, right to the second in every time zone.
+
+Vocabulary:
+
+level       NORMAL (deploys allowed), HIGH (need an approval), MAXIMUM (denied); the highest
+            rule that applies at an instant wins
+region      a configured name mapped to an IANA zone, or an IANA zone itself
+window      a recurring local wall-clock window, half-open [start, end), on weekdays (and
+            months); evaluated on the instant's local time, so it follows DST
+wedding     raises its region around its ceremony (MAXIMUM from 2 h before to 12 h after,
+            HIGH from 24 h before)
+freeze      a one-off [from, to) at a level, per region or global, environment and service
+decision    the level at an instant, every reason for it, and the next allowed instant
+timeline    contiguous [start, end) intervals of a range, each at one level for one set of
+            reasons
+
+`policy` holds the values and reads the data file's mapping; `evaluate` answers (pure);
+`files` reads the data file and the calendar (I/O).
+"""
+
+from trousseau.freeze.evaluate import HORIZON, Evaluator, decide
+from trousseau.freeze.files import DEFAULT_POLICY, load_policy, with_calendar
+from trousseau.freeze.levels import Decision, Interval, Level, Reason
+from trousseau.freeze.policy import (
+    CalendarWedding,
+    Freeze,
+    Policy,
+    Scope,
+    WeddingRule,
+    Window,
+    ceremony_instant,
+    policy_from_mapping,
+)
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "HORIZON",
+    "CalendarWedding",
+    "Decision",
+    "Evaluator",
+    "Freeze",
+    "Interval",
+    "Level",
+    "Policy",
+    "Reason",
+    "Scope",
+    "WeddingRule",
+    "Window",
+    "ceremony_instant",
+    "decide",
+    "load_policy",
+    "policy_from_mapping",
+    "with_calendar",
+]

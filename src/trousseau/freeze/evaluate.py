@@ -1,0 +1,252 @@
+"""The level of a region at an instant, its timeline over a range, and the next instant a
+deploy is allowed: exact to the second, in every time zone.
+
+Pure: a `Policy` and instants in, values out. The level is a function of the instant's local
+wall-clock time (windows), of absolute instants (weddings, freezes); it can change only where
+one of them begins or ends, or where the local clock jumps (a DST transition). `timeline`
+gathers exactly those instants and evaluates the level once per piece.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from trousseau.errors import InvalidValue
+from trousseau.freeze.levels import Decision, Interval, Level, Reason
+from trousseau.freeze.policy import DAY_SECONDS, CalendarWedding, Policy
+
+HORIZON = timedelta(days=400)
+"""How far ahead `next_allowed` looks."""
+_CHUNK = timedelta(days=14)
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidValue(
+            f"{at.isoformat()} has no UTC offset: give an instant like 2026-06-13T10:00:00+02:00"
+        )
+    return at.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """A region's weddings by ceremony instant (UTC), for range lookups."""
+
+    times: tuple[datetime, ...]
+    weddings: tuple[CalendarWedding, ...]
+
+
+class Evaluator:
+    """A policy prepared for one region's questions (its zone, its weddings sorted)."""
+
+    def __init__(self, policy: Policy, region: str) -> None:
+        self.policy = policy
+        self.region = region
+        self.zone: ZoneInfo = policy.zone(region)
+        mine = sorted(
+            (w for w in policy.weddings if w.region == region), key=lambda w: _aware(w.ceremony)
+        )
+        self._calendar = _Calendar(tuple(_aware(w.ceremony) for w in mine), tuple(mine))
+        self._rule = policy.wedding_rule
+
+    # --- one instant ---------------------------------------------------------------------
+
+    def reasons_at(
+        self, at: datetime, environment: str | None = None, service: str | None = None
+    ) -> tuple[Reason, ...]:
+        """Every rule that applies at `at`, highest level first."""
+        at = _aware(at)
+        local = at.astimezone(self.zone)
+        found: list[Reason] = []
+        for window in self.policy.windows:
+            if window.scope.covers(self.region, environment, service) and window.contains(local):
+                found.append(Reason(window.level, f"{window.name} ({self.zone.key})"))
+        rule = self._rule
+        cal = self._calendar
+        lo = bisect.bisect_right(cal.times, at - rule.maximum_after)
+        hi = bisect.bisect_right(cal.times, at + rule.high_before)
+        for ceremony, wedding in zip(cal.times[lo:hi], cal.weddings[lo:hi], strict=True):
+            local_ceremony = ceremony.astimezone(wedding.ceremony.tzinfo)
+            when = (
+                f"wedding {wedding.ref} ceremony {local_ceremony:%Y-%m-%d %H:%M} "
+                f"{local_ceremony.tzinfo}"
+            )
+            if ceremony - rule.maximum_before <= at < ceremony + rule.maximum_after:
+                found.append(Reason(Level.MAXIMUM, when))
+            elif ceremony - rule.high_before <= at < ceremony - rule.maximum_before:
+                found.append(Reason(Level.HIGH, when))
+        for freeze in self.policy.freezes:
+            if freeze.scope.covers(self.region, environment, service) and (
+                _aware(freeze.start) <= at < _aware(freeze.end)
+            ):
+                found.append(Reason(freeze.level, f"freeze: {freeze.reason}"))
+        return tuple(sorted(set(found), key=lambda r: (-r.level, r.text)))
+
+    def level_at(
+        self, at: datetime, environment: str | None = None, service: str | None = None
+    ) -> Level:
+        reasons = self.reasons_at(at, environment, service)
+        return reasons[0].level if reasons else Level.NORMAL
+
+    # --- a range ---------------------------------------------------------------------------
+
+    def _transitions(self, start: datetime, end: datetime) -> Iterator[datetime]:
+        """Instants in `(start, end)` where the zone's UTC offset changes, to the second."""
+        step = timedelta(hours=1)
+        at = start
+        offset = at.astimezone(self.zone).utcoffset()
+        while at < end:
+            nxt = min(at + step, end)
+            other = nxt.astimezone(self.zone).utcoffset()
+            if other != offset:
+                lo, hi = at, nxt  # offset(lo) == offset, offset(hi) != offset
+                while hi - lo > timedelta(seconds=1):
+                    mid = lo + (hi - lo) / 2
+                    mid = mid.replace(microsecond=0)
+                    if mid <= lo:
+                        mid = lo + timedelta(seconds=1)
+                    if mid.astimezone(self.zone).utcoffset() == offset:
+                        lo = mid
+                    else:
+                        hi = mid
+                yield hi
+                offset = other
+            at = nxt
+
+    def _window_edges(self, start: datetime, end: datetime) -> Iterator[datetime]:
+        first = start.astimezone(self.zone).date() - timedelta(days=1)
+        last = end.astimezone(self.zone).date() + timedelta(days=1)
+        edges = {w.start for w in self.policy.windows} | {w.end for w in self.policy.windows}
+        day = first
+        while day <= last:
+            for seconds in edges:
+                moment_day = day + timedelta(days=seconds // DAY_SECONDS)
+                rest = seconds % DAY_SECONDS
+                local = time(rest // 3600, rest % 3600 // 60, rest % 60)
+                for fold in (0, 1):
+                    instant = datetime.combine(moment_day, local, tzinfo=self.zone).replace(
+                        fold=fold
+                    )
+                    yield instant.astimezone(UTC)
+            day += timedelta(days=1)
+
+    def _edges(self, start: datetime, end: datetime) -> list[datetime]:
+        rule = self._rule
+        found: set[datetime] = set(self._window_edges(start, end))
+        found.update(self._transitions(start, end))
+        cal = self._calendar
+        lo = bisect.bisect_left(cal.times, start - rule.maximum_after)
+        hi = bisect.bisect_right(cal.times, end + rule.high_before)
+        for ceremony in cal.times[lo:hi]:
+            found.update(
+                (
+                    ceremony - rule.high_before,
+                    ceremony - rule.maximum_before,
+                    ceremony + rule.maximum_after,
+                )
+            )
+        for freeze in self.policy.freezes:
+            found.update((_aware(freeze.start), _aware(freeze.end)))
+        return sorted(t for t in found if start < t < end)
+
+    def timeline(
+        self,
+        start: datetime,
+        end: datetime,
+        environment: str | None = None,
+        service: str | None = None,
+    ) -> list[Interval]:
+        """Contiguous, non-overlapping `[start, end)` intervals covering the range, each at one
+        level for the same reasons (adjacent equal pieces merged)."""
+        start, end = _aware(start), _aware(end)
+        if start >= end:
+            raise InvalidValue(f"the range must end after it starts ({start} to {end})")
+        cuts = [start, *self._edges(start, end), end]
+        result: list[Interval] = []
+        for a, b in itertools.pairwise(cuts):
+            reasons = self.reasons_at(a, environment, service)
+            level = reasons[0].level if reasons else Level.NORMAL
+            if result and result[-1].reasons == reasons:
+                result[-1] = Interval(result[-1].start, b, level, reasons)
+            else:
+                result.append(Interval(a, b, level, reasons))
+        return result
+
+    def next_allowed(
+        self,
+        at: datetime,
+        environment: str | None = None,
+        service: str | None = None,
+        horizon: timedelta = HORIZON,
+    ) -> datetime | None:
+        """The first instant from `at` on at NORMAL, or None within `horizon`."""
+        at = _aware(at)
+        start, limit = at, at + horizon
+        while start < limit:
+            end = min(start + _CHUNK, limit)
+            for piece in self.timeline(start, end, environment, service):
+                if piece.level is Level.NORMAL:
+                    return piece.start
+            start = end
+        return None
+
+
+def decide(
+    policy: Policy,
+    at: datetime,
+    *,
+    region: str | None = None,
+    environment: str | None = None,
+    service: str | None = None,
+    horizon: timedelta = HORIZON,
+) -> Decision:
+    """The decision at `at` for one region, or the strictest over every region (the
+    configured ones and those the calendar's weddings are served from), with the first
+    instant at which every region considered allows a deploy."""
+    at = _aware(at)
+    regions = [region] if region is not None else policy.all_regions()
+    if not regions:
+        raise InvalidValue(
+            "the freeze policy names no region: add [regions] to it or pass --region"
+        )
+    evaluators = [Evaluator(policy, r) for r in regions]
+    reasons: list[Reason] = []
+    for ev in evaluators:
+        reasons += [
+            Reason(r.level, r.text if region is not None else f"{ev.region}: {r.text}")
+            for r in ev.reasons_at(at, environment, service)
+        ]
+    ordered = tuple(sorted(set(reasons), key=lambda r: (-r.level, r.text)))
+    level = ordered[0].level if ordered else Level.NORMAL
+    return Decision(at, level, ordered, _all_allowed(evaluators, at, environment, service, horizon))
+
+
+def _all_allowed(
+    evaluators: Sequence[Evaluator],
+    at: datetime,
+    environment: str | None,
+    service: str | None,
+    horizon: timedelta,
+) -> datetime | None:
+    limit = at + horizon
+    candidate = at
+    while candidate <= limit:
+        found = [
+            ev.next_allowed(candidate, environment, service, limit - candidate) for ev in evaluators
+        ]
+        if any(f is None for f in found):
+            return None
+        latest = max(f for f in found if f is not None)
+        if latest == candidate:
+            return candidate
+        candidate = latest
+    return None
+
+
+def local_day_range(first: date, days: int) -> tuple[date, date]:
+    return first, first + timedelta(days=days)
