@@ -13,9 +13,9 @@ from .conftest import Cli, assert_one_line_error
 SECRET = "a long passphrase nobody types twice"
 
 SQLITE_ONLY = pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)
-"""For commands that work on the repository alone (tiers, forget, prune, replicate): the
-catalog statements they share with `backup run` are tested on both backends in this file and in
-tests/backup; a second backend here would only repeat the subprocesses' start-up."""
+"""The command line on one backend: every catalog statement these commands run (the change
+log, the cursor, erasure, the dump) is tested on both backends in tests/backup, and a second
+backend here would only repeat the subprocesses' start-up (a minute of the suite)."""
 
 
 def _env(tmp_path) -> dict[str, str]:
@@ -25,6 +25,7 @@ def _env(tmp_path) -> dict[str, str]:
     }
 
 
+@SQLITE_ONLY
 def test_backup_restore_and_erase_from_the_command_line(cli: Cli, tmp_path) -> None:
     card = tmp_path / "card"
     card.mkdir()
@@ -80,6 +81,7 @@ def test_backup_restore_and_erase_from_the_command_line(cli: Cli, tmp_path) -> N
     assert SECRET not in first.stdout + first.stderr + status.__repr__()
 
 
+@SQLITE_ONLY
 def test_a_wrong_or_missing_passphrase_is_one_clear_line(cli: Cli, tmp_path) -> None:
     env = _env(tmp_path)
     assert cli.run("backup", "init", **env).returncode == 0
@@ -92,6 +94,7 @@ def test_a_wrong_or_missing_passphrase_is_one_clear_line(cli: Cli, tmp_path) -> 
     assert_one_line_error(nowhere, "no backup target")
 
 
+@SQLITE_ONLY
 def test_a_backup_killed_at_random_points_verifies_and_the_next_run_completes(
     cli: Cli, tmp_path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -36,12 +37,19 @@ def _wait_for(predicate, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.fixture
-def card(tmp_path: Path) -> Path:
-    folder = tmp_path / "card"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def card_photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40 photos made once per test process (10 s of encoding); each test copies them."""
+    folder = tmp_path_factory.mktemp("card-photos")
     for i in range(40):
         make_jpeg(folder / f"IMG_{i:04d}.JPG", seed=i, size=(1600, 1200))
+    return folder
+
+
+@pytest.fixture
+def card(tmp_path: Path, card_photos: Path) -> Path:
+    folder = tmp_path / "card"
+    shutil.copytree(card_photos, folder)
     return folder
 
 

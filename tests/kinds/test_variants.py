@@ -179,6 +179,8 @@ def test_a_failed_batch_records_no_variant(tmp_path, catalog, vault, settings, c
         raise VaultFull("the vault is full: free space and retry; record none of them")
 
     monkeypatch.setattr(LocalVault, "put_derived", full)
+    quick = settings.jobs.model_copy(update={"max_attempts": 2, "backoff_base_seconds": 0.05})
+    settings = settings.model_copy(update={"jobs": quick})  # two tries, not 30 s of backoff
     original = make_jpeg(tmp_path / "IMG_1.JPG", seed=1, size=(1800, 1200))
     _ingest_and_work([original], catalog, vault, settings, clock)
 
