@@ -22,6 +22,7 @@ from trousseau.freeze.policy import DAY_SECONDS, CalendarWedding, Policy
 
 HORIZON = timedelta(days=400)
 """How far ahead `next_allowed` looks."""
+_FIRST_CHUNK = timedelta(days=2)
 _CHUNK = timedelta(days=14)
 
 
@@ -97,7 +98,7 @@ class Evaluator:
 
     def _transitions(self, start: datetime, end: datetime) -> Iterator[datetime]:
         """Instants in `(start, end)` where the zone's UTC offset changes, to the second."""
-        step = timedelta(hours=1)
+        step = timedelta(hours=6)  # offsets change at most twice a year, never twice in 6 h
         at = start
         offset = at.astimezone(self.zone).utcoffset()
         while at < end:
@@ -119,11 +120,18 @@ class Evaluator:
             at = nxt
 
     def _window_edges(self, start: datetime, end: datetime) -> Iterator[datetime]:
+        """The instants each window begins and ends on the local days it applies to, at both
+        folds of a repeated hour."""
         first = start.astimezone(self.zone).date() - timedelta(days=1)
         last = end.astimezone(self.zone).date() + timedelta(days=1)
-        edges = {w.start for w in self.policy.windows} | {w.end for w in self.policy.windows}
         day = first
         while day <= last:
+            edges = {
+                seconds
+                for w in self.policy.windows
+                if day.weekday() in w.days and (w.months is None or day.month in w.months)
+                for seconds in (w.start, w.end)
+            }
             for seconds in edges:
                 moment_day = day + timedelta(days=seconds // DAY_SECONDS)
                 rest = seconds % DAY_SECONDS
@@ -186,13 +194,15 @@ class Evaluator:
     ) -> datetime | None:
         """The first instant from `at` on at NORMAL, or None within `horizon`."""
         at = _aware(at)
-        start, limit = at, at + horizon
+        if self.level_at(at, environment, service) is Level.NORMAL:
+            return at
+        start, limit, chunk = at, at + horizon, _FIRST_CHUNK
         while start < limit:
-            end = min(start + _CHUNK, limit)
+            end = min(start + chunk, limit)
             for piece in self.timeline(start, end, environment, service):
                 if piece.level is Level.NORMAL:
                     return piece.start
-            start = end
+            start, chunk = end, min(chunk * 2, _CHUNK)
         return None
 
 
@@ -233,18 +243,28 @@ def _all_allowed(
     service: str | None,
     horizon: timedelta,
 ) -> datetime | None:
-    limit = at + horizon
-    candidate = at
-    while candidate <= limit:
-        found = [
-            ev.next_allowed(candidate, environment, service, limit - candidate) for ev in evaluators
+    """The first instant from `at` on at which every evaluator's level is NORMAL: their
+    timelines over a growing span, swept together."""
+    if all(ev.level_at(at, environment, service) is Level.NORMAL for ev in evaluators):
+        return at
+    start, limit, chunk = at, at + horizon, _FIRST_CHUNK
+    while start < limit:
+        end = min(start + chunk, limit)
+        blocked = [
+            [(p.start, p.end) for p in ev.timeline(start, end, environment, service) if p.level]
+            for ev in evaluators
         ]
-        if any(f is None for f in found):
-            return None
-        latest = max(f for f in found if f is not None)
-        if latest == candidate:
+        candidate = start
+        moved = True
+        while moved and candidate < end:
+            moved = False
+            for spans in blocked:
+                for a, b in spans:
+                    if a <= candidate < b:
+                        candidate, moved = b, True
+        if candidate < end:
             return candidate
-        candidate = latest
+        start, chunk = end, min(chunk * 2, _CHUNK)
     return None
 
 
