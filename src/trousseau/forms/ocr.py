@@ -24,11 +24,6 @@ PAGE_SEGMENTATION = "11"
 layout, merges a label with the column beside it and loses short ones)."""
 
 
-def available() -> bool:
-    """Whether the `tesseract` command is on the PATH."""
-    return shutil.which("tesseract") is not None
-
-
 def parse_tsv(text: str) -> list[OcrWord]:
     """Tesseract's TSV output as words in reading order (level 5 rows with text)."""
     words: list[OcrWord] = []

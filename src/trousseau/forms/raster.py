@@ -322,11 +322,10 @@ def hatches(mask: Gray, scale: Scale) -> list[tuple[float, float]]:
     return found
 
 
-def without_rules(gray: Gray, scale: Scale) -> Gray:
+def without_rules(gray: Gray, mask: Gray, scale: Scale) -> Gray:
     """What OCR reads: the page with its rules, its paper and its specks of noise painted
     white (an underline touching a word turns its letters into noise, and Tesseract reads a
-    noisy blank page for seconds), the marks left as scanned."""
-    mask = ink(gray)
+    noisy blank page for seconds), the marks left as scanned. `mask` is the page's `ink`."""
     thick = scale.px(LINE_MAX_PT)
     lines = np.zeros_like(mask)
     for kernel, across in (((scale.px(HLINE_MIN_PT), 1), 3), ((1, scale.px(VLINE_MIN_PT)), 2)):
@@ -415,11 +414,10 @@ def _through_text(line: Rect, words: Sequence[Rect]) -> bool:
 
 
 def scan_primitives(
-    gray: Gray, words: Sequence[OcrWord], *, dpi: float, width: float, height: float
+    mask: Gray, words: Sequence[OcrWord], *, dpi: float, width: float, height: float
 ) -> PagePrimitives:
-    """A deskewed page's pixels and its OCR words as the detector's primitives."""
+    """A deskewed page's ink (`ink`) and its OCR words as the detector's primitives."""
     scale = Scale(dpi, height)
-    mask = ink(gray)
     hlines, vlines = rules(mask, scale)
     boxes_of_words = [scale.rect(*w.box) for w in words if _is_text(w)]
     hlines = [line for line in hlines if not _through_text(line, boxes_of_words)]

@@ -8,7 +8,7 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from trousseau.forms.ocr import recognise
-from trousseau.forms.raster import Gray, Scale, deskew, scan_primitives, without_rules
+from trousseau.forms.raster import Gray, Scale, deskew, ink, scan_primitives, without_rules
 from trousseau.forms.shapes import PagePrimitives
 
 DPI = 200
@@ -36,9 +36,9 @@ def scan_page(
     """A scanned page's primitives (deskewed, OCRed) and the angle it was turned by.
     OcrUnavailable when Tesseract is missing or fails."""
     gray, angle = deskew(render_gray(page))
-    scale = Scale(DPI, height)
-    ok, png = cv2.imencode(".png", without_rules(gray, scale))
+    mask = ink(gray)  # once: rules, marks and the OCR image all start from it
+    ok, png = cv2.imencode(".png", without_rules(gray, mask, Scale(DPI, height)))
     if not ok:
         raise ValueError("the page image could not be encoded for OCR")
     words = recognise(png.tobytes(), dpi=DPI, timeout=timeout, what=what)
-    return scan_primitives(gray, words, dpi=DPI, width=width, height=height), angle
+    return scan_primitives(mask, words, dpi=DPI, width=width, height=height), angle

@@ -13,7 +13,7 @@ import bisect
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from trousseau.errors import InvalidValue
@@ -266,7 +266,3 @@ def _all_allowed(
             return candidate
         start, chunk = end, min(chunk * 2, _CHUNK)
     return None
-
-
-def local_day_range(first: date, days: int) -> tuple[date, date]:
-    return first, first + timedelta(days=days)
