@@ -223,3 +223,21 @@ class ReplicaMismatch(BackupError):
     """A replica target holds another repository than the primary's; nothing was copied."""
 
     permanent = True
+
+
+class ProtectionError(TrousseauError):
+    """Deploy protection refused an override action or found its audit trail broken."""
+
+
+class OverrideRefused(ProtectionError):
+    """An override action breaks a rule: its requester approving it, acting on one that is
+    no longer pending or in force, a duration beyond the policy's limit."""
+
+    exit_code = 2
+
+
+class AuditBroken(ProtectionError):
+    """The protection audit log's hash chain does not hold: an entry was changed, removed or
+    inserted after it was written."""
+
+    exit_code = 5

@@ -14,10 +14,16 @@ from trousseau.cli import app
 
 
 class Done:
+    """A run's outcome as `trousseau` itself ends it (an expected error exits with its code)."""
+
     def __init__(self, result: Result) -> None:
+        from trousseau.errors import TrousseauError
+
         self.returncode = result.exit_code
+        if isinstance(result.exception, TrousseauError):
+            self.returncode = result.exception.exit_code
         self.stdout = result.stdout
-        self.stderr = result.stderr + (repr(result.exception) if result.exception else "")
+        self.stderr = result.stderr + (str(result.exception) if result.exception else "")
 
 
 def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Done:
@@ -93,3 +99,60 @@ def test_timeline_and_a_policy_file_of_ones_own(tmp_path) -> None:
         env={"TROUSSEAU_FREEZE__POLICY": str(policy)},
     )  # fmt: skip
     assert bad.returncode not in (0, 3, 4) and "Mars/Olympus" in bad.stderr
+
+
+def _freeze_now(tmp_path: Path) -> dict[str, str]:
+    """A policy whose one-off freeze holds now, so overrides are tested at the real time."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    policy = tmp_path / "now.toml"
+    policy.write_text(
+        '[regions]\nuk = "Europe/London"\n\n[[freezes]]\n'
+        f'from = "{(now - timedelta(hours=1)).isoformat()}"\n'
+        f'to = "{(now + timedelta(hours=3)).isoformat()}"\n'
+        'level = "maximum"\nreason = "release of 4.0"\n',
+        encoding="utf-8",
+    )
+    return {"TROUSSEAU_FREEZE__POLICY": str(policy)}
+
+
+def test_an_override_takes_two_people_and_every_step_is_audited(tmp_path) -> None:
+    env = _freeze_now(tmp_path)
+    check = ("freeze", "check", "--env", "production", "--service", "api", "--json")
+    assert _run(tmp_path, *check, "--by", "ci", env=env).returncode == 4
+    asked = _run(
+        tmp_path, "freeze", "override", "request", "--env", "production", "--service", "api",
+        "--reason", "card uploads fail for every studio", "--for", "90m", "--by", "alice", env=env,
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    own = _run(tmp_path, "freeze", "override", "approve", "1", "--by", "alice", env=env)
+    assert own.returncode == 2 and "second, different person" in own.stderr
+    assert _run(tmp_path, *check, env=env).returncode == 4
+    ok = _run(tmp_path, "freeze", "override", "approve", "1", env={**env, "TROUSSEAU_ACTOR": "bob"})
+    assert ok.returncode == 0, ok.stderr
+    allowed = _run(tmp_path, *check, "--by", "ci", env=env)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    body = json.loads(allowed.stdout)
+    assert body["level"] == "maximum" and body["override"]["approved_by"] == "bob"
+    other = _run(tmp_path, "freeze", "check", "--env", "production", "--service", "web", env=env)
+    assert other.returncode == 4
+    revoked = _run(tmp_path, "freeze", "override", "revoke", "1", "--by", "carol", env=env)
+    assert revoked.returncode == 0
+    assert _run(tmp_path, *check, env=env).returncode == 4
+    listed = json.loads(_run(tmp_path, "freeze", "override", "list", "--json", env=env).stdout)
+    assert [o["state"] for o in listed] == ["revoked"]
+
+    shown = json.loads(_run(tmp_path, "freeze", "audit", "show", "--json", env=env).stdout)
+    assert [e["action"] for e in shown] == [
+        "decision", "request", "decision", "approve", "decision", "decision", "revoke", "decision"
+    ]  # fmt: skip
+    verified = _run(tmp_path, "freeze", "audit", "verify", env=env)
+    assert verified.returncode == 0 and "8 entries" in verified.stdout
+
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "data" / "catalog.sqlite3") as db:
+        db.execute("UPDATE freeze_audit SET actor = 'mallory' WHERE seq = 4")
+    broken = _run(tmp_path, "freeze", "audit", "verify", env=env)
+    assert broken.returncode == 5 and "entry 4" in broken.stderr

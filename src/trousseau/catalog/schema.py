@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -255,3 +256,39 @@ backup_done = Table(
 )
 """Changes a repository holds beyond its cursor (taken out of order, earliest deadline
 first); folded into the cursor as soon as the changes before them are done."""
+
+freeze_override = Table(
+    "freeze_override",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("environment", String(255), nullable=False),
+    Column("service", String(255), nullable=False),
+    Column("region", String(255), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(255), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("approved_by", String(255), nullable=True),
+    Column("approved_at", UTCDateTime, nullable=True),
+    Column("revoked_by", String(255), nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("expiry_logged", Boolean, nullable=False, default=False),
+    Index(None, "expires_at"),
+    sqlite_autoincrement=True,
+)
+"""Emergency deploy overrides (two-person rule): requested, approved by someone else,
+revoked; `expiry_logged` once its expiry is in the audit log."""
+
+freeze_audit = Table(
+    "freeze_audit",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("body", Json, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+"""The protection audit log: append-only, hash-chained (`seq` is the chain's order; two
+writers racing for the same `seq` collide on the key and one retries)."""

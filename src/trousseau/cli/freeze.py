@@ -2,13 +2,20 @@
 from the policy file and the catalog's wedding calendar.
 
 `check` exits 0 to allow, 3 when the deploy needs an approval, 4 to deny; `--json` prints the
-decision (level, verdict, reasons, next allowed instant).
+decision (level, verdict, reasons, next allowed instant). Every check is written to the audit
+log with the override that let it through, if any.
+
+`override request|approve|revoke|list` run the two-person rule for emergencies; `audit
+verify` checks the audit log's hash chain (exit 5 when broken); `export` writes the policy
+for Argo CD, GitLab or GitHub Actions.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,7 +25,7 @@ from trousseau.cli.output import console
 from trousseau.errors import InvalidValue
 
 if TYPE_CHECKING:
-    from trousseau.freeze import Decision, Interval, Policy
+    from trousseau.freeze import Decision, Interval, Ledger, Override, Policy
     from trousseau.settings import Settings
 
 freeze_app = typer.Typer(
@@ -26,7 +33,45 @@ freeze_app = typer.Typer(
     no_args_is_help=True,
 )
 
+override_app = typer.Typer(
+    help="Emergency overrides: one person requests, a second approves.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The protection audit log.", no_args_is_help=True)
+freeze_app.add_typer(override_app, name="override")
+freeze_app.add_typer(audit_app, name="audit")
+
 EXIT = {"allow": 0, "needs-approval": 3, "deny": 4}
+
+By = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        envvar="TROUSSEAU_ACTOR",
+        help="Who acts (default: $TROUSSEAU_ACTOR, else the login name).",
+    ),
+]
+
+
+def _actor(by: str | None) -> str:
+    return by or os.environ.get("TROUSSEAU_ACTOR") or getpass.getuser()
+
+
+def _ledger(settings: Settings) -> Ledger:
+    from trousseau.clock import utc_now
+    from trousseau.freeze import Ledger
+
+    return Ledger(catalog_of(settings), utc_now)
+
+
+def _duration(text: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        value, unit = float(text[:-1]), text[-1]
+        return timedelta(seconds=value * units[unit])
+    except (ValueError, KeyError, IndexError):
+        raise InvalidValue(
+            f"duration {text!r} is not a number with a unit s, m, h or d (like 90m or 2h)"
+        ) from None
 
 
 def _instant(text: str | None, what: str) -> datetime:
@@ -61,7 +106,26 @@ def _decision_json(d: Decision) -> dict[str, object]:
         "verdict": d.level.verdict,
         "reasons": [{"level": r.level.name.lower(), "text": r.text} for r in d.reasons],
         "next_allowed": d.next_allowed.isoformat() if d.next_allowed else None,
+        "override": _override_json(d.override) if d.override else None,
     }
+
+
+def _override_json(o: Override, now: datetime | None = None) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": o.id,
+        "environment": o.environment,
+        "service": o.service,
+        "region": o.region,
+        "reason": o.reason,
+        "requested_by": o.requested_by,
+        "requested_at": o.requested_at.isoformat(),
+        "expires_at": o.expires_at.isoformat(),
+        "approved_by": o.approved_by,
+        "revoked_by": o.revoked_by,
+    }
+    if now is not None:
+        body["state"] = o.state(now).value
+    return body
 
 
 @freeze_app.command("check")
@@ -76,25 +140,44 @@ def check_command(
         str | None, typer.Option("--at", help="An ISO 8601 instant with an offset (default: now).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+    by: By = "",
 ) -> None:
     """Whether a deploy is allowed (exit 0), needs an approval (3) or is denied (4)."""
     from trousseau.freeze import HORIZON, decide
 
     moment = _instant(at, "--at")
-    policy = _policy(settings_of(ctx), moment, moment + HORIZON)
-    decision = decide(policy, moment, region=region, environment=env, service=service)
+    settings = settings_of(ctx)
+    policy = _policy(settings, moment, moment + HORIZON)
+    ledger = _ledger(settings)
+    try:
+        in_force = ledger.overrides()
+        decision = decide(
+            policy, moment, region=region, environment=env, service=service, overrides=in_force
+        )
+        ledger.record_decision(
+            decision, environment=env, service=service, region=region, actor=_actor(by)
+        )
+    finally:
+        ledger.catalog.dispose()
     if as_json:
         console.print_json(json.dumps(_decision_json(decision)))
     else:
         nxt = decision.next_allowed.isoformat() if decision.next_allowed else "not within a year"
         console.print(
-            f"{decision.level.verdict} ({decision.level.name.lower()}) at "
+            f"{decision.verdict} ({decision.level.name.lower()}) at "
             f"{decision.at.isoformat()}; next allowed {nxt}",
             highlight=False,
         )
+        if decision.override:
+            o = decision.override
+            console.print(
+                f"  override {o.id}: {o.reason} (requested by {o.requested_by}, approved by "
+                f"{o.approved_by}, until {o.expires_at.isoformat()})",
+                highlight=False,
+            )
         for reason in decision.reasons:
             console.print(f"  {reason.level.name.lower()}: {reason.text}", highlight=False)
-    raise typer.Exit(EXIT[decision.level.verdict])
+    raise typer.Exit(EXIT[decision.verdict])
 
 
 @freeze_app.command("timeline")
@@ -132,5 +215,170 @@ def timeline_command(
         why = "; ".join(r.text for r in p.reasons) or "-"
         console.print(
             f"{p.start.isoformat()}  {p.end.isoformat()}  {p.level.name.lower():8s}  {why}",
+            highlight=False,
+        )
+
+
+# --- overrides ---------------------------------------------------------------------------
+
+
+def _print_override(o: Override, now: datetime) -> None:
+    scope = f"{o.environment}/{o.service}" + (f" in {o.region}" if o.region else "")
+    who = f"requested by {o.requested_by}"
+    if o.approved_by:
+        who += f", approved by {o.approved_by}"
+    if o.revoked_by:
+        who += f", revoked by {o.revoked_by}"
+    console.print(
+        f"{o.id:>5}  {o.state(now).value:8s}  {scope}  until {o.expires_at.isoformat()}  "
+        f"{who}: {o.reason}",
+        highlight=False,
+    )
+
+
+@override_app.command("request")
+def override_request(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Option("--env", help="The one environment it lets through.")],
+    service: Annotated[str, typer.Option("--service", help="The one service it lets through.")],
+    reason: Annotated[str, typer.Option("--reason", help="What is broken, why it cannot wait.")],
+    duration: Annotated[str, typer.Option("--for", help="How long, like 90m or 2h.")] = "1h",
+    region: Annotated[str | None, typer.Option(help="One region (default: every region).")] = None,
+    by: By = "",
+) -> None:
+    """Ask for an emergency override; a second person must approve it."""
+    ledger = _ledger(settings_of(ctx))
+    try:
+        made = ledger.request(
+            environment=env,
+            service=service,
+            region=region,
+            reason=reason,
+            requested_by=_actor(by),
+            duration=_duration(duration),
+        )
+    finally:
+        ledger.catalog.dispose()
+    console.print(
+        f"override {made.id} requested by {made.requested_by}, pending until "
+        f"{made.expires_at.isoformat()}: a second person approves it with "
+        f"`trousseau freeze override approve {made.id}`",
+        highlight=False,
+    )
+
+
+@override_app.command("approve")
+def override_approve(
+    ctx: typer.Context,
+    override_id: Annotated[int, typer.Argument(help="The override's number.")],
+    by: By = "",
+) -> None:
+    """Approve someone else's override (never your own)."""
+    ledger = _ledger(settings_of(ctx))
+    try:
+        done = ledger.approve(override_id, _actor(by))
+    finally:
+        ledger.catalog.dispose()
+    console.print(
+        f"override {done.id} approved by {done.approved_by}: {done.environment}/{done.service} "
+        f"may deploy until {done.expires_at.isoformat()}",
+        highlight=False,
+    )
+
+
+@override_app.command("revoke")
+def override_revoke(
+    ctx: typer.Context,
+    override_id: Annotated[int, typer.Argument(help="The override's number.")],
+    by: By = "",
+) -> None:
+    """Withdraw an override before it expires."""
+    ledger = _ledger(settings_of(ctx))
+    try:
+        done = ledger.revoke(override_id, _actor(by))
+    finally:
+        ledger.catalog.dispose()
+    console.print(f"override {done.id} revoked by {done.revoked_by}", highlight=False)
+
+
+@override_app.command("list")
+def override_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Overrides pending, in force, or ended within the last week."""
+    ledger = _ledger(settings_of(ctx))
+    try:
+        found = ledger.overrides()
+        now = ledger.clock()
+    finally:
+        ledger.catalog.dispose()
+    if as_json:
+        console.print_json(json.dumps([_override_json(o, now) for o in found]))
+        return
+    for o in found:
+        _print_override(o, now)
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(
+    ctx: typer.Context,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="The head hash kept elsewhere: also catches removed newest entries."),
+    ] = None,
+) -> None:
+    """Check the audit log's hash chain; exit 5 naming the first broken entry."""
+    from trousseau.errors import AuditBroken
+
+    ledger = _ledger(settings_of(ctx))
+    try:
+        report = ledger.verify(expect_head)
+    finally:
+        ledger.catalog.dispose()
+    if not report.holds:
+        raise AuditBroken(f"the protection audit log is broken: {report.problem}")
+    console.print(
+        f"the audit log holds: {report.entries} entries, head {report.head}", highlight=False
+    )
+
+
+@audit_app.command("show")
+def audit_show(
+    ctx: typer.Context,
+    after: Annotated[int, typer.Option(help="Entries after this number.")] = 0,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The audit log's entries in order."""
+    ledger = _ledger(settings_of(ctx))
+    try:
+        entries = ledger.entries(after=after, limit=limit)
+    finally:
+        ledger.catalog.dispose()
+    if as_json:
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        "seq": e.seq,
+                        "at": e.at.isoformat(),
+                        "action": e.action.value,
+                        "actor": e.actor,
+                        "body": e.body,
+                        "hash": e.hash,
+                    }
+                    for e in entries
+                ]
+            )
+        )
+        return
+    for e in entries:
+        console.print(
+            f"{e.seq:>6}  {e.at.isoformat()}  {e.action.value:8s}  {e.actor}  "
+            f"{json.dumps(e.body, sort_keys=True)}",
             highlight=False,
         )

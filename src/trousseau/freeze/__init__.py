@@ -14,13 +14,22 @@ decision    the level at an instant, every reason for it, and the next allowed i
 timeline    contiguous [start, end) intervals of a range, each at one level for one set of
             reasons
 
-`policy` holds the values and reads the data file's mapping; `evaluate` answers (pure);
-`files` reads the data file and the calendar (I/O).
+override    an emergency exemption for one environment and service: requested by one person,
+            approved by a second, time-limited, revocable
+audit       every decision and override action, hash-chained so a changed or removed entry
+            is detected
+
+`policy` holds the values and reads the data file's mapping; `evaluate` answers, `overrides`
+and `audit` hold the two-person rule and the hash chain (all pure); `files` reads the data
+file and the calendar, `ledger` stores overrides and the audit log (I/O).
 """
 
+from trousseau.freeze.audit import GENESIS, Action, AuditEntry, ChainReport
 from trousseau.freeze.evaluate import HORIZON, Evaluator, decide
 from trousseau.freeze.files import DEFAULT_POLICY, load_policy, with_calendar
+from trousseau.freeze.ledger import Ledger
 from trousseau.freeze.levels import Decision, Interval, Level, Reason
+from trousseau.freeze.overrides import MAX_DURATION, Override, OverrideState
 from trousseau.freeze.policy import (
     CalendarWedding,
     Freeze,
@@ -34,13 +43,21 @@ from trousseau.freeze.policy import (
 
 __all__ = [
     "DEFAULT_POLICY",
+    "GENESIS",
     "HORIZON",
+    "MAX_DURATION",
+    "Action",
+    "AuditEntry",
     "CalendarWedding",
+    "ChainReport",
     "Decision",
     "Evaluator",
     "Freeze",
     "Interval",
+    "Ledger",
     "Level",
+    "Override",
+    "OverrideState",
     "Policy",
     "Reason",
     "Scope",

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from trousseau.errors import InvalidValue
 from trousseau.freeze.levels import Decision, Interval, Level, Reason
+from trousseau.freeze.overrides import Override, covering
 from trousseau.freeze.policy import DAY_SECONDS, CalendarWedding, Policy
 
 HORIZON = timedelta(days=400)
@@ -214,10 +215,12 @@ def decide(
     environment: str | None = None,
     service: str | None = None,
     horizon: timedelta = HORIZON,
+    overrides: Sequence[Override] = (),
 ) -> Decision:
     """The decision at `at` for one region, or the strictest over every region (the
     configured ones and those the calendar's weddings are served from), with the first
-    instant at which every region considered allows a deploy."""
+    instant at which every region considered allows a deploy. Above NORMAL, an approved,
+    unexpired override in scope (for every region when none is given) lets it through."""
     at = _aware(at)
     regions = [region] if region is not None else policy.all_regions()
     if not regions:
@@ -233,7 +236,10 @@ def decide(
         ]
     ordered = tuple(sorted(set(reasons), key=lambda r: (-r.level, r.text)))
     level = ordered[0].level if ordered else Level.NORMAL
-    return Decision(at, level, ordered, _all_allowed(evaluators, at, environment, service, horizon))
+    lifted = covering(overrides, environment, service, region, at) if level else None
+    return Decision(
+        at, level, ordered, _all_allowed(evaluators, at, environment, service, horizon), lifted
+    )
 
 
 def _all_allowed(

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trousseau.freeze.overrides import Override
 
 
 class Level(IntEnum):
@@ -41,6 +45,13 @@ class Decision:
     next_allowed: datetime | None = None
     """The first instant from `at` on at which the level is NORMAL (None: not within the
     horizon looked at)."""
+    override: Override | None = None
+    """The approved, unexpired override that lets this deploy through despite the level."""
+
+    @property
+    def verdict(self) -> str:
+        """allow, needs-approval or deny: the level's, unless an override allows."""
+        return "allow" if self.override is not None else self.level.verdict
 
 
 @dataclass(frozen=True)
