@@ -26,6 +26,7 @@ from trousseau.errors import InvalidValue
 
 if TYPE_CHECKING:
     from trousseau.freeze import Decision, Interval, Ledger, Override, Policy
+    from trousseau.freeze.exports import Plan
     from trousseau.settings import Settings
 
 freeze_app = typer.Typer(
@@ -39,6 +40,10 @@ override_app = typer.Typer(
 audit_app = typer.Typer(help="The protection audit log.", no_args_is_help=True)
 freeze_app.add_typer(override_app, name="override")
 freeze_app.add_typer(audit_app, name="audit")
+export_app = typer.Typer(
+    help="The policy for Argo CD, GitLab or GitHub Actions.", no_args_is_help=True
+)
+freeze_app.add_typer(export_app, name="export")
 
 EXIT = {"allow": 0, "needs-approval": 3, "deny": 4}
 
@@ -382,3 +387,118 @@ def audit_show(
             f"{json.dumps(e.body, sort_keys=True)}",
             highlight=False,
         )
+
+
+# --- exports -----------------------------------------------------------------------------
+
+Regions = Annotated[
+    list[str] | None,
+    typer.Option("--region", help="A region (repeat for several; default: every region)."),
+]
+Horizon = Annotated[int, typer.Option(help="Days ahead, at most 365 (cron has no year).")]
+
+
+def _plans(
+    ctx: typer.Context,
+    regions: list[str] | None,
+    env: str | None,
+    service: str | None,
+    start: str | None,
+    days: int,
+    floor: str,
+    wall_clock_safe: bool,
+) -> list[Plan]:
+    from trousseau.freeze import Level
+    from trousseau.freeze.exports import plan
+
+    first = _instant(start, "--from")
+    policy = _policy(settings_of(ctx), first, first + timedelta(days=days))
+    try:
+        level = Level[floor.upper()]
+    except KeyError:
+        raise InvalidValue(f"--level {floor!r} is not high or maximum") from None
+    return [
+        plan(
+            policy,
+            region,
+            start=first,
+            horizon=timedelta(days=days),
+            environment=env,
+            service=service,
+            floor=level,
+            wall_clock_safe=wall_clock_safe,
+        )
+        for region in (regions or policy.all_regions())
+    ]
+
+
+def _report(plans: list[Plan]) -> None:
+    from trousseau.cli.output import errors
+
+    until = min(p.valid_until for p in plans)
+    errors.print(f"regenerate before {until.isoformat()}", highlight=False)
+    for p in plans:
+        for note in p.notes:
+            errors.print(f"  {p.region}: {note}", highlight=False)
+
+
+@export_app.command("argocd")
+def export_argocd(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Option(help="The AppProject's name.")],
+    env: Annotated[str | None, typer.Option("--env")] = None,
+    service: Annotated[str | None, typer.Option("--service")] = None,
+    region: Regions = None,
+    application: Annotated[
+        list[str] | None, typer.Option(help="Applications the windows apply to (default *).")
+    ] = None,
+    namespace: Annotated[str, typer.Option(help="Argo CD's namespace.")] = "argocd",
+    start: Annotated[str | None, typer.Option("--from", help="Start (default: now).")] = None,
+    horizon: Horizon = 365,
+) -> None:
+    """An AppProject whose syncWindows deny syncs when trousseau does (HIGH: manual only)."""
+    import yaml
+
+    from trousseau.freeze.exports import argocd_project
+
+    plans = _plans(ctx, region, env, service, start, horizon, "high", True)
+    doc = argocd_project(
+        plans, project=project, namespace=namespace, applications=application or ["*"]
+    )
+    typer.echo(yaml.safe_dump(doc, sort_keys=False), nl=False)
+    _report(plans)
+
+
+@export_app.command("gitlab")
+def export_gitlab(
+    ctx: typer.Context,
+    env: Annotated[str | None, typer.Option("--env")] = None,
+    service: Annotated[str | None, typer.Option("--service")] = None,
+    region: Regions = None,
+    level: Annotated[
+        str, typer.Option("--level", help="Freeze from this level: high or maximum.")
+    ] = "high",
+    start: Annotated[str | None, typer.Option("--from", help="Start (default: now).")] = None,
+    horizon: Horizon = 365,
+) -> None:
+    """GitLab deploy freeze periods (JSON, as its API takes them)."""
+    from trousseau.freeze.exports import gitlab_document
+
+    plans = _plans(ctx, region, env, service, start, horizon, level, False)
+    typer.echo(json.dumps(gitlab_document(plans), indent=2))
+    _report(plans)
+
+
+@export_app.command("github")
+def export_github(
+    env: Annotated[str, typer.Option("--env")],
+    service: Annotated[str, typer.Option("--service")],
+    region: Annotated[str | None, typer.Option("--region")] = None,
+) -> None:
+    """A GitHub Actions step running the gate when the job runs (nothing to regenerate)."""
+    import yaml
+
+    from trousseau.freeze.exports import github_step
+
+    step = github_step(environment=env, service=service, region=region)
+    typer.echo(yaml.safe_dump([step], sort_keys=False), nl=False)
