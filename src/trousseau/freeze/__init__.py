@@ -25,8 +25,8 @@ file and the calendar, `ledger` stores overrides and the audit log (I/O).
 """
 
 from trousseau.freeze.audit import GENESIS, Action, AuditEntry, ChainReport
-from trousseau.freeze.evaluate import HORIZON, Evaluator, decide
-from trousseau.freeze.files import DEFAULT_POLICY, load_policy, with_calendar
+from trousseau.freeze.evaluate import HORIZON, Evaluator, RegionStatus, decide, regional
+from trousseau.freeze.files import DEFAULT_POLICY, load_policy, protection_now, with_calendar
 from trousseau.freeze.ledger import Ledger
 from trousseau.freeze.levels import Decision, Interval, Level, Reason
 from trousseau.freeze.overrides import MAX_DURATION, Override, OverrideState
@@ -60,6 +60,7 @@ __all__ = [
     "OverrideState",
     "Policy",
     "Reason",
+    "RegionStatus",
     "Scope",
     "WeddingRule",
     "Window",
@@ -67,5 +68,7 @@ __all__ = [
     "decide",
     "load_policy",
     "policy_from_mapping",
+    "protection_now",
+    "regional",
     "with_calendar",
 ]

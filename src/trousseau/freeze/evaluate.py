@@ -207,6 +207,42 @@ class Evaluator:
         return None
 
 
+@dataclass(frozen=True)
+class RegionStatus:
+    """One region's protection at an instant."""
+
+    region: str
+    zone: str
+    level: Level
+    reasons: tuple[Reason, ...]
+    next_allowed: datetime | None
+    """None when not asked for, or not within the horizon looked at."""
+
+
+def regional(
+    policy: Policy,
+    at: datetime,
+    *,
+    horizon: timedelta | None = HORIZON,
+    environment: str | None = None,
+    service: str | None = None,
+) -> list[RegionStatus]:
+    """Every region's level at `at` (configured ones and those weddings are served from),
+    with its next allowed instant within `horizon` (None: not looked for)."""
+    found: list[RegionStatus] = []
+    for region in policy.all_regions():
+        ev = Evaluator(policy, region)
+        reasons = ev.reasons_at(at, environment, service)
+        level = reasons[0].level if reasons else Level.NORMAL
+        nxt = (
+            ev.next_allowed(at, environment, service, horizon=horizon)
+            if horizon is not None
+            else None
+        )
+        found.append(RegionStatus(region, ev.zone.key, level, reasons, nxt))
+    return found
+
+
 def decide(
     policy: Policy,
     at: datetime,

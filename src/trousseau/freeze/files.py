@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import tomllib
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trousseau.catalog import Catalog, calendar_weddings
 from trousseau.errors import SettingsError
+from trousseau.freeze.evaluate import RegionStatus, regional
 from trousseau.freeze.policy import CalendarWedding, Policy, ceremony_instant, policy_from_mapping
+
+log = logging.getLogger("trousseau.freeze")
 
 DEFAULT_POLICY = Path(__file__).with_name("default.toml")
 
@@ -42,4 +48,38 @@ def with_calendar(policy: Policy, catalog: Catalog, start: datetime, end: dateti
         )
         for w in rows
     ]
-    return policy.with_weddings(weddings)
+    unknown = {
+        w.region: w.timezone
+        for w in reversed(rows)
+        if w.region and w.region not in policy.regions and not _is_zone(w.region)
+    }
+    for region, zone in sorted(unknown.items()):
+        log.warning(
+            "freeze: weddings are served from region %r, which the policy does not name; its "
+            "windows are read in %s (a wedding's zone): add it under [regions]",
+            region,
+            zone,
+        )
+    return replace(policy.with_weddings(weddings), regions={**policy.regions, **unknown})
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def protection_now(
+    catalog: Catalog,
+    at: datetime,
+    *,
+    policy_path: Path | None = None,
+    horizon: timedelta | None = timedelta(days=14),
+) -> list[RegionStatus]:
+    """Every region's level at `at` from the policy file and the catalog's calendar, with its
+    next allowed instant within `horizon` (None: levels only, the cheapest answer)."""
+    policy = load_policy(policy_path)
+    policy = with_calendar(policy, catalog, at, at + (horizon or timedelta(0)))
+    return regional(policy, at, horizon=horizon)

@@ -29,6 +29,7 @@ from trousseau.web import (
     health,
     jobs,
     photos,
+    protection,
     uploads,
     variants,
     weddings,
@@ -72,6 +73,7 @@ def create_app(
         clock,
         settings.sla_classes,
         live_within=timedelta(seconds=settings.jobs.lease_seconds),
+        policy_path=settings.freeze.policy,
     )
 
     @asynccontextmanager
@@ -112,6 +114,7 @@ def create_app(
         jobs.router,
         workers.router,
         backups.router,
+        protection.router,
         health.router,
         metrics_routes.router,
         dashboard.pages_router,

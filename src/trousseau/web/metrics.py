@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -31,7 +32,8 @@ from prometheus_client.registry import Collector
 
 from trousseau.catalog import BackupLag, Catalog, backup_lags, count_vault_errors, stored_bytes
 from trousseau.clock import Clock
-from trousseau.errors import BlobCorrupt, TrousseauError, VaultError
+from trousseau.errors import BlobCorrupt, SettingsError, TrousseauError, VaultError
+from trousseau.freeze import protection_now
 from trousseau.jobs import JobState, SlaDeadlines, jobs_finished_after, operations_report
 
 log = logging.getLogger("trousseau.web.metrics")
@@ -55,6 +57,7 @@ VAULT_OPERATIONS = ("put", "get", "verify")
 CATALOG_UP = "trousseau_catalog_up"
 BACKUP_LAG = "trousseau_backup_lag_seconds"
 BACKUP_PENDING = "trousseau_backup_pending_changes"
+PROTECTION_LEVEL = "trousseau_protection_level"
 
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 
@@ -84,6 +87,8 @@ class QueueSnapshot:
     """Jobs that failed on the vault, by operation ("job", "verify"), since the catalog began."""
     backups: tuple[BackupLag, ...] = ()
     """Each backup repository's lag behind the change log."""
+    protection: tuple[tuple[str, int], ...] = ()
+    """Each region's deploy protection level (0 normal, 1 high, 2 maximum)."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -148,7 +153,17 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
     for repository in snapshot.backups:
         lag.add_metric([repository.repository], repository.seconds_behind)
         pending.add_metric([repository.repository], repository.pending)
-    return [up, jobs, slack, late, vault, workers, busy, orphaned, due, worker_vault, lag, pending]
+    protection = GaugeMetricFamily(
+        PROTECTION_LEVEL,
+        "deploy protection level per region: 0 normal, 1 high (approval), 2 maximum (denied)",
+        labels=["region"],
+    )
+    for region, level in snapshot.protection:
+        protection.add_metric([region], level)
+    return [
+        up, jobs, slack, late, vault, workers, busy, orphaned, due, worker_vault, lag, pending,
+        protection,
+    ]  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -176,10 +191,12 @@ class Metrics:
         slas: Iterable[str],
         *,
         live_within: timedelta,
+        policy_path: Path | None = None,
     ) -> None:
         self.catalog = catalog
         self.clock = clock
         self.live_within = live_within
+        self.policy_path = policy_path
         self.registry = CollectorRegistry()
         self.http_duration = Histogram(
             HTTP_DURATION,
@@ -226,6 +243,7 @@ class Metrics:
 
     def _read(self) -> QueueSnapshot:
         now = self.clock()
+        protection = self._protection(now)
         with self.catalog().begin() as conn:
             report = operations_report(conn, now=now, live_within=self.live_within)
             snapshot = QueueSnapshot(
@@ -239,6 +257,7 @@ class Metrics:
                 orphaned=report.orphaned,
                 worker_vault_errors=count_vault_errors(conn),
                 backups=tuple(backup_lags(conn, now=now)),
+                protection=protection,
             )
             finished = jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id
@@ -250,6 +269,16 @@ class Metrics:
         if finished:
             self._watermark = _Watermark(finished[-1].finished_at, finished[-1].id)
         return snapshot
+
+    def _protection(self, now: datetime) -> tuple[tuple[str, int], ...]:
+        try:
+            regions = protection_now(
+                self.catalog(), now, policy_path=self.policy_path, horizon=None
+            )
+        except SettingsError as exc:
+            log.warning("metrics: no protection levels, the freeze policy is unusable: %s", exc)
+            return ()
+        return tuple((r.region, int(r.level)) for r in regions)
 
 
 def metrics_of(request: Request) -> Metrics:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
@@ -37,6 +37,8 @@ from trousseau.catalog import (
     parse_token,
     variants_by_photo,
 )
+from trousseau.errors import SettingsError
+from trousseau.freeze import RegionStatus, protection_now
 from trousseau.web import forms, variants
 from trousseau.web.auth import COOKIE, KeyWatch, Principal, Viewer, principal_for
 from trousseau.web.dashboard import overview
@@ -138,7 +140,20 @@ def home(request: Request, principal: SignedIn, services: ServicesDep) -> Respon
             backup_targets=len(services.settings.backup.targets),
             lag_target_seconds=services.settings.backup.lag_target_seconds,
         )
-    return _page(request, "overview.html", principal=principal, view=view, now=now)
+    protection = _protection(services, now) if principal.admin else None
+    return _page(
+        request, "overview.html", principal=principal, view=view, now=now, protection=protection
+    )
+
+
+def _protection(services: Services, now: datetime) -> list[RegionStatus] | None:
+    """Every region's deploy protection for the admin's tile; None if the policy is unusable
+    (the page still renders, the tile says so)."""
+    try:
+        return protection_now(services.catalog, now, policy_path=services.settings.freeze.policy)
+    except SettingsError as exc:
+        log.warning("dashboard: no protection levels, the freeze policy is unusable: %s", exc)
+        return None
 
 
 @router.get("/weddings/{slug}", response_class=HTMLResponse, response_model=None)
