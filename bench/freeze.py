@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"decide, {label}")
         times = []
         for at in instants:
+            fresh = policy.with_weddings(policy.weddings)  # a new policy: nothing cached
             started = time.perf_counter()
-            decide(policy, at, region=region, environment="production", service="api")
+            decide(fresh, at, region=region, environment="production", service="api")
             times.append(time.perf_counter() - started)
         times.sort()
         p95 = times[min(len(times) - 1, int(0.95 * len(times)))]

@@ -191,3 +191,36 @@ def test_bad_policies_and_instants_are_clear_errors(policy) -> None:
         policy_from_mapping({"freezes": [{"from": "2026-01-01T00:00", "to": "2026-01-02T00:00"}]})
     with pytest.raises(InvalidValue, match="no UTC offset"):
         Evaluator(policy, "uk").level_at(datetime(2026, 1, 1))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    seed=st.integers(0, 10_000),
+    env=st.sampled_from([None, "production", "staging"]),
+)
+def test_the_quick_level_and_blocked_spans_agree_with_the_reasons(policy, zone, seed, env) -> None:
+    """`level_at` (no reasons written) and `blocked` (the sweep's spans) give what the
+    reasons give, with weddings at the edges and scoped freezes in play."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(525_600))
+    weddings = [
+        CalendarWedding(f"w{i}", start + timedelta(minutes=rng.randrange(-2000, 20_000)), zone)
+        for i in range(rng.randrange(0, 12))
+    ]
+    freezes = tuple(
+        Freeze(a, a + timedelta(minutes=rng.randrange(1, 3000)), Level(rng.randrange(1, 3)),
+               f"f{i}", Scope(environments=frozenset({"production"})) if i % 2 else Scope())
+        for i, a in enumerate(start + timedelta(minutes=rng.randrange(0, 15_000)) for _ in range(3))
+    )  # fmt: skip
+    p = policy.with_weddings(weddings)
+    p = type(p)(p.regions, p.windows, freezes, p.weddings, p.wedding_rule)
+    ev = Evaluator(p, zone)
+    end = start + timedelta(days=10)
+    spans = ev.blocked(start, end, env, "api")
+    for piece in ev.timeline(start, end, env, "api"):
+        for at in (piece.start, piece.end - timedelta(seconds=1)):
+            reasons = ev.reasons_at(at, env, "api")
+            level = reasons[0].level if reasons else Level.NORMAL
+            assert ev.level_at(at, env, "api") is level is piece.level
+            assert any(a <= at < b for a, b in spans) is (level is not Level.NORMAL)

@@ -43,6 +43,29 @@ class _Calendar:
     weddings: tuple[CalendarWedding, ...]
 
 
+_EMPTY = _Calendar((), ())
+_CALENDARS: dict[int, tuple[Policy, dict[str, _Calendar]]] = {}
+
+
+def _calendars(policy: Policy) -> dict[str, _Calendar]:
+    """The policy's weddings by region, sorted by ceremony: made once per policy (the last
+    few policies are remembered), not once per region asked about."""
+    cached = _CALENDARS.get(id(policy))
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    by_region: dict[str, list[tuple[datetime, CalendarWedding]]] = {}
+    for w in policy.weddings:
+        by_region.setdefault(w.region, []).append((_aware(w.ceremony), w))
+    calendars = {}
+    for region, pairs in by_region.items():
+        pairs.sort(key=lambda pair: pair[0])
+        calendars[region] = _Calendar(tuple(t for t, _ in pairs), tuple(w for _, w in pairs))
+    if len(_CALENDARS) >= 8:
+        _CALENDARS.clear()
+    _CALENDARS[id(policy)] = (policy, calendars)
+    return calendars
+
+
 class Evaluator:
     """A policy prepared for one region's questions (its zone, its weddings sorted)."""
 
@@ -50,10 +73,7 @@ class Evaluator:
         self.policy = policy
         self.region = region
         self.zone: ZoneInfo = policy.zone(region)
-        mine = sorted(
-            (w for w in policy.weddings if w.region == region), key=lambda w: _aware(w.ceremony)
-        )
-        self._calendar = _Calendar(tuple(_aware(w.ceremony) for w in mine), tuple(mine))
+        self._calendar = _calendars(policy).get(region, _EMPTY)
         self._rule = policy.wedding_rule
 
     # --- one instant ---------------------------------------------------------------------
@@ -92,8 +112,56 @@ class Evaluator:
     def level_at(
         self, at: datetime, environment: str | None = None, service: str | None = None
     ) -> Level:
-        reasons = self.reasons_at(at, environment, service)
-        return reasons[0].level if reasons else Level.NORMAL
+        """The level at `at`: `reasons_at`'s highest, without writing the reasons."""
+        at = _aware(at)
+        rule = self._rule
+        times = self._calendar.times
+        lo = bisect.bisect_right(times, at - rule.maximum_after)
+        hi = bisect.bisect_right(times, at + rule.maximum_before)
+        if hi > lo:
+            return Level.MAXIMUM
+        level = (
+            Level.HIGH if bisect.bisect_right(times, at + rule.high_before) > hi else Level.NORMAL
+        )
+        for freeze in self.policy.freezes:
+            if (
+                freeze.level > level
+                and freeze.scope.covers(self.region, environment, service)
+                and _aware(freeze.start) <= at < _aware(freeze.end)
+            ):
+                level = freeze.level
+        if level is Level.MAXIMUM:
+            return level
+        local = at.astimezone(self.zone)
+        for window in self.policy.windows:
+            if (
+                window.level > level
+                and window.scope.covers(self.region, environment, service)
+                and window.contains(local)
+            ):
+                level = window.level
+        return level
+
+    def blocked(
+        self,
+        start: datetime,
+        end: datetime,
+        environment: str | None = None,
+        service: str | None = None,
+    ) -> list[tuple[datetime, datetime]]:
+        """The `[start, end)` spans of the range above NORMAL, merged: the timeline's shape
+        without its reasons, for sweeps that only ask when a deploy is allowed."""
+        start, end = _aware(start), _aware(end)
+        cuts = [start, *self._edges(start, end), end]
+        spans: list[tuple[datetime, datetime]] = []
+        for a, b in itertools.pairwise(cuts):
+            if self.level_at(a, environment, service) is Level.NORMAL:
+                continue
+            if spans and spans[-1][1] == a:
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+        return spans
 
     # --- a range ---------------------------------------------------------------------------
 
@@ -200,9 +268,11 @@ class Evaluator:
         start, limit, chunk = at, at + horizon, _FIRST_CHUNK
         while start < limit:
             end = min(start + chunk, limit)
-            for piece in self.timeline(start, end, environment, service):
-                if piece.level is Level.NORMAL:
-                    return piece.start
+            spans = self.blocked(start, end, environment, service)
+            if not spans or spans[0][0] > start:
+                return start
+            if spans[0][1] < end:
+                return spans[0][1]
             start, chunk = end, min(chunk * 2, _CHUNK)
         return None
 
@@ -292,10 +362,7 @@ def _all_allowed(
     start, limit, chunk = at, at + horizon, _FIRST_CHUNK
     while start < limit:
         end = min(start + chunk, limit)
-        blocked = [
-            [(p.start, p.end) for p in ev.timeline(start, end, environment, service) if p.level]
-            for ev in evaluators
-        ]
+        blocked = [ev.blocked(start, end, environment, service) for ev in evaluators]
         candidate = start
         moved = True
         while moved and candidate < end:
