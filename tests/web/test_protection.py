@@ -77,3 +77,20 @@ def test_the_dashboard_shows_the_strictest_level_to_admins_only(api, studio) -> 
     api.clock.advance(days=3)
     page = api.client.get("/dashboard").text
     assert 'data-protection="normal"' in page and ">allowed<" in page
+
+
+def test_a_weddings_own_ceremony_time_sets_its_protection(api, studio) -> None:
+    made = api.wedding(studio, "early", date="2026-06-17", timezone="Europe/Paris",
+                       region="eu-central", ceremony_time="10:00")  # fmt: skip
+    assert made["ceremony_time"] == "10:00:00"
+    bad = api.client.post("/api/v1/weddings", headers=studio, json={
+        "slug": "offset", "date": "2026-06-17", "timezone": "Europe/Paris",
+        "ceremony_time": "10:00+02:00"})  # fmt: skip
+    assert bad.status_code == 422 and "local" in bad.text
+    admin = api.key("ops", admin=True)
+    api.clock.now = api.clock.now.replace(day=17, hour=6, minute=30)  # 08:30 in Paris
+    regions = {r["region"]: r for r in api.client.get("/api/v1/ops/protection",
+                                                      headers=admin).json()["regions"]}  # fmt: skip
+    assert regions["eu-central"]["level"] == "maximum"
+    assert any("ceremony 2026-06-17 10:00" in r for r in regions["eu-central"]["reasons"])
+    assert regions["eu-central"]["next_allowed"] == "2026-06-17T20:00:00Z"  # 12 h after

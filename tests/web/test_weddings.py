@@ -23,6 +23,7 @@ def test_create_read_and_list(api, studio):
         "timezone": "America/New_York",
         "region": "us-east",
         "sla": "same-day",
+        "ceremony_time": None,
     }
     assert created.json() == {**expected, "photos": {}}
     api.upload(headers, api.jpeg(), wedding="dupont-martin")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     text,
 )
@@ -56,6 +57,7 @@ wedding = Table(
     Column("delivery_sla", String(32), nullable=False),
     Column("expected_photos", Integer, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("ceremony_time", Time, nullable=True),
     UniqueConstraint("tenant_id", "slug"),
 )
 

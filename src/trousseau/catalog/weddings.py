@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +28,8 @@ class Wedding:
     timezone: str
     region: str | None
     delivery_sla: str
+    ceremony_time: time | None = None
+    """The ceremony's local time, when known (protection and planning assume one otherwise)."""
 
 
 def _from_row(row: object) -> Wedding:
@@ -41,6 +43,7 @@ def _from_row(row: object) -> Wedding:
         timezone=m["timezone"],
         region=m["region"],
         delivery_sla=m["delivery_sla"],
+        ceremony_time=m["ceremony_time"],
     )
 
 
@@ -90,6 +93,7 @@ def create_wedding(
     title: str | None = None,
     region: str | None = None,
     expected_photos: int | None = None,
+    ceremony_time: time | None = None,
     event_data: dict[str, Any] | None = None,
 ) -> Wedding:
     """Record a new wedding and its `wedding.created` event; the slug is unique in the tenant.
@@ -116,6 +120,7 @@ def create_wedding(
                 region=region,
                 delivery_sla=delivery_sla,
                 expected_photos=expected_photos,
+                ceremony_time=ceremony_time,
                 created_at=now,
             )
         )
@@ -147,6 +152,7 @@ def create_wedding(
         timezone=timezone,
         region=region,
         delivery_sla=delivery_sla,
+        ceremony_time=ceremony_time,
     )
 
 

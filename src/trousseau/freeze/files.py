@@ -43,7 +43,7 @@ def with_calendar(policy: Policy, catalog: Catalog, start: datetime, end: dateti
     weddings = [
         CalendarWedding(
             ref=f"{w.tenant_id}/{w.slug}",
-            ceremony=ceremony_instant(w.date, w.timezone, None, policy.wedding_rule),
+            ceremony=ceremony_instant(w.date, w.timezone, w.ceremony_time, policy.wedding_rule),
             region=w.region or w.timezone,
         )
         for w in rows

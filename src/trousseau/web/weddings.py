@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 
 from trousseau.catalog import (
@@ -51,6 +51,19 @@ class WeddingIn(BaseModel):
         None, max_length=32, description="default: the configured default"
     )
     title: StorableText | None = Field(None, max_length=500)
+    ceremony_time: dt.time | None = Field(
+        None,
+        description="the ceremony's local time (HH:MM, no offset): deploys are denied from 2 h "
+        "before it; default: the protection policy's (15:00)",
+        examples=["14:30"],
+    )
+
+    @field_validator("ceremony_time")
+    @classmethod
+    def _local(cls, value: dt.time | None) -> dt.time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("a ceremony time is local to the wedding's time zone: give no offset")
+        return value
 
 
 class WeddingOut(BaseModel):
@@ -60,6 +73,7 @@ class WeddingOut(BaseModel):
     timezone: str
     region: str | None
     sla: str
+    ceremony_time: dt.time | None = None
     photos: dict[PhotoState, int] | None = Field(
         None, description="photos by state (stored, processed, failed); on single reads"
     )
@@ -73,6 +87,7 @@ class WeddingOut(BaseModel):
             timezone=wedding.timezone,
             region=wedding.region,
             sla=wedding.delivery_sla,
+            ceremony_time=wedding.ceremony_time,
             photos=photos,
         )
 
@@ -125,6 +140,7 @@ def create(
                 now=now,
                 title=body.title,
                 region=body.region,
+                ceremony_time=body.ceremony_time,
                 event_data={"via": "api", "key_id": caller.key_id},
             )
     except IntegrityError:
