@@ -264,6 +264,41 @@ class FreezeSettings(BaseModel):
     )
 
 
+class PlanningSettings(BaseModel):
+    """Capacity planning: the load factors file, the replica bounds, prices."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    factors: Path | None = Field(
+        None, description="the load factors file (TOML); unset: trousseau's default"
+    )
+    min_replicas: int = Field(5, ge=0, description="workers never fewer than this")
+    max_replicas: int = Field(50, ge=1, description="workers never more than this")
+    emergency_floor: int = Field(
+        20, ge=0, description="workers held while the emergency switch is on"
+    )
+    slot_minutes: int = Field(15, ge=1, le=60, description="the plan's time step (divides an hour)")
+    lead_seconds: int = Field(
+        180, ge=0, description="a worker pod's longest start: floors rise this early"
+    )
+    price_per_hour: float = Field(0.10, ge=0, description="an on-demand worker-hour")
+    spot_price_per_hour: float = Field(0.03, ge=0, description="a spot worker-hour")
+    hourly_cost_cap: float | None = Field(
+        None, gt=0, description="alert when a plan's hour costs more"
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> PlanningSettings:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"planning.min_replicas ({self.min_replicas}) is above max_replicas "
+                f"({self.max_replicas})"
+            )
+        if 60 % self.slot_minutes:
+            raise ValueError(f"planning.slot_minutes ({self.slot_minutes}) must divide an hour")
+        return self
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -291,6 +326,7 @@ class Settings(BaseSettings):
     backup: BackupSettings = Field(default_factory=BackupSettings)
     forms: FormsSettings = Field(default_factory=FormsSettings)
     freeze: FreezeSettings = Field(default_factory=FreezeSettings)
+    planning: PlanningSettings = Field(default_factory=PlanningSettings)
 
     @field_validator("sla_classes")
     @classmethod

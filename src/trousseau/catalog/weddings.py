@@ -28,6 +28,7 @@ class Wedding:
     timezone: str
     region: str | None
     delivery_sla: str
+    expected_photos: int | None = None
     ceremony_time: time | None = None
     """The ceremony's local time, when known (protection and planning assume one otherwise)."""
 
@@ -43,6 +44,7 @@ def _from_row(row: object) -> Wedding:
         timezone=m["timezone"],
         region=m["region"],
         delivery_sla=m["delivery_sla"],
+        expected_photos=m["expected_photos"],
         ceremony_time=m["ceremony_time"],
     )
 
@@ -152,6 +154,7 @@ def create_wedding(
         timezone=timezone,
         region=region,
         delivery_sla=delivery_sla,
+        expected_photos=expected_photos,
         ceremony_time=ceremony_time,
     )
 

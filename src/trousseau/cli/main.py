@@ -20,6 +20,7 @@ from trousseau.cli import (
     init,
     jobs,
     keys,
+    plan,
     profiles,
     render,
     serve,
@@ -46,6 +47,7 @@ app.add_typer(keys.keys_app, name="keys")
 app.add_typer(backup.backup_app, name="backup")
 app.add_typer(forms.forms_app, name="forms")
 app.add_typer(freeze.freeze_app, name="freeze")
+app.add_typer(plan.plan_app, name="plan")
 app.command("demo")(demo.demo)
 
 

@@ -4,6 +4,7 @@ from trousseau.jobs.batching import BatchPolicy, run_at
 from trousseau.jobs.batchpool import BatchPool
 from trousseau.jobs.context import JobContext, Resources
 from trousseau.jobs.deadlines import backoff_delay, claim_size, deadline_for, is_late
+from trousseau.jobs.demand import edf_bound, edf_workers, edf_workers_sql
 from trousseau.jobs.execution import Outcome
 from trousseau.jobs.followon import enqueue_follow_ons, subject_key
 from trousseau.jobs.notifier import Listener, listener_for
@@ -93,6 +94,9 @@ __all__ = [
     "deadline_for",
     "deadlines_by_sla",
     "due_jobs",
+    "edf_bound",
+    "edf_workers",
+    "edf_workers_sql",
     "enqueue",
     "enqueue_follow_ons",
     "enqueue_many",
