@@ -54,6 +54,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.forms
 	$(PY) -m bench.formqueue
 	$(PY) -m bench.freeze
+	$(PY) -m bench.planning
 
 screenshots: $(VENV)/.stamp-dev
 	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py

@@ -31,7 +31,7 @@ def test_simulate_compares_the_policies_as_json(tmp_path) -> None:
     assert done.exit_code == 0, done.output
     body = json.loads(done.stdout)
     names = [p["name"] for p in body["policies"]]
-    assert names == ["fixed", "reactive", "predictive", "clairvoyant"]
+    assert names == ["fixed", "reactive", "predictive", "predictive+spot", "clairvoyant"]
     for p in body["policies"]:
         assert {"same_day_met", "next_day_met", "p99_lateness_s", "worker_hours", "cost"} <= set(p)
         assert 0 <= p["same_day_met"] <= 1

@@ -34,6 +34,9 @@ class EventKind(StrEnum):
     holds the counts and the backup audit record's id, never the wedding's names."""
     VAULT_ERROR = "vault.error"
     """A job failed on the vault (a missing or damaged blob, or the store itself)."""
+    SCALING_REQUESTED = "scaling.requested"
+    """An operator asked for at least `data.replicas` workers until `data.until` (an ISO
+    instant), for `data.reason`; `data.by` names who."""
     BACKUP_RESTORED = "backup.restored"
     """A `backup-restore` job put a wedding's or a photo's blobs back into the vault; `data`
     holds the snapshot and the counts, the event's `job_id` the job."""

@@ -28,6 +28,7 @@ from trousseau.planning.simulate import (
     Outcome,
     fixed,
     predictive,
+    predictive_spot,
     reactive,
     simulate,
 )
@@ -118,6 +119,7 @@ def compare(
     *,
     seed: int = 1,
     cluster: Cluster | None = None,
+    deferrable: frozenset[str] = frozenset({"standard"}),
     tick: float = 10.0,
     slot: timedelta = DEFAULT_SLOT,
     runtime_cv: float = 0.2,
@@ -146,6 +148,20 @@ def compare(
         reactive(photos_per_replica=shortest / tau / 2),
         predictive(floor_at),
     ]
+    spot_classes = {c: p for c, p in promises.items() if c in deferrable}
+    if spot_classes and len(spot_classes) < len(promises):
+        urgent = {c: p for c, p in promises.items() if c not in deferrable}
+        on_demand = make_plan(
+            [w for w in weddings if w.sla in urgent], factors, urgent, start, end, slot=slot,
+            lead=timedelta(seconds=cluster.start_delay[1]), min_replicas=cluster.min_replicas,
+            max_replicas=cluster.max_replicas,
+        )  # fmt: skip
+        urgent_floor = on_demand.floor
+
+        def urgent_at(now: float) -> int:
+            return int(urgent_floor[min(int(now // grid.seconds), len(urgent_floor) - 1)])
+
+        policies.append(predictive_spot(urgent_at, deferrable=deferrable))
     outcomes = [
         simulate(arrivals, p, cluster, seconds_per_photo=tau, rng=np.random.default_rng(seed + 1),
                  runtime_cv=runtime_cv)

@@ -52,28 +52,36 @@ class Cluster:
     failures_per_hour: float = 0.0
     poll: float = 15.0
     price_per_hour: float = 1.0
+    spot_price_per_hour: float = 0.3
+    spot_interruptions_per_hour: float = 0.05
+    """Each spot pod's chance per hour of being taken back (it restarts after a start
+    delay)."""
 
 
 @dataclass
 class QueueView:
-    """What a policy sees at a poll: the time, the queue (deadline, photos), the workers."""
+    """What a policy sees at a poll: the time, the queue (deadline, photos), the workers, and
+    the deferrable part of the queue (the classes spot workers may take)."""
 
     now: float
     queue: list[tuple[float, float]]
     ready: int
     starting: int
     seconds_per_photo: float
+    deferrable: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def photos(self) -> float:
-        return sum(n for _, n in self.queue)
+        return sum(n for _, n in self.queue) + sum(n for _, n in self.deferrable)
 
 
-def edf_workers(view: QueueView, min_window: float = 30.0) -> int:
+def edf_workers(view: QueueView, min_window: float = 30.0, *, deferrable: bool = False) -> int:
     """Workers needed now so every queued photo meets its deadline: the most, over each
-    deadline, of the work due by it over the time left to it."""
+    deadline, of the work due by it over the time left to it (the deferrable queue alone
+    when `deferrable`)."""
     need, due = 0, 0.0
-    for deadline, photos in sorted(view.queue):
+    entries = view.deferrable if deferrable else view.queue
+    for deadline, photos in sorted(entries):
         due += photos * view.seconds_per_photo
         need = max(need, math.ceil(due / max(deadline - view.now, min_window) - 1e-9))
     return need
@@ -109,6 +117,10 @@ class Policy:
     wanted: WorkersWanted
     down_window: float = 300.0
     up_pods: int = 4
+    spot: WorkersWanted | None = None
+    """Spot workers wanted (they take only deferrable classes); None: no spot pool."""
+    deferrable: frozenset[str] = frozenset()
+    """Classes queued apart for spot workers (on-demand workers take them too, by deadline)."""
 
 
 def fixed(n: int) -> Policy:
@@ -130,6 +142,40 @@ def predictive(floor: Callable[[float], int], *, down_window: float = 600.0) -> 
     )
 
 
+def predictive_spot(
+    floor: Callable[[float], int],
+    *,
+    deferrable: frozenset[str],
+    fallback: float = 2 * 3600,
+    down_window: float = 600.0,
+) -> Policy:
+    """On-demand workers as `predictive` for the urgent classes (and for deferrable photos
+    whose slack has fallen under `fallback` seconds: the fallback when spot capacity is taken
+    back); spot workers only for the deferrable work the on-demand workers' spare capacity
+    cannot finish in time."""
+
+    def urgent_need(view: QueueView) -> int:
+        urgent = view.queue + [(d, n) for d, n in view.deferrable if d - view.now < fallback]
+        urgent_view = QueueView(view.now, urgent, view.ready, view.starting, view.seconds_per_photo)
+        return edf_workers(urgent_view)
+
+    def on_demand(view: QueueView) -> int:
+        return max(floor(view.now), urgent_need(view))
+
+    def spot(view: QueueView) -> int:
+        spare = max(0, view.ready - urgent_need(view))
+        return max(0, edf_workers(view, deferrable=True) - spare)
+
+    return Policy(
+        "predictive+spot",
+        on_demand,
+        down_window=down_window,
+        up_pods=50,
+        spot=spot,
+        deferrable=deferrable,
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     name: str
@@ -140,6 +186,82 @@ class Outcome:
     worker_hours: float
     cost: float
     unfinished: int
+    spot_hours: float = 0.0
+
+
+@dataclass
+class _Pool:
+    """Pods of one kind: ready ones, and the ready-at times of those starting."""
+
+    hpa: _Hpa
+    ready: int
+    starting: list[float] = field(default_factory=list)
+    billed: float = 0.0
+
+    @property
+    def size(self) -> int:
+        return self.ready + len(self.starting)
+
+    def scale(
+        self, now: float, wanted: int, rng: np.random.Generator, delay: tuple[float, float]
+    ) -> None:
+        target = self.hpa.decide(now, self.size, wanted)
+        for _ in range(target - self.size):
+            heapq.heappush(self.starting, now + float(rng.uniform(*delay)))
+        surplus = self.size - target
+        while surplus > 0 and self.starting:
+            self.starting.pop()  # cancel the pods not yet started first
+            heapq.heapify(self.starting)
+            surplus -= 1
+        self.ready -= max(0, surplus)
+
+    def advance(
+        self, now: float, lose: float, rng: np.random.Generator, delay: tuple[float, float]
+    ) -> None:
+        while self.starting and self.starting[0] <= now:
+            heapq.heappop(self.starting)
+            self.ready += 1
+        if lose > 0 and self.ready:
+            for _ in range(int(rng.binomial(self.ready, lose))):
+                self.ready -= 1
+                heapq.heappush(self.starting, now + float(rng.uniform(*delay)))
+
+
+class _Tally:
+    def __init__(self, classes: int) -> None:
+        self.met = np.zeros(classes)
+        self.late = np.zeros(classes)
+        self.lateness: list[tuple[float, float]] = []
+
+    def done(self, entry: list[float], photos: float, end: float) -> None:
+        k = int(entry[1])
+        if end <= entry[0] + 1e-9:
+            self.met[k] += photos
+        else:
+            self.late[k] += photos
+            self.lateness.append((end - entry[0], photos))
+
+
+def _serve(
+    heaps: list[list[list[float]]], capacity: float, cost: float, end: float, tally: _Tally
+) -> float:
+    """Work the heads of `heaps` earliest deadline first with `capacity` seconds; the
+    capacity left."""
+    while capacity >= cost - 1e-9:
+        live = [h for h in heaps if h]
+        if not live:
+            break
+        heap = min(live, key=lambda h: h[0][0])
+        head = heap[0]
+        done = min(head[2], math.floor(capacity / cost + 1e-9))
+        if done <= 0:
+            break
+        capacity -= done * cost
+        head[2] -= done
+        tally.done(head, done, end)
+        if head[2] <= 1e-9:
+            heapq.heappop(heap)
+    return capacity
 
 
 def simulate(
@@ -156,90 +278,85 @@ def simulate(
     `seconds_per_photo` (lognormal); 0 runs exact runtimes."""
     tick = arrivals.tick
     n_classes, n_ticks = arrivals.counts.shape
-    hpa = _Hpa(
-        cluster.min_replicas,
-        cluster.max_replicas,
-        up_pods=policy.up_pods,
-        down_window=policy.down_window,
+    deferrable = {k for k, c in enumerate(arrivals.classes) if c in policy.deferrable}
+    urgent_q: list[list[float]] = []  # heaps of [deadline, class, photos]
+    deferrable_q: list[list[float]] = []
+    demand = _Pool(
+        _Hpa(cluster.min_replicas, cluster.max_replicas, up_pods=policy.up_pods,
+             down_window=policy.down_window),
+        initial if initial is not None else cluster.min_replicas,
+    )  # fmt: skip
+    spot = (
+        _Pool(
+            _Hpa(0, cluster.max_replicas, up_pods=policy.up_pods, down_window=policy.down_window), 0
+        )
+        if policy.spot is not None
+        else None
     )
-    queue: list[list[float]] = []  # heap of [deadline, class, photos]
-    ready = initial if initial is not None else cluster.min_replicas
-    starting: list[float] = []  # ready-at times
-    target = ready
     next_poll = 0.0
-    met = np.zeros(n_classes)
-    late = np.zeros(n_classes)
-    lateness: list[tuple[float, float]] = []
-    billed = 0.0
-    carry = 0.0
+    tally = _Tally(n_classes)
+    carry = {"demand": 0.0, "spot": 0.0}
     fail_p = 1 - math.exp(-cluster.failures_per_hour * tick / 3600)
+    take_p = 1 - math.exp(-cluster.spot_interruptions_per_hour * tick / 3600)
     sigma = math.sqrt(math.log(1 + runtime_cv**2)) if runtime_cv > 0 else 0.0
+    delay = cluster.start_delay
     for t in range(n_ticks):
         now = t * tick
         for k in range(n_classes):
             count = arrivals.counts[k, t]
             if count > 0:
-                heapq.heappush(queue, [now + arrivals.promises[k], float(k), float(count)])
+                entry = [now + arrivals.promises[k], float(k), float(count)]
+                heapq.heappush(deferrable_q if k in deferrable else urgent_q, entry)
         if now >= next_poll:
             next_poll += cluster.poll
             view = QueueView(
-                now, [(q[0], q[2]) for q in queue], ready, len(starting), seconds_per_photo
+                now,
+                [(q[0], q[2]) for q in urgent_q]
+                + ([] if spot else [(q[0], q[2]) for q in deferrable_q]),
+                demand.ready,
+                len(demand.starting),
+                seconds_per_photo,
+                [(q[0], q[2]) for q in deferrable_q] if spot else [],
             )
-            target = hpa.decide(now, ready + len(starting), policy.wanted(view))
-            have = ready + len(starting)
-            for _ in range(target - have):
-                heapq.heappush(starting, now + float(rng.uniform(*cluster.start_delay)))
-            surplus = have - target
-            while surplus > 0 and starting:
-                starting.pop()  # cancel the pods not yet started first
-                heapq.heapify(starting)
-                surplus -= 1
-            ready -= max(0, surplus)
-        while starting and starting[0] <= now:
-            heapq.heappop(starting)
-            ready += 1
-        if fail_p > 0 and ready:
-            failed = int(rng.binomial(ready, fail_p))
-            for _ in range(failed):
-                ready -= 1
-                heapq.heappush(starting, now + float(rng.uniform(*cluster.start_delay)))
-        billed += (ready + len(starting)) * tick
+            demand.scale(now, policy.wanted(view), rng, delay)
+            if spot is not None and policy.spot is not None:
+                spot.scale(now, policy.spot(view), rng, delay)
+        demand.advance(now, fail_p, rng, delay)
+        if spot is not None:
+            spot.advance(now, 1 - (1 - fail_p) * (1 - take_p), rng, delay)
+            spot.billed += spot.size * tick
+        demand.billed += demand.size * tick
         cost_now = seconds_per_photo
         if sigma:
             cost_now = seconds_per_photo * float(rng.lognormal(-sigma * sigma / 2, sigma))
-        capacity = ready * tick + carry
         end = now + tick
-        while queue and capacity >= cost_now - 1e-9:
-            head = queue[0]
-            done = min(head[2], math.floor(capacity / cost_now + 1e-9))
-            if done <= 0:
-                break
-            capacity -= done * cost_now
-            head[2] -= done
-            k = int(head[1])
-            if end <= head[0] + 1e-9:
-                met[k] += done
-            else:
-                late[k] += done
-                lateness.append((end - head[0], done))
-            if head[2] <= 1e-9:
-                heapq.heappop(queue)
-        carry = min(capacity, ready * tick) if queue else 0.0
-    unfinished = sum(q[2] for q in queue)
-    for entry in queue:
-        late[int(entry[1])] += entry[2]
-        lateness.append((n_ticks * tick - entry[0], entry[2]))
-    total = met + late
+        if spot is not None:
+            left = _serve([deferrable_q], spot.ready * tick + carry["spot"], cost_now, end, tally)
+            carry["spot"] = min(left, spot.ready * tick) if deferrable_q else 0.0
+        left = _serve([urgent_q, deferrable_q], demand.ready * tick + carry["demand"], cost_now,
+                      end, tally)  # fmt: skip
+        carry["demand"] = min(left, demand.ready * tick) if (urgent_q or deferrable_q) else 0.0
+    unfinished = 0.0
+    for entry in urgent_q + deferrable_q:
+        unfinished += entry[2]
+        tally.late[int(entry[1])] += entry[2]
+        tally.lateness.append((n_ticks * tick - entry[0], entry[2]))
+    total = tally.met + tally.late
+    spot_hours = spot.billed / 3600 if spot else 0.0
+    hours = demand.billed / 3600 + spot_hours
     return Outcome(
         name=policy.name,
         met={
-            c: float(met[k] / total[k]) if total[k] else 1.0 for k, c in enumerate(arrivals.classes)
+            c: float(tally.met[k] / total[k]) if total[k] else 1.0
+            for k, c in enumerate(arrivals.classes)
         },
-        misses={c: round(float(late[k])) for k, c in enumerate(arrivals.classes)},
-        p99_lateness_s=_p99(lateness, float(total.sum())),
-        worker_hours=billed / 3600,
-        cost=billed / 3600 * cluster.price_per_hour,
+        misses={c: round(float(tally.late[k])) for k, c in enumerate(arrivals.classes)},
+        p99_lateness_s=_p99(tally.lateness, float(total.sum())),
+        worker_hours=hours,
+        cost=demand.billed / 3600 * cluster.price_per_hour
+        + spot_hours * cluster.spot_price_per_hour,
         unfinished=round(unfinished),
+        spot_hours=spot_hours,
     )
 
 

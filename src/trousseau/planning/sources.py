@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from trousseau.catalog import Catalog, calendar_weddings
+from trousseau.catalog import Catalog, EventKind, calendar_weddings, recent_events, record_event
 from trousseau.errors import InvalidValue, SettingsError
 from trousseau.planning.calendar import DEFAULT_CEREMONY, PlannedWedding, from_csv, from_ical
 from trousseau.planning.factors import LoadFactors, factors_from_mapping
@@ -64,3 +65,59 @@ def catalog_calendar(catalog: Catalog, start: datetime, end: datetime) -> list[P
         )
         for w in rows
     ]
+
+
+@dataclass(frozen=True)
+class ScalingRequest:
+    """An operator's request for at least `replicas` workers until `until`."""
+
+    at: datetime
+    replicas: int
+    until: datetime
+    reason: str
+    by: str
+
+
+def request_scaling(
+    catalog: Catalog,
+    *,
+    replicas: int,
+    until: datetime,
+    reason: str,
+    by: str,
+    now: datetime,
+    max_replicas: int,
+) -> ScalingRequest:
+    """Record a manual scaling request as an event (the plan's floor honours it until
+    `until`)."""
+    if not 0 <= replicas <= max_replicas:
+        raise InvalidValue(f"replicas must be 0 to {max_replicas} (planning.max_replicas)")
+    if until <= now:
+        raise InvalidValue(f"a scaling request must end in the future (until {until.isoformat()})")
+    if not reason.strip() or not by.strip():
+        raise InvalidValue("a scaling request says why and who asks")
+    with catalog.begin() as conn:
+        record_event(
+            conn,
+            EventKind.SCALING_REQUESTED,
+            f"{by} asked for at least {replicas} workers until {until.isoformat()}: {reason}",
+            now=now,
+            data={"replicas": replicas, "until": until.isoformat(), "reason": reason, "by": by},
+        )
+    return ScalingRequest(now, replicas, until, reason, by)
+
+
+def scaling_requests(catalog: Catalog, *, now: datetime, limit: int = 200) -> list[ScalingRequest]:
+    """Manual scaling requests still in force at `now`, newest first."""
+    with catalog.begin() as conn:
+        events = recent_events(conn, limit=limit, kind=EventKind.SCALING_REQUESTED)
+    found = []
+    for e in events:
+        data = e.data or {}
+        until = datetime.fromisoformat(str(data.get("until")))
+        if until > now:
+            found.append(
+                ScalingRequest(e.at, int(data.get("replicas", 0)), until,
+                               str(data.get("reason", "")), str(data.get("by", "")))
+            )  # fmt: skip
+    return found

@@ -37,7 +37,7 @@ from trousseau.catalog import (
     parse_token,
     variants_by_photo,
 )
-from trousseau.errors import SettingsError
+from trousseau.errors import SettingsError, TrousseauError
 from trousseau.freeze import RegionStatus, protection_now
 from trousseau.web import forms, variants
 from trousseau.web.auth import COOKIE, KeyWatch, Principal, Viewer, principal_for
@@ -141,9 +141,30 @@ def home(request: Request, principal: SignedIn, services: ServicesDep) -> Respon
             lag_target_seconds=services.settings.backup.lag_target_seconds,
         )
     protection = _protection(services, now) if principal.admin else None
+    planned = _planned_now(services, now) if principal.admin else None
     return _page(
-        request, "overview.html", principal=principal, view=view, now=now, protection=protection
+        request,
+        "overview.html",
+        principal=principal,
+        view=view,
+        now=now,
+        protection=protection,
+        planned=planned,
     )
+
+
+def _planned_now(services: Services, now: datetime) -> int | None:
+    """The workers today's plan wants now (its floor), for the admin's Workers tile; None if
+    there is no plan to show (unusable settings, an infeasible day: the page still renders)."""
+    from trousseau.web.planning import day_plan
+
+    try:
+        planned = day_plan(services, now.date())
+    except TrousseauError as exc:
+        log.warning("dashboard: no capacity plan for today: %s", exc)
+        return None
+    slot = min(int(planned.grid.position(now)), planned.grid.count - 1)
+    return int(planned.floor[slot])
 
 
 def _protection(services: Services, now: datetime) -> list[RegionStatus] | None:

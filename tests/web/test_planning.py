@@ -1,0 +1,60 @@
+"""Capacity planning in the service: the day's forecast and plan from the catalog's weddings,
+manual scaling requests recorded as events, the plan on the admin dashboard."""
+
+from __future__ import annotations
+
+from .test_dashboard import _sign_in
+
+
+def _busy_day(api, studio) -> None:
+    for i, zone in enumerate(["Europe/Paris", "Europe/London", "Asia/Kolkata"]):
+        response = api.client.post("/api/v1/weddings", headers=studio, json={
+            "slug": f"w{i}", "date": "2026-06-13", "timezone": zone, "sla": "same-day",
+            "ceremony_time": "14:00"})  # fmt: skip
+        assert response.status_code == 201, response.text
+
+
+def test_forecast_and_plan_follow_the_calendar(api, studio) -> None:
+    _busy_day(api, studio)
+    admin = api.key("ops", admin=True)
+    fc = api.client.get("/api/v1/ops/forecast?date=2026-06-13", headers=admin).json()
+    assert fc["regions"] == ["Asia/Kolkata", "Europe/London", "Europe/Paris"]
+    by_hour = {h["start"][11:16]: h for h in fc["hours"]}
+    assert (
+        by_hour["13:00"]["photos"]["Europe/London"] > by_hour["13:00"]["mean"]["Europe/London"] > 0
+    )
+    assert by_hour["03:00"]["photos"]["Europe/London"] == 0
+    plan = api.client.get("/api/v1/ops/plan?date=2026-06-13", headers=admin).json()
+    assert len(plan["hours"]) == 24 and plan["worker_hours"] >= 5 * 24
+    assert all(h["floor"] >= h["workers"] >= 5 for h in plan["hours"])
+    assert api.client.get("/api/v1/ops/plan", headers=studio).status_code == 403
+
+
+def test_a_manual_scaling_request_is_recorded_and_raises_the_floor(api, studio) -> None:
+    admin = api.key("ops", admin=True)
+    body = {"replicas": 30, "until": "2026-06-13T20:00:00+00:00", "reason": "a royal wedding"}
+    made = api.client.post("/api/v1/ops/scaling", headers=admin, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["by"].startswith("api key ")
+    plan = api.client.get("/api/v1/ops/plan?date=2026-06-13", headers=admin).json()
+    floors = {h["start"][11:16]: h["floor"] for h in plan["hours"]}
+    assert floors["15:00"] == 30 and floors["19:00"] == 30 and floors["20:00"] < 30
+    assert plan["requests"][0]["reason"] == "a royal wedding"
+    past = api.client.post("/api/v1/ops/scaling", headers=admin, json={
+        "replicas": 3, "until": "2026-06-13T10:00:00+00:00", "reason": "too late"})  # fmt: skip
+    assert past.status_code == 422 and "future" in past.text
+    too_many = api.client.post("/api/v1/ops/scaling", headers=admin, json={
+        "replicas": 500, "until": "2026-06-14T10:00:00+00:00", "reason": "all"})  # fmt: skip
+    assert too_many.status_code == 422 and "max_replicas" in too_many.text
+    from trousseau.catalog import EventKind, recent_events
+
+    with api.catalog.begin() as conn:
+        events = recent_events(conn, kind=EventKind.SCALING_REQUESTED)
+    assert [e.data["replicas"] for e in events] == [30]
+
+
+def test_the_dashboard_shows_the_plan_against_live_workers(api, studio) -> None:
+    _busy_day(api, studio)
+    _sign_in(api, api.key("studio-a", admin=True))
+    page = api.client.get("/dashboard").text
+    assert "data-planned=" in page and "plan " in page
