@@ -56,6 +56,16 @@ def test_k8s_and_show_from_a_calendar_file(tmp_path) -> None:
     hours = json.loads(shown.stdout)["hours"]
     assert len(hours) == 24 and all(h["workers"] >= 5 for h in hours)
     assert sum(h["photos"].get("uk", 0) for h in hours) > 2500
+    assert json.loads(shown.stdout)["over_cost_cap"] == []
+    capped = CliRunner().invoke(
+        app, ["--data-dir", str(tmp_path / "data"), "plan", "show", "--date", "2027-06-19",
+              "--calendar", str(calendar), "--json"],
+        env={"TROUSSEAU_PLANNING__HOURLY_COST_CAP": "0.45",
+             "TROUSSEAU_PLANNING__PRICE_PER_HOUR": "0.1"},
+    )  # fmt: skip
+    assert capped.exit_code == 0, capped.output
+    over = json.loads(capped.stdout)["over_cost_cap"]
+    assert over and "above planning.hourly_cost_cap (0.45)" in capped.stderr
 
 
 def test_a_generated_month_and_a_broken_calendar(tmp_path) -> None:

@@ -98,9 +98,25 @@ def show_command(
                 "floor": int(planned.floor[cut].max()),
             }
         )
+    p = settings.planning
+    over = planned.over_cap(p.price_per_hour, p.hourly_cost_cap)
+    for at, cost in over:
+        errors.print(
+            f"warning: the plan for {at.isoformat()} costs {cost:.2f} an hour, above "
+            f"planning.hourly_cost_cap ({p.hourly_cost_cap:.2f})",
+            highlight=False,
+            soft_wrap=True,
+        )
     if as_json:
         console.print_json(
-            json.dumps({"percentile": fc.percentile, "regions": list(fc.regions), "hours": rows})
+            json.dumps(
+                {
+                    "percentile": fc.percentile,
+                    "regions": list(fc.regions),
+                    "hours": rows,
+                    "over_cost_cap": [at.isoformat() for at, _ in over],
+                }
+            )
         )
         return
     console.print(

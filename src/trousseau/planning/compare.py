@@ -77,6 +77,21 @@ class Planned:
     floor: np.ndarray
     """Replicas to ask for per slot (the plan raised by the lead time)."""
 
+    def hourly_cost(self, price_per_hour: float) -> list[tuple[datetime, float]]:
+        """Each hour's cost of the floor asked for (every pod asked for is billed)."""
+        per_hour = int(3600 // self.grid.seconds)
+        out = []
+        for h in range(self.grid.count // per_hour):
+            cut = self.floor[h * per_hour : (h + 1) * per_hour]
+            out.append((self.grid.at(h * per_hour), float(cut.sum()) / per_hour * price_per_hour))
+        return out
+
+    def over_cap(self, price_per_hour: float, cap: float | None) -> list[tuple[datetime, float]]:
+        """The hours whose cost is above `cap` (none without a cap)."""
+        if cap is None:
+            return []
+        return [(at, cost) for at, cost in self.hourly_cost(price_per_hour) if cost > cap]
+
 
 def make_plan(
     weddings: Sequence[PlannedWedding],

@@ -109,6 +109,9 @@ class PlanOut(BaseModel):
     live_workers: int = Field(description="workers with a recent heartbeat now")
     hours: list[PlanHour]
     requests: list[ScalingOut] = Field(description="manual scaling requests in force")
+    over_cost_cap: list[dt.datetime] = Field(
+        description="hours whose planned cost is above planning.hourly_cost_cap (the alert)"
+    )
 
 
 @router.get("/plan", response_model=PlanOut)
@@ -149,6 +152,13 @@ def plan_route(_admin: Admin, services: ServicesDep, date: Day = None) -> PlanOu
         live_workers=live,
         hours=hours,
         requests=[ScalingOut(**vars(r)) for r in requests],
+        over_cost_cap=[
+            at
+            for at, _ in planned.over_cap(
+                services.settings.planning.price_per_hour,
+                services.settings.planning.hourly_cost_cap,
+            )
+        ],
     )
 
 
