@@ -93,3 +93,8 @@ def test_show_reads_the_catalogs_weddings(tmp_path) -> None:
     assert shown.exit_code == 0, shown.output
     body = json.loads(shown.stdout)
     assert body["regions"] == ["Asia/Kolkata"]
+
+
+def test_calibrate_needs_history(tmp_path) -> None:
+    done = _run(tmp_path, "plan", "calibrate", "--from", "2026-01-01", "--to", "2026-12-01")
+    assert done.exit_code != 0 and "at least 4 weddings" in str(done.exception)

@@ -70,6 +70,7 @@ from trousseau.catalog.photos import (
     insert_photo,
     iter_photos,
     page_photos,
+    photo_arrivals,
     set_photo_rendering,
     set_photo_state,
 )
@@ -220,6 +221,7 @@ __all__ = [
     "page_photos",
     "parse_token",
     "pending_changes",
+    "photo_arrivals",
     "prune_workers",
     "recent_events",
     "record_change",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -247,3 +247,18 @@ def failed_photos(conn: Connection, *, tenant_id: int | None, limit: int = 10) -
         FailedPhoto(id=id_, wedding=slug, original_name=name, error=error)
         for id_, slug, name, error in conn.execute(query)
     ]
+
+
+def photo_arrivals(conn: Connection, *, first: date, last: date) -> dict[int, list[datetime]]:
+    """When each photo of the weddings dated `first` to `last` arrived (its `created_at`), by
+    wedding id, in order: the history capacity planning calibrates on."""
+    rows = conn.execute(
+        select(photo.c.wedding_id, photo.c.created_at)
+        .join(wedding, wedding.c.id == photo.c.wedding_id)
+        .where(wedding.c.date.between(first, last))
+        .order_by(photo.c.wedding_id, photo.c.created_at)
+    )
+    found: dict[int, list[datetime]] = {}
+    for wedding_id, created_at in rows:
+        found.setdefault(int(wedding_id), []).append(created_at)
+    return found

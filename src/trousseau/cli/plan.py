@@ -255,3 +255,47 @@ def comparison_json(result: Comparison) -> dict[str, object]:
             for o in result.outcomes
         ],
     }
+
+
+@plan_app.command("calibrate")
+def calibrate_command(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First UTC day of the history.")],
+    end: Annotated[str, typer.Option("--to", help="Day after its last.")],
+    write: Annotated[
+        Path | None, typer.Option("--write", help="Keep the calibrated factors in this file.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fit the arrival profile and photos per guest on the catalog's past weddings; report
+    the forecast's error on held-out weddings before and after."""
+    from trousseau.planning.calibrate import calibrate
+    from trousseau.planning.factors import factors_to_toml
+    from trousseau.planning.sources import catalog_history, load_factors
+
+    settings = settings_of(ctx)
+    first, last = _day(start, "--from"), _day(end, "--to")
+    catalog = catalog_of(settings)
+    try:
+        history = catalog_history(catalog, first, last)
+    finally:
+        catalog.dispose()
+    result = calibrate(history, load_factors(settings.planning.factors))
+    if write is not None:
+        write.write_text(factors_to_toml(result.factors), encoding="utf-8")
+    body = {
+        "fitted": result.fitted,
+        "held_out": result.held_out,
+        "error_before": result.error_before,
+        "error_after": result.error_after,
+        "photos_per_guest": result.factors.photos_per_guest,
+    }
+    if as_json:
+        console.print_json(json.dumps(body))
+        return
+    console.print(
+        f"fitted on {result.fitted} weddings, held out {result.held_out}: hourly error "
+        f"{result.error_before:.1%} before, {result.error_after:.1%} after"
+        + (f"; written to {write}" if write else ""),
+        highlight=False,
+    )

@@ -89,3 +89,27 @@ def factors_from_mapping(
         weekday={WEEKDAYS.index(k): v for k, v in weekdays.items()},
         arrivals={h: share / total for h, share in sorted(arrivals.items())},
     )
+
+
+def factors_to_toml(factors: LoadFactors) -> str:
+    """The factors as the data file reads them (to keep a calibration)."""
+    lines = [
+        f"seconds_per_photo = {factors.seconds_per_photo!r}",
+        f"photos_per_guest = {factors.photos_per_guest!r}",
+        f"default_guests = {factors.default_guests}",
+        f"photo_count_cv = {factors.photo_count_cv!r}",
+        f"plan_percentile = {factors.plan_percentile!r}",
+        "",
+        "[culture]",
+        *(f"{name} = {value!r}" for name, value in factors.culture.items()),
+        "",
+        "[season]",
+        *(f"{month} = {value!r}" for month, value in sorted(factors.season.items())),
+        "",
+        "[weekday]",
+        *(f"{WEEKDAYS[day]} = {value!r}" for day, value in sorted(factors.weekday.items())),
+        "",
+        "[arrivals]",
+        *(f"{hour} = {share!r}" for hour, share in sorted(factors.arrivals.items())),
+    ]
+    return "\n".join(lines) + "\n"

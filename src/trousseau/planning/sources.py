@@ -11,6 +11,7 @@ from pathlib import Path
 from trousseau.catalog import Catalog, EventKind, calendar_weddings, recent_events, record_event
 from trousseau.errors import InvalidValue, SettingsError
 from trousseau.planning.calendar import DEFAULT_CEREMONY, PlannedWedding, from_csv, from_ical
+from trousseau.planning.calibrate import History
 from trousseau.planning.factors import LoadFactors, factors_from_mapping
 
 DEFAULT_FACTORS = Path(__file__).with_name("factors.toml")
@@ -121,3 +122,18 @@ def scaling_requests(catalog: Catalog, *, now: datetime, limit: int = 200) -> li
                                str(data.get("reason", "")), str(data.get("by", "")))
             )  # fmt: skip
     return found
+
+
+def catalog_history(catalog: Catalog, start: datetime, end: datetime) -> list[History]:
+    """The weddings dated in `[start, end)` with when each of their photos arrived."""
+    from trousseau.catalog import photo_arrivals
+
+    weddings = {w.ref: w for w in catalog_calendar(catalog, start, end)}
+    with catalog.begin() as conn:
+        rows = calendar_weddings(conn, first=start.date(), last=(end - timedelta(days=1)).date())
+        arrivals = photo_arrivals(conn, first=start.date(), last=(end - timedelta(days=1)).date())
+    return [
+        History(weddings[f"{w.tenant_id}/{w.slug}"], arrivals.get(w.id, []))
+        for w in rows
+        if f"{w.tenant_id}/{w.slug}" in weddings
+    ]
