@@ -27,8 +27,11 @@ d,2027-06-19,11:00,Asia/Kolkata,india,indian,400,,standard
 def test_simulate_compares_the_policies_as_json(tmp_path) -> None:
     calendar = tmp_path / "june.csv"
     calendar.write_text(CALENDAR, encoding="utf-8")
-    done = _run(tmp_path, "plan", "simulate", "--calendar", str(calendar), "--json")
+    picture = tmp_path / "day.png"
+    done = _run(tmp_path, "plan", "simulate", "--calendar", str(calendar), "--json", "--plot",
+                str(picture))  # fmt: skip
     assert done.exit_code == 0, done.output
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
     body = json.loads(done.stdout)
     names = [p["name"] for p in body["policies"]]
     assert names == ["fixed", "reactive", "predictive", "predictive+spot", "clairvoyant"]

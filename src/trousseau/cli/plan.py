@@ -192,6 +192,9 @@ def simulate_command(
     end: Annotated[str | None, typer.Option("--to", help="Day after the last.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the simulated month.")] = 1,
     failures: Annotated[float, typer.Option(help="Worker failures per worker-hour.")] = 0.02,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Draw the busiest day to this PNG.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Simulate the calendar under the fixed, reactive and predictive policies, against the
@@ -218,8 +221,13 @@ def simulate_command(
     )
     result = compare(
         weddings, load_factors(p.factors), settings.sla_classes, first, last, seed=seed,
-        cluster=cluster, slot=timedelta(minutes=p.slot_minutes),
+        cluster=cluster, slot=timedelta(minutes=p.slot_minutes), trace=plot is not None,
     )  # fmt: skip
+    if plot is not None:
+        from trousseau.planning.plot import plot_busiest_day
+
+        plot_busiest_day(result, plot)
+        errors.print(f"drew the busiest day to {plot}", highlight=False)
     if as_json:
         console.print_json(json.dumps(comparison_json(result)))
         return

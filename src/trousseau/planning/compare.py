@@ -118,6 +118,7 @@ def make_plan(
 @dataclass
 class Comparison:
     planned: Planned
+    arrivals: Arrivals
     outcomes: list[Outcome]
     photos: dict[str, int]
     work_hours: float
@@ -138,6 +139,7 @@ def compare(
     tick: float = 10.0,
     slot: timedelta = DEFAULT_SLOT,
     runtime_cv: float = 0.2,
+    trace: bool = False,
 ) -> Comparison:
     """Simulate the month once (one seeded draw of arrivals) under every policy."""
     cluster = cluster or Cluster()
@@ -179,13 +181,14 @@ def compare(
         policies.append(predictive_spot(urgent_at, deferrable=deferrable))
     outcomes = [
         simulate(arrivals, p, cluster, seconds_per_photo=tau, rng=np.random.default_rng(seed + 1),
-                 runtime_cv=runtime_cv)
+                 runtime_cv=runtime_cv, trace=trace)
         for p in policies
     ]  # fmt: skip
     outcomes.append(_clairvoyant(arrivals, promises, grid, tau, cluster))
     total = arrivals.counts.sum()
     return Comparison(
         planned,
+        arrivals,
         outcomes,
         {c: int(arrivals.counts[k].sum()) for k, c in enumerate(arrivals.classes)},
         float(total * tau / 3600),

@@ -187,6 +187,19 @@ class Outcome:
     cost: float
     unfinished: int
     spot_hours: float = 0.0
+    trace: Trace | None = None
+    """Per poll: time, workers, queue and slack (when asked for)."""
+
+
+@dataclass
+class Trace:
+    """What the run looked like at each poll: seconds from the start, pods (ready and
+    starting, both pools), photos queued, and the least slack (deadline - now) in the queue."""
+
+    at: list[float] = field(default_factory=list)
+    pods: list[int] = field(default_factory=list)
+    queued: list[float] = field(default_factory=list)
+    slack: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -273,6 +286,7 @@ def simulate(
     rng: np.random.Generator,
     runtime_cv: float = 0.0,
     initial: int | None = None,
+    trace: bool = False,
 ) -> Outcome:
     """Run the month under `policy`. `runtime_cv` > 0 draws each tick's photo cost around
     `seconds_per_photo` (lognormal); 0 runs exact runtimes."""
@@ -294,6 +308,7 @@ def simulate(
         else None
     )
     next_poll = 0.0
+    seen = Trace() if trace else None
     tally = _Tally(n_classes)
     carry = {"demand": 0.0, "spot": 0.0}
     fail_p = 1 - math.exp(-cluster.failures_per_hour * tick / 3600)
@@ -321,6 +336,12 @@ def simulate(
             demand.scale(now, policy.wanted(view), rng, delay)
             if spot is not None and policy.spot is not None:
                 spot.scale(now, policy.spot(view), rng, delay)
+            if seen is not None:
+                heads = [q[0][0] for q in (urgent_q, deferrable_q) if q]
+                seen.at.append(now)
+                seen.pods.append(demand.size + (spot.size if spot else 0))
+                seen.queued.append(view.photos)
+                seen.slack.append(min(heads) - now if heads else float("nan"))
         demand.advance(now, fail_p, rng, delay)
         if spot is not None:
             spot.advance(now, 1 - (1 - fail_p) * (1 - take_p), rng, delay)
@@ -357,6 +378,7 @@ def simulate(
         + spot_hours * cluster.spot_price_per_hour,
         unfinished=round(unfinished),
         spot_hours=spot_hours,
+        trace=seen,
     )
 
 
