@@ -299,6 +299,19 @@ class PlanningSettings(BaseModel):
         return self
 
 
+class OpsSettings(BaseModel):
+    """Wedding-day operations: the emergency switch."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    emergency_hours: float = Field(
+        6.0, gt=0, le=48, description="the switch turns itself off after"
+    )
+    emergency_paused_slas: tuple[str, ...] = Field(
+        ("standard",), description="SLA classes not claimed while the switch is on"
+    )
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -327,6 +340,7 @@ class Settings(BaseSettings):
     forms: FormsSettings = Field(default_factory=FormsSettings)
     freeze: FreezeSettings = Field(default_factory=FreezeSettings)
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @field_validator("sla_classes")
     @classmethod

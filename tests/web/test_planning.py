@@ -58,3 +58,31 @@ def test_the_dashboard_shows_the_plan_against_live_workers(api, studio) -> None:
     _sign_in(api, api.key("studio-a", admin=True))
     page = api.client.get("/dashboard").text
     assert "data-planned=" in page and "plan " in page
+
+
+def test_the_emergency_switch_over_http(api, studio) -> None:
+    admin = api.key("ops", admin=True)
+    assert api.client.get("/api/v1/ops/emergency", headers=admin).json() == {
+        "on": False, "id": None, "by": None, "reason": None, "since": None, "until": None,
+        "floor": None, "paused_slas": [],
+    }  # fmt: skip
+    switch = {"on": True, "reason": "object store outage", "hours": 2}
+    on = api.client.post("/api/v1/ops/emergency", headers=admin, json=switch)
+    assert on.status_code == 200, on.text
+    body = on.json()
+    assert body["on"] and body["floor"] == 20 and body["paused_slas"] == ["standard"]
+    again = api.client.post("/api/v1/ops/emergency", headers=admin,
+                            json={"on": True, "reason": "twice"})  # fmt: skip
+    assert again.status_code == 409 and "already on" in again.text
+    plan = api.client.get("/api/v1/ops/plan", headers=admin).json()
+    floors = {h["start"][11:16]: h["floor"] for h in plan["hours"]}
+    assert floors["15:00"] == 20 and floors["16:00"] == 20 and floors["18:00"] < 20
+    protection = api.client.get("/api/v1/ops/protection", headers=admin).json()
+    assert all(r["level"] == "maximum" for r in protection["regions"])
+    assert api.client.post("/api/v1/ops/emergency", headers=studio,
+                           json={"on": False, "reason": "x"}).status_code == 403  # fmt: skip
+    off = api.client.post("/api/v1/ops/emergency", headers=admin,
+                          json={"on": False, "reason": "restored"})  # fmt: skip
+    assert off.status_code == 200 and off.json()["on"] is False
+    api.clock.advance(hours=3)
+    assert api.client.get("/api/v1/ops/emergency", headers=admin).json()["on"] is False

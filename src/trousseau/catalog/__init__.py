@@ -44,6 +44,13 @@ from trousseau.catalog.documents import (
     insert_document,
     page_documents,
 )
+from trousseau.catalog.emergency import (
+    Emergency,
+    active_emergency,
+    emergencies_between,
+    end_emergency,
+    start_emergency,
+)
 from trousseau.catalog.erasure import ErasedRows, erase_wedding_rows
 from trousseau.catalog.events import (
     Event,
@@ -143,6 +150,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "DocumentStatus",
+    "Emergency",
     "ErasedRows",
     "Event",
     "EventKind",
@@ -158,6 +166,7 @@ __all__ = [
     "Wedding",
     "WeddingBlob",
     "WorkerRow",
+    "active_emergency",
     "advance_cursor",
     "append_audit",
     "audit_entries",
@@ -182,6 +191,8 @@ __all__ = [
     "create_wedding",
     "current_revision",
     "delete_resumable_upload",
+    "emergencies_between",
+    "end_emergency",
     "ensure_tenant",
     "erase_wedding_rows",
     "expired_resumable_uploads",
@@ -231,6 +242,7 @@ __all__ = [
     "revoke_api_key",
     "set_photo_rendering",
     "set_photo_state",
+    "start_emergency",
     "stored_bytes",
     "text_problem",
     "update_override",

@@ -37,6 +37,11 @@ class EventKind(StrEnum):
     SCALING_REQUESTED = "scaling.requested"
     """An operator asked for at least `data.replicas` workers until `data.until` (an ISO
     instant), for `data.reason`; `data.by` names who."""
+    EMERGENCY_ON = "emergency.on"
+    """The emergency switch was turned on: `data` holds the floor, the paused classes, until
+    when and why; `data.by` who."""
+    EMERGENCY_OFF = "emergency.off"
+    """The emergency switch was turned off before it expired; `data.by` who, `data.reason`."""
     BACKUP_RESTORED = "backup.restored"
     """A `backup-restore` job put a wedding's or a photo's blobs back into the vault; `data`
     holds the snapshot and the counts, the event's `job_id` the job."""

@@ -294,3 +294,22 @@ freeze_audit = Table(
 )
 """The protection audit log: append-only, hash-chained (`seq` is the chain's order; two
 writers racing for the same `seq` collide on the key and one retries)."""
+
+emergency_switch = Table(
+    "emergency_switch",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("started_by", String(255), nullable=False),
+    Column("floor", Integer, nullable=False),
+    Column("paused_slas", Json, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("ended_by", String(255), nullable=True),
+    Index(None, "until"),
+    sqlite_autoincrement=True,
+)
+"""The emergency switch: while a row is in force (not ended, `until` ahead), the workers'
+floor is raised to `floor`, protection is at MAXIMUM and the `paused_slas` classes are not
+claimed."""

@@ -20,6 +20,7 @@ from trousseau.cli import (
     init,
     jobs,
     keys,
+    ops,
     plan,
     profiles,
     render,
@@ -48,6 +49,7 @@ app.add_typer(backup.backup_app, name="backup")
 app.add_typer(forms.forms_app, name="forms")
 app.add_typer(freeze.freeze_app, name="freeze")
 app.add_typer(plan.plan_app, name="plan")
+app.add_typer(ops.ops_app, name="ops")
 app.command("demo")(demo.demo)
 
 

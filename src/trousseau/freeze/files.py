@@ -9,10 +9,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from trousseau.catalog import Catalog, calendar_weddings
+from trousseau.catalog import Catalog, calendar_weddings, emergencies_between
 from trousseau.errors import SettingsError
 from trousseau.freeze.evaluate import RegionStatus, regional
-from trousseau.freeze.policy import CalendarWedding, Policy, ceremony_instant, policy_from_mapping
+from trousseau.freeze.levels import Level
+from trousseau.freeze.policy import (
+    CalendarWedding,
+    Freeze,
+    Policy,
+    ceremony_instant,
+    policy_from_mapping,
+)
 
 log = logging.getLogger("trousseau.freeze")
 
@@ -40,6 +47,7 @@ def with_calendar(policy: Policy, catalog: Catalog, start: datetime, end: dateti
     last: date = (end + timedelta(days=2)).date()
     with catalog.begin() as conn:
         rows = calendar_weddings(conn, first=first, last=last)
+        emergencies = emergencies_between(conn, start=start, end=end)
     weddings = [
         CalendarWedding(
             ref=f"{w.tenant_id}/{w.slug}",
@@ -60,7 +68,20 @@ def with_calendar(policy: Policy, catalog: Catalog, start: datetime, end: dateti
             region,
             zone,
         )
-    return replace(policy.with_weddings(weddings), regions={**policy.regions, **unknown})
+    switched = tuple(
+        Freeze(
+            e.started_at,
+            min(e.until, e.ended_at) if e.ended_at else e.until,
+            Level.MAXIMUM,
+            f"emergency switch on by {e.started_by}: {e.reason}",
+        )
+        for e in emergencies
+    )
+    return replace(
+        policy.with_weddings(weddings),
+        regions={**policy.regions, **unknown},
+        freezes=policy.freezes + switched,
+    )
 
 
 def _is_zone(name: str) -> bool:

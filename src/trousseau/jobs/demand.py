@@ -19,13 +19,16 @@ from trousseau.jobs.states import QUEUED, RUNNING
 
 
 def edf_workers_sql(*, seconds_per_job: float, min_window: float = 30.0) -> str:
-    """The query (PostgreSQL, `now()`) returning the workers the open jobs need now."""
+    """The query (PostgreSQL, `now()`) returning the workers the open jobs need now, and at
+    least the emergency floor while the emergency switch is on."""
     if seconds_per_job <= 0 or min_window <= 0:
         raise InvalidValue("seconds per job and the minimum window must be above 0")
     spj, window = float(seconds_per_job), float(min_window)
     return (
-        f"SELECT COALESCE(MAX(CEIL(due * {spj} / "
-        f"GREATEST(EXTRACT(EPOCH FROM deadline - now()), {window}))), 0)::int AS workers "
+        f"SELECT GREATEST(COALESCE(MAX(CEIL(due * {spj} / "
+        f"GREATEST(EXTRACT(EPOCH FROM deadline - now()), {window}))), 0), "
+        "COALESCE((SELECT MAX(floor) FROM emergency_switch WHERE started_at <= now() "
+        "AND until > now() AND (ended_at IS NULL OR ended_at > now())), 0))::int AS workers "
         "FROM (SELECT deadline, SUM(COUNT(*)) OVER (ORDER BY deadline) AS due FROM job "
         f"WHERE state IN ('{QUEUED}', '{RUNNING}') GROUP BY deadline) AS by_deadline"
     )

@@ -230,14 +230,19 @@ RETURNING {_RETURNED}
 """
 
 
-def _claim_statement(dialect: str, with_kinds: bool) -> Any:
+def _claim_statement(dialect: str, with_kinds: bool, with_paused: bool = False) -> Any:
     sql = _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
-    stmt = text(sql.format(kinds="AND kind IN :kinds" if with_kinds else "")).bindparams(
+    filters = ("AND kind IN :kinds " if with_kinds else "") + (
+        "AND sla NOT IN :paused" if with_paused else ""
+    )
+    stmt = text(sql.format(kinds=filters)).bindparams(
         bindparam("now", type_=UTCDateTime),
         bindparam("lease_until", type_=UTCDateTime),
     )
     if with_kinds:
         stmt = stmt.bindparams(bindparam("kinds", expanding=True))
+    if with_paused:
+        stmt = stmt.bindparams(bindparam("paused", expanding=True))
     return stmt.columns(deadline=UTCDateTime, payload=Json)
 
 
@@ -249,9 +254,12 @@ def claim(
     lease: timedelta,
     limit: int,
     kinds: Iterable[str] | None = None,
+    paused_slas: Iterable[str] = (),
 ) -> list[ClaimedJob]:
-    """Lease up to `limit` due jobs with the earliest deadlines, returned in deadline order."""
+    """Lease up to `limit` due jobs with the earliest deadlines, returned in deadline order;
+    jobs of the `paused_slas` classes wait (the emergency switch pauses standard work)."""
     kinds = sorted(kinds) if kinds is not None else None
+    paused = sorted(paused_slas)
     params: dict[str, Any] = {
         "now": now,
         "lease_until": now + lease,
@@ -260,7 +268,11 @@ def claim(
     }
     if kinds is not None:
         params["kinds"] = kinds
-    rows = conn.execute(_claim_statement(conn.dialect.name, kinds is not None), params)
+    if paused:
+        params["paused"] = paused
+    rows = conn.execute(
+        _claim_statement(conn.dialect.name, kinds is not None, bool(paused)), params
+    )
     claimed = [
         ClaimedJob(
             id=r.id,
@@ -391,15 +403,19 @@ def retry(conn: Connection, ids: Sequence[int] | None, *, now: datetime) -> int:
     return changed
 
 
-def pending(conn: Connection, *, kinds: Sequence[str] | None = None) -> tuple[int, datetime | None]:
-    """How many jobs (of `kinds`, or of any kind) are queued or running, and the earliest
-    `run_after` of the queued ones."""
+def pending(
+    conn: Connection, *, kinds: Sequence[str] | None = None, paused_slas: Sequence[str] = ()
+) -> tuple[int, datetime | None]:
+    """How many jobs (of `kinds`, or of any kind; not of the `paused_slas` classes) are
+    queued or running, and the earliest `run_after` of the queued ones."""
     query = select(
         func.count(),
         func.min(case((job.c.state == QUEUED, job.c.run_after))),
     ).where(job.c.state.in_([QUEUED, RUNNING]))
     if kinds is not None:
         query = query.where(job.c.kind.in_(list(kinds)))
+    if paused_slas:
+        query = query.where(job.c.sla.not_in(list(paused_slas)))
     count, first = conn.execute(query).one()
     if first is not None:
         first = UTCDateTime().process_result_value(first, conn.dialect)

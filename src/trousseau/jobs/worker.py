@@ -32,6 +32,7 @@ from typing import Any
 from trousseau.catalog import (
     Catalog,
     EventKind,
+    active_emergency,
     beat,
     forget,
     prune_workers,
@@ -205,14 +206,17 @@ class Worker:
             window_ms=self.settings.claim_window_ms,
             batch_max=self.settings.claim_batch_max,
         )
+        now = self.clock()
         with self.catalog.begin() as conn:
+            emergency = active_emergency(conn, now=now)
             jobs = queue.claim(
                 conn,
                 owner=self.owner,
-                now=self.clock(),
+                now=now,
                 lease=self._lease,
                 limit=limit,
                 kinds=self.kinds,
+                paused_slas=emergency.paused_slas if emergency else (),
             )
         if jobs:
             self.stats.claimed += len(jobs)
@@ -357,10 +361,13 @@ class Worker:
         self.stats.reaped += requeued + dead
 
     def _queue_idle(self) -> tuple[bool, float | None]:
-        """Whether no job this worker runs is queued or running anywhere; else seconds until
-        one comes due."""
+        """Whether no job this worker runs is queued or running anywhere (classes the
+        emergency switch pauses aside); else seconds until one comes due."""
         with self.catalog.begin() as conn:
-            count, first_due = queue.pending(conn, kinds=self.kinds)
+            emergency = active_emergency(conn, now=self.clock())
+            count, first_due = queue.pending(
+                conn, kinds=self.kinds, paused_slas=emergency.paused_slas if emergency else ()
+            )
         if count == 0:
             return True, None
         if first_due is None:

@@ -3,8 +3,10 @@ calendar, and manual scaling requests, recorded as events.
 
     GET  /ops/forecast?date=D   photos per hour and region (mean and the plan's band)
     GET  /ops/plan?date=D       workers per hour: the plan, the floor asked of KEDA (with the
-                                manual requests in force), the workers live now
+                                manual requests and the emergency switch), the workers live now
     POST /ops/scaling           ask for at least N workers until an instant, with a reason
+    GET  /ops/emergency         the emergency switch: on or off, by whom, why, until when
+    POST /ops/emergency         turn it on (or off) with a reason
 
 Admin only: the calendar holds every tenant's weddings.
 """
@@ -17,8 +19,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from trousseau.catalog import Emergency
 from trousseau.errors import InvalidValue
 from trousseau.jobs import operations_report
+from trousseau.ops import switch_off, switch_on, switch_status
 from trousseau.planning import Planned, make_plan
 from trousseau.planning.sources import (
     catalog_calendar,
@@ -122,19 +126,18 @@ def plan_route(_admin: Admin, services: ServicesDep, date: Day = None) -> PlanOu
     planned = day_plan(services, day)
     grid = planned.grid
     requests = scaling_requests(services.catalog, now=now)
+    emergency = switch_status(services.catalog, now=now)
     per_hour = int(3600 // grid.seconds)
     hours = []
     for h in range(grid.count // per_hour):
         begin = grid.at(h * per_hour)
         cut = slice(h * per_hour, (h + 1) * per_hour)
+        hour_end = begin + dt.timedelta(hours=1)
         asked = max(
-            (
-                r.replicas
-                for r in requests
-                if r.at < begin + dt.timedelta(hours=1) and r.until > begin
-            ),
-            default=0,
+            (r.replicas for r in requests if r.at < hour_end and r.until > begin), default=0
         )
+        if emergency is not None and emergency.started_at < hour_end and emergency.until > begin:
+            asked = max(asked, emergency.floor)
         hours.append(
             PlanHour(
                 start=begin,
@@ -183,3 +186,55 @@ def scaling_route(body: ScalingIn, admin: Admin, services: ServicesDep) -> Scali
         max_replicas=services.settings.planning.max_replicas,
     )
     return ScalingOut(**vars(made))
+
+
+class EmergencyIn(BaseModel):
+    on: bool = Field(description="true turns the switch on, false turns it off")
+    reason: str = Field(min_length=1, max_length=500)
+    hours: float | None = Field(None, gt=0, le=48, description="default: ops.emergency_hours")
+
+
+class EmergencyOut(BaseModel):
+    on: bool
+    id: int | None = None
+    by: str | None = None
+    reason: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    floor: int | None = None
+    paused_slas: list[str] = Field(default_factory=list)
+
+
+def _emergency_out(e: Emergency | None) -> EmergencyOut:
+    if e is None:
+        return EmergencyOut(on=False)
+    return EmergencyOut(on=True, id=e.id, by=e.started_by, reason=e.reason, since=e.started_at,
+                        until=e.until, floor=e.floor, paused_slas=list(e.paused_slas))  # fmt: skip
+
+
+@router.get("/emergency", response_model=EmergencyOut)
+def emergency_route(_admin: Admin, services: ServicesDep) -> EmergencyOut:
+    """Whether the emergency switch is on, by whom, why and until when."""
+    return _emergency_out(switch_status(services.catalog, now=services.clock()))
+
+
+@router.post("/emergency", response_model=EmergencyOut)
+def emergency_switch_route(body: EmergencyIn, admin: Admin, services: ServicesDep) -> EmergencyOut:
+    """Turn the emergency switch on (raised worker floor, MAXIMUM protection, standard work
+    paused; it turns itself off after `hours`) or off; recorded as events."""
+    settings = services.settings
+    who = f"api key {admin.key_id}"
+    if body.on:
+        return _emergency_out(
+            switch_on(
+                services.catalog,
+                reason=body.reason,
+                by=who,
+                now=services.clock(),
+                hours=body.hours or settings.ops.emergency_hours,
+                floor=settings.planning.emergency_floor,
+                paused_slas=settings.ops.emergency_paused_slas,
+            )
+        )
+    switch_off(services.catalog, by=who, reason=body.reason, now=services.clock())
+    return EmergencyOut(on=False)

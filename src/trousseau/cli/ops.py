@@ -1,0 +1,115 @@
+"""`trousseau ops`: wedding-day operations. `ops emergency on|off|status` runs the emergency
+switch (a raised worker floor, MAXIMUM protection, standard work paused; recorded)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.output import console
+
+ops_app = typer.Typer(help="Wedding-day operations: the emergency switch.", no_args_is_help=True)
+emergency_app = typer.Typer(help="The emergency switch.", no_args_is_help=True)
+ops_app.add_typer(emergency_app, name="emergency")
+
+By = Annotated[
+    str,
+    typer.Option("--by", envvar="TROUSSEAU_ACTOR", help="Who acts (default: the login name)."),
+]
+
+
+def _actor(by: str) -> str:
+    return by or os.environ.get("TROUSSEAU_ACTOR") or getpass.getuser()
+
+
+@emergency_app.command("on")
+def emergency_on(
+    ctx: typer.Context,
+    reason: Annotated[str, typer.Option("--reason", help="What is happening.")],
+    hours: Annotated[
+        float | None, typer.Option(help="How long (default: ops.emergency_hours, 6).")
+    ] = None,
+    by: By = "",
+) -> None:
+    """Raise the worker floor, deny deploys everywhere, pause standard work."""
+    from trousseau.ops import switch_on
+
+    settings = settings_of(ctx)
+    catalog = catalog_of(settings)
+    try:
+        made = switch_on(
+            catalog,
+            reason=reason,
+            by=_actor(by),
+            now=datetime.now(UTC),
+            hours=hours or settings.ops.emergency_hours,
+            floor=settings.planning.emergency_floor,
+            paused_slas=settings.ops.emergency_paused_slas,
+        )
+    finally:
+        catalog.dispose()
+    console.print(
+        f"emergency on until {made.until.isoformat()}: at least {made.floor} workers, deploys "
+        f"denied, {', '.join(made.paused_slas) or 'no'} work paused",
+        highlight=False,
+    )
+
+
+@emergency_app.command("off")
+def emergency_off(
+    ctx: typer.Context,
+    reason: Annotated[str, typer.Option("--reason", help="Why it can end.")] = "",
+    by: By = "",
+) -> None:
+    """Turn the emergency switch off before it expires."""
+    from trousseau.ops import switch_off
+
+    catalog = catalog_of(settings_of(ctx))
+    try:
+        done = switch_off(catalog, by=_actor(by), reason=reason, now=datetime.now(UTC))
+    finally:
+        catalog.dispose()
+    console.print(f"emergency {done.id} off (by {done.ended_by})", highlight=False)
+
+
+@emergency_app.command("status")
+def emergency_status(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Whether the emergency switch is on, by whom, why, until when."""
+    from trousseau.ops import switch_status
+
+    catalog = catalog_of(settings_of(ctx))
+    try:
+        current = switch_status(catalog, now=datetime.now(UTC))
+    finally:
+        catalog.dispose()
+    body = (
+        None
+        if current is None
+        else {
+            "id": current.id,
+            "by": current.started_by,
+            "reason": current.reason,
+            "since": current.started_at.isoformat(),
+            "until": current.until.isoformat(),
+            "floor": current.floor,
+            "paused_slas": list(current.paused_slas),
+        }
+    )
+    if as_json:
+        console.print_json(json.dumps({"on": current is not None, "emergency": body}))
+    elif body is None:
+        console.print("the emergency switch is off")
+    else:
+        console.print(
+            f"emergency on since {body['since']} until {body['until']} by {body['by']}: "
+            f"{body['reason']}",
+            highlight=False,
+        )
