@@ -310,6 +310,12 @@ class OpsSettings(BaseModel):
     emergency_paused_slas: tuple[str, ...] = Field(
         ("standard",), description="SLA classes not claimed while the switch is on"
     )
+    sensitivity: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="alert thresholds at HIGH and MAXIMUM protection, as a share of NORMAL's",
+    )
 
 
 class Settings(BaseSettings):

@@ -38,6 +38,7 @@ EXPORTED_METRICS = {
     "trousseau_vault_errors_total": "counter",
     "trousseau_backup_lag_seconds": "gauge",
     "trousseau_backup_pending_changes": "gauge",
+    "trousseau_protection_level": "gauge",
 }
 
 

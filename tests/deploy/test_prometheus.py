@@ -31,7 +31,7 @@ REQUIRED_ALERTS = {
     "VaultErrors",
     "ApiHighErrorRate",
 }
-SEVERITIES = {"critical", "warning"}
+SEVERITIES = {"emergency", "critical", "warning"}
 ANNOTATIONS = {"summary", "description", "runbook"}
 
 PROMTOOL = find_tool("promtool")

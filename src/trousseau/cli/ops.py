@@ -7,6 +7,7 @@ import getpass
 import json
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +15,9 @@ import typer
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console
 
-ops_app = typer.Typer(help="Wedding-day operations: the emergency switch.", no_args_is_help=True)
+ops_app = typer.Typer(
+    help="Wedding-day operations: alert rules, the emergency switch.", no_args_is_help=True
+)
 emergency_app = typer.Typer(help="The emergency switch.", no_args_is_help=True)
 ops_app.add_typer(emergency_app, name="emergency")
 
@@ -113,3 +116,22 @@ def emergency_status(
             f"{body['reason']}",
             highlight=False,
         )
+
+
+@ops_app.command("rules")
+def rules_command(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the rule file here (default: stdout).")
+    ] = None,
+) -> None:
+    """The Prometheus alert rules, thresholds tightened at HIGH and MAXIMUM protection."""
+    from trousseau.ops.rules import Thresholds, rules_yaml
+
+    settings = settings_of(ctx)
+    text = rules_yaml(Thresholds(sensitivity=settings.ops.sensitivity))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}", highlight=False)
