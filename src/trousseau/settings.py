@@ -299,8 +299,51 @@ class PlanningSettings(BaseModel):
         return self
 
 
+class ReceiverSettings(BaseModel):
+    """Where alerts of some severities go. Secrets by reference only: files Alertmanager
+    reads (a PagerDuty routing key, a Slack webhook URL, an SMTP password, a webhook bearer
+    token), never the secret itself."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["pagerduty", "slack", "email", "webhook"]
+    severities: tuple[Literal["emergency", "critical", "warning"], ...] = ("emergency",)
+    escalation: bool = Field(
+        False, description="also the second stage: told when an EMERGENCY persists"
+    )
+    routing_key_file: Path | None = None
+    api_url_file: Path | None = None
+    channel: str | None = None
+    to: str | None = None
+    sender: str | None = Field(None, alias="from")
+    smarthost: str | None = None
+    auth_username: str | None = None
+    auth_password_file: Path | None = None
+    url: str | None = None
+    credentials_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> ReceiverSettings:
+        needs = {
+            "pagerduty": ("routing_key_file",),
+            "slack": ("api_url_file",),
+            "email": ("to", "sender", "smarthost"),
+            "webhook": ("url",),
+        }[self.kind]
+        missing = [f for f in needs if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"receiver {self.name!r} ({self.kind}) needs {', '.join(missing)}")
+        if self.url and ("@" in self.url.split("/")[2] if "//" in self.url else False):
+            raise ValueError(
+                f"receiver {self.name!r}: the webhook URL carries credentials; put the token "
+                "in a file and name it in credentials_file"
+            )
+        return self
+
+
 class OpsSettings(BaseModel):
-    """Wedding-day operations: the emergency switch."""
+    """Wedding-day operations: the emergency switch, alert thresholds, receivers."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -309,6 +352,13 @@ class OpsSettings(BaseModel):
     )
     emergency_paused_slas: tuple[str, ...] = Field(
         ("standard",), description="SLA classes not claimed while the switch is on"
+    )
+    receivers: tuple[ReceiverSettings, ...] = Field(
+        (), description="where alerts go, by severity (empty: nowhere yet)"
+    )
+    escalation_minutes: dict[str, float] = Field(
+        default_factory=lambda: {"emergency": 15.0, "critical": 30.0, "warning": 240.0},
+        description="a severity's alerts that persist this long reach the next level",
     )
     sensitivity: float = Field(
         0.6,

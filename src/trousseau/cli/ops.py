@@ -135,3 +135,23 @@ def rules_command(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}", highlight=False)
+
+
+@ops_app.command("routes")
+def routes_command(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the config here (default: stdout).")
+    ] = None,
+) -> None:
+    """The Alertmanager configuration: routes per severity, escalation by time, inhibitions,
+    receivers from ops.receivers (secrets as file references)."""
+    from trousseau.ops.routes import alertmanager_yaml
+
+    ops = settings_of(ctx).ops
+    text = alertmanager_yaml(ops.receivers, ops.escalation_minutes)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}", highlight=False)
