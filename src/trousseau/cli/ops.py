@@ -155,3 +155,48 @@ def routes_command(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}", highlight=False)
+
+
+@ops_app.command("readiness")
+def readiness_command(
+    ctx: typer.Context,
+    day: Annotated[str, typer.Option("--date", help="The wedding day (YYYY-MM-DD, UTC).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Is the platform ready for the day's weddings: capacity, workers, backups, storage,
+    alert routes. Exits 0 when ready, 3 when not (for CI or cron)."""
+    from datetime import date as date_type
+
+    from trousseau.errors import InvalidValue
+    from trousseau.ops.readiness import assess, gather
+
+    try:
+        when = date_type.fromisoformat(day)
+    except ValueError:
+        raise InvalidValue(f"--date {day!r} is not a date YYYY-MM-DD") from None
+    settings = settings_of(ctx)
+    catalog = catalog_of(settings)
+    try:
+        result = assess(gather(settings, catalog, when, datetime.now(UTC)))
+    finally:
+        catalog.dispose()
+    if as_json:
+        console.print_json(
+            json.dumps(
+                {
+                    "date": when.isoformat(),
+                    "ready": result.ready,
+                    "checks": [
+                        {"name": c.name, "status": c.status.value, "detail": c.detail}
+                        for c in result.checks
+                    ],
+                }
+            )
+        )
+    else:
+        console.print(
+            f"{when.isoformat()}: {'ready' if result.ready else 'NOT ready'}", highlight=False
+        )
+        for c in result.checks:
+            console.print(f"  {c.status.value:4s}  {c.name}: {c.detail}", highlight=False)
+    raise typer.Exit(0 if result.ready else 3)
