@@ -39,6 +39,7 @@ EXPORTED_METRICS = {
     "trousseau_backup_lag_seconds": "gauge",
     "trousseau_backup_pending_changes": "gauge",
     "trousseau_protection_level": "gauge",
+    "trousseau_jobs_finished_total": "counter",
 }
 
 

@@ -108,6 +108,8 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     api.work()
     text = api.client.get("/metrics").text
     assert 'trousseau_job_duration_seconds_count{kind="variants"} 2.0' in text
+    assert 'trousseau_jobs_finished_total{outcome="on_time",sla="standard"} 2.0' in text
+    assert 'trousseau_jobs_finished_total{outcome="late",sla="standard"} 0.0' in text
     assert 'trousseau_jobs{sla="standard",state="done"} 2.0' in text
     assert "trousseau_jobs_due 0.0" in text
     vault_bytes = next(
@@ -342,3 +344,13 @@ def test_backup_health_is_an_admin_view_of_each_repository_lag(api, studio):
     late = api.client.get("/api/v1/backup", headers=ops).json()
     assert not late["ok"] and late["repositories"][0]["late"]
     assert late["repositories"][0]["lag_seconds"] == 120.0
+
+
+def test_a_job_done_after_its_deadline_counts_as_late(api, studio):
+    api.upload(studio, api.jpeg(seed=3))
+    api.client.get("/metrics")
+    api.clock.advance(hours=25)  # past the standard promise (24 h)
+    api.work()
+    text = api.client.get("/metrics").text
+    assert 'trousseau_jobs_finished_total{outcome="late",sla="standard"} 1.0' in text
+    assert 'trousseau_jobs_finished_total{outcome="on_time",sla="standard"} 0.0' in text

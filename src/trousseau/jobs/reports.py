@@ -77,12 +77,19 @@ def late_jobs(conn: Connection, *, now: datetime, limit: int = 10) -> list[JobRo
 
 @dataclass(frozen=True)
 class FinishedJob:
-    """A done job's timing, for the duration histogram."""
+    """A done job's timing and promise, for the duration histogram and the SLO counters."""
 
     id: int
     kind: str
     started_at: datetime | None
     finished_at: datetime
+    sla: str | None = None
+    deadline: datetime | None = None
+
+    @property
+    def on_time(self) -> bool:
+        """Finished by its deadline (the delivery promise kept)."""
+        return self.deadline is None or self.finished_at <= self.deadline
 
 
 def jobs_finished_after(
@@ -91,12 +98,12 @@ def jobs_finished_after(
     """Done jobs that finished after (`at`, `job_id`), in finishing order."""
     later = or_(job.c.finished_at > at, and_(job.c.finished_at == at, job.c.id > job_id))
     rows = conn.execute(
-        select(job.c.id, job.c.kind, job.c.started_at, job.c.finished_at)
+        select(job.c.id, job.c.kind, job.c.started_at, job.c.finished_at, job.c.sla, job.c.deadline)
         .where(job.c.state == DONE, later)
         .order_by(job.c.finished_at, job.c.id)
         .limit(limit)
     )
-    return [FinishedJob(r.id, r.kind, r.started_at, r.finished_at) for r in rows]
+    return [FinishedJob(r.id, r.kind, r.started_at, r.finished_at, r.sla, r.deadline) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class Thresholds:
     backup_lag_seconds: float = 60
     api_error_ratio: float = 0.05
     vault_errors: float = 3
+    slo_targets: tuple[tuple[str, float], ...] = (("same-day", 0.999), ("next-day", 0.995))
+    """Per SLA class, the share of jobs that must meet their deadline (the SLO)."""
 
 
 @dataclass(frozen=True)
@@ -342,6 +344,7 @@ sum(rate(trousseau_http_request_duration_seconds_count[5m])) > 0.1
         return [_rule(alert, alert.threshold, None, alert.severity)]
 
     api_rules = _leveled(api, s)
+    slo_rules = _burn_rate_rules(t)
     for rule, threshold in zip(api_rules, (api.threshold, _tightened(api, s)), strict=True):
         rule["annotations"]["summary"] = api.summary.format(t_text=_percent(threshold))
     return {
@@ -381,8 +384,94 @@ sum(rate(trousseau_http_request_duration_seconds_count[5m])) > 0.1
             },
             {"name": "trousseau.backup", "rules": _leveled(backup, s)},
             {"name": "trousseau.api", "rules": [*api_rules, *plain(absent)]},
+            {"name": "trousseau.slo", "rules": slo_rules},
         ]
     }
+
+
+BURN_WINDOWS = ("5m", "30m", "1h", "6h", "3d")
+
+
+def _late_ratio(window: str) -> dict[str, Any]:
+    late = f'rate(trousseau_jobs_finished_total{{outcome="late"}}[{window}])'
+    every = f"rate(trousseau_jobs_finished_total[{window}])"
+    return {
+        "record": f"sla:trousseau_jobs_late:ratio_rate{window}",
+        "expr": (
+            f"max by (sla) (\n  sum without (outcome) ({late})\n  /\n"
+            f"  sum without (outcome) ({every})\n)\n"
+        ),
+    }
+
+
+def _burn_rate_rules(t: Thresholds) -> list[dict[str, Any]]:
+    """Multi-window burn-rate alerts (the Google SRE workbook's form) on the share of jobs
+    that finish late: page when the error budget burns 14.4x over 1 h and 5 min or 6x over
+    6 h and 30 min; a ticket at 1x over 3 days and 6 h. Every API replica counts the same
+    finished jobs, so the ratio is taken per replica and the largest kept."""
+    rules: list[dict[str, Any]] = [_late_ratio(w) for w in BURN_WINDOWS]
+    for sla, target in t.slo_targets:
+        budget = 1 - target
+
+        def ratio(window: str, sla: str = sla) -> str:
+            return f'sla:trousseau_jobs_late:ratio_rate{window}{{sla="{sla}"}}'
+
+        fast = "\n".join(
+            [
+                "(",
+                f"  {ratio('1h')} > {_number(14.4 * budget)}",
+                "  and",
+                f"  {ratio('5m')} > {_number(14.4 * budget)}",
+                ")",
+                "or",
+                "(",
+                f"  {ratio('6h')} > {_number(6 * budget)}",
+                "  and",
+                f"  {ratio('30m')} > {_number(6 * budget)}",
+                ")",
+                "",
+            ]
+        )
+        slow = "\n".join(
+            [f"{ratio('3d')} > {_number(budget)}", "and", f"{ratio('6h')} > {_number(budget)}", ""]
+        )
+        target_text = f"{target * 100:g}%"
+        rules.append(
+            {
+                "alert": "SloBurnRateFast",
+                "expr": fast,
+                "for": "2m",
+                "labels": {"severity": CRITICAL, "sla": sla},
+                "annotations": {
+                    "summary": f"{sla} jobs are missing their deadlines fast",
+                    "description": (
+                        "{{ $value | humanizePercentage }} of "
+                        f"{sla} jobs finish late: at this pace the month's error budget (SLO "
+                        f"{target_text} on time) is gone within days."
+                    ),
+                    "runbook": "trousseau status and the Late jobs panel; add workers or turn "
+                    "the emergency switch on (trousseau ops emergency on --reason ...).",
+                },
+            }
+        )
+        rules.append(
+            {
+                "alert": "SloBurnRateSlow",
+                "expr": slow,
+                "for": "1h",
+                "labels": {"severity": WARNING, "sla": sla},
+                "annotations": {
+                    "summary": f"{sla} jobs are eating their error budget",
+                    "description": (
+                        "{{ $value | humanizePercentage }} of "
+                        f"{sla} jobs finished late over 3 days (SLO {target_text} on time)."
+                    ),
+                    "runbook": "Review capacity: trousseau plan show for the coming "
+                    "Saturdays; trousseau ops readiness the day before.",
+                },
+            }
+        )
+    return rules
 
 
 HEADER = """\

@@ -58,6 +58,8 @@ CATALOG_UP = "trousseau_catalog_up"
 BACKUP_LAG = "trousseau_backup_lag_seconds"
 BACKUP_PENDING = "trousseau_backup_pending_changes"
 PROTECTION_LEVEL = "trousseau_protection_level"
+JOBS_FINISHED = "trousseau_jobs_finished"
+"""Exposed as trousseau_jobs_finished_total{sla, outcome="on_time|late"}: the SLO's events."""
 
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 
@@ -214,6 +216,16 @@ class Metrics:
             buckets=JOB_BUCKETS,
             registry=self.registry,
         )
+        self.jobs_finished = Counter(
+            JOBS_FINISHED,
+            "jobs this process saw finish, by SLA class and whether they met their deadline",
+            ["sla", "outcome"],
+            registry=self.registry,
+        )
+        slas = tuple(slas)
+        for sla in slas:
+            for outcome in ("on_time", "late"):
+                self.jobs_finished.labels(sla, outcome)
         self.vault_errors = Counter(
             VAULT_ERRORS,
             "vault operations this process saw fail (verify: a blob no longer matches its hash)",
@@ -266,6 +278,8 @@ class Metrics:
             if done.started_at is not None:
                 seconds = (done.finished_at - done.started_at).total_seconds()
                 self.job_duration.labels(done.kind).observe(max(0.0, seconds))
+            if done.sla is not None:
+                self.jobs_finished.labels(done.sla, "on_time" if done.on_time else "late").inc()
         if finished:
             self._watermark = _Watermark(finished[-1].finished_at, finished[-1].id)
         return snapshot
