@@ -40,6 +40,8 @@ EXPORTED_METRICS = {
     "trousseau_backup_pending_changes": "gauge",
     "trousseau_protection_level": "gauge",
     "trousseau_jobs_finished_total": "counter",
+    "trousseau_plan_workers": "gauge",
+    "trousseau_vault_free_bytes": "gauge",
 }
 
 

@@ -97,6 +97,8 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     assert 'trousseau_late_jobs{sla="standard"} 0.0' in text
     assert 'trousseau_deadline_slack_seconds{sla="standard"} 86400.0' in text
     assert "trousseau_workers 0.0" in text
+    assert "trousseau_plan_workers 5.0" in text  # no wedding today: the plan's minimum
+    assert "trousseau_vault_free_bytes " in text
     assert "trousseau_workers_busy 0.0" in text
     assert "trousseau_jobs_due 2.0" in text
     for operation in ("put", "get", "verify"):

@@ -126,7 +126,8 @@ def assess(f: Facts) -> Readiness:
     return Readiness(f.day, tuple(checks))
 
 
-def _free_bytes(vault_url: str) -> int | None:
+def vault_free_bytes(vault_url: str) -> int | None:
+    """Free bytes on the disk of a local (`file://`) vault; None for an object store."""
     parsed = urlparse(vault_url)
     if parsed.scheme != "file":
         return None
@@ -174,7 +175,7 @@ def gather(settings: Settings, catalog: Catalog, day: date, now: datetime) -> Fa
         backup_targets=len(settings.backup.targets),
         backup_lags=lags,
         lag_target_seconds=settings.backup.lag_target_seconds,
-        free_bytes=_free_bytes(settings.vault_url),
+        free_bytes=vault_free_bytes(settings.vault_url),
         vault_url=settings.vault_url,
         emergency_receivers=sum(1 for r in settings.ops.receivers if "emergency" in r.severities),
     )

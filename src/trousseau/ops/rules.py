@@ -46,6 +46,7 @@ class Thresholds:
     backup_lag_seconds: float = 60
     api_error_ratio: float = 0.05
     vault_errors: float = 3
+    vault_free_bytes: float = 100e9
     slo_targets: tuple[tuple[str, float], ...] = (("same-day", 0.999), ("next-day", 0.995))
     """Per SLA class, the share of jobs that must meet their deadline (the SLO)."""
 
@@ -321,6 +322,33 @@ sum(rate(trousseau_http_request_duration_seconds_count[5m])) > 0.1
         threshold=t.api_error_ratio,
         text=_percent,
     )
+    capacity = _Alert(
+        "CapacityBelowPlan",
+        """
+max(trousseau_workers) < max(trousseau_plan_workers)
+""",
+        "10m",
+        WARNING,
+        "Fewer workers are live than the capacity plan asks for",
+        "{{{{ $value }}}} live worker(s), below the plan for now.",
+        "kubectl -n trousseau get scaledobject,hpa,pods; a pod that cannot be scheduled "
+        "(quota, nodes) or a ScaledObject out of date (trousseau plan k8s); trousseau plan "
+        "show for today.",
+    )
+    disk = _Alert(
+        "VaultDiskLow",
+        "min(trousseau_vault_free_bytes) < {t}",
+        "5m",
+        CRITICAL,
+        "The vault's disk is filling up",
+        "{{{{ $value | humanize1024 }}}}B free where the vault keeps originals (alert below "
+        "{t_text}).",
+        "Grow the volume or move the vault to an object store; originals are refused once "
+        "the disk is full (nothing stored is lost).",
+        threshold=t.vault_free_bytes,
+        below=True,
+        text=lambda v: f"{v / 1e9:g} GB",
+    )
     absent = _Alert(
         "TrousseauMetricsAbsent",
         "absent(trousseau_workers)",
@@ -371,6 +399,7 @@ sum(rate(trousseau_http_request_duration_seconds_count[5m])) > 0.1
                     *stopped(no_workers),
                     *stopped(not_claiming),
                     *_leveled(failures, s),
+                    *plain(capacity),
                 ],
             },
             {
@@ -380,6 +409,7 @@ sum(rate(trousseau_http_request_duration_seconds_count[5m])) > 0.1
                     *_leveled(vault, s),
                     *plain(worker_verify),
                     *_leveled(worker_vault, s),
+                    *_leveled(disk, s),
                 ],
             },
             {"name": "trousseau.backup", "rules": _leveled(backup, s)},

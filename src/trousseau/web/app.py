@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from trousseau import __version__
 from trousseau.clock import Clock, utc_now
+from trousseau.ops.readiness import vault_free_bytes
 from trousseau.settings import Settings, load_settings
 from trousseau.web import (
     backups,
@@ -44,6 +45,7 @@ from trousseau.web.errors import install_error_handlers
 from trousseau.web.metrics import Metrics
 from trousseau.web.middleware import RequestContext
 from trousseau.web.openapi import document_common_errors
+from trousseau.web.planning import planned_workers
 from trousseau.web.services import Services
 
 log = logging.getLogger("trousseau.web")
@@ -75,6 +77,8 @@ def create_app(
         settings.sla_classes,
         live_within=timedelta(seconds=settings.jobs.lease_seconds),
         policy_path=settings.freeze.policy,
+        planned=lambda now: planned_workers(services, now),
+        vault_free=lambda: vault_free_bytes(settings.vault_url),
     )
 
     @asynccontextmanager

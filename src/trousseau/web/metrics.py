@@ -58,6 +58,8 @@ CATALOG_UP = "trousseau_catalog_up"
 BACKUP_LAG = "trousseau_backup_lag_seconds"
 BACKUP_PENDING = "trousseau_backup_pending_changes"
 PROTECTION_LEVEL = "trousseau_protection_level"
+PLAN_WORKERS = "trousseau_plan_workers"
+VAULT_FREE = "trousseau_vault_free_bytes"
 JOBS_FINISHED = "trousseau_jobs_finished"
 """Exposed as trousseau_jobs_finished_total{sla, outcome="on_time|late"}: the SLO's events."""
 
@@ -91,6 +93,10 @@ class QueueSnapshot:
     """Each backup repository's lag behind the change log."""
     protection: tuple[tuple[str, int], ...] = ()
     """Each region's deploy protection level (0 normal, 1 high, 2 maximum)."""
+    plan_workers: int | None = None
+    """The workers today's capacity plan asks for now (its floor), when there is a plan."""
+    vault_free_bytes: int | None = None
+    """Free space where the vault keeps blobs (a local directory only)."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -162,9 +168,20 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
     )
     for region, level in snapshot.protection:
         protection.add_metric([region], level)
+    extra: list[Metric] = []
+    if snapshot.plan_workers is not None:
+        planned = GaugeMetricFamily(
+            PLAN_WORKERS, "workers the capacity plan asks for now (its floor, with the lead time)"
+        )
+        planned.add_metric([], snapshot.plan_workers)
+        extra.append(planned)
+    if snapshot.vault_free_bytes is not None:
+        free = GaugeMetricFamily(VAULT_FREE, "free bytes where the vault keeps blobs (local disk)")
+        free.add_metric([], snapshot.vault_free_bytes)
+        extra.append(free)
     return [
         up, jobs, slack, late, vault, workers, busy, orphaned, due, worker_vault, lag, pending,
-        protection,
+        protection, *extra,
     ]  # fmt: skip
 
 
@@ -194,7 +211,11 @@ class Metrics:
         *,
         live_within: timedelta,
         policy_path: Path | None = None,
+        planned: Callable[[datetime], int | None] | None = None,
+        vault_free: Callable[[], int | None] | None = None,
     ) -> None:
+        self.planned = planned
+        self.vault_free = vault_free
         self.catalog = catalog
         self.clock = clock
         self.live_within = live_within
@@ -256,6 +277,8 @@ class Metrics:
     def _read(self) -> QueueSnapshot:
         now = self.clock()
         protection = self._protection(now)
+        plan_workers = self._safely(lambda: self.planned(now) if self.planned else None)
+        vault_free = self._safely(lambda: self.vault_free() if self.vault_free else None)
         with self.catalog().begin() as conn:
             report = operations_report(conn, now=now, live_within=self.live_within)
             snapshot = QueueSnapshot(
@@ -270,6 +293,8 @@ class Metrics:
                 worker_vault_errors=count_vault_errors(conn),
                 backups=tuple(backup_lags(conn, now=now)),
                 protection=protection,
+                plan_workers=plan_workers,
+                vault_free_bytes=vault_free,
             )
             finished = jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id
@@ -283,6 +308,14 @@ class Metrics:
         if finished:
             self._watermark = _Watermark(finished[-1].finished_at, finished[-1].id)
         return snapshot
+
+    def _safely(self, read: Callable[[], int | None]) -> int | None:
+        """A figure that may be unavailable: its failure drops the series, never the scrape."""
+        try:
+            return read()
+        except (TrousseauError, OSError) as exc:
+            log.warning("metrics: a figure is unavailable: %s", exc)
+            return None
 
     def _protection(self, now: datetime) -> tuple[tuple[str, int], ...]:
         try:

@@ -14,6 +14,7 @@ Admin only: the calendar holds every tenant's weddings.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -238,3 +239,23 @@ def emergency_switch_route(body: EmergencyIn, admin: Admin, services: ServicesDe
         )
     switch_off(services.catalog, by=who, reason=body.reason, now=services.clock())
     return EmergencyOut(on=False)
+
+
+_PLANNED: weakref.WeakKeyDictionary[Services, dict[tuple[dt.date, int], int]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def planned_workers(services: Services, now: dt.datetime) -> int | None:
+    """The workers today's plan asks for now (the floor of the current slot), solved once per
+    slot and remembered per app, for the gauge `trousseau_plan_workers`."""
+    slot_minutes = services.settings.planning.slot_minutes
+    key = (now.date(), (now.hour * 60 + now.minute) // slot_minutes)
+    known = _PLANNED.setdefault(services, {})
+    if key not in known:
+        planned = day_plan(services, now.date())
+        index = min(int(planned.grid.position(now)), planned.grid.count - 1)
+        if len(known) > 64:
+            known.clear()
+        known[key] = int(planned.floor[index])
+    return known[key]
