@@ -86,3 +86,13 @@ def test_the_emergency_switch_over_http(api, studio) -> None:
     assert off.status_code == 200 and off.json()["on"] is False
     api.clock.advance(hours=3)
     assert api.client.get("/api/v1/ops/emergency", headers=admin).json()["on"] is False
+
+
+def test_the_dashboard_shows_tomorrows_readiness(api, studio) -> None:
+    _sign_in(api, studio)
+    assert "data-readiness" not in api.client.get("/dashboard").text
+    _sign_in(api, api.key("studio-a", admin=True))
+    page = api.client.get("/dashboard").text
+    # no live worker, no backup target, no EMERGENCY receiver in the test settings
+    assert 'data-readiness="not-ready"' in page
+    assert "workers, backups, alert routes" in page

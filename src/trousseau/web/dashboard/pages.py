@@ -39,6 +39,7 @@ from trousseau.catalog import (
 )
 from trousseau.errors import SettingsError, TrousseauError
 from trousseau.freeze import RegionStatus, protection_now
+from trousseau.ops.readiness import Readiness, assess, gather
 from trousseau.web import forms, variants
 from trousseau.web.auth import COOKIE, KeyWatch, Principal, Viewer, principal_for
 from trousseau.web.dashboard import overview
@@ -142,6 +143,7 @@ def home(request: Request, principal: SignedIn, services: ServicesDep) -> Respon
         )
     protection = _protection(services, now) if principal.admin else None
     planned = _planned_now(services, now) if principal.admin else None
+    readiness = _readiness_tomorrow(services, now) if principal.admin else None
     return _page(
         request,
         "overview.html",
@@ -150,7 +152,18 @@ def home(request: Request, principal: SignedIn, services: ServicesDep) -> Respon
         now=now,
         protection=protection,
         planned=planned,
+        readiness=readiness,
     )
+
+
+def _readiness_tomorrow(services: Services, now: datetime) -> Readiness | None:
+    """Tomorrow's readiness (UTC day) for the admin's tile: checked the day before."""
+    try:
+        facts = gather(services.settings, services.catalog, now.date() + timedelta(days=1), now)
+    except TrousseauError as exc:
+        log.warning("dashboard: no readiness for tomorrow: %s", exc)
+        return None
+    return assess(facts)
 
 
 def _planned_now(services: Services, now: datetime) -> int | None:
