@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -17,7 +17,7 @@ READY = Facts(
     day=date(2027, 6, 19), weddings=12, photos=36_000, plan_peak=14, plan_error=None,
     max_replicas=50, live_workers=6, backup_targets=2, backup_lags=(("repo", 3.0),),
     lag_target_seconds=60, free_bytes=5_000_000_000_000, vault_url="file:///srv/vault",
-    emergency_receivers=1,
+    emergency_receivers=1, last_verify=(datetime(2027, 6, 17, 3, tzinfo=UTC), True),
 )  # fmt: skip
 
 
@@ -36,6 +36,9 @@ def test_a_ready_day() -> None:
         ({"backup_lags": (("repo", 300.0),)}, "backups", "300 s behind"),
         ({"free_bytes": 1_000_000_000_000}, "storage", "1,000 GB free"),
         ({"emergency_receivers": 0}, "alert routes", "nobody would be paged"),
+        ({"last_verify": None}, "backups", "never verified"),
+        ({"last_verify": (datetime(2027, 6, 17, tzinfo=UTC), False)}, "backups", "found damage"),
+        ({"last_verify": (datetime(2027, 6, 1, tzinfo=UTC), True)}, "backups", "over a week"),
     ],
 )
 def test_each_check_fails_on_its_own(change, name, words) -> None:

@@ -89,7 +89,7 @@ from trousseau.backup.tiers import (
     tier_of,
     tiers_report,
 )
-from trousseau.backup.verify import VerifyProgress, VerifyReport
+from trousseau.backup.verify import VerifyProgress, VerifyReport, record_verification
 from trousseau.backup.verify import verify as verify_repository
 from trousseau.backup.walarchive import (
     ArchiveConfig,
@@ -172,6 +172,7 @@ __all__ = [
     "plan_prune",
     "primary_target",
     "prune_repository",
+    "record_verification",
     "remove_stale",
     "replica_targets",
     "replicate",

@@ -21,11 +21,13 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from trousseau.backup.locks import LockKind, acquire
 from trousseau.backup.packs import PackEntry, pack_path
 from trousseau.backup.repository import CATALOG, Owner, Repository
 from trousseau.backup.snapshots import Snapshot
+from trousseau.catalog import Catalog, EventKind, record_event
 from trousseau.clock import Clock, utc_now
 from trousseau.errors import BackupError, WeddingErased
 
@@ -296,3 +298,25 @@ def _count(chunks: list[str]) -> str:
         + (f" and {len(chunks) - 1} other(s)" if len(chunks) > 1 else "")
         + (" is" if len(chunks) == 1 else " are")
     )
+
+
+def record_verification(
+    catalog: Catalog, *, repository: str, report: VerifyReport, now: datetime
+) -> None:
+    """Keep a verification's outcome as a `backup.verified` event (readiness reads the last
+    one)."""
+    with catalog.begin() as conn:
+        record_event(
+            conn,
+            EventKind.BACKUP_VERIFIED,
+            f"backup repository {repository} verified "
+            f"({'structure and data' if report.read_data else 'structure'}): "
+            f"{'no problem' if report.ok else f'{len(report.problems)} problems'}",
+            now=now,
+            data={
+                "repository": repository,
+                "read_data": report.read_data,
+                "problems": report.problems[:20],
+                "ok": report.ok,
+            },
+        )

@@ -42,6 +42,9 @@ class EventKind(StrEnum):
     when and why; `data.by` who."""
     EMERGENCY_OFF = "emergency.off"
     """The emergency switch was turned off before it expired; `data.by` who, `data.reason`."""
+    BACKUP_VERIFIED = "backup.verified"
+    """A backup repository was verified: `data` holds its name, whether every byte was read,
+    and the problems found (none when it holds)."""
     BACKUP_RESTORED = "backup.restored"
     """A `backup-restore` job put a wedding's or a photo's blobs back into the vault; `data`
     holds the snapshot and the counts, the event's `job_id` the job."""

@@ -262,9 +262,17 @@ def verify_command(
     ] = False,
 ) -> None:
     """Check the repository's structure (and, with --read-data, every byte). Exit 1 on damage."""
-    from trousseau.backup import verify_repository
+    from trousseau.backup import record_verification, verify_repository
+    from trousseau.clock import utc_now
 
-    report = verify_repository(_open(settings_of(ctx), to), read_data=read_data)
+    settings = settings_of(ctx)
+    repo = _open(settings, to)
+    report = verify_repository(repo, read_data=read_data)
+    catalog = catalog_of(settings)
+    try:
+        record_verification(catalog, repository=repo.target.name, report=report, now=utc_now())
+    finally:
+        catalog.dispose()
     for problem in report.problems:
         errors.print(f"[red]damaged:[/] {problem}", highlight=False, soft_wrap=True)
     for erased in report.erased:

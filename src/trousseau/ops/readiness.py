@@ -14,11 +14,13 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlparse
 
-from trousseau.catalog import Catalog, backup_lags
+from trousseau.catalog import Catalog, EventKind, backup_lags, recent_events
 from trousseau.errors import TrousseauError
 from trousseau.jobs import operations_report
 from trousseau.settings import Settings
 
+VERIFY_WITHIN = timedelta(days=7)
+"""A backup verified longer ago than this before the day is not trusted for it."""
 BYTES_PER_PHOTO = 30_000_000
 """An original and its variants, for the headroom check (a 24 MP JPEG or a RAW file)."""
 
@@ -54,6 +56,8 @@ class Facts:
     """Free space where the vault stores blobs; None where it cannot be measured."""
     vault_url: str
     emergency_receivers: int
+    last_verify: tuple[datetime, bool] | None = None
+    """When the backup was last verified and whether it held; None: never."""
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,29 @@ def assess(f: Facts) -> Readiness:
                 Check("backups", Status.FAIL,
                       f"{worst[0]} is {worst[1]:.0f} s behind (target {target:.0f} s)")
             )  # fmt: skip
+        elif f.last_verify is None:
+            checks.append(
+                Check(
+                    "backups", Status.FAIL, "the backup was never verified: trousseau backup verify"
+                )
+            )
+        elif not f.last_verify[1]:
+            checks.append(
+                Check("backups", Status.FAIL,
+                      f"the last backup verify found damage ({f.last_verify[0]:%Y-%m-%d %H:%M})")
+            )  # fmt: skip
+        elif f.last_verify[0] < _start_of(f.day) - VERIFY_WITHIN:
+            checks.append(
+                Check("backups", Status.FAIL,
+                      f"the backup was last verified on {f.last_verify[0]:%Y-%m-%d}, over a week "
+                      "before the day")
+            )  # fmt: skip
         else:
             checks.append(
-                Check("backups", Status.OK, f"{len(f.backup_lags)} repository(ies) on time")
-            )
+                Check("backups", Status.OK,
+                      f"{len(f.backup_lags)} repository(ies) on time, verified "
+                      f"{f.last_verify[0]:%Y-%m-%d}")
+            )  # fmt: skip
     need = f.photos * BYTES_PER_PHOTO
     if f.free_bytes is None:
         checks.append(
@@ -124,6 +147,10 @@ def assess(f: Facts) -> Readiness:
                    "no receiver takes EMERGENCY alerts (ops.receivers): nobody would be paged")
     )  # fmt: skip
     return Readiness(f.day, tuple(checks))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
 def vault_free_bytes(vault_url: str) -> int | None:
@@ -164,6 +191,7 @@ def gather(settings: Settings, catalog: Catalog, day: date, now: datetime) -> Fa
             conn, now=now, live_within=timedelta(seconds=settings.jobs.lease_seconds)
         ).live
         lags = tuple((lag.repository, lag.seconds_behind) for lag in backup_lags(conn, now=now))
+        verified = recent_events(conn, limit=1, kind=EventKind.BACKUP_VERIFIED)
     return Facts(
         day=day,
         weddings=len(weddings),
@@ -178,4 +206,7 @@ def gather(settings: Settings, catalog: Catalog, day: date, now: datetime) -> Fa
         free_bytes=vault_free_bytes(settings.vault_url),
         vault_url=settings.vault_url,
         emergency_receivers=sum(1 for r in settings.ops.receivers if "emergency" in r.severities),
+        last_verify=(
+            (verified[0].at, bool((verified[0].data or {}).get("ok"))) if verified else None
+        ),
     )
