@@ -356,6 +356,9 @@ class OpsSettings(BaseModel):
     receivers: tuple[ReceiverSettings, ...] = Field(
         (), description="where alerts go, by severity (empty: nowhere yet)"
     )
+    certificates: tuple[str, ...] = Field(
+        (), description="host:port of TLS endpoints whose certificate expiry is watched"
+    )
     escalation_minutes: dict[str, float] = Field(
         default_factory=lambda: {"emergency": 15.0, "critical": 30.0, "warning": 240.0},
         description="a severity's alerts that persist this long reach the next level",

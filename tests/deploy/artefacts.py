@@ -42,6 +42,7 @@ EXPORTED_METRICS = {
     "trousseau_jobs_finished_total": "counter",
     "trousseau_plan_workers": "gauge",
     "trousseau_vault_free_bytes": "gauge",
+    "trousseau_certificate_expiry_seconds": "gauge",
 }
 
 

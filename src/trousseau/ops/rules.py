@@ -349,6 +349,20 @@ max(trousseau_workers) < max(trousseau_plan_workers)
         below=True,
         text=lambda v: f"{v / 1e9:g} GB",
     )
+    certificate = _Alert(
+        "CertificateExpiring",
+        "min by (endpoint) (trousseau_certificate_expiry_seconds) < {t}",
+        "10m",
+        WARNING,
+        "A TLS certificate of the service expires soon",
+        "The certificate of {{{{ $labels.endpoint }}}} expires in "
+        "{{{{ $value | humanizeDuration }}}} (alert below {t_text}).",
+        "Renew it (cert-manager: kubectl -n trousseau get certificate; describe the failing "
+        "Certificate and its Order); a wedding's uploads stop when it expires.",
+        threshold=14 * 86400,
+        below=True,
+        text=lambda v: f"{v / 86400:g} days",
+    )
     absent = _Alert(
         "TrousseauMetricsAbsent",
         "absent(trousseau_workers)",
@@ -413,7 +427,10 @@ max(trousseau_workers) < max(trousseau_plan_workers)
                 ],
             },
             {"name": "trousseau.backup", "rules": _leveled(backup, s)},
-            {"name": "trousseau.api", "rules": [*api_rules, *plain(absent)]},
+            {
+                "name": "trousseau.api",
+                "rules": [*api_rules, *_leveled(certificate, s), *plain(absent)],
+            },
             {"name": "trousseau.slo", "rules": slo_rules},
         ]
     }

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from trousseau import __version__
 from trousseau.clock import Clock, utc_now
+from trousseau.ops.certificates import ExpiryWatch
 from trousseau.ops.readiness import vault_free_bytes
 from trousseau.settings import Settings, load_settings
 from trousseau.web import (
@@ -79,6 +80,7 @@ def create_app(
         policy_path=settings.freeze.policy,
         planned=lambda now: planned_workers(services, now),
         vault_free=lambda: vault_free_bytes(settings.vault_url),
+        certificates=ExpiryWatch(settings.ops.certificates).seconds_left,
     )
 
     @asynccontextmanager

@@ -60,6 +60,7 @@ BACKUP_PENDING = "trousseau_backup_pending_changes"
 PROTECTION_LEVEL = "trousseau_protection_level"
 PLAN_WORKERS = "trousseau_plan_workers"
 VAULT_FREE = "trousseau_vault_free_bytes"
+CERTIFICATE_EXPIRY = "trousseau_certificate_expiry_seconds"
 JOBS_FINISHED = "trousseau_jobs_finished"
 """Exposed as trousseau_jobs_finished_total{sla, outcome="on_time|late"}: the SLO's events."""
 
@@ -97,6 +98,8 @@ class QueueSnapshot:
     """The workers today's capacity plan asks for now (its floor), when there is a plan."""
     vault_free_bytes: int | None = None
     """Free space where the vault keeps blobs (a local directory only)."""
+    certificates: tuple[tuple[str, float], ...] = ()
+    """Seconds until each watched TLS endpoint's certificate expires."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -175,6 +178,13 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
         )
         planned.add_metric([], snapshot.plan_workers)
         extra.append(planned)
+    if snapshot.certificates:
+        expiry = GaugeMetricFamily(
+            CERTIFICATE_EXPIRY, "seconds until the TLS certificate expires", labels=["endpoint"]
+        )
+        for endpoint, seconds in snapshot.certificates:
+            expiry.add_metric([endpoint], seconds)
+        extra.append(expiry)
     if snapshot.vault_free_bytes is not None:
         free = GaugeMetricFamily(VAULT_FREE, "free bytes where the vault keeps blobs (local disk)")
         free.add_metric([], snapshot.vault_free_bytes)
@@ -213,7 +223,9 @@ class Metrics:
         policy_path: Path | None = None,
         planned: Callable[[datetime], int | None] | None = None,
         vault_free: Callable[[], int | None] | None = None,
+        certificates: Callable[[datetime], dict[str, float]] | None = None,
     ) -> None:
+        self.certificates = certificates
         self.planned = planned
         self.vault_free = vault_free
         self.catalog = catalog
@@ -279,6 +291,7 @@ class Metrics:
         protection = self._protection(now)
         plan_workers = self._safely(lambda: self.planned(now) if self.planned else None)
         vault_free = self._safely(lambda: self.vault_free() if self.vault_free else None)
+        certificates = self.certificates(now) if self.certificates else {}
         with self.catalog().begin() as conn:
             report = operations_report(conn, now=now, live_within=self.live_within)
             snapshot = QueueSnapshot(
@@ -295,6 +308,7 @@ class Metrics:
                 protection=protection,
                 plan_workers=plan_workers,
                 vault_free_bytes=vault_free,
+                certificates=tuple(sorted(certificates.items())),
             )
             finished = jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id
