@@ -363,6 +363,19 @@ class OpsSettings(BaseModel):
         default_factory=lambda: {"emergency": 15.0, "critical": 30.0, "warning": 240.0},
         description="a severity's alerts that persist this long reach the next level",
     )
+    same_day_slack_seconds: float = Field(
+        600, gt=0, description="alert when the oldest same-day job is due sooner (NORMAL)"
+    )
+    next_day_slack_seconds: float = Field(
+        1800, gt=0, description="alert when the oldest next-day job is due sooner (NORMAL)"
+    )
+    failure_ratio: float = Field(0.05, gt=0, le=1, description="dead-letter share alerted (NORMAL)")
+    api_error_ratio: float = Field(0.05, gt=0, le=1, description="5xx share alerted (NORMAL)")
+    vault_free_gb: float = Field(100, gt=0, description="alert below this free disk (NORMAL)")
+    slo_targets: dict[str, float] = Field(
+        default_factory=lambda: {"same-day": 0.999, "next-day": 0.995},
+        description="per SLA class, the share of jobs that must meet their deadline",
+    )
     sensitivity: float = Field(
         0.6,
         gt=0,

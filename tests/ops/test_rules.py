@@ -75,3 +75,10 @@ def test_ops_rules_writes_the_file_from_settings(tmp_path) -> None:
     assert _thresholds(groups)[("BackupLagging", "critical", "raised")] == ("<", 30.0) or (
         _thresholds(groups)[("BackupLagging", "critical", "raised")] == (">", 30.0)
     )
+
+
+def test_the_default_settings_give_the_committed_thresholds() -> None:
+    from trousseau.ops.rules import thresholds_from
+    from trousseau.settings import Settings
+
+    assert rules_yaml(thresholds_from(Settings())) == rules_yaml()

@@ -3,6 +3,8 @@ manual scaling requests recorded as events, the plan on the admin dashboard."""
 
 from __future__ import annotations
 
+import pytest
+
 from .test_dashboard import _sign_in
 
 
@@ -96,3 +98,17 @@ def test_the_dashboard_shows_tomorrows_readiness(api, studio) -> None:
     # no live worker, no backup target, no EMERGENCY receiver in the test settings
     assert 'data-readiness="not-ready"' in page
     assert "workers, backups, alert routes" in page
+
+
+def test_culture_and_guests_from_the_catalog_drive_the_forecast(api, studio) -> None:
+    for slug, zone, culture in (("a", "Europe/London", "Indian"), ("b", "Asia/Kolkata", "british")):
+        made = api.client.post("/api/v1/weddings", headers=studio, json={
+            "slug": slug, "date": "2026-06-13", "timezone": zone, "ceremony_time": "12:00",
+            "culture": culture, "guests": 100})  # fmt: skip
+        assert made.status_code == 201, made.text
+        assert made.json()["culture"] == culture.lower() and made.json()["guests"] == 100
+    admin = api.key("ops", admin=True)
+    hours = api.client.get("/api/v1/ops/forecast?date=2026-06-13", headers=admin).json()["hours"]
+    london = sum(h["mean"].get("Europe/London", 0) for h in hours)
+    kolkata = sum(h["mean"].get("Asia/Kolkata", 0) for h in hours)
+    assert london == pytest.approx(2 * kolkata, rel=0.01)  # Indian 2.0, British 1.0

@@ -24,6 +24,9 @@ def test_create_read_and_list(api, studio):
         "region": "us-east",
         "sla": "same-day",
         "ceremony_time": None,
+        "culture": None,
+        "guests": None,
+        "expected_photos": None,
     }
     assert created.json() == {**expected, "photos": {}}
     api.upload(headers, api.jpeg(), wedding="dupont-martin")

@@ -58,6 +58,8 @@ wedding = Table(
     Column("expected_photos", Integer, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("ceremony_time", Time, nullable=True),
+    Column("culture", String(32), nullable=True),
+    Column("guests", Integer, nullable=True),
     UniqueConstraint("tenant_id", "slug"),
 )
 

@@ -29,6 +29,8 @@ class Wedding:
     region: str | None
     delivery_sla: str
     expected_photos: int | None = None
+    culture: str | None = None
+    guests: int | None = None
     ceremony_time: time | None = None
     """The ceremony's local time, when known (protection and planning assume one otherwise)."""
 
@@ -45,6 +47,8 @@ def _from_row(row: object) -> Wedding:
         region=m["region"],
         delivery_sla=m["delivery_sla"],
         expected_photos=m["expected_photos"],
+        culture=m["culture"],
+        guests=m["guests"],
         ceremony_time=m["ceremony_time"],
     )
 
@@ -96,6 +100,8 @@ def create_wedding(
     region: str | None = None,
     expected_photos: int | None = None,
     ceremony_time: time | None = None,
+    culture: str | None = None,
+    guests: int | None = None,
     event_data: dict[str, Any] | None = None,
 ) -> Wedding:
     """Record a new wedding and its `wedding.created` event; the slug is unique in the tenant.
@@ -108,7 +114,7 @@ def create_wedding(
     """
     check_slug(slug)
     check_timezone(timezone)
-    for field, text in (("title", title), ("region", region)):
+    for field, text in (("title", title), ("region", region), ("culture", culture)):
         if text is not None:
             check_text(text, field=f"the wedding's {field}")
     new_id = inserted_id(
@@ -123,6 +129,8 @@ def create_wedding(
                 delivery_sla=delivery_sla,
                 expected_photos=expected_photos,
                 ceremony_time=ceremony_time,
+                culture=culture,
+                guests=guests,
                 created_at=now,
             )
         )
@@ -155,6 +163,8 @@ def create_wedding(
         region=region,
         delivery_sla=delivery_sla,
         expected_photos=expected_photos,
+        culture=culture,
+        guests=guests,
         ceremony_time=ceremony_time,
     )
 

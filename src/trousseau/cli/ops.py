@@ -126,10 +126,9 @@ def rules_command(
     ] = None,
 ) -> None:
     """The Prometheus alert rules, thresholds tightened at HIGH and MAXIMUM protection."""
-    from trousseau.ops.rules import Thresholds, rules_yaml
+    from trousseau.ops.rules import rules_yaml, thresholds_from
 
-    settings = settings_of(ctx)
-    text = rules_yaml(Thresholds(sensitivity=settings.ops.sensitivity))
+    text = rules_yaml(thresholds_from(settings_of(ctx)))
     if out is None:
         typer.echo(text, nl=False)
     else:

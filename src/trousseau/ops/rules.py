@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from trousseau.settings import Settings
+
 LEVEL = "trousseau:protection_level:max"
 NORMAL_ONLY = f"{LEVEL} < 1"
 RAISED = f"{LEVEL} >= 1"
@@ -49,6 +51,21 @@ class Thresholds:
     vault_free_bytes: float = 100e9
     slo_targets: tuple[tuple[str, float], ...] = (("same-day", 0.999), ("next-day", 0.995))
     """Per SLA class, the share of jobs that must meet their deadline (the SLO)."""
+
+
+def thresholds_from(settings: Settings) -> Thresholds:
+    """The thresholds the settings give (ops.*; the backup lag is backup.lag_target_seconds)."""
+    ops = settings.ops
+    return Thresholds(
+        sensitivity=ops.sensitivity,
+        same_day_slack_seconds=ops.same_day_slack_seconds,
+        next_day_slack_seconds=ops.next_day_slack_seconds,
+        failure_ratio=ops.failure_ratio,
+        backup_lag_seconds=settings.backup.lag_target_seconds,
+        api_error_ratio=ops.api_error_ratio,
+        vault_free_bytes=ops.vault_free_gb * 1e9,
+        slo_targets=tuple(ops.slo_targets.items()),
+    )
 
 
 @dataclass(frozen=True)

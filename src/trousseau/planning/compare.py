@@ -170,15 +170,22 @@ def compare(
         urgent = {c: p for c, p in promises.items() if c not in deferrable}
         on_demand = make_plan(
             [w for w in weddings if w.sla in urgent], factors, urgent, start, end, slot=slot,
-            lead=timedelta(seconds=cluster.start_delay[1]), min_replicas=cluster.min_replicas,
-            max_replicas=cluster.max_replicas,
+            lead=timedelta(seconds=cluster.start_delay[1]),
+            min_replicas=min(1, cluster.min_replicas), max_replicas=cluster.max_replicas,
         )  # fmt: skip
         urgent_floor = on_demand.floor
 
         def urgent_at(now: float) -> int:
             return int(urgent_floor[min(int(now // grid.seconds), len(urgent_floor) - 1)])
 
-        policies.append(predictive_spot(urgent_at, deferrable=deferrable))
+        policies.append(
+            predictive_spot(
+                urgent_at,
+                deferrable=deferrable,
+                minimum=cluster.min_replicas,
+                on_demand_minimum=min(1, cluster.min_replicas),
+            )
+        )
     outcomes = [
         simulate(arrivals, p, cluster, seconds_per_photo=tau, rng=np.random.default_rng(seed + 1),
                  runtime_cv=runtime_cv, trace=trace)

@@ -121,6 +121,8 @@ class Policy:
     """Spot workers wanted (they take only deferrable classes); None: no spot pool."""
     deferrable: frozenset[str] = frozenset()
     """Classes queued apart for spot workers (on-demand workers take them too, by deadline)."""
+    demand_minimum: int | None = None
+    """The on-demand pool's minimum (None: the cluster's)."""
 
 
 def fixed(n: int) -> Policy:
@@ -146,13 +148,16 @@ def predictive_spot(
     floor: Callable[[float], int],
     *,
     deferrable: frozenset[str],
+    minimum: int,
+    on_demand_minimum: int = 1,
     fallback: float = 2 * 3600,
     down_window: float = 600.0,
 ) -> Policy:
     """On-demand workers as `predictive` for the urgent classes (and for deferrable photos
     whose slack has fallen under `fallback` seconds: the fallback when spot capacity is taken
-    back); spot workers only for the deferrable work the on-demand workers' spare capacity
-    cannot finish in time."""
+    back), never fewer than `on_demand_minimum`; spot workers for the deferrable work the
+    on-demand workers' spare capacity cannot finish in time, and for the rest of the
+    platform's `minimum` (the warm pods that mostly do standard work)."""
 
     def urgent_need(view: QueueView) -> int:
         urgent = view.queue + [(d, n) for d, n in view.deferrable if d - view.now < fallback]
@@ -164,7 +169,8 @@ def predictive_spot(
 
     def spot(view: QueueView) -> int:
         spare = max(0, view.ready - urgent_need(view))
-        return max(0, edf_workers(view, deferrable=True) - spare)
+        rest_of_minimum = minimum - (view.ready + view.starting)
+        return max(0, edf_workers(view, deferrable=True) - spare, rest_of_minimum)
 
     return Policy(
         "predictive+spot",
@@ -173,6 +179,7 @@ def predictive_spot(
         up_pods=50,
         spot=spot,
         deferrable=deferrable,
+        demand_minimum=on_demand_minimum,
     )
 
 
@@ -295,10 +302,11 @@ def simulate(
     deferrable = {k for k, c in enumerate(arrivals.classes) if c in policy.deferrable}
     urgent_q: list[list[float]] = []  # heaps of [deadline, class, photos]
     deferrable_q: list[list[float]] = []
+    lowest = cluster.min_replicas if policy.demand_minimum is None else policy.demand_minimum
     demand = _Pool(
-        _Hpa(cluster.min_replicas, cluster.max_replicas, up_pods=policy.up_pods,
+        _Hpa(lowest, cluster.max_replicas, up_pods=policy.up_pods,
              down_window=policy.down_window),
-        initial if initial is not None else cluster.min_replicas,
+        initial if initial is not None else lowest,
     )  # fmt: skip
     spot = (
         _Pool(

@@ -59,8 +59,8 @@ def catalog_calendar(catalog: Catalog, start: datetime, end: datetime) -> list[P
             ceremony_time=w.ceremony_time or DEFAULT_CEREMONY,
             timezone=w.timezone,
             region=w.region or w.timezone,
-            culture="other",
-            guests=None,
+            culture=w.culture or "other",
+            guests=w.guests,
             expected_photos=w.expected_photos,
             sla=w.delivery_sla,
         )

@@ -58,6 +58,12 @@ class WeddingIn(BaseModel):
         examples=["14:30"],
     )
 
+    culture: StorableText | None = Field(
+        None, max_length=32, description="planning multiplies photos by it (indian, greek, ...)"
+    )
+    guests: int | None = Field(None, ge=0, le=100_000)
+    expected_photos: int | None = Field(None, ge=0, le=10_000_000)
+
     @field_validator("ceremony_time")
     @classmethod
     def _local(cls, value: dt.time | None) -> dt.time | None:
@@ -74,6 +80,9 @@ class WeddingOut(BaseModel):
     region: str | None
     sla: str
     ceremony_time: dt.time | None = None
+    culture: str | None = None
+    guests: int | None = None
+    expected_photos: int | None = None
     photos: dict[PhotoState, int] | None = Field(
         None, description="photos by state (stored, processed, failed); on single reads"
     )
@@ -88,6 +97,9 @@ class WeddingOut(BaseModel):
             region=wedding.region,
             sla=wedding.delivery_sla,
             ceremony_time=wedding.ceremony_time,
+            culture=wedding.culture,
+            guests=wedding.guests,
+            expected_photos=wedding.expected_photos,
             photos=photos,
         )
 
@@ -141,6 +153,9 @@ def create(
                 title=body.title,
                 region=body.region,
                 ceremony_time=body.ceremony_time,
+                culture=body.culture.lower() if body.culture else None,
+                guests=body.guests,
+                expected_photos=body.expected_photos,
                 event_data={"via": "api", "key_id": caller.key_id},
             )
     except IntegrityError:
