@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from trousseau.cli import (
     backup,
+    cull,
     demo,
     forms,
     freeze,
@@ -42,6 +43,7 @@ app.command("status")(status.status)
 app.command("render")(render.render_command)
 app.command("verify")(verify.verify)
 app.command("serve")(serve.serve)
+app.command("cull")(cull.cull)
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(keys.keys_app, name="keys")
