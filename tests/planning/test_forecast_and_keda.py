@@ -160,8 +160,18 @@ def test_the_scaledobject_validates_and_its_crons_give_the_floor_at_every_instan
     assert crons and all(_cron_fires(t["metadata"]["end"], start) > now for t in crons)
     rng = random.Random(1)
     grid = planned.grid
-    instants = [grid.at(i) + timedelta(seconds=s) for i in range(grid.count)
-                for s in (0, rng.uniform(1, grid.seconds - 1))]  # fmt: skip
+    # every hour (its start and a random instant in it), and a second either side of every
+    # change of the floor
+    per_hour = int(3600 // grid.seconds)
+    instants = [grid.at(h * per_hour) + timedelta(seconds=s) for h in range(grid.count // per_hour)
+                for s in (0, rng.uniform(1, 3599))]  # fmt: skip
+    for i in range(1, grid.count):
+        if planned.floor[i] != planned.floor[i - 1]:
+            instants += [
+                grid.at(i) - timedelta(seconds=1),
+                grid.at(i),
+                grid.at(i) + timedelta(seconds=1),
+            ]
     for at in instants:
         if at < now:
             continue
