@@ -82,3 +82,34 @@ def test_the_default_settings_give_the_committed_thresholds() -> None:
     from trousseau.settings import Settings
 
     assert rules_yaml(thresholds_from(Settings())) == rules_yaml()
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("promtool") is None, reason="apt-get install prometheus"
+)
+def test_a_cost_cap_in_the_settings_adds_its_alert(tmp_path) -> None:
+    import subprocess
+
+    from trousseau.ops.rules import thresholds_from
+    from trousseau.settings import PlanningSettings, Settings
+
+    settings = Settings(planning=PlanningSettings(hourly_cost_cap=1.5, price_per_hour=0.1))
+    (tmp_path / "rules.yml").write_text(rules_yaml(thresholds_from(settings)))
+    (tmp_path / "test.yml").write_text(yaml.safe_dump({
+        "rule_files": ["rules.yml"], "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": [
+            {"series": 'trousseau_plan_workers{instance="a"}', "values": "10x10 20x20"}],
+            "alert_rule_test": [
+                {"eval_time": "8m", "alertname": "PlanOverCostCap", "exp_alerts": []},
+                {"eval_time": "20m", "alertname": "PlanOverCostCap", "exp_alerts": [{
+                    "exp_labels": {"severity": "warning"},
+                    "exp_annotations": {
+                        "summary": "The capacity plan costs more an hour than the cap",
+                        "description": "The plan's workers cost 2 an hour (cap 1.5).",
+                        "runbook": "trousseau plan show for today; raise "
+                        "planning.hourly_cost_cap or lower the promises (fewer same-day "
+                        "galleries) for the day."}}]}]}]}))  # fmt: skip
+    done = subprocess.run(["promtool", "test", "rules", "test.yml"], cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PlanOverCostCap" not in rules_yaml()  # no cap by default, no alert

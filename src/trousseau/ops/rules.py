@@ -51,6 +51,9 @@ class Thresholds:
     vault_free_bytes: float = 100e9
     slo_targets: tuple[tuple[str, float], ...] = (("same-day", 0.999), ("next-day", 0.995))
     """Per SLA class, the share of jobs that must meet their deadline (the SLO)."""
+    hourly_cost_cap: float | None = None
+    """Alert when the plan's workers cost more an hour (None: no cost alert)."""
+    price_per_hour: float = 0.10
 
 
 def thresholds_from(settings: Settings) -> Thresholds:
@@ -65,6 +68,8 @@ def thresholds_from(settings: Settings) -> Thresholds:
         api_error_ratio=ops.api_error_ratio,
         vault_free_bytes=ops.vault_free_gb * 1e9,
         slo_targets=tuple(ops.slo_targets.items()),
+        hourly_cost_cap=settings.planning.hourly_cost_cap,
+        price_per_hour=settings.planning.price_per_hour,
     )
 
 
@@ -449,7 +454,32 @@ max(trousseau_workers) < max(trousseau_plan_workers)
                 "rules": [*api_rules, *_leveled(certificate, s), *plain(absent)],
             },
             {"name": "trousseau.slo", "rules": slo_rules},
+            *([_cost_group(t)] if t.hourly_cost_cap is not None else []),
         ]
+    }
+
+
+def _cost_group(t: Thresholds) -> dict[str, Any]:
+    """The plan's hourly cost against the cap (planning.hourly_cost_cap)."""
+    assert t.hourly_cost_cap is not None
+    return {
+        "name": "trousseau.planning",
+        "rules": [
+            {
+                "alert": "PlanOverCostCap",
+                "expr": f"max(trousseau_plan_workers) * {_number(t.price_per_hour)} > "
+                f"{_number(t.hourly_cost_cap)}\n",
+                "for": "5m",
+                "labels": {"severity": WARNING},
+                "annotations": {
+                    "summary": "The capacity plan costs more an hour than the cap",
+                    "description": "The plan's workers cost {{ $value }} an hour (cap "
+                    f"{_number(t.hourly_cost_cap)}).",
+                    "runbook": "trousseau plan show for today; raise planning.hourly_cost_cap "
+                    "or lower the promises (fewer same-day galleries) for the day.",
+                },
+            }
+        ],
     }
 
 
