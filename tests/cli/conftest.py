@@ -46,6 +46,26 @@ class Cli:
             cwd=self.data_dir.parent,
         )
 
+    def invoke(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """The command run in this process, ended as `trousseau` ends it (an expected error
+        is one line on stderr and its exit code): for tests of what a command does, not of
+        its process (start-up, signals), a second's start-up saved per call."""
+        from typer.testing import CliRunner
+
+        from trousseau.cli import app
+        from trousseau.errors import TrousseauError
+
+        environment = {k: None for k in os.environ if k.startswith("TROUSSEAU_")}
+        environment.update(self.env(**env))
+        result = CliRunner().invoke(app, list(args), env=environment)
+        code, stderr = result.exit_code, result.stderr
+        if isinstance(result.exception, TrousseauError):
+            code = result.exception.exit_code
+            stderr += f"error: {result.exception}\n"
+        elif result.exception is not None and not isinstance(result.exception, SystemExit):
+            stderr += f"Traceback: {result.exception!r}\n"
+        return subprocess.CompletedProcess(list(args), code, result.stdout, stderr)
+
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         return subprocess.Popen(
             [*TROUSSEAU, *args],

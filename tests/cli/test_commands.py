@@ -73,16 +73,16 @@ def test_dead_jobs_are_listed_with_their_error_and_retried(cli: Cli, tmp_path):
     folder.mkdir()
     good = make_jpeg(tmp_path / "good.jpg", seed=9)
     (folder / "IMG_0013.JPG").write_bytes(good.read_bytes()[:500])
-    assert cli.run("ingest", str(folder), "--wedding", "w").returncode == 0
-    assert cli.run("work", "--until-idle", "--workers", "1").returncode == 0
-    dead = cli.run("jobs", "dead")
+    assert cli.invoke("ingest", str(folder), "--wedding", "w").returncode == 0
+    assert cli.invoke("work", "--until-idle", "--workers", "1").returncode == 0
+    dead = cli.invoke("jobs", "dead")
     assert "IMG_0013.JPG" in dead.stdout and "variants" in dead.stdout
-    retried = cli.run("jobs", "retry", "--all")
+    retried = cli.invoke("jobs", "retry", "--all")
     assert "1 job(s) queued again" in retried.stdout
-    listed = cli.run("jobs", "list", "--state", "queued")
+    listed = cli.invoke("jobs", "list", "--state", "queued")
     assert "variants" in listed.stdout
-    assert_one_line_error(cli.run("jobs", "list", "--state", "lost"), "unknown job state 'lost'")
-    assert_one_line_error(cli.run("jobs", "retry"), "pass --all")
+    assert_one_line_error(cli.invoke("jobs", "list", "--state", "lost"), "unknown job state 'lost'")
+    assert_one_line_error(cli.invoke("jobs", "retry"), "pass --all")
 
 
 def test_verify_names_a_damaged_original(cli: Cli, tmp_path):

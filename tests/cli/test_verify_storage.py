@@ -77,7 +77,7 @@ def test_a_catalog_that_fills_up_mid_ingest_says_catalog_disk_full(
 def test_verify_reports_orphans_and_partials_and_collects_only_when_asked(
     cli: Cli, tmp_path: Path
 ) -> None:
-    result = cli.run("ingest", str(card(tmp_path, 2)), "--wedding", "w")
+    result = cli.invoke("ingest", str(card(tmp_path, 2)), "--wedding", "w")
     assert result.returncode == 0, result.stderr
     vault = open_vault((cli.data_dir / "vault").as_uri())
     orphan = vault.put_bytes(os.urandom(3000)).sha256  # a record that never came
@@ -92,7 +92,7 @@ def test_verify_reports_orphans_and_partials_and_collects_only_when_asked(
     live = tmp / f"put.{identity_token()}.efgh5678.part"
     live.write_bytes(b"y" * 500)
 
-    report = cli.run("verify")
+    report = cli.invoke("verify")
 
     assert report.returncode == 0, report.stderr
     text = " ".join(report.stdout.split())
@@ -101,10 +101,10 @@ def test_verify_reports_orphans_and_partials_and_collects_only_when_asked(
     assert "2 partial write(s) (7.5 kB): 1 of a live writer, 1 of a dead writer" in text
     assert "--collect-orphans" in text
     assert orphan not in text  # listed only with --orphans
-    assert orphan in " ".join(cli.run("verify", "--orphans").stdout.split())
+    assert orphan in " ".join(cli.invoke("verify", "--orphans").stdout.split())
     assert {orphan, fresh} <= vault_blobs(cli)
 
-    collected = cli.run("verify", "--collect-orphans")
+    collected = cli.invoke("verify", "--collect-orphans")
 
     assert collected.returncode == 0, collected.stderr
     text = " ".join(collected.stdout.split())
@@ -113,5 +113,5 @@ def test_verify_reports_orphans_and_partials_and_collects_only_when_asked(
     assert fresh in vault_blobs(cli)
     assert live.exists()
     assert [p.name for p in tmp.iterdir()] == [live.name]
-    again = " ".join(cli.run("verify").stdout.split())
+    again = " ".join(cli.invoke("verify").stdout.split())
     assert "0 orphan blob(s)" in again

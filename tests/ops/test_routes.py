@@ -123,7 +123,7 @@ def test_a_real_alertmanager_inhibits_and_escalates(tmp_path) -> None:
     _Hooks.received = []
     hook = f"http://127.0.0.1:{server.server_address[1]}"
     config = tmp_path / "alertmanager.yml"
-    delay = 8.0
+    delay = 5.0
     config.write_text(alertmanager_yaml(_receivers(tmp_path, hook)[1:], {"emergency": delay / 60}))
     port = _port()
     am = f"http://127.0.0.1:{port}"
