@@ -94,3 +94,27 @@ def test_a_weddings_own_ceremony_time_sets_its_protection(api, studio) -> None:
     assert regions["eu-central"]["level"] == "maximum"
     assert any("ceremony 2026-06-17 10:00" in r for r in regions["eu-central"]["reasons"])
     assert regions["eu-central"]["next_allowed"] == "2026-06-17T20:00:00Z"  # 12 h after
+
+
+def test_overrides_over_http_take_two_keys(api) -> None:
+    alice, bob = api.key("ops", admin=True), api.key("ops", admin=True)
+    body = {"environment": "production", "service": "api", "reason": "uploads fail",
+            "minutes": 30}  # fmt: skip
+    made = api.client.post("/api/v1/ops/overrides", headers=alice, json=body)
+    assert made.status_code == 201, made.text
+    override = made.json()
+    assert override["state"] == "pending" and override["requested_by"].startswith("api key ")
+    own = api.client.post(f"/api/v1/ops/overrides/{override['id']}/approve", headers=alice)
+    assert own.status_code == 409 and "second, different person" in own.text
+    ok = api.client.post(f"/api/v1/ops/overrides/{override['id']}/approve", headers=bob)
+    assert ok.status_code == 200 and ok.json()["state"] == "active"
+    listed = api.client.get("/api/v1/ops/protection", headers=alice).json()["overrides"]
+    assert [o["id"] for o in listed] == [override["id"]]
+    gone = api.client.post(f"/api/v1/ops/overrides/{override['id']}/revoke", headers=alice)
+    assert gone.status_code == 200 and gone.json()["state"] == "revoked"
+    assert api.client.post("/api/v1/ops/overrides/999/approve", headers=bob).status_code == 404
+    tenant = api.key("studio-z")
+    assert api.client.post("/api/v1/ops/overrides", headers=tenant, json=body).status_code == 403
+    from trousseau.freeze import Ledger
+
+    assert Ledger(api.catalog, api.clock).verify().entries == 3

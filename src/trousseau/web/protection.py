@@ -1,8 +1,14 @@
 """Deploy protection over HTTP (admin key): every region's level now, why, and when a deploy
 is next allowed, with the overrides pending or in force.
 
-    GET /ops/protection    each region's level (0 normal, 1 high, 2 maximum), reasons and next
-                           allowed instant; overrides pending or in force
+    GET  /ops/protection                  each region's level (0 normal, 1 high, 2 maximum),
+                                          reasons and next allowed instant; overrides
+    POST /ops/overrides                   ask for an emergency override
+    POST /ops/overrides/{id}/approve      approve it (another key than the one that asked)
+    POST /ops/overrides/{id}/revoke       withdraw it
+
+The API key is the person: the two-person rule is two different keys (give each operator a
+key of their own), and every action goes to the audit log under `api key N`.
 
 Admin only: the reasons name weddings of every tenant. The same levels are the Prometheus
 gauge `trousseau_protection_level{region}` and a tile of the dashboard.
@@ -11,13 +17,14 @@ gauge `trousseau_protection_level{region}` and a tile of the dashboard.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from trousseau.freeze import Ledger, OverrideState, protection_now
-from trousseau.web.auth import Admin
-from trousseau.web.config import API_PREFIX
+from trousseau.freeze import Ledger, Override, OverrideState, protection_now
+from trousseau.web.auth import Admin, Principal
+from trousseau.web.config import API_PREFIX, MAX_ID
 from trousseau.web.services import ServicesDep
 
 router = APIRouter(prefix=f"{API_PREFIX}/ops", tags=["operations"])
@@ -94,3 +101,62 @@ def protection(_admin: Admin, services: ServicesDep) -> Protection:
             for o in live
         ],
     )
+
+
+class OverrideIn(BaseModel):
+    environment: str = Field(min_length=1, max_length=255)
+    service: str = Field(min_length=1, max_length=255)
+    region: str | None = Field(None, max_length=255, description="one region (default: all)")
+    reason: str = Field(min_length=1, max_length=1000)
+    minutes: float = Field(60, gt=0, le=24 * 60, description="how long, from now")
+
+
+OverrideId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _view(o: Override, now: dt.datetime) -> OverrideView:
+    return OverrideView(
+        id=o.id,
+        state=o.state(now),
+        environment=o.environment,
+        service=o.service,
+        region=o.region,
+        reason=o.reason,
+        requested_by=o.requested_by,
+        approved_by=o.approved_by,
+        expires_at=o.expires_at,
+    )
+
+
+def _actor(admin: Principal) -> str:
+    """The API key is the person: a second person approves with a key of their own."""
+    return f"api key {admin.key_id}"
+
+
+@router.post("/overrides", response_model=OverrideView, status_code=201)
+def request_override(body: OverrideIn, admin: Admin, services: ServicesDep) -> OverrideView:
+    """Ask for an emergency override (a second, different key must approve it)."""
+    ledger = Ledger(services.catalog, services.clock)
+    made = ledger.request(
+        environment=body.environment,
+        service=body.service,
+        region=body.region,
+        reason=body.reason,
+        requested_by=_actor(admin),
+        duration=dt.timedelta(minutes=body.minutes),
+    )
+    return _view(made, services.clock())
+
+
+@router.post("/overrides/{override_id}/approve", response_model=OverrideView)
+def approve_override(override_id: OverrideId, admin: Admin, services: ServicesDep) -> OverrideView:
+    """Approve another key's override (409 for the key that asked, or one not pending)."""
+    ledger = Ledger(services.catalog, services.clock)
+    return _view(ledger.approve(override_id, _actor(admin)), services.clock())
+
+
+@router.post("/overrides/{override_id}/revoke", response_model=OverrideView)
+def revoke_override(override_id: OverrideId, admin: Admin, services: ServicesDep) -> OverrideView:
+    """Withdraw an override before it expires."""
+    ledger = Ledger(services.catalog, services.clock)
+    return _view(ledger.revoke(override_id, _actor(admin)), services.clock())
