@@ -109,3 +109,26 @@ def test_the_pick_is_the_best_frame_of_its_burst() -> None:
 def test_a_tiny_image_is_refused() -> None:
     with pytest.raises(InvalidValue, match="too small"):
         measure(np.zeros((8, 8), dtype=np.uint8))
+
+
+def test_the_day_is_cut_into_moments_at_pauses_and_scene_changes() -> None:
+    from trousseau.analysis import moments
+
+    t0 = datetime(2027, 6, 19, 11, 0, tzinfo=UTC)
+    ready = [Shot(i, f"a{i}", t0 + timedelta(minutes=2 * i), 0x0F0F, 0.5 + i / 100)
+             for i in range(5)]  # fmt: skip
+    ceremony = [Shot(10 + i, f"b{i}", t0 + timedelta(hours=2, minutes=i), 0x0F0F, 0.6)
+                for i in range(5)]  # fmt: skip
+    # 7 minutes later, another scene (the hashes far apart): the portraits
+    other_scene = ~0x0F0F & (2**64 - 1)
+    portraits = [Shot(20 + i, f"c{i}", t0 + timedelta(hours=2, minutes=11 + i), other_scene, 0.7)
+                 for i in range(3)]  # fmt: skip
+    undated = [Shot(30, "scan.jpg", None, 0, 0.9)]
+    cut = moments([*portraits, *undated, *ceremony, *ready])
+    assert [len(m.shots) for m in cut] == [5, 5, 3, 1]
+    assert cut[0].representative.id == 4 and cut[0].start == t0
+    assert cut[3].start is None
+    # the same 7-minute pause without a scene change stays in the moment
+    same = [Shot(40 + i, f"d{i}", t0 + timedelta(hours=2, minutes=11 + i), 0x0F0F, 0.7)
+            for i in range(3)]  # fmt: skip
+    assert [len(m.shots) for m in moments([*ceremony, *same])] == [8]

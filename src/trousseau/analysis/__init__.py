@@ -8,9 +8,21 @@ quality     per photo, from a reduced image (a variant, never the original decod
             luminance), noise, and one `keep_score` in 0..1 with the reasons behind it
 burst       photos taken together that look alike (capture times close, perceptual hashes
             close); its pick is the member with the best keep_score
+moment      a stretch of the day between long pauses (or shorter ones where the scene
+            changes), with a representative photo
 """
 
 from trousseau.analysis.bursts import Burst, Shot, group_bursts, perceptual_hash
+from trousseau.analysis.moments import Moment, moments
 from trousseau.analysis.quality import Quality, measure
 
-__all__ = ["Burst", "Quality", "Shot", "group_bursts", "measure", "perceptual_hash"]
+__all__ = [
+    "Burst",
+    "Moment",
+    "Quality",
+    "Shot",
+    "group_bursts",
+    "measure",
+    "moments",
+    "perceptual_hash",
+]

@@ -36,11 +36,12 @@ def cull(
     tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: settings).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Picks and rejects (keep_score below 0.5, with reasons) and the bursts of a wedding."""
+    """Picks and rejects (keep_score below 0.5, with reasons), the bursts and the moments of
+    a wedding."""
     import cv2
     import numpy as np
 
-    from trousseau.analysis import Shot, group_bursts, measure, perceptual_hash
+    from trousseau.analysis import Shot, group_bursts, measure, moments, perceptual_hash
     from trousseau.catalog import get_tenant, get_wedding, iter_photos, variants_by_photo
 
     settings = settings_of(ctx)
@@ -89,6 +90,15 @@ def cull(
         "wedding": target.slug,
         "photos": rows,
         "bursts": [{"pick": b.pick.name, "photos": [s.name for s in b.shots]} for b in bursts],
+        "moments": [
+            {
+                "start": m.start.isoformat() if m.start else None,
+                "end": m.end.isoformat() if m.end else None,
+                "photos": len(m.shots),
+                "representative": m.representative.name,
+            }
+            for m in moments(shots)
+        ],
     }
     if as_json:
         console.print_json(json.dumps(body))
@@ -97,6 +107,12 @@ def cull(
         why = "; ".join(row.get("reasons", []))
         score = f"{row['keep_score']:.2f}" if "keep_score" in row else "-"
         console.print(f"{row['status']:10s} {score:>5s}  {row['photo']}  {why}", highlight=False)
+    for moment in body["moments"]:
+        console.print(
+            f"moment {moment['start'] or 'undated'}: {moment['photos']} photo(s), "
+            f"representative {moment['representative']}",
+            highlight=False,
+        )
     for burst in body["bursts"]:
         console.print(f"burst: {', '.join(burst['photos'])} -> pick {burst['pick']}",
                       highlight=False)  # fmt: skip
