@@ -88,6 +88,7 @@ from trousseau.catalog.protection import (
     audit_head,
     get_override,
     insert_override,
+    lock_audit,
     overrides_since,
     update_override,
 )
@@ -224,6 +225,7 @@ __all__ = [
     "list_api_keys",
     "list_weddings",
     "live_workers",
+    "lock_audit",
     "mark_backed_up",
     "open_catalog",
     "open_resumable_uploads",

@@ -5,9 +5,10 @@ The rules (who may approve, what an override covers, how an entry's hash is made
 with instants from the caller. Rows come back as plain mappings of their columns.
 
 The audit log is append-only: nothing here updates or deletes an entry. `append_audit`
-inserts at the `seq` the caller computed from the head it read; two writers that read the
-same head collide on the primary key and the loser's transaction fails
-(`AuditConflict`), to be retried on the new head.
+inserts at the `seq` the caller computed from the head it read, after `lock_audit` (on
+PostgreSQL a transaction-scoped advisory lock, so appenders wait their turn); should two
+writers still read the same head, they collide on the primary key and the loser gets
+`AuditConflict`, to be retried on the new head.
 """
 
 from __future__ import annotations
@@ -16,11 +17,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from trousseau.catalog.schema import freeze_audit, freeze_override
 from trousseau.errors import CatalogError, NotFound
+
+AUDIT_LOCK = 0x7472_6F75_6175
+"""The PostgreSQL advisory lock key ("trouau") appenders take for their transaction."""
+
+
+def lock_audit(conn: Connection) -> None:
+    """Hold the audit log for this transaction (PostgreSQL; SQLite serialises writers
+    already): appenders queue here instead of colliding on the next entry number."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
 
 
 class AuditConflict(CatalogError):

@@ -23,6 +23,7 @@ from trousseau.catalog import (
     audit_head,
     get_override,
     insert_override,
+    lock_audit,
     overrides_since,
     update_override,
 )
@@ -60,6 +61,7 @@ def _override_body(o: Override) -> dict[str, Any]:
 def _append(
     conn: Connection, at: datetime, action: Action, actor: str, body: Mapping[str, Any]
 ) -> AuditEntry:
+    lock_audit(conn)
     for _ in range(_APPEND_TRIES):
         head_row = audit_head(conn)
         head = _entry(head_row) if head_row else None

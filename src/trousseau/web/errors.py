@@ -46,6 +46,7 @@ from trousseau.errors import (
     VaultError,
     VaultFull,
 )
+from trousseau.planning import PlanInfeasible
 from trousseau.web.config import API_PREFIX
 from trousseau.web.logs import current_request_id
 
@@ -137,6 +138,7 @@ RULES: Mapping[type[TrousseauError], Rule] = {
     NotFound: Rule(404, "not_found"),
     Conflict: Rule(409, "conflict"),
     OverrideRefused: Rule(409, "conflict"),
+    PlanInfeasible: Rule(409, "conflict"),
     UploadLocked: Rule(423, "locked"),
     Gone: Rule(410, "gone"),
     UnsupportedProtocolVersion: Rule(412, "precondition_failed"),

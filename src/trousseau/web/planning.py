@@ -33,7 +33,9 @@ from trousseau.planning.sources import (
 )
 from trousseau.web.auth import Admin
 from trousseau.web.config import API_PREFIX
+from trousseau.web.errors import ErrorBody
 from trousseau.web.services import Services, ServicesDep
+from trousseau.web.weddings import StorableText
 
 router = APIRouter(prefix=f"{API_PREFIX}/ops", tags=["operations"])
 
@@ -169,7 +171,7 @@ def plan_route(_admin: Admin, services: ServicesDep, date: Day = None) -> PlanOu
 class ScalingIn(BaseModel):
     replicas: int = Field(ge=0, le=10_000)
     until: dt.datetime = Field(description="an instant with its offset")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: StorableText = Field(min_length=1, max_length=500)
 
 
 @router.post("/scaling", response_model=ScalingOut, status_code=201)
@@ -191,7 +193,7 @@ def scaling_route(body: ScalingIn, admin: Admin, services: ServicesDep) -> Scali
 
 class EmergencyIn(BaseModel):
     on: bool = Field(description="true turns the switch on, false turns it off")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: StorableText = Field(min_length=1, max_length=500)
     hours: float | None = Field(None, gt=0, le=48, description="default: ops.emergency_hours")
 
 
@@ -219,7 +221,11 @@ def emergency_route(_admin: Admin, services: ServicesDep) -> EmergencyOut:
     return _emergency_out(switch_status(services.catalog, now=services.clock()))
 
 
-@router.post("/emergency", response_model=EmergencyOut)
+@router.post(
+    "/emergency",
+    response_model=EmergencyOut,
+    responses={409: {"model": ErrorBody, "description": "already on, or not on"}},
+)
 def emergency_switch_route(body: EmergencyIn, admin: Admin, services: ServicesDep) -> EmergencyOut:
     """Turn the emergency switch on (raised worker floor, MAXIMUM protection, standard work
     paused; it turns itself off after `hours`) or off; recorded as events."""

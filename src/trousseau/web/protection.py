@@ -17,7 +17,7 @@ gauge `trousseau_protection_level{region}` and a tile of the dashboard.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
@@ -25,7 +25,9 @@ from pydantic import BaseModel, Field
 from trousseau.freeze import Ledger, Override, OverrideState, protection_now
 from trousseau.web.auth import Admin, Principal
 from trousseau.web.config import API_PREFIX, MAX_ID
+from trousseau.web.errors import ErrorBody
 from trousseau.web.services import ServicesDep
+from trousseau.web.weddings import StorableText
 
 router = APIRouter(prefix=f"{API_PREFIX}/ops", tags=["operations"])
 
@@ -104,10 +106,12 @@ def protection(_admin: Admin, services: ServicesDep) -> Protection:
 
 
 class OverrideIn(BaseModel):
-    environment: str = Field(min_length=1, max_length=255)
-    service: str = Field(min_length=1, max_length=255)
-    region: str | None = Field(None, max_length=255, description="one region (default: all)")
-    reason: str = Field(min_length=1, max_length=1000)
+    environment: StorableText = Field(min_length=1, max_length=255)
+    service: StorableText = Field(min_length=1, max_length=255)
+    region: StorableText | None = Field(
+        None, max_length=255, description="one region (default: all)"
+    )
+    reason: StorableText = Field(min_length=1, max_length=1000)
     minutes: float = Field(60, gt=0, le=24 * 60, description="how long, from now")
 
 
@@ -133,7 +137,13 @@ def _actor(admin: Principal) -> str:
     return f"api key {admin.key_id}"
 
 
-@router.post("/overrides", response_model=OverrideView, status_code=201)
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "no such override"},
+    409: {"model": ErrorBody, "description": "refused by the two-person rule or its state"},
+}
+
+
+@router.post("/overrides", response_model=OverrideView, status_code=201, responses=_REFUSED)
 def request_override(body: OverrideIn, admin: Admin, services: ServicesDep) -> OverrideView:
     """Ask for an emergency override (a second, different key must approve it)."""
     ledger = Ledger(services.catalog, services.clock)
@@ -148,14 +158,14 @@ def request_override(body: OverrideIn, admin: Admin, services: ServicesDep) -> O
     return _view(made, services.clock())
 
 
-@router.post("/overrides/{override_id}/approve", response_model=OverrideView)
+@router.post("/overrides/{override_id}/approve", response_model=OverrideView, responses=_REFUSED)
 def approve_override(override_id: OverrideId, admin: Admin, services: ServicesDep) -> OverrideView:
     """Approve another key's override (409 for the key that asked, or one not pending)."""
     ledger = Ledger(services.catalog, services.clock)
     return _view(ledger.approve(override_id, _actor(admin)), services.clock())
 
 
-@router.post("/overrides/{override_id}/revoke", response_model=OverrideView)
+@router.post("/overrides/{override_id}/revoke", response_model=OverrideView, responses=_REFUSED)
 def revoke_override(override_id: OverrideId, admin: Admin, services: ServicesDep) -> OverrideView:
     """Withdraw an override before it expires."""
     ledger = Ledger(services.catalog, services.clock)
