@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from bench.harness import DOCS, recipe, say, write_section
-from trousseau.planning import Cluster, compare
+from trousseau.planning import Cluster, compare_policies
 from trousseau.planning.sample import peak_month
 from trousseau.planning.sources import load_factors
 from trousseau.settings import DEFAULT_SLA_CLASSES
@@ -59,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         factors = replace(load_factors(), seconds_per_photo=spp)
         say(f"simulating the month at {spp:g} s per photo")
         began = time.perf_counter()
-        result = compare(weddings, factors, DEFAULT_SLA_CLASSES, start, end, seed=args.seed,
-                         cluster=cluster)  # fmt: skip
+        result = compare_policies(
+            weddings, factors, DEFAULT_SLA_CLASSES, start, end, seed=args.seed, cluster=cluster
+        )
         say(f"  {time.perf_counter() - began:.0f} s; {sum(result.photos.values()):,} photos, "
             f"{result.work_hours:,.0f} worker-hours of work")  # fmt: skip
         by_name = {o.name: o for o in result.outcomes}

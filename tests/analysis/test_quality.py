@@ -112,7 +112,7 @@ def test_a_tiny_image_is_refused() -> None:
 
 
 def test_the_day_is_cut_into_moments_at_pauses_and_scene_changes() -> None:
-    from trousseau.analysis import moments
+    from trousseau.analysis import day_moments as moments
 
     t0 = datetime(2027, 6, 19, 11, 0, tzinfo=UTC)
     ready = [Shot(i, f"a{i}", t0 + timedelta(minutes=2 * i), 0x0F0F, 0.5 + i / 100)

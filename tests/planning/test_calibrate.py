@@ -12,7 +12,8 @@ import pytest
 
 from trousseau.errors import InvalidValue
 from trousseau.planning import PlannedWedding, expected_photos, factors_from_mapping
-from trousseau.planning.calibrate import History, calibrate
+from trousseau.planning.calibrate import History
+from trousseau.planning.calibrate import calibrate_factors as calibrate
 from trousseau.planning.factors import factors_to_toml
 from trousseau.planning.sources import load_factors
 

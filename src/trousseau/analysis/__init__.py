@@ -13,7 +13,7 @@ moment      a stretch of the day between long pauses (or shorter ones where the 
 """
 
 from trousseau.analysis.bursts import Burst, Shot, group_bursts, perceptual_hash
-from trousseau.analysis.moments import Moment, moments
+from trousseau.analysis.moments import Moment, day_moments
 from trousseau.analysis.quality import Quality, measure
 
 __all__ = [
@@ -21,8 +21,8 @@ __all__ = [
     "Moment",
     "Quality",
     "Shot",
+    "day_moments",
     "group_bursts",
     "measure",
-    "moments",
     "perceptual_hash",
 ]

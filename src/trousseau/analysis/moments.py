@@ -34,7 +34,7 @@ class Moment:
         return max(self.shots, key=lambda s: (s.keep_score, -self.shots.index(s)))
 
 
-def moments(
+def day_moments(
     shots: Sequence[Shot],
     *,
     pause: timedelta = timedelta(minutes=20),

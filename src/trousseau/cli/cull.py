@@ -41,7 +41,7 @@ def cull(
     import cv2
     import numpy as np
 
-    from trousseau.analysis import Shot, group_bursts, measure, moments, perceptual_hash
+    from trousseau.analysis import Shot, day_moments, group_bursts, measure, perceptual_hash
     from trousseau.catalog import get_tenant, get_wedding, iter_photos, variants_by_photo
 
     settings = settings_of(ctx)
@@ -97,7 +97,7 @@ def cull(
                 "photos": len(m.shots),
                 "representative": m.representative.name,
             }
-            for m in moments(shots)
+            for m in day_moments(shots)
         ],
     }
     if as_json:

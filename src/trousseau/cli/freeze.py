@@ -26,7 +26,7 @@ from trousseau.errors import InvalidValue
 
 if TYPE_CHECKING:
     from trousseau.freeze import Decision, Interval, Ledger, Override, Policy
-    from trousseau.freeze.exports import Plan
+    from trousseau.freeze import ExportPlan as Plan
     from trousseau.settings import Settings
 
 freeze_app = typer.Typer(
@@ -409,7 +409,7 @@ def _plans(
     wall_clock_safe: bool,
 ) -> list[Plan]:
     from trousseau.freeze import Level
-    from trousseau.freeze.exports import plan
+    from trousseau.freeze import export_plan as plan
 
     first = _instant(start, "--from")
     policy = _policy(settings_of(ctx), first, first + timedelta(days=days))
@@ -459,7 +459,7 @@ def export_argocd(
     """An AppProject whose syncWindows deny syncs when trousseau does (HIGH: manual only)."""
     import yaml
 
-    from trousseau.freeze.exports import argocd_project
+    from trousseau.freeze import argocd_project
 
     plans = _plans(ctx, region, env, service, start, horizon, "high", True)
     doc = argocd_project(
@@ -482,7 +482,7 @@ def export_gitlab(
     horizon: Horizon = 365,
 ) -> None:
     """GitLab deploy freeze periods (JSON, as its API takes them)."""
-    from trousseau.freeze.exports import gitlab_document
+    from trousseau.freeze import gitlab_document
 
     plans = _plans(ctx, region, env, service, start, horizon, level, False)
     typer.echo(json.dumps(gitlab_document(plans), indent=2))
@@ -498,7 +498,7 @@ def export_github(
     """A GitHub Actions step running the gate when the job runs (nothing to regenerate)."""
     import yaml
 
-    from trousseau.freeze.exports import github_step
+    from trousseau.freeze import github_step
 
     step = github_step(environment=env, service=service, region=region)
     typer.echo(yaml.safe_dump([step], sort_keys=False), nl=False)

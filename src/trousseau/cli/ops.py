@@ -126,7 +126,7 @@ def rules_command(
     ] = None,
 ) -> None:
     """The Prometheus alert rules, thresholds tightened at HIGH and MAXIMUM protection."""
-    from trousseau.ops.rules import rules_yaml, thresholds_from
+    from trousseau.ops import rules_yaml, thresholds_from
 
     text = rules_yaml(thresholds_from(settings_of(ctx)))
     if out is None:
@@ -145,7 +145,7 @@ def routes_command(
 ) -> None:
     """The Alertmanager configuration: routes per severity, escalation by time, inhibitions,
     receivers from ops.receivers (secrets as file references)."""
-    from trousseau.ops.routes import alertmanager_yaml
+    from trousseau.ops import alertmanager_yaml
 
     ops = settings_of(ctx).ops
     text = alertmanager_yaml(ops.receivers, ops.escalation_minutes)
@@ -167,7 +167,7 @@ def readiness_command(
     from datetime import date as date_type
 
     from trousseau.errors import InvalidValue
-    from trousseau.ops.readiness import assess, gather
+    from trousseau.ops import assess, gather
 
     try:
         when = date_type.fromisoformat(day)

@@ -42,7 +42,7 @@ def _day(text: str, what: str) -> datetime:
 def _weddings(
     settings: Settings, calendar: Path | None, start: datetime, end: datetime
 ) -> list[PlannedWedding]:
-    from trousseau.planning.sources import catalog_calendar, read_calendar
+    from trousseau.planning import catalog_calendar, read_calendar
 
     if calendar is not None:
         return read_calendar(calendar, slas=settings.sla_classes, default_sla=settings.default_sla)
@@ -56,8 +56,7 @@ def _weddings(
 def _plan(
     settings: Settings, weddings: list[PlannedWedding], start: datetime, end: datetime
 ) -> Planned:
-    from trousseau.planning import make_plan
-    from trousseau.planning.sources import load_factors
+    from trousseau.planning import load_factors, make_plan
 
     p = settings.planning
     return make_plan(
@@ -147,8 +146,7 @@ def k8s_command(
     import yaml
 
     from trousseau.jobs import edf_workers_sql
-    from trousseau.planning.keda import scaled_object
-    from trousseau.planning.sources import load_factors
+    from trousseau.planning import load_factors, scaled_object
 
     settings = settings_of(ctx)
     first, last = _day(start, "--from"), _day(end, "--to")
@@ -177,8 +175,7 @@ def sample_command(
     """A generated peak-season month of weddings as CSV (for `plan simulate`)."""
     import numpy as np
 
-    from trousseau.planning import to_csv
-    from trousseau.planning.sample import peak_month
+    from trousseau.planning import peak_month, to_csv
 
     first = _day(month, "--month").date()
     typer.echo(to_csv(peak_month(first, rng=np.random.default_rng(seed))), nl=False)
@@ -199,8 +196,7 @@ def simulate_command(
 ) -> None:
     """Simulate the calendar under the fixed, reactive and predictive policies, against the
     clairvoyant plan."""
-    from trousseau.planning import Cluster, compare
-    from trousseau.planning.sources import load_factors, read_calendar
+    from trousseau.planning import Cluster, compare_policies, load_factors, read_calendar
 
     settings = settings_of(ctx)
     p = settings.planning
@@ -219,12 +215,12 @@ def simulate_command(
         failures_per_hour=failures,
         price_per_hour=p.price_per_hour,
     )
-    result = compare(
+    result = compare_policies(
         weddings, load_factors(p.factors), settings.sla_classes, first, last, seed=seed,
         cluster=cluster, slot=timedelta(minutes=p.slot_minutes), trace=plot is not None,
     )  # fmt: skip
     if plot is not None:
-        from trousseau.planning.plot import plot_busiest_day
+        from trousseau.planning import plot_busiest_day
 
         plot_busiest_day(result, plot)
         errors.print(f"drew the busiest day to {plot}", highlight=False)
@@ -277,9 +273,7 @@ def calibrate_command(
 ) -> None:
     """Fit the arrival profile and photos per guest on the catalog's past weddings; report
     the forecast's error on held-out weddings before and after."""
-    from trousseau.planning.calibrate import calibrate
-    from trousseau.planning.factors import factors_to_toml
-    from trousseau.planning.sources import catalog_history, load_factors
+    from trousseau.planning import calibrate_factors, catalog_history, factors_to_toml, load_factors
 
     settings = settings_of(ctx)
     first, last = _day(start, "--from"), _day(end, "--to")
@@ -288,7 +282,7 @@ def calibrate_command(
         history = catalog_history(catalog, first, last)
     finally:
         catalog.dispose()
-    result = calibrate(history, load_factors(settings.planning.factors))
+    result = calibrate_factors(history, load_factors(settings.planning.factors))
     if write is not None:
         write.write_text(factors_to_toml(result.factors), encoding="utf-8")
     body = {

@@ -26,6 +26,9 @@ file and the calendar, `ledger` stores overrides and the audit log (I/O).
 
 from trousseau.freeze.audit import GENESIS, Action, AuditEntry, ChainReport
 from trousseau.freeze.evaluate import HORIZON, Evaluator, RegionStatus, decide, regional
+from trousseau.freeze.exports import MAX_HORIZON, argocd_project, github_step, gitlab_document
+from trousseau.freeze.exports import Plan as ExportPlan
+from trousseau.freeze.exports import plan as export_plan
 from trousseau.freeze.files import DEFAULT_POLICY, load_policy, protection_now, with_calendar
 from trousseau.freeze.ledger import Ledger
 from trousseau.freeze.levels import Decision, Interval, Level, Reason
@@ -46,12 +49,14 @@ __all__ = [
     "GENESIS",
     "HORIZON",
     "MAX_DURATION",
+    "MAX_HORIZON",
     "Action",
     "AuditEntry",
     "CalendarWedding",
     "ChainReport",
     "Decision",
     "Evaluator",
+    "ExportPlan",
     "Freeze",
     "Interval",
     "Ledger",
@@ -64,8 +69,12 @@ __all__ = [
     "Scope",
     "WeddingRule",
     "Window",
+    "argocd_project",
     "ceremony_instant",
     "decide",
+    "export_plan",
+    "github_step",
+    "gitlab_document",
     "load_policy",
     "policy_from_mapping",
     "protection_now",

@@ -1,5 +1,5 @@
-"""Wedding-day operations: the emergency switch (alerting, escalation and readiness come
-next).
+"""Wedding-day operations: the emergency switch, the alert rules and routes generated from
+settings, certificate expiry, and the readiness of a wedding day.
 
 Vocabulary:
 
@@ -10,6 +10,38 @@ emergency   a switch an operator turns on with a reason: until it is turned off 
             recorded as events
 """
 
+from trousseau.ops.certificates import ExpiryWatch, certificate_expiry
 from trousseau.ops.emergency import EmergencyOn, switch_off, switch_on, switch_status
+from trousseau.ops.readiness import (
+    Check,
+    Facts,
+    Readiness,
+    Status,
+    assess,
+    gather,
+    vault_free_bytes,
+)
+from trousseau.ops.routes import alertmanager_config, alertmanager_yaml
+from trousseau.ops.rules import Thresholds, rule_groups, rules_yaml, thresholds_from
 
-__all__ = ["EmergencyOn", "switch_off", "switch_on", "switch_status"]
+__all__ = [
+    "Check",
+    "EmergencyOn",
+    "ExpiryWatch",
+    "Facts",
+    "Readiness",
+    "Status",
+    "Thresholds",
+    "alertmanager_config",
+    "alertmanager_yaml",
+    "assess",
+    "certificate_expiry",
+    "gather",
+    "rule_groups",
+    "rules_yaml",
+    "switch_off",
+    "switch_on",
+    "switch_status",
+    "thresholds_from",
+    "vault_free_bytes",
+]

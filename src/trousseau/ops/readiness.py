@@ -166,9 +166,7 @@ def vault_free_bytes(vault_url: str) -> int | None:
 
 def gather(settings: Settings, catalog: Catalog, day: date, now: datetime) -> Facts:
     """Read the plan, the workers, the backups and the disk for `day`."""
-    from trousseau.planning import make_plan
-    from trousseau.planning.forecast import expected_photos
-    from trousseau.planning.sources import catalog_calendar, load_factors
+    from trousseau.planning import catalog_calendar, expected_photos, load_factors, make_plan
 
     p = settings.planning
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)

@@ -15,10 +15,12 @@ floor        the plan raised by the pod start lead time: what KEDA's cron trigge
 simulation   a month of arrivals, the EDF queue and pods that start slowly and fail, under
              the fixed, reactive and predictive policies, against the clairvoyant plan
 
-All of it is pure (values in, values out); `sources` reads files and the catalog.
+All of it is pure (values in, values out) but `sources`, which reads files and the catalog,
+and `plot`, which draws a PNG.
 """
 
 from trousseau.planning.calendar import PlannedWedding, from_csv, from_ical, to_csv
+from trousseau.planning.calibrate import Calibration, History, calibrate_factors
 from trousseau.planning.capacity import (
     CapacityPlan,
     Demand,
@@ -26,33 +28,59 @@ from trousseau.planning.capacity import (
     edf_misses,
     plan_capacity,
 )
-from trousseau.planning.compare import Comparison, Planned, compare, make_plan
-from trousseau.planning.factors import LoadFactors, factors_from_mapping
+from trousseau.planning.compare import Comparison, Planned, compare_policies, make_plan
+from trousseau.planning.factors import LoadFactors, factors_from_mapping, factors_to_toml
 from trousseau.planning.forecast import Forecast, Grid, expected_photos, forecast
+from trousseau.planning.keda import scaled_object
+from trousseau.planning.plot import plot_busiest_day
+from trousseau.planning.sample import peak_month
 from trousseau.planning.simulate import Arrivals, Cluster, Outcome, simulate
+from trousseau.planning.sources import (
+    ScalingRequest,
+    catalog_calendar,
+    catalog_history,
+    load_factors,
+    read_calendar,
+    request_scaling,
+    scaling_requests,
+)
 
 __all__ = [
     "Arrivals",
+    "Calibration",
     "CapacityPlan",
     "Cluster",
     "Comparison",
     "Demand",
     "Forecast",
     "Grid",
+    "History",
     "LoadFactors",
     "Outcome",
     "PlanInfeasible",
     "Planned",
     "PlannedWedding",
-    "compare",
+    "ScalingRequest",
+    "calibrate_factors",
+    "catalog_calendar",
+    "catalog_history",
+    "compare_policies",
     "edf_misses",
     "expected_photos",
     "factors_from_mapping",
+    "factors_to_toml",
     "forecast",
     "from_csv",
     "from_ical",
+    "load_factors",
     "make_plan",
+    "peak_month",
     "plan_capacity",
+    "plot_busiest_day",
+    "read_calendar",
+    "request_scaling",
+    "scaled_object",
+    "scaling_requests",
     "simulate",
     "to_csv",
 ]

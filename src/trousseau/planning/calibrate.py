@@ -67,7 +67,7 @@ def wape(history: Sequence[History], factors: LoadFactors) -> float:
     return error / actual if actual else 0.0
 
 
-def calibrate(
+def calibrate_factors(
     history: Sequence[History], factors: LoadFactors, *, hold_out: float = 0.3, seed: int = 0
 ) -> Calibration:
     """Factors fitted on most of the history, and their error on the rest."""

@@ -126,7 +126,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
 
 
-def compare(
+def compare_policies(
     weddings: Sequence[PlannedWedding],
     factors: LoadFactors,
     promises: Mapping[str, timedelta],

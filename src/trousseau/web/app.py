@@ -21,8 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from trousseau import __version__
 from trousseau.clock import Clock, utc_now
-from trousseau.ops.certificates import ExpiryWatch
-from trousseau.ops.readiness import vault_free_bytes
+from trousseau.ops import ExpiryWatch, vault_free_bytes
 from trousseau.settings import Settings, load_settings
 from trousseau.web import (
     backups,

@@ -24,10 +24,11 @@ from trousseau.catalog import Emergency
 from trousseau.errors import InvalidValue
 from trousseau.jobs import operations_report
 from trousseau.ops import switch_off, switch_on, switch_status
-from trousseau.planning import Planned, make_plan
-from trousseau.planning.sources import (
+from trousseau.planning import (
+    Planned,
     catalog_calendar,
     load_factors,
+    make_plan,
     request_scaling,
     scaling_requests,
 )

@@ -39,7 +39,7 @@ from trousseau.catalog import (
 )
 from trousseau.errors import SettingsError, TrousseauError
 from trousseau.freeze import RegionStatus, protection_now
-from trousseau.ops.readiness import Readiness, assess, gather
+from trousseau.ops import Readiness, assess, gather
 from trousseau.web import forms, variants
 from trousseau.web.auth import COOKIE, KeyWatch, Principal, Viewer, principal_for
 from trousseau.web.dashboard import overview
