@@ -524,3 +524,16 @@ def load_settings(**overrides: Any) -> Settings:
             for err in exc.errors()
         )
         raise SettingsError(f"invalid settings: {problems}") from None
+
+
+def read_data_file(path: Path, *, what: str, setting: str) -> dict[str, Any]:
+    """A TOML data file a setting names (a policy, load factors), read into a mapping;
+    SettingsError naming the file, the cause and the setting to check."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(
+            f"{what} {path} cannot be read ({exc.strerror or exc}): check {setting}"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{what} {path}: not valid TOML ({exc})") from None

@@ -27,6 +27,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from tests.crd import strict_crd_schema
+from tests.freeze.test_evaluate import ZONES
 from trousseau.cli import app
 from trousseau.freeze import (
     DEFAULT_POLICY,
@@ -48,18 +50,6 @@ from trousseau.freeze.policy import Policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "argocd"
 START = datetime(2026, 12, 4, 9, 17, 23, tzinfo=UTC)
-ZONES = [
-    "Europe/London",
-    "America/New_York",
-    "Australia/Sydney",
-    "Asia/Kolkata",
-    "Africa/Lagos",
-    "Asia/Shanghai",
-    "Australia/Lord_Howe",
-    "Pacific/Chatham",
-    "America/Sao_Paulo",
-    "Europe/Dublin",
-]
 
 # --- cron, as robfig/cron and fugit read five fields --------------------------------------
 
@@ -344,29 +334,8 @@ def test_argocd_opens_a_window_just_after_its_start_instant() -> None:
     assert argo_level(windows, ten + timedelta(microseconds=1)) is Level.MAXIMUM
 
 
-def _strict(schema: dict) -> dict:
-    """The CRD schema as the API server applies it: unknown fields are pruned (silently
-    dropped), so here they are an error."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "properties" in node and not node.get("x-kubernetes-preserve-unknown-fields"):
-                node.setdefault("additionalProperties", False)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
-
-
 def test_the_appproject_validates_against_argo_cds_crd(tmp_path) -> None:
-    crd = yaml.safe_load((FIXTURES / "appproject-crd.yaml").read_text(encoding="utf-8"))
-    schema = _strict(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"])
-    schema["properties"]["metadata"] = {"type": "object"}
+    schema = strict_crd_schema(FIXTURES / "appproject-crd.yaml")
     done = CliRunner().invoke(
         app,
         ["--data-dir", str(tmp_path / "data"), "freeze", "export", "argocd", "--project",

@@ -13,10 +13,10 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.crd import strict_crd_schema
 from trousseau.jobs import edf_workers_sql
 from trousseau.planning import (
     Demand,
@@ -97,22 +97,7 @@ def test_the_plan_meets_every_deadline_in_the_simulator_with_exact_runtimes(seed
 
 
 def _crd_schema() -> dict:
-    crd = yaml.safe_load((FIXTURES / "scaledobject-crd.yaml").read_text(encoding="utf-8"))
-    schema = copy.deepcopy(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"])
-
-    def strict(node: object) -> None:
-        if isinstance(node, dict):
-            if "properties" in node and not node.get("x-kubernetes-preserve-unknown-fields"):
-                node.setdefault("additionalProperties", False)
-            for value in node.values():
-                strict(value)
-        elif isinstance(node, list):
-            for value in node:
-                strict(value)
-
-    strict(schema)
-    schema["properties"]["metadata"] = {"type": "object"}
-    return schema
+    return strict_crd_schema(FIXTURES / "scaledobject-crd.yaml")
 
 
 def _cron_fires(expr: str, after: datetime) -> datetime:

@@ -6,9 +6,14 @@ command that needs neither, and `--help`, load neither.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import getpass
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from trousseau.cli.output import console
 
 if TYPE_CHECKING:
     from trousseau.catalog import Catalog
@@ -35,3 +40,28 @@ def vault_of(settings: Settings) -> Vault:
     from trousseau.vault import open_vault
 
     return open_vault(settings.vault_url)
+
+
+By = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        envvar="TROUSSEAU_ACTOR",
+        help="Who acts (default: $TROUSSEAU_ACTOR, else the login name).",
+    ),
+]
+"""The person a recorded action is attributed to (overrides, the emergency switch)."""
+
+
+def actor(by: str) -> str:
+    """Who acts: `--by`, else $TROUSSEAU_ACTOR, else the login name."""
+    return by or os.environ.get("TROUSSEAU_ACTOR") or getpass.getuser()
+
+
+def write_or_print(text: str, out: Path | None) -> None:
+    """A generated file: to `out` when given, else to stdout as it is."""
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}", highlight=False)

@@ -12,15 +12,13 @@ for Argo CD, GitLab or GitHub Actions.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.context import By, actor, catalog_of, settings_of
 from trousseau.cli.output import console
 from trousseau.errors import InvalidValue
 
@@ -46,19 +44,6 @@ export_app = typer.Typer(
 freeze_app.add_typer(export_app, name="export")
 
 EXIT = {"allow": 0, "needs-approval": 3, "deny": 4}
-
-By = Annotated[
-    str,
-    typer.Option(
-        "--by",
-        envvar="TROUSSEAU_ACTOR",
-        help="Who acts (default: $TROUSSEAU_ACTOR, else the login name).",
-    ),
-]
-
-
-def _actor(by: str | None) -> str:
-    return by or os.environ.get("TROUSSEAU_ACTOR") or getpass.getuser()
 
 
 def _ledger(settings: Settings) -> Ledger:
@@ -160,7 +145,7 @@ def check_command(
             policy, moment, region=region, environment=env, service=service, overrides=in_force
         )
         ledger.record_decision(
-            decision, environment=env, service=service, region=region, actor=_actor(by)
+            decision, environment=env, service=service, region=region, actor=actor(by)
         )
     finally:
         ledger.catalog.dispose()
@@ -259,7 +244,7 @@ def override_request(
             service=service,
             region=region,
             reason=reason,
-            requested_by=_actor(by),
+            requested_by=actor(by),
             duration=_duration(duration),
         )
     finally:
@@ -272,18 +257,23 @@ def override_request(
     )
 
 
-@override_app.command("approve")
-def override_approve(
-    ctx: typer.Context,
-    override_id: Annotated[int, typer.Argument(help="The override's number.")],
-    by: By = "",
-) -> None:
-    """Approve someone else's override (never your own)."""
+def _decide(ctx: typer.Context, override_id: int, by: str, approve: bool) -> Override:
     ledger = _ledger(settings_of(ctx))
     try:
-        done = ledger.approve(override_id, _actor(by))
+        if approve:
+            return ledger.approve(override_id, actor(by))
+        return ledger.revoke(override_id, actor(by))
     finally:
         ledger.catalog.dispose()
+
+
+OverrideNumber = Annotated[int, typer.Argument(help="The override's number.")]
+
+
+@override_app.command("approve")
+def override_approve(ctx: typer.Context, override_id: OverrideNumber, by: By = "") -> None:
+    """Approve someone else's override (never your own)."""
+    done = _decide(ctx, override_id, by, approve=True)
     console.print(
         f"override {done.id} approved by {done.approved_by}: {done.environment}/{done.service} "
         f"may deploy until {done.expires_at.isoformat()}",
@@ -292,17 +282,9 @@ def override_approve(
 
 
 @override_app.command("revoke")
-def override_revoke(
-    ctx: typer.Context,
-    override_id: Annotated[int, typer.Argument(help="The override's number.")],
-    by: By = "",
-) -> None:
+def override_revoke(ctx: typer.Context, override_id: OverrideNumber, by: By = "") -> None:
     """Withdraw an override before it expires."""
-    ledger = _ledger(settings_of(ctx))
-    try:
-        done = ledger.revoke(override_id, _actor(by))
-    finally:
-        ledger.catalog.dispose()
+    done = _decide(ctx, override_id, by, approve=False)
     console.print(f"override {done.id} revoked by {done.revoked_by}", highlight=False)
 
 

@@ -3,16 +3,14 @@ switch (a raised worker floor, MAXIMUM protection, standard work paused; recorde
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.context import By, actor, catalog_of, settings_of, write_or_print
 from trousseau.cli.output import console
 
 ops_app = typer.Typer(
@@ -20,15 +18,6 @@ ops_app = typer.Typer(
 )
 emergency_app = typer.Typer(help="The emergency switch.", no_args_is_help=True)
 ops_app.add_typer(emergency_app, name="emergency")
-
-By = Annotated[
-    str,
-    typer.Option("--by", envvar="TROUSSEAU_ACTOR", help="Who acts (default: the login name)."),
-]
-
-
-def _actor(by: str) -> str:
-    return by or os.environ.get("TROUSSEAU_ACTOR") or getpass.getuser()
 
 
 @emergency_app.command("on")
@@ -49,7 +38,7 @@ def emergency_on(
         made = switch_on(
             catalog,
             reason=reason,
-            by=_actor(by),
+            by=actor(by),
             now=datetime.now(UTC),
             hours=hours or settings.ops.emergency_hours,
             floor=settings.planning.emergency_floor,
@@ -75,7 +64,7 @@ def emergency_off(
 
     catalog = catalog_of(settings_of(ctx))
     try:
-        done = switch_off(catalog, by=_actor(by), reason=reason, now=datetime.now(UTC))
+        done = switch_off(catalog, by=actor(by), reason=reason, now=datetime.now(UTC))
     finally:
         catalog.dispose()
     console.print(f"emergency {done.id} off (by {done.ended_by})", highlight=False)
@@ -128,12 +117,7 @@ def rules_command(
     """The Prometheus alert rules, thresholds tightened at HIGH and MAXIMUM protection."""
     from trousseau.ops import rules_yaml, thresholds_from
 
-    text = rules_yaml(thresholds_from(settings_of(ctx)))
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {out}", highlight=False)
+    write_or_print(rules_yaml(thresholds_from(settings_of(ctx))), out)
 
 
 @ops_app.command("routes")
@@ -148,12 +132,7 @@ def routes_command(
     from trousseau.ops import alertmanager_yaml
 
     ops = settings_of(ctx).ops
-    text = alertmanager_yaml(ops.receivers, ops.escalation_minutes)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {out}", highlight=False)
+    write_or_print(alertmanager_yaml(ops.receivers, ops.escalation_minutes), out)
 
 
 @ops_app.command("readiness")

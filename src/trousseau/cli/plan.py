@@ -56,20 +56,9 @@ def _weddings(
 def _plan(
     settings: Settings, weddings: list[PlannedWedding], start: datetime, end: datetime
 ) -> Planned:
-    from trousseau.planning import load_factors, make_plan
+    from trousseau.planning import plan_with_settings
 
-    p = settings.planning
-    return make_plan(
-        weddings,
-        load_factors(p.factors),
-        settings.sla_classes,
-        start,
-        end,
-        slot=timedelta(minutes=p.slot_minutes),
-        min_replicas=p.min_replicas,
-        max_replicas=p.max_replicas,
-        lead=timedelta(seconds=p.lead_seconds),
-    )
+    return plan_with_settings(settings, weddings, start, end)
 
 
 @plan_app.command("show")

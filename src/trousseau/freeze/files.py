@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trousseau.catalog import Catalog, calendar_weddings, emergencies_between
-from trousseau.errors import SettingsError
 from trousseau.freeze.evaluate import RegionStatus, regional
 from trousseau.freeze.levels import Level
 from trousseau.freeze.policy import (
@@ -20,6 +18,7 @@ from trousseau.freeze.policy import (
     ceremony_instant,
     policy_from_mapping,
 )
+from trousseau.settings import read_data_file
 
 log = logging.getLogger("trousseau.freeze")
 
@@ -29,15 +28,9 @@ DEFAULT_POLICY = Path(__file__).with_name("default.toml")
 def load_policy(path: Path | None = None) -> Policy:
     """The policy in `path` (TOML), or trousseau's default policy."""
     source = path or DEFAULT_POLICY
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsError(
-            f"the freeze policy {source} cannot be read ({exc.strerror or exc}): check "
-            "freeze.policy (TROUSSEAU_FREEZE__POLICY)"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"the freeze policy {source} is not valid TOML ({exc})") from None
+    data = read_data_file(
+        source, what="the freeze policy", setting="freeze.policy (TROUSSEAU_FREEZE__POLICY)"
+    )
     return policy_from_mapping(data, source=str(source))
 
 

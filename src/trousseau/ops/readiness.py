@@ -166,22 +166,21 @@ def vault_free_bytes(vault_url: str) -> int | None:
 
 def gather(settings: Settings, catalog: Catalog, day: date, now: datetime) -> Facts:
     """Read the plan, the workers, the backups and the disk for `day`."""
-    from trousseau.planning import catalog_calendar, expected_photos, load_factors, make_plan
+    from trousseau.planning import (
+        catalog_calendar,
+        expected_photos,
+        load_factors,
+        plan_with_settings,
+    )
 
-    p = settings.planning
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     end = start + timedelta(days=1)
     weddings = [w for w in catalog_calendar(catalog, start, end) if w.date == day]
-    factors = load_factors(p.factors)
+    factors = load_factors(settings.planning.factors)
     peak: int | None = None
     error: str | None = None
     try:
-        planned = make_plan(
-            weddings, factors, settings.sla_classes, start, end,
-            slot=timedelta(minutes=p.slot_minutes), min_replicas=p.min_replicas,
-            max_replicas=p.max_replicas, lead=timedelta(seconds=p.lead_seconds),
-        )  # fmt: skip
-        peak = int(planned.floor.max())
+        peak = int(plan_with_settings(settings, weddings, start, end).floor.max())
     except TrousseauError as exc:
         error = str(exc)
     with catalog.begin() as conn:
@@ -196,7 +195,7 @@ def gather(settings: Settings, catalog: Catalog, day: date, now: datetime) -> Fa
         photos=sum(expected_photos(w, factors) for w in weddings),
         plan_peak=peak,
         plan_error=error,
-        max_replicas=p.max_replicas,
+        max_replicas=settings.planning.max_replicas,
         live_workers=live,
         backup_targets=len(settings.backup.targets),
         backup_lags=lags,

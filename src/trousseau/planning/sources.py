@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from trousseau.catalog import Catalog, EventKind, calendar_weddings, recent_events, record_event
-from trousseau.errors import InvalidValue, SettingsError
+from trousseau.errors import InvalidValue
 from trousseau.planning.calendar import DEFAULT_CEREMONY, PlannedWedding, from_csv, from_ical
 from trousseau.planning.calibrate import History
+from trousseau.planning.compare import Planned, make_plan
 from trousseau.planning.factors import LoadFactors, factors_from_mapping
+from trousseau.settings import Settings, read_data_file
 
 DEFAULT_FACTORS = Path(__file__).with_name("factors.toml")
 
 
 def load_factors(path: Path | None = None) -> LoadFactors:
+    """The load factors in `path` (TOML), or trousseau's default factors."""
     source = path or DEFAULT_FACTORS
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsError(
-            f"the load factors {source} cannot be read ({exc.strerror or exc}): check "
-            "planning.factors (TROUSSEAU_PLANNING__FACTORS)"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"the load factors {source} are not valid TOML ({exc})") from None
+    data = read_data_file(
+        source,
+        what="the load factors",
+        setting="planning.factors (TROUSSEAU_PLANNING__FACTORS)",
+    )
     return factors_from_mapping(data, source=str(source))
 
 
@@ -137,3 +135,29 @@ def catalog_history(catalog: Catalog, start: datetime, end: datetime) -> list[Hi
         for w in rows
         if f"{w.tenant_id}/{w.slug}" in weddings
     ]
+
+
+def plan_with_settings(
+    settings: Settings, weddings: Sequence[PlannedWedding], start: datetime, end: datetime
+) -> Planned:
+    """The plan of `[start, end)` with the settings' SLA classes, load factors, slot, replica
+    bounds and pod start lead: what the CLI, the service and readiness all plan with."""
+    p = settings.planning
+    return make_plan(
+        weddings,
+        load_factors(p.factors),
+        settings.sla_classes,
+        start,
+        end,
+        slot=timedelta(minutes=p.slot_minutes),
+        min_replicas=p.min_replicas,
+        max_replicas=p.max_replicas,
+        lead=timedelta(seconds=p.lead_seconds),
+    )
+
+
+def day_plan(settings: Settings, catalog: Catalog, day: date) -> Planned:
+    """The plan of one UTC day from the catalog's calendar."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    end = start + timedelta(days=1)
+    return plan_with_settings(settings, catalog_calendar(catalog, start, end), start, end)

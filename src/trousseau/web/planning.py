@@ -26,12 +26,10 @@ from trousseau.jobs import operations_report
 from trousseau.ops import switch_off, switch_on, switch_status
 from trousseau.planning import (
     Planned,
-    catalog_calendar,
-    load_factors,
-    make_plan,
     request_scaling,
     scaling_requests,
 )
+from trousseau.planning import day_plan as plan_day
 from trousseau.web.auth import Admin
 from trousseau.web.config import API_PREFIX
 from trousseau.web.errors import ErrorBody
@@ -45,21 +43,7 @@ Day = Annotated[dt.date | None, Query(description="the UTC day (default: today)"
 
 def day_plan(services: Services, day: dt.date) -> Planned:
     """The plan of one UTC day from the catalog's calendar and the settings."""
-    settings = services.settings
-    p = settings.planning
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    end = start + dt.timedelta(days=1)
-    return make_plan(
-        catalog_calendar(services.catalog, start, end),
-        load_factors(p.factors),
-        settings.sla_classes,
-        start,
-        end,
-        slot=dt.timedelta(minutes=p.slot_minutes),
-        min_replicas=p.min_replicas,
-        max_replicas=p.max_replicas,
-        lead=dt.timedelta(seconds=p.lead_seconds),
-    )
+    return plan_day(services.settings, services.catalog, day)
 
 
 class ForecastHour(BaseModel):

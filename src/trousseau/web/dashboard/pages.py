@@ -167,17 +167,16 @@ def _readiness_tomorrow(services: Services, now: datetime) -> Readiness | None:
 
 
 def _planned_now(services: Services, now: datetime) -> int | None:
-    """The workers today's plan wants now (its floor), for the admin's Workers tile; None if
-    there is no plan to show (unusable settings, an infeasible day: the page still renders)."""
-    from trousseau.web.planning import day_plan
+    """The workers today's plan wants now (its floor, solved once per slot as for the
+    gauge), for the admin's Workers tile; None if there is no plan to show (unusable
+    settings, an infeasible day: the page still renders)."""
+    from trousseau.web.planning import planned_workers
 
     try:
-        planned = day_plan(services, now.date())
+        return planned_workers(services, now)
     except TrousseauError as exc:
         log.warning("dashboard: no capacity plan for today: %s", exc)
         return None
-    slot = min(int(planned.grid.position(now)), planned.grid.count - 1)
-    return int(planned.floor[slot])
 
 
 def _protection(services: Services, now: datetime) -> list[RegionStatus] | None:
