@@ -15,12 +15,13 @@ PIP="${PIP:-.venv/bin/python -m pip}"
 out=.whl
 rm -rf "$out" && mkdir -p "$out"
 
-# nvidia-nvjpeg: without it nvImageCodec decodes JPEGs on the CPU, silently. No psycopg:
+# nvidia-nvjpeg: without it nvImageCodec decodes JPEGs on the CPU, silently. pikepdf and
+# pypdfium2: ingest reads PDFs too, so importing it needs them. No psycopg:
 # the GPU runs use a SQLite catalog, and the carry (with the tree) must stay under 64 MiB.
 binary=(
   nvidia-nvimgcodec-cu13 nvidia-nvjpeg pyvips-binary cffi pycparser sqlalchemy greenlet
   alembic mako pydantic pydantic-core pydantic-settings python-dotenv annotated-types
-  typing-inspection obstore rawpy pillow-heif fastapi starlette uvicorn
+  typing-inspection obstore rawpy pillow-heif fastapi starlette uvicorn pikepdf pypdfium2
 )
 platforms=()
 for tag in manylinux1 manylinux2014 manylinux_2_17 manylinux_2_24 manylinux_2_27 \
@@ -34,4 +35,26 @@ $PIP download --quiet --no-deps --only-binary=:all: --python-version "$PYTHON_VE
 # loads libvips from pyvips-binary at run time), so build it here.
 $PIP wheel --quiet --no-deps -w "$out" "pyvips>=2.2.3"
 
+# nvImageCodec's wheel carries its module for eight Pythons and codecs trousseau never asks it
+# for (JPEG 2000, TIFF, OpenCV's): keep the target Python's module and the JPEG, BMP and PNM
+# extensions, so the carry (tree and wheels) fits its 64 MiB.
+"${PIP% -m pip}" - "$out" "$PYTHON_VERSION" <<'PY'
+import pathlib, re, sys, zipfile
+out, version = pathlib.Path(sys.argv[1]), sys.argv[2].replace(".", "")
+drop = re.compile(
+    rf"nvimgcodec_impl\.cpython-(?!{version}-)|extensions/lib(opencv|nvjpeg2k|nvtiff|tiff)_ext"
+)
+for wheel in out.glob("nvidia_nvimgcodec*.whl"):
+    slim = wheel.with_suffix(".slim")
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(slim, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if drop.search(item.filename):
+                continue
+            data = src.read(item)
+            if item.filename.endswith(".dist-info/RECORD"):
+                kept = [l for l in data.decode().splitlines() if not drop.search(l)]
+                data = ("\n".join(kept) + "\n").encode()
+            dst.writestr(item, data)
+    slim.replace(wheel)
+PY
 du -sh "$out"

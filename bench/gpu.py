@@ -78,13 +78,36 @@ def _make_jpeg(index: int, megapixels: float = 24.0) -> str:
     return str(path)
 
 
+def _make_copy(index: int, scenes: int) -> str:
+    """Scene ((index - 1) % scenes) + 1 as a distinct file: a COM segment naming `index` is
+    inserted after its APPn segments, so the vault stores it anew and the decoder's work is
+    the scene's (generating 2,000 scenes would cost more than the run it prepares)."""
+    scene = (index - 1) % scenes + 1
+    if scene == index:
+        return _make_jpeg(index)
+    path = INPUTS / f"copy-24mp-s{SEED}-{index:04d}-of-{scene:04d}.jpg"
+    if not path.exists():
+        data = Path(_make_jpeg(scene)).read_bytes()
+        at = 2
+        while data[at] == 0xFF and 0xE0 <= data[at + 1] <= 0xEF:
+            at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+        comment = f"trousseau bench copy {index} of scene {scene}".encode()
+        segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+        partial = path.with_name(f".{path.name}.part")
+        partial.write_bytes(data[:at] + segment + data[at:])
+        partial.replace(path)
+    return str(path)
+
+
 def _make_other(index: int, fmt: str) -> str:
-    """A HEIC (libheif's x265 through pillow-heif) or PNG made from a generated 24 MP JPEG."""
-    path = INPUTS / f"gen-24mp-s{SEED}-{index:04d}.{fmt}"
+    """A PNG made from a generated 24 MP JPEG, or a 12 MP HEIC (a phone's size; libheif's
+    x265 through pillow-heif, preset ultrafast: a 24 MP one takes 25 s to encode)."""
+    megapixels = 12 if fmt == "heic" else 24
+    path = INPUTS / f"gen-{megapixels}mp-s{SEED}-{index:04d}.{fmt}"
     if not path.exists():
         import pyvips
 
-        image = pyvips.Image.new_from_file(_make_jpeg(index)).autorot()
+        image = pyvips.Image.new_from_file(_make_jpeg(index, megapixels)).autorot()
         partial = path.with_name(f".{path.name}.part")
         if fmt == "png":
             image.pngsave(str(partial), compression=1)
@@ -93,24 +116,47 @@ def _make_other(index: int, fmt: str) -> str:
 
             pixels = image.numpy()
             heif = pillow_heif.from_bytes("RGB", (image.width, image.height), pixels.tobytes())
-            heif.save(str(partial), quality=90)
+            heif.save(str(partial), quality=90, enc_params={"preset": "ultrafast"})
         partial.replace(path)
     return str(path)
 
 
-def inputs(kinds: Sequence[tuple[int, str]], processes: int) -> list[str]:
-    """The cached input files for (index, format) pairs, generating the missing ones."""
+def inputs(kinds: Sequence[tuple[int, str]], processes: int, scenes: int = 0) -> list[str]:
+    """The cached input files for (index, format) pairs, generating the missing ones; with
+    `scenes`, JPEGs past the first `scenes` indices are distinct copies of those."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     INPUTS.mkdir(parents=True, exist_ok=True)
     jobs = [(i, f) for i, f in kinds]
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        if scenes:  # the scenes first, so that no two processes write the same one
+            list(pool.map(_make_jpeg, range(1, scenes + 1)))
         futures = [
-            pool.submit(_make_jpeg, i) if f == "jpeg" else pool.submit(_make_other, i, f)
+            pool.submit(_make_other, i, f)
+            if f != "jpeg"
+            else pool.submit(_make_copy, i, scenes)
+            if scenes
+            else pool.submit(_make_jpeg, i)
             for i, f in jobs
         ]
         return [f.result() for f in futures]
+
+
+def wedding_kinds(photos: int) -> list[tuple[int, str]]:
+    """The wedding's (index, format): 5 % HEIC, 5 % PNG, the rest JPEG."""
+    return [
+        (i, "heic" if i % 20 == 7 else "png" if i % 20 == 13 else "jpeg")
+        for i in range(1, photos + 1)
+    ]
+
+
+def prepare(photos: int, wedding: int, scenes: int, processes: int) -> None:
+    """Generate every input a run with these arguments reads (bench/gpu-device.sh runs this
+    while the GPU tests run, so the timed parts find them cached)."""
+    inputs([(i, "jpeg") for i in range(1, photos + 1)], processes)
+    if wedding:
+        inputs(wedding_kinds(wedding), processes, min(wedding, scenes) if scenes else 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,26 +190,57 @@ def _profiles() -> list[Any]:
     return enabled_profiles(load_profiles())
 
 
-def measure_gpu(datas: list[bytes], batch: int, repeats: int) -> tuple[Result, Any]:
+def measure_gpu(
+    datas: list[bytes],
+    batch: int,
+    repeats: int,
+    *,
+    system: str = GPU,
+    jpeg_only: bool = False,
+    **options: Any,
+) -> tuple[Result, list[Any]]:
+    """trousseau's GPU path; `options` go to `GpuBackend` (codecs), `jpeg_only` leaves out
+    the WebP profiles (what the CPU threads' encoding costs the pipeline)."""
     from trousseau.imaging import Original
     from trousseau.imaging.gpu.backend import GpuBackend
 
-    backend = GpuBackend(max_pixels=10**9)
-    profiles = _profiles()
+    backend = GpuBackend(max_pixels=10**9, **options)
+    profiles = [p for p in _profiles() if p.format == "jpeg" or not jpeg_only]
     originals = [Original(d, "jpeg", f"IMG_{i}.JPG") for i, d in enumerate(datas)]
-    backend.render_many(originals[: min(batch, 4)], profiles)  # warm-up: CUDA, codecs
+    try:
+        backend.render_many(originals[: min(batch, 4)], profiles)  # warm-up: CUDA, codecs
 
-    def run() -> list[Any]:
-        out: list[Any] = []
-        for start in range(0, len(originals), batch):
-            out += backend.render_many(originals[start : start + batch], profiles)
-        return out
+        def run() -> list[Any]:
+            out: list[Any] = []
+            for start in range(0, len(originals), batch):
+                out += backend.render_many(originals[start : start + batch], profiles)
+            return out
 
-    seconds = _timed(run, len(datas), repeats)
+        seconds = _timed(run, len(datas), repeats)
+        renderings = run()
+    finally:
+        backend.close()
+    failed = [r for r in renderings if not hasattr(r, "variants")]
     note = (
-        f"decode {backend.decoder}, JPEG encode {backend.jpeg_encoder}, {backend.threads} threads"
+        f"batch {batch}, decode {backend.decoder}, JPEG encode {backend.jpeg_encoder}, "
+        f"{backend.threads} CPU threads, {len(profiles)} variants"
+        + (f"; {len(failed)} FAILED: {failed[0]}" if failed else "")
     )
-    return Result(GPU, len(datas), seconds, note), (backend, run())
+    return Result(system, len(datas), seconds, note), renderings
+
+
+def attempt(label: str, run: Callable[[], Any], problems: list[str]) -> Any:
+    """run(), or None with the error recorded: one failing system must not cost the others
+    (a device run is scarce)."""
+    import traceback
+
+    say(f"{label} ...")
+    try:
+        return run()
+    except Exception as exc:
+        traceback.print_exc()
+        problems.append(f"{label}: {type(exc).__name__}: {exc}")
+        return None
 
 
 def measure_torchvision(datas: list[bytes], batch: int, repeats: int) -> Result:
@@ -267,6 +344,7 @@ class Wedding:
     photos: int
     formats: dict[str, int]
     backend: str
+    scenes: int = 0
     ingest_seconds: float = 0.0
     to_last_variant: float = 0.0
     to_first_ready: float | None = None
@@ -439,7 +517,12 @@ def wedding_lines(w: Wedding) -> list[str]:
     first = f"{w.to_first_ready:.1f} s" if w.to_first_ready is not None else "-"
     return [
         f"- Wedding: {w.photos} photos ({mix}), same-day SLA, ingest and `BatchPool` + "
-        f"`Worker` (`trousseau work --gpu`) running together, backend **{w.backend}**",
+        f"`Worker` (`trousseau work --gpu`) running together, backend **{w.backend}**"
+        + (
+            f"; the JPEGs are distinct copies (a COM segment each) of {w.scenes} generated scenes"
+            if w.scenes
+            else ""
+        ),
         f"- Throughput: **{w.per_minute:.0f} photos/min** (ingest start to last variant "
         f"recorded, {w.to_last_variant:.1f} s; ingest alone {w.ingest_seconds:.1f} s)",
         f"- Time to the first same-day photo ready (all its variants recorded): **{first}**",
@@ -464,6 +547,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="also run a wedding of N mixed photos (2000) through the worker",
     )
+    parser.add_argument(
+        "--scenes",
+        type=int,
+        default=200,
+        help="the wedding's JPEGs are distinct copies of this many generated scenes (200; 0: all)",
+    )
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="also the GPU path at other batch sizes, without WebP, with torchvision codecs",
+    )
     parser.add_argument("--cpu-only", action="store_true", help="no GPU: the CPU parts only")
     parser.add_argument("--keep", action="store_true", help="keep the wedding's data directory")
     parser.add_argument("--date", help="date written in the docs (default: today)")
@@ -477,33 +571,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     datas = [Path(p).read_bytes() for p in paths]
     results: list[Result] = []
     worst = None
+    problems: list[str] = []
+    diagnostics: list[Result] = []
     if not args.cpu_only:
-        say("trousseau GPU ...")
-        gpu_result, (_, renderings) = measure_gpu(datas, args.batch, args.repeats)
-        results.append(gpu_result)
-        say("plain torchvision ...")
-        results.append(measure_torchvision(datas, args.batch, args.repeats))
-        say("nvImageCodec decode-only ...")
-        with contextlib.suppress(ImportError):
-            results.append(measure_decode_bound(datas, args.batch, args.repeats))
-        worst = psnr_check(datas, renderings, args.psnr_photos)
-    say(f"trousseau CPU, {args.processes} processes ...")
-    results.append(measure_cpu(paths, args.processes, args.repeats))
+        b, r = args.batch, args.repeats
+        measured = attempt("trousseau GPU", lambda: measure_gpu(datas, b, r), problems)
+        if measured:
+            results.append(measured[0])
+            worst = attempt(
+                "PSNR against the CPU variants",
+                lambda: psnr_check(datas, measured[1], args.psnr_photos),
+                problems,
+            )
+        for label, run in (
+            ("plain torchvision", lambda: measure_torchvision(datas, b, r)),
+            ("nvImageCodec decode-only", lambda: measure_decode_bound(datas, b, r)),
+        ):
+            result = attempt(label, run, problems)
+            if result:
+                results.append(result)
+        if args.diagnose:
+            variants: list[tuple[str, dict[str, Any]]] = [
+                (f"GPU, batch {size}", {"batch": size}) for size in (8, 16, 64) if size != b
+            ]
+            variants += [
+                ("GPU, JPEG variants only (no CPU WebP)", {"jpeg_only": True}),
+                (
+                    "GPU, torchvision codecs",
+                    {"decoder": "torchvision", "jpeg_encoder": "torchvision"},
+                ),
+                ("GPU, 4 CPU threads", {"cpu_threads": 4}),
+            ]
+            for label, options in variants:
+                size = options.pop("batch", b)
+                result = attempt(
+                    label,
+                    lambda s=size, o=options, lb=label: measure_gpu(datas, s, r, system=lb, **o)[0],
+                    problems,
+                )
+                if result:
+                    diagnostics.append(result)
+    cpu = attempt(
+        f"trousseau CPU, {args.processes} processes",
+        lambda: measure_cpu(paths, args.processes, args.repeats),
+        problems,
+    )
+    if cpu:
+        results.append(cpu)
 
+    print("\n".join(table(results + diagnostics)), flush=True)  # kept if the wedding fails
+    for problem in problems:
+        print(f"FAILED: {problem}", flush=True)
     wedding = None
     if args.wedding:
         n = args.wedding
-        kinds = [
-            (i, "heic" if i % 20 == 7 else "png" if i % 20 == 13 else "jpeg")
-            for i in range(1, n + 1)
-        ]
-        say(f"preparing a wedding of {n} photos (5% HEIC, 5% PNG) ...")
-        wedding_paths = inputs(kinds, args.processes)
+        kinds = wedding_kinds(n)
+        scenes = min(n, args.scenes) if args.scenes else 0
+        say(f"preparing a wedding of {n} photos (5% HEIC, 5% PNG; JPEGs from {scenes} scenes) ...")
+        wedding_paths = inputs(kinds, args.processes, scenes)
         CACHE.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix="gpu-wedding-", dir=CACHE))
         try:
             say("wedding: ingest while the batched worker drains the queue ...")
             wedding = run_wedding(wedding_paths, gpu=not args.cpu_only, workdir=workdir)
+            wedding.scenes = scenes
         finally:
             if not args.keep:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -523,7 +654,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         *table(results),
         "",
         *([f"- {'PASS' if ok else 'MISS'}: {text}" for ok, text in checks] or ["- (CPU only)"]),
+        *[f"- FAILED: {problem}" for problem in problems],
     ]
+    if diagnostics:
+        lines += ["", "Diagnostics (the GPU path varied one setting at a time):", ""]
+        lines += table([*diagnostics, *[x for x in results if x.system in (TORCHVISION, DECODE)]])
     if wedding is not None:
         lines += ["", *wedding_lines(wedding)]
     lines += [
@@ -536,8 +671,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_docs:
         write_section(args.docs, section, start=START_MARK, end=END_MARK, heading=SECTION_HEADING)
         say(f"wrote the section into {args.docs}")
-    problems = wedding is not None and wedding.variants != wedding.expected
-    return 1 if problems or (worst is not None and worst < FLOOR_PSNR) else 0
+    missing = wedding is not None and wedding.variants != wedding.expected
+    return 1 if problems or missing or (worst is not None and worst < FLOOR_PSNR) else 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ PG_ADMIN_URL = os.environ.get(
     "TROUSSEAU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# TROUSSEAU_TEST_SHARED_DATA points elsewhere (a machine where ../shared does not travel)
+SHARED_DATA = Path(os.environ.get("TROUSSEAU_TEST_SHARED_DATA") or REPO.parent / "shared" / "data")
 
 
 @pytest.fixture(autouse=True)

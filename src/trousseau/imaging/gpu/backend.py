@@ -530,10 +530,14 @@ class GpuBackend:
                 quality=float(profile.quality), chroma_subsampling=chroma, jpeg_encode_params=jpeg
             )
         stream = self.torch.cuda.current_stream(self.device)
-        hwc = [nvimgcodec.as_image(t.permute(1, 2, 0).contiguous()) for t in images]
+        # the HWC copies stay referenced here until the encode returns: their memory must not
+        # go back to torch's allocator while the encoder still reads it
+        contiguous = [t.permute(1, 2, 0).contiguous() for t in images]
+        hwc = [nvimgcodec.as_image(t) for t in contiguous]
         encoded = self._nv_encoder.encode(
             hwc, "jpeg", params=params, cuda_stream=stream.cuda_stream
         )
+        del hwc, contiguous
         if any(e is None for e in encoded):
             raise GpuFailure(f"nvImageCodec could not encode a {profile.name!r} JPEG")
         return [bytes(e) for e in encoded]
