@@ -592,15 +592,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results.append(result)
         if args.diagnose:
             variants: list[tuple[str, dict[str, Any]]] = [
-                (f"GPU, batch {size}", {"batch": size}) for size in (8, 16, 64) if size != b
+                (f"GPU, batch {size}", {"batch": size}) for size in (16, 64) if size != b
             ]
             variants += [
                 ("GPU, JPEG variants only (no CPU WebP)", {"jpeg_only": True}),
+                ("GPU, torchvision decode", {"decoder": "torchvision"}),
+                ("GPU, torchvision JPEG encode", {"jpeg_encoder": "torchvision"}),
                 (
                     "GPU, torchvision codecs",
                     {"decoder": "torchvision", "jpeg_encoder": "torchvision"},
                 ),
-                ("GPU, 4 CPU threads", {"cpu_threads": 4}),
             ]
             for label, options in variants:
                 size = options.pop("batch", b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -96,7 +97,10 @@ def test_gpu_setting_without_a_gpu_is_a_clear_settings_error(monkeypatch):
 
 
 def test_nothing_gpu_is_imported_for_auto_and_a_cpu_render(tmp_path):
-    """Importing trousseau, choosing `auto` and rendering on the CPU load no GPU module."""
+    """Importing trousseau, choosing `auto` and rendering on the CPU load no GPU module.
+
+    The child sees no CUDA device (CUDA_VISIBLE_DEVICES is empty), so on a GPU machine too
+    `auto` must find that out without importing torch."""
     (tmp_path / "in.jpg").write_bytes(_jpeg())
     script = """
 import json, sys
@@ -116,6 +120,7 @@ print(json.dumps({"backend": backend.name, "choice": backend_choice(settings).na
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["gpu"] == []
