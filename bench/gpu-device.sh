@@ -68,7 +68,7 @@ prepare=$!
 
 step "GPU tests"
 {
-  echo "\$ pytest -m gpu tests/imaging/test_gpu.py -v  # $(date -u +%F), $(head -2 "$OUT/machine.txt" | tail -1)"
+  echo "\$ pytest -m gpu tests/imaging/test_gpu.py -v  # $(date -u +%F), $(sed -n 3p "$OUT/machine.txt")"
   timeout 240 "$PYTHON" -m pytest -p no:cacheprovider -m gpu tests/imaging/test_gpu.py -v \
     --timeout 150
   if [ "${CPU_TESTS:-1}" = 1 ]; then
