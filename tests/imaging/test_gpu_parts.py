@@ -22,7 +22,7 @@ from trousseau.imaging.gpu.device import GpuProbe, probe
 from trousseau.imaging.gpu.failure import GpuFailure, is_gpu_failure, is_out_of_memory
 from trousseau.imaging.gpu.pipeline import Prefetch, chunk_by_pixels
 from trousseau.imaging.gpu.routing import gpu_decodable, icc_description, icc_is_srgb
-from trousseau.imaging.gpu.segments import with_metadata
+from trousseau.imaging.gpu.segments import header_bytes, with_metadata
 from trousseau.imaging.selection import backend_choice, choose, select_backend
 from trousseau.imaging.vips import VipsBackend
 from trousseau.settings import ImagingSettings
@@ -172,6 +172,50 @@ def test_exif_and_icc_segments_are_read_back_like_the_cpu_encoders(shared_data):
     assert with_metadata(bare, exif=None, icc=None) == bare
     with pytest.raises(ValueError, match="SOI"):
         with_metadata(b"GIF89a", exif=exif, icc=None)
+
+
+def test_the_header_before_the_scan_reads_like_the_whole_file(shared_data):
+    """Size, bands, orientation, EXIF and ICC from the bytes before the scan, for every real
+    JPEG of the corpus (progressive, CMYK, Adobe RGB, EXIF with GPS, the rotated ones)."""
+    from trousseau.imaging.decode import source_size
+
+    jpegs = sorted(
+        p for p in (shared_data / "photos").rglob("*") if p.suffix.lower() in (".jpg", ".jpeg")
+    )
+    jpegs = [p for p in jpegs if "bad" not in p.parts and p.read_bytes()[:2] == b"\xff\xd8"]
+    assert len(jpegs) >= 10
+    for path in jpegs:
+        data = path.read_bytes()
+        prefix = header_bytes(data)
+        assert len(prefix) < len(data), path.name
+        whole, head = (
+            pyvips.Image.new_from_buffer(data, ""),
+            pyvips.Image.new_from_buffer(prefix, ""),
+        )
+        for field in ("width", "height", "bands", "interpretation"):
+            assert getattr(head, field) == getattr(whole, field), (path.name, field)
+        for field in ("orientation", "exif-data", "icc-profile-data"):
+            has = field in whole.get_fields()
+            assert (field in head.get_fields()) == has, (path.name, field)
+            if has:
+                assert head.get(field) == whole.get(field), (path.name, field)
+        name = path.name
+        assert source_size(prefix, fmt="jpeg", name=name) == source_size(
+            data, fmt="jpeg", name=name
+        )
+
+
+def test_a_header_that_cannot_be_walked_gives_back_the_whole_file():
+    jpeg = _jpeg()
+    prefix = header_bytes(jpeg)
+    assert jpeg.startswith(prefix) and len(prefix) < len(jpeg)
+    sos = prefix.rindex(b"\xff\xda")
+    assert len(prefix) == sos + 2 + int.from_bytes(prefix[sos + 2 : sos + 4], "big")
+    assert header_bytes(b"GIF89a...") == b"GIF89a..."
+    assert header_bytes(jpeg[:40]) == jpeg[:40]  # cut inside a segment: no SOS reached
+    broken = jpeg[:2] + b"\xff\xe1\x00\x01" + jpeg[2:]  # a length below its own two bytes
+    assert header_bytes(broken) == broken
+    assert header_bytes(b"\xff\xd8\x00\x00\x00\x00") == b"\xff\xd8\x00\x00\x00\x00"
 
 
 def test_a_large_icc_profile_is_split_over_numbered_segments():

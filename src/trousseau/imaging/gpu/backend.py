@@ -51,7 +51,7 @@ from trousseau.imaging.gpu.failure import (
 )
 from trousseau.imaging.gpu.pipeline import Prefetch, chunk_by_pixels
 from trousseau.imaging.gpu.routing import gpu_decodable
-from trousseau.imaging.gpu.segments import with_metadata
+from trousseau.imaging.gpu.segments import header_bytes, with_metadata
 from trousseau.imaging.metadata import filter_exif
 from trousseau.imaging.pixels import exif_of
 from trousseau.imaging.profiles import Profile
@@ -144,7 +144,8 @@ class GpuBackend:
     # -- the Backend protocol ---------------------------------------------------------------
 
     def source_size(self, data: bytes, *, fmt: str, name: str) -> tuple[int, int]:
-        return self.cpu.source_size(data, fmt=fmt, name=name)
+        header = header_bytes(data) if fmt == "jpeg" else data
+        return self.cpu.source_size(header, fmt=fmt, name=name)
 
     def decode_batch(self, requests: Sequence[DecodeRequest]) -> list[BackendImage | ImagingError]:
         return self._decode([self._route(r) for r in requests])
@@ -208,11 +209,11 @@ class GpuBackend:
             raise ValueError("no profile is enabled: enable at least one in the profiles settings")
 
         def route(original: Original) -> _Routed:
-            long_edge = decode_long_edge(original, profiles, self.cpu)
+            long_edge = decode_long_edge(original, profiles, self)
             return self._route(DecodeRequest(original.data, original.fmt, original.name, long_edge))
 
-        # the headers are read on the CPU threads: ~5 ms each through libvips on a 24 MP JPEG,
-        # which on one thread would hold the whole batch back before the GPU starts
+        # the headers are read on the CPU threads (from the bytes before the scan): on one
+        # thread they held the whole batch back before the GPU started
         routed = list(self._pool.map(route, originals))
         chunks = chunk_by_pixels([r.pixels for r in routed], self.batch_pixels)
         results: list[Rendering | ImagingError | None] = [None] * len(originals)
@@ -322,7 +323,7 @@ class GpuBackend:
         if request.fmt != "jpeg" or not request.data:
             return _Routed(request, on_gpu=False, pixels=cpu_estimate)
         try:
-            header = pyvips.Image.new_from_buffer(request.data, "")
+            header = pyvips.Image.new_from_buffer(header_bytes(request.data), "")
             fields = header.get_fields()
             icc = bytes(header.get("icc-profile-data")) if "icc-profile-data" in fields else None
             orientation = int(header.get("orientation")) if "orientation" in fields else 1
