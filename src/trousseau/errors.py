@@ -120,6 +120,22 @@ class ImageTooLarge(ImagingError):
     permanent = True
 
 
+class AnalysisError(TrousseauError):
+    """Culling or face analysis could not run."""
+
+
+class ModelUnavailable(AnalysisError):
+    """A model file is missing from its package or is not the file trousseau pinned."""
+
+
+class FacesDisabled(AnalysisError):
+    """Face analysis was asked for a wedding that has not opted in."""
+
+
+class NoFace(AnalysisError):
+    """A photo that had to show a face (a selfie) shows none."""
+
+
 class JobError(TrousseauError):
     """A job could not be run or managed."""
 

@@ -384,6 +384,23 @@ class OpsSettings(BaseModel):
     )
 
 
+class AnalysisSettings(BaseModel):
+    """Culling and faces. Face analysis is opt-in per wedding (privacy): `faces_default`
+    turns it on for weddings that do not say."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    faces_default: bool = Field(
+        False, description="analyse faces in weddings created without a choice"
+    )
+    face_threshold: float = Field(
+        0.46,
+        gt=0,
+        lt=1,
+        description="least cosine likeness of two faces of one person (SFace embeddings)",
+    )
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -413,6 +430,7 @@ class Settings(BaseSettings):
     freeze: FreezeSettings = Field(default_factory=FreezeSettings)
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     @field_validator("sla_classes")
     @classmethod

@@ -27,6 +27,7 @@ def test_create_read_and_list(api, studio):
         "culture": None,
         "guests": None,
         "expected_photos": None,
+        "faces": False,
     }
     assert created.json() == {**expected, "photos": {}}
     api.upload(headers, api.jpeg(), wedding="dupont-martin")

@@ -1,5 +1,4 @@
-"""Analysis: culling signals and bursts (first increment of issue 18; faces, find-me and
-moments come next).
+"""Analysis: culling signals, bursts, moments, and (opt-in per wedding) faces and persons.
 
 Vocabulary:
 
@@ -10,19 +9,59 @@ burst       photos taken together that look alike (capture times close, perceptu
             close); its pick is the member with the best keep_score
 moment      a stretch of the day between long pauses (or shorter ones where the scene
             changes), with a representative photo
+face        a box in a photo, its detector score and its embedding (a unit 128-d vector:
+            the cosine of two is their likeness)
+person      the faces of one guest in one wedding, grown batch by batch as photos arrive;
+            named by someone, or forgotten with its embeddings
+find-me     a selfie's face against every face of a wedding: its photos, most alike first
+
+Pure cores: quality, bursts, moments, persons. `faces` runs the models (`models` pins them),
+`scan` is the I/O shell over the catalog and the vault.
 """
 
 from trousseau.analysis.bursts import Burst, Shot, group_bursts, perceptual_hash
+from trousseau.analysis.faces import Cascade, Face, FaceAnalyser, shared_analyser
+from trousseau.analysis.models import DETECTOR, RECOGNISER, ModelFile, model_path
 from trousseau.analysis.moments import Moment, day_moments
+from trousseau.analysis.persons import (
+    DEFAULT_THRESHOLD,
+    Assignment,
+    Known,
+    assign,
+    cluster,
+    find_me,
+    pairwise_scores,
+)
 from trousseau.analysis.quality import Quality, measure
+from trousseau.analysis.scan import Match, ScanReport, find_person, require_faces, scan_faces
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
+    "DETECTOR",
+    "RECOGNISER",
+    "Assignment",
     "Burst",
+    "Cascade",
+    "Face",
+    "FaceAnalyser",
+    "Known",
+    "Match",
+    "ModelFile",
     "Moment",
     "Quality",
+    "ScanReport",
     "Shot",
+    "assign",
+    "cluster",
     "day_moments",
+    "find_me",
+    "find_person",
     "group_bursts",
     "measure",
+    "model_path",
+    "pairwise_scores",
     "perceptual_hash",
+    "require_faces",
+    "scan_faces",
+    "shared_analyser",
 ]

@@ -77,6 +77,14 @@ def get_photo(conn: Connection, photo_id: int, *, tenant_id: int | None = None) 
     return None if row is None else _from_row(row)
 
 
+def photos_by_id(conn: Connection, photo_ids: Sequence[int]) -> dict[int, Photo]:
+    """Several photos by id in one query (absent ids are left out)."""
+    if not photo_ids:
+        return {}
+    rows = conn.execute(select(photo).where(photo.c.id.in_(list(photo_ids))))
+    return {p.id: p for p in map(_from_row, rows)}
+
+
 def insert_photo(
     conn: Connection,
     *,

@@ -11,15 +11,18 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -60,6 +63,7 @@ wedding = Table(
     Column("ceremony_time", Time, nullable=True),
     Column("culture", String(32), nullable=True),
     Column("guests", Integer, nullable=True),
+    Column("faces", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("tenant_id", "slug"),
 )
 
@@ -315,3 +319,52 @@ emergency_switch = Table(
 """The emergency switch: while a row is in force (not ended, `until` ahead), the workers'
 floor is raised to `floor`, protection is at MAXIMUM and the `paused_slas` classes are not
 claimed."""
+
+
+person = Table(
+    "person",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("total", LargeBinary, nullable=False),
+    Column("faces", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "wedding_id"),
+)
+"""A guest (or the couple) found in a wedding's photos: the sum of its faces' embeddings
+(its centroid, for faces of new photos to join) and, once someone names it, a name."""
+
+face = Table(
+    "face",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenant.id"), nullable=False),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=False),
+    Column("photo_id", Id, ForeignKey("photo.id"), nullable=False),
+    Column("person_id", Id, ForeignKey("person.id"), nullable=True),
+    Column("x0", Float, nullable=False),
+    Column("y0", Float, nullable=False),
+    Column("x1", Float, nullable=False),
+    Column("y1", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("embedding", LargeBinary, nullable=False),
+    Index(None, "wedding_id", "person_id"),
+    Index(None, "photo_id"),
+)
+"""A face in a photo: its box in the upright original's pixels, the detector's score and
+its embedding (never served by the API: it identifies a person)."""
+
+face_scan = Table(
+    "face_scan",
+    metadata,
+    Column("photo_id", Id, ForeignKey("photo.id"), primary_key=True),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=False),
+    Column("faces", Integer, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("scanned_at", UTCDateTime, nullable=False),
+    Index(None, "wedding_id"),
+)
+"""That a photo's faces were looked for (how many were found, or why it failed), so a
+photo is scanned once and a wedding's new photos are found by what is missing here."""

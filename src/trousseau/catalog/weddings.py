@@ -33,6 +33,8 @@ class Wedding:
     guests: int | None = None
     ceremony_time: time | None = None
     """The ceremony's local time, when known (protection and planning assume one otherwise)."""
+    faces: bool = False
+    """Whether the couple opted in to face analysis (guests, find-me)."""
 
 
 def _from_row(row: object) -> Wedding:
@@ -50,6 +52,7 @@ def _from_row(row: object) -> Wedding:
         culture=m["culture"],
         guests=m["guests"],
         ceremony_time=m["ceremony_time"],
+        faces=bool(m["faces"]),
     )
 
 
@@ -102,6 +105,7 @@ def create_wedding(
     ceremony_time: time | None = None,
     culture: str | None = None,
     guests: int | None = None,
+    faces: bool = False,
     event_data: dict[str, Any] | None = None,
 ) -> Wedding:
     """Record a new wedding and its `wedding.created` event; the slug is unique in the tenant.
@@ -131,6 +135,7 @@ def create_wedding(
                 ceremony_time=ceremony_time,
                 culture=culture,
                 guests=guests,
+                faces=faces,
                 created_at=now,
             )
         )
@@ -166,6 +171,7 @@ def create_wedding(
         culture=culture,
         guests=guests,
         ceremony_time=ceremony_time,
+        faces=faces,
     )
 
 

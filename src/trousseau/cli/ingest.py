@@ -36,6 +36,14 @@ def ingest_command(
         str | None, typer.Option("--date", help="Date of a new wedding (YYYY-MM-DD).")
     ] = None,
     title: Annotated[str | None, typer.Option(help="Title of a new wedding.")] = None,
+    faces: Annotated[
+        bool | None,
+        typer.Option(
+            "--faces/--no-faces",
+            help="A new wedding opts in to (or out of) face analysis: guests, find-me "
+            "(default: the setting analysis.faces_default).",
+        ),
+    ] = None,
     work: Annotated[
         bool,
         typer.Option(
@@ -74,6 +82,7 @@ def ingest_command(
         on=wedding_date,
         title=title,
         sla=sla,
+        faces=faces,
     )
     summary = IngestSummary()
     stats: WorkerStats | None = None

@@ -22,6 +22,7 @@ from trousseau.cli import (
     jobs,
     keys,
     ops,
+    people,
     plan,
     profiles,
     render,
@@ -44,6 +45,8 @@ app.command("render")(render.render_command)
 app.command("verify")(verify.verify)
 app.command("serve")(serve.serve)
 app.command("cull")(cull.cull)
+app.command("people")(people.people)
+app.command("find-me")(people.find_me)
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(profiles.profiles_app, name="profiles")
 app.add_typer(keys.keys_app, name="keys")

@@ -109,6 +109,8 @@ class WeddingSpec:
     on: date | None = None
     title: str | None = None
     sla: str | None = None
+    faces: bool | None = None
+    """Face analysis for a new wedding (None: the setting analysis.faces_default)."""
 
 
 def prepare_wedding(
@@ -138,6 +140,7 @@ def prepare_wedding(
             delivery_sla=sla,
             now=now,
             title=spec.title,
+            faces=settings.analysis.faces_default if spec.faces is None else spec.faces,
             event_data={"via": "ingest"},
         )
         return wedding

@@ -63,6 +63,11 @@ class WeddingIn(BaseModel):
     )
     guests: int | None = Field(None, ge=0, le=100_000)
     expected_photos: int | None = Field(None, ge=0, le=10_000_000)
+    faces: bool | None = Field(
+        None,
+        description="the couple opts in to face analysis (guests, find-me); default: the "
+        "setting analysis.faces_default",
+    )
 
     @field_validator("ceremony_time")
     @classmethod
@@ -83,6 +88,7 @@ class WeddingOut(BaseModel):
     culture: str | None = None
     guests: int | None = None
     expected_photos: int | None = None
+    faces: bool = False
     photos: dict[PhotoState, int] | None = Field(
         None, description="photos by state (stored, processed, failed); on single reads"
     )
@@ -100,6 +106,7 @@ class WeddingOut(BaseModel):
             culture=wedding.culture,
             guests=wedding.guests,
             expected_photos=wedding.expected_photos,
+            faces=wedding.faces,
             photos=photos,
         )
 
@@ -156,6 +163,9 @@ def create(
                 culture=body.culture.lower() if body.culture else None,
                 guests=body.guests,
                 expected_photos=body.expected_photos,
+                faces=services.settings.analysis.faces_default
+                if body.faces is None
+                else body.faces,
                 event_data={"via": "api", "key_id": caller.key_id},
             )
     except IntegrityError:

@@ -1,0 +1,199 @@
+"""Faces in a photo: where they are (a detection cascade) and who they look like (embeddings).
+
+Detection is OpenCV's YuNet, run twice: once on the photo reduced to `first_pass` pixels on
+its long edge (every face of a portrait or a group), then, when the photo is larger than
+that, on overlapping full-resolution tiles, where the small faces of a crowd are; the two
+passes are merged by non-maximum suppression. Each face is then aligned on its five
+landmarks (the similarity transform to the 112x112 template SFace was trained on) and
+embedded by SFace into a unit 128-d vector: the cosine of two embeddings is their likeness.
+
+The models are loaded once per process from their package, checked against their pinned
+digests (`analysis.models`). Pixels come in as a BGR uint8 array (OpenCV's order); boxes
+and landmarks come out in that array's pixels.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import cv2
+import numpy as np
+
+from trousseau.analysis.models import DETECTOR, RECOGNISER, model_path
+
+EMBEDDING_SIZE = 128
+_TEMPLATE = np.array(
+    [
+        [38.2946, 51.6963],
+        [73.5318, 51.5014],
+        [56.0252, 71.7366],
+        [41.5493, 92.3655],
+        [70.7299, 92.2041],
+    ],
+    dtype=np.float32,
+)
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face: its box (x0, y0, x1, y1), detector score, five landmarks (eyes, nose tip,
+    mouth corners) and, once embedded, its unit embedding."""
+
+    box: tuple[float, float, float, float]
+    score: float
+    landmarks: tuple[tuple[float, float], ...]
+    embedding: np.ndarray | None = None
+
+    @property
+    def size(self) -> float:
+        """The box's shorter side, in pixels: how small a face the photo holds."""
+        return min(self.box[2] - self.box[0], self.box[3] - self.box[1])
+
+    def scaled(self, factor: float) -> Face:
+        """The same face in pixels `factor` times larger (e.g. a variant's to the original's)."""
+        x0, y0, x1, y1 = self.box
+        return replace(
+            self,
+            box=(x0 * factor, y0 * factor, x1 * factor, y1 * factor),
+            landmarks=tuple((x * factor, y * factor) for x, y in self.landmarks),
+        )
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """How faces are looked for: the reduced pass, the tiles, and what counts as a face."""
+
+    first_pass: int = 1280
+    tile: int = 1280
+    overlap: int = 320
+    min_score: float = 0.7
+    nms_iou: float = 0.3
+    tiled: bool = True
+    """False: the reduced pass alone (faster; small faces of crowds are missed)."""
+
+
+class FaceAnalyser:
+    """The loaded detector and recogniser of this process (OpenCV's nets are not shared
+    between threads: one analyser per thread or process)."""
+
+    def __init__(self, cascade: Cascade | None = None) -> None:
+        self.cascade = cascade or Cascade()
+        self._detector = cv2.FaceDetectorYN.create(
+            str(model_path(DETECTOR)), "", (320, 320), self.cascade.min_score, 0.3, 5000
+        )
+        self._recogniser = cv2.dnn.readNetFromONNX(str(model_path(RECOGNISER)))
+
+    def faces(self, image: np.ndarray) -> list[Face]:
+        """Every face of a BGR image, embedded."""
+        return [self.embed(image, face) for face in self.detect(image)]
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        """The faces of a BGR image, by the cascade, strongest first."""
+        height, width = image.shape[:2]
+        c = self.cascade
+        scale = min(1.0, c.first_pass / max(height, width))
+        if scale < 1.0:
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            reduced = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            found = [f.scaled(1 / scale) for f in self._detect(reduced)]
+            for x, y in tiles(width, height, c.tile, c.overlap) if c.tiled else ():
+                crop = image[y : y + c.tile, x : x + c.tile]
+                found += [_moved(f, x, y) for f in self._detect(crop)]
+        else:
+            found = self._detect(image)
+        return suppress(found, c.nms_iou)
+
+    def embed(self, image: np.ndarray, face: Face) -> Face:
+        """The face with its unit SFace embedding, from the image's own pixels."""
+        aligned = align(image, face.landmarks)
+        blob = cv2.dnn.blobFromImage(aligned, 1.0, (112, 112), (0, 0, 0), True, False)
+        self._recogniser.setInput(blob, "data")
+        output: Any = self._recogniser.forward()
+        vector = np.asarray(output, dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(vector))
+        return replace(face, embedding=vector / norm if norm else vector)
+
+    def _detect(self, image: np.ndarray) -> list[Face]:
+        height, width = image.shape[:2]
+        if min(height, width) < 16:
+            return []
+        self._detector.setInputSize((width, height))
+        rows: Any = self._detector.detect(np.ascontiguousarray(image))[1]
+        return [] if rows is None else [_face(row) for row in rows]
+
+
+@functools.cache
+def shared_analyser() -> FaceAnalyser:
+    """One analyser for this process (a job process or a command)."""
+    return FaceAnalyser()
+
+
+def tiles(width: int, height: int, tile: int, overlap: int) -> list[tuple[int, int]]:
+    """Top-left corners of `tile`-sized squares covering the image, overlapping by `overlap`
+    (so a face cut by one tile's edge is whole in its neighbour)."""
+    step = max(1, tile - overlap)
+
+    def starts(length: int) -> list[int]:
+        if length <= tile:
+            return [0]
+        out = list(range(0, length - tile, step))
+        return [*out, length - tile]
+
+    return [(x, y) for y in starts(height) for x in starts(width)]
+
+
+def suppress(faces: Sequence[Face], iou: float) -> list[Face]:
+    """Non-maximum suppression: the strongest of faces overlapping by more than `iou`."""
+    kept: list[Face] = []
+    for face in sorted(faces, key=lambda f: -f.score):
+        if all(overlap(face.box, other.box) <= iou for other in kept):
+            kept.append(face)
+    return kept
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def align(image: np.ndarray, landmarks: Sequence[tuple[float, float]]) -> np.ndarray:
+    """The 112x112 face crop SFace expects: the similarity transform taking the five
+    landmarks onto the template."""
+    source = np.asarray(landmarks, dtype=np.float32)
+    matrix: Any = cv2.estimateAffinePartial2D(source, _TEMPLATE, method=cv2.LMEDS)[0]
+    if matrix is None:  # degenerate landmarks: the box's centre square instead
+        matrix = _box_transform(source)
+    return cv2.warpAffine(image, matrix, (112, 112), flags=cv2.INTER_LINEAR)
+
+
+def _box_transform(points: np.ndarray) -> np.ndarray:
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    side = max(x1 - x0, y1 - y0, 1.0) * 2.2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    s = 112 / side
+    return np.array([[s, 0, 56 - s * cx], [0, s, 56 - s * cy]], dtype=np.float32)
+
+
+def _face(row: Any) -> Face:
+    x, y, w, h = (float(v) for v in row[:4])
+    points = tuple((float(row[4 + 2 * i]), float(row[5 + 2 * i])) for i in range(5))
+    return Face(box=(x, y, x + w, y + h), score=float(row[14]), landmarks=points)
+
+
+def _moved(face: Face, dx: int, dy: int) -> Face:
+    x0, y0, x1, y1 = face.box
+    return replace(
+        face,
+        box=(x0 + dx, y0 + dy, x1 + dx, y1 + dy),
+        landmarks=tuple((x + dx, y + dy) for x, y in face.landmarks),
+    )

