@@ -55,6 +55,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.formqueue
 	$(PY) -m bench.freeze
 	$(PY) -m bench.planning
+	$(PY) -m bench.analysis
 
 screenshots: $(VENV)/.stamp-dev
 	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py

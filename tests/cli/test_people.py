@@ -12,6 +12,24 @@ import cv2
 from tests.cli.conftest import assert_one_line_error
 
 
+def _jobs(cli) -> dict[tuple[str, str], int]:
+    """Done jobs by (wedding, kind)."""
+    from sqlalchemy import text
+
+    from trousseau.catalog import open_catalog
+
+    catalog = open_catalog(cli.catalog_url)
+    try:
+        with catalog.begin() as conn:
+            rows = conn.execute(text(
+                "SELECT w.slug, j.kind, count(*) FROM job j JOIN wedding w ON w.id = j.wedding_id"
+                " WHERE j.state = 'done' GROUP BY w.slug, j.kind"
+            ))  # fmt: skip
+            return {(slug, kind): n for slug, kind, n in rows}
+    finally:
+        catalog.dispose()
+
+
 def _card(tmp_path, shared_data):
     faces = shared_data / "photos" / "faces"
     card = tmp_path / "card"
@@ -26,16 +44,19 @@ def _card(tmp_path, shared_data):
 
 def test_people_groups_the_guests_and_find_me_finds_them(cli, tmp_path, shared_data) -> None:
     card, faces = _card(tmp_path, shared_data)
-    refused = cli.invoke("ingest", str(card), "--wedding", "no-faces")
+    refused = cli.invoke("ingest", str(card), "--wedding", "no-faces", "--work")
     assert refused.returncode == 0, refused.stderr
     assert_one_line_error(cli.invoke("people", "no-faces"), "face analysis is off", "--faces")
 
     made = cli.invoke("ingest", str(card), "--wedding", "ada-and-sam", "--faces", "--work")
     assert made.returncode == 0, made.stderr
+    # the faces jobs followed the variants of the opted-in wedding only, and did the work
+    assert _jobs(cli) == {("no-faces", "variants"): 6, ("ada-and-sam", "variants"): 6,
+                          ("ada-and-sam", "faces"): 6}  # fmt: skip
     listed = cli.invoke("people", "ada-and-sam", "--json")
     assert listed.returncode == 0, listed.stderr
     body = json.loads(listed.stdout)
-    assert body["scanned"]["photos"] == 6 and body["failed"] == []
+    assert body["scanned"]["photos"] == 0 and body["failed"] == []
     by_photo: dict[str, list] = {}
     for face in body["faces"]:
         by_photo.setdefault(face["photo"], []).append(face)

@@ -10,7 +10,7 @@ tried again; one without variants yet waits for its next scan.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,9 +23,11 @@ from trousseau.catalog import (
     Catalog,
     FoundFace,
     Wedding,
+    already_scanned,
     create_person,
     grow_person,
     load_persons,
+    lock_persons,
     photos_by_id,
     photos_to_scan,
     record_scan,
@@ -72,13 +74,17 @@ def scan_faces(
     threshold: float,
     analyser: FaceAnalyser | None = None,
     batch: int = BATCH,
+    photo_ids: Sequence[int] | None = None,
 ) -> ScanReport:
-    """Find and group the faces of the wedding's photos not scanned yet."""
+    """Find and group the faces of the wedding's photos not scanned yet (of `photo_ids`
+    only, when given: the `faces` job's one photo)."""
     require_faces(catalog, wedding)
     analyser = analyser or shared_analyser()
     report = ScanReport()
     with catalog.begin() as conn:
         pending = [photo_id for photo_id, _ in photos_to_scan(conn, wedding.id)]
+    if photo_ids is not None:
+        pending = [p for p in pending if p in set(photo_ids)]
     for start in range(0, len(pending), batch):
         ids = pending[start : start + batch]
         with catalog.begin() as conn:
@@ -122,6 +128,14 @@ def _record(
 ) -> None:
     rows = [(photo_id, f) for photo_id, faces in found.items() for f in faces]
     with catalog.begin() as conn:
+        # one writer of a wedding's persons at a time (jobs of its photos run in parallel):
+        # the persons are read after the lock, so no two jobs make one guest twice
+        lock_persons(conn, wedding.id)
+        scanned = already_scanned(conn, [*found, *errors])
+        for photo_id in scanned:  # another scan recorded them meanwhile
+            found.pop(photo_id, None)
+            errors.pop(photo_id, None)
+        rows = [(photo_id, f) for photo_id, faces in found.items() for f in faces]
         known = {p.id: Known(p.total, p.faces) for p in load_persons(conn, wedding.id)}
         embeddings = np.array([f.embedding for _, f in rows], dtype=np.float32)
         assignment = assign(embeddings, known, threshold).persons if rows else ()

@@ -79,6 +79,20 @@ def photos_to_scan(conn: Connection, wedding_id: int) -> list[tuple[int, str]]:
     return [(r.id, r.original_name) for r in rows]
 
 
+def lock_persons(conn: Connection, wedding_id: int) -> None:
+    """Hold the wedding's persons for this transaction: a write to its row takes PostgreSQL's
+    row lock and SQLite's write lock, so concurrent scans of one wedding queue here."""
+    conn.execute(update(wedding).where(wedding.c.id == wedding_id).values(faces=wedding.c.faces))
+
+
+def already_scanned(conn: Connection, photo_ids: Sequence[int]) -> set[int]:
+    """Which of these photos have a scan mark."""
+    if not photo_ids:
+        return set()
+    rows = conn.execute(select(face_scan.c.photo_id).where(face_scan.c.photo_id.in_(photo_ids)))
+    return set(rows.scalars())
+
+
 def load_persons(conn: Connection, wedding_id: int) -> list[PersonRow]:
     rows = conn.execute(
         select(person.c.id, person.c.name, person.c.faces, person.c.total)

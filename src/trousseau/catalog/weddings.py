@@ -82,6 +82,14 @@ def find_wedding(conn: Connection, tenant_id: int, slug: str) -> Wedding | None:
     return None if row is None else _from_row(row)
 
 
+def get_wedding_by_id(conn: Connection, wedding_id: int) -> Wedding:
+    """The wedding with this id (for jobs, which name their subject by id), or NotFound."""
+    row = conn.execute(select(wedding).where(wedding.c.id == wedding_id)).first()
+    if row is None:
+        raise NotFound(f"no wedding with id {wedding_id}: it was erased")
+    return _from_row(row)
+
+
 def get_wedding(conn: Connection, tenant_id: int, slug: str) -> Wedding:
     """The tenant's wedding with this slug, or NotFound (never another tenant's)."""
     found = find_wedding(conn, tenant_id, slug)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from trousseau.jobs.context import JobContext
 from trousseau.jobs.queue import NewJob, enqueue
-from trousseau.jobs.registry import follow_ons
+from trousseau.jobs.registry import follow_on_wanted, follow_ons
 
 
 def subject_key(kind: str, *, photo_id: int | None, wedding_id: int | None, job_id: int) -> str:
@@ -32,6 +32,9 @@ def enqueue_follow_ons(conn: Connection, ctx: JobContext, *, now: datetime) -> l
     photo's work). Returns the ids of the jobs added (a follow-on already there is kept)."""
     added: list[int] = []
     for kind in follow_ons(ctx.kind):
+        wanted = follow_on_wanted(kind)
+        if wanted is not None and not wanted(conn, ctx):
+            continue
         job_id = enqueue(
             conn,
             NewJob(

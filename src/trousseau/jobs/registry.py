@@ -29,6 +29,10 @@ _KINDS: dict[str, str] = {
 }
 _FOLLOWS: dict[str, str] = {}
 """kind -> the kind after which it runs, about the same subject."""
+_WHEN: dict[str, str] = {}
+"""kind -> the predicate ("module:function") deciding whether a follow-on is wanted."""
+Wanted = Callable[[Any, "JobContext"], bool]
+"""(connection, the finishing job's context) -> whether the follow-on is enqueued."""
 _RESOLVED: dict[str, Handler] = {}
 _BATCH_KINDS: dict[str, str] = {}
 _RESOLVED_BATCH: dict[str, BatchHandler] = {}
@@ -42,13 +46,23 @@ def _check_target(target: str) -> None:
         )
 
 
-def register(kind: str, target: str, *, follows: str | None = None) -> None:
+def register(
+    kind: str, target: str, *, follows: str | None = None, when: str | None = None
+) -> None:
     """Make `kind` run the function at `target` ("module:function").
 
     With `follows`, a job of `kind` is enqueued about the same subject when a job of the
-    kind it follows records its work (`enqueue_follow_ons`, in that job's transaction).
+    kind it follows records its work (`enqueue_follow_ons`, in that job's transaction);
+    with `when` too, only if that predicate ("module:function", given the connection and the
+    finishing job's context) says so: a photo of a wedding that did not opt in to faces gets
+    no face job at all.
     """
     _check_target(target)
+    if when is not None:
+        _check_target(when)
+        if follows is None:
+            raise ValueError(f"job kind {kind!r}: `when` applies to a follow-on kind only")
+        _WHEN[str(kind)] = when
     previous = _KINDS.get(kind)
     if previous is not None and previous != target:
         raise ValueError(f"job kind {kind!r} is already registered to {previous}")
@@ -64,13 +78,23 @@ def register(kind: str, target: str, *, follows: str | None = None) -> None:
 
 def unregister(kind: str) -> None:
     """Forget `kind` (tests that register a kind of their own)."""
-    for table in (_KINDS, _FOLLOWS, _RESOLVED, _BATCH_KINDS, _RESOLVED_BATCH):
+    for table in (_KINDS, _FOLLOWS, _WHEN, _RESOLVED, _BATCH_KINDS, _RESOLVED_BATCH):
         table.pop(kind, None)
 
 
 def follow_ons(kind: str) -> list[str]:
     """The kinds that run after `kind` about the same subject, by name."""
     return sorted(k for k, before in _FOLLOWS.items() if before == kind)
+
+
+def follow_on_wanted(kind: str) -> Wanted | None:
+    """The predicate a follow-on `kind` is enqueued under, or None (always)."""
+    target = _WHEN.get(kind)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    wanted: Wanted = getattr(importlib.import_module(module), name)
+    return wanted
 
 
 def kinds() -> dict[str, str]:

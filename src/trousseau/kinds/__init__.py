@@ -23,6 +23,10 @@ class Kind(StrEnum):
     BACKUP_RESTORE = "backup-restore"
     """A wedding's or a photo's blobs put back into the vault from a backup snapshot."""
 
+    FACES = "faces"
+    """A photo's faces found, embedded and joined to the wedding's persons (after its
+    variants, only for weddings that opted in)."""
+
 
 FIRST_FOR_PHOTO = Kind.VARIANTS
 """The kind a newly accepted photo is enqueued for; what follows it is enqueued by it."""
@@ -34,6 +38,12 @@ register(Kind.VARIANTS, "trousseau.kinds.variants:run")
 register_batch(Kind.VARIANTS, "trousseau.kinds.variants:run_batch")
 register(Kind.FORMS, "trousseau.kinds.forms:run")
 register(Kind.BACKUP_RESTORE, "trousseau.kinds.backups:run")
+register(
+    Kind.FACES,
+    "trousseau.kinds.faces:run",
+    follows=Kind.VARIANTS,
+    when="trousseau.kinds.faces:wanted",
+)
 
 # After `Kind`: the kinds' own modules name themselves through it.
 from trousseau.kinds.backups import (  # noqa: E402

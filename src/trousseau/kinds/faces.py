@@ -1,0 +1,40 @@
+"""The `faces` job: one photo's faces found, embedded and joined to its wedding's persons.
+
+It follows the photo's `variants` job (it reads the largest variant, never the original
+again), and is enqueued only for weddings that opted in to face analysis (`wanted`, asked in
+the variants job's transaction). A wedding that opts out after the job was enqueued gets
+nothing done. A variant that cannot be read is recorded on the photo's scan mark with its
+reason, not retried (`trousseau people` lists it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from trousseau.analysis import scan_faces
+from trousseau.catalog import get_wedding_by_id, wedding_faces_enabled
+from trousseau.jobs import JobContext
+
+
+def wanted(conn: Connection, ctx: JobContext) -> bool:
+    """Whether the photo's wedding opted in to faces."""
+    return ctx.wedding_id is not None and wedding_faces_enabled(conn, ctx.wedding_id)
+
+
+def run(ctx: JobContext, payload: dict[str, Any]) -> None:
+    photo_id = int(payload["photo_id"])
+    wedding_id = int(payload["wedding_id"])
+    with ctx.catalog.begin() as conn:
+        wedding = get_wedding_by_id(conn, wedding_id)
+        if not wedding.faces:
+            return
+    scan_faces(
+        ctx.catalog,
+        ctx.vault,
+        wedding,
+        clock=ctx.clock,
+        threshold=ctx.settings.analysis.face_threshold,
+        photo_ids=[photo_id],
+    )
