@@ -1,0 +1,57 @@
+"""People over HTTP: opt-in only (409 otherwise), the faces the jobs found, naming and
+forgetting a person, find-me with a selfie, and another tenant seeing nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def faces_wedding(api, studio, shared_data) -> str:
+    """Three photos of one person and one of another, in an opted-in wedding, worked."""
+    api.wedding(studio, "ada-and-sam", faces=True)
+    root = shared_data / "photos" / "faces"
+    for path in [*sorted((root / "obama").glob("[123].jpg")), root / "biden" / "1.jpg"]:
+        name = f"{path.parent.name}-{path.name}"
+        done = api.upload(studio, path.read_bytes(), wedding="ada-and-sam", name=name)
+        assert done.status_code in (200, 201), done.text
+    api.work()
+    return "ada-and-sam"
+
+
+def test_people_are_listed_named_and_forgotten(api, studio, rival, faces_wedding) -> None:
+    url = f"/api/v1/weddings/{faces_wedding}/people"
+    body = api.client.get(url, headers=studio).json()
+    persons = {p["id"]: set(p["photos"]) for p in body["persons"]}
+    obama = next(pid for pid, photos in persons.items() if "obama-1.jpg" in photos)
+    assert persons[obama] == {"obama-1.jpg", "obama-2.jpg", "obama-3.jpg"}
+    assert all(set(face) == {"photo", "box", "person"} for face in body["faces"])  # no embedding
+    named = api.client.patch(f"{url}/{obama}", json={"name": "Uncle Barack"}, headers=studio)
+    assert named.status_code == 200, named.text
+    assert {p["id"]: p["name"] for p in named.json()["persons"]}[obama] == "Uncle Barack"
+    assert api.client.get(url, headers=rival).status_code == 404
+    assert api.client.delete(f"{url}/{obama}", headers=rival).status_code == 404
+    assert api.client.delete(f"{url}/{obama}", headers=studio).status_code == 204
+    after = api.client.get(url, headers=studio).json()
+    assert obama not in {p["id"] for p in after["persons"]}
+    assert api.client.delete(f"{url}/{obama}", headers=studio).status_code == 404
+
+
+def test_find_me_ranks_the_persons_photos(api, studio, rival, faces_wedding, shared_data):
+    url = f"/api/v1/weddings/{faces_wedding}/find-me"
+    selfie = (shared_data / "photos/faces/obama/4.jpg").read_bytes()
+    found = api.client.post(url, content=selfie, headers={**studio, "Content-Type": "image/jpeg"})
+    assert found.status_code == 200, found.text
+    photos = [m["photo"] for m in found.json()["photos"]]
+    assert set(photos) == {"obama-1.jpg", "obama-2.jpg", "obama-3.jpg"}
+    assert api.client.post(url, content=selfie, headers=rival).status_code == 404
+    blank = api.client.post(url, content=b"not an image", headers=studio)
+    assert blank.status_code == 422 and "not an image" in blank.json()["error"]["message"]
+
+
+def test_a_wedding_without_the_opt_in_answers_409(api, studio) -> None:
+    api.wedding(studio, "no-faces")
+    answer = api.client.get("/api/v1/weddings/no-faces/people", headers=studio)
+    assert answer.status_code == 409 and "faces" in answer.json()["error"]["message"]
+    read = api.client.get("/api/v1/weddings/no-faces", headers=studio).json()
+    assert read["faces"] is False
