@@ -257,3 +257,14 @@ class AuditBroken(ProtectionError):
     inserted after it was written."""
 
     exit_code = 5
+
+
+class WrongRegion(TrousseauError):
+    """A wedding's data was sent to a node of another region (data residency)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, region: str, endpoint: str | None = None) -> None:
+        super().__init__(message)
+        self.region = region
+        self.endpoint = endpoint

@@ -30,7 +30,7 @@ from pydantic_settings import (
 )
 from pydantic_settings import SettingsError as SourceError
 
-from trousseau.errors import SettingsError
+from trousseau.errors import SettingsError, WrongRegion
 
 DEFAULT_SLA_CLASSES: dict[str, timedelta] = {
     "same-day": timedelta(minutes=30),
@@ -401,6 +401,103 @@ class AnalysisSettings(BaseModel):
     )
 
 
+class RegionSettings(BaseModel):
+    """One region's stores: the only places its weddings' data may be written."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vault_url: str = Field(min_length=1, description="the region's vault")
+    catalog_url: str = Field("", description="the region's catalog (checked when given)")
+    backup_targets: tuple[str, ...] = Field((), description="the region's backup targets")
+    endpoint: str = Field("", description="the region's service URL, told to clients")
+
+    def stores(self) -> list[str]:
+        return [u for u in (self.vault_url, self.catalog_url, *self.backup_targets) if u]
+
+
+class ResidencySettings(BaseModel):
+    """Data residency: this node's region and every region's stores. Off ("" region) for a
+    single-region installation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region: str = Field("", description="this node's region (empty: residency off)")
+    regions: dict[str, RegionSettings] = Field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.region)
+
+    def store_region(self, url: str) -> str | None:
+        """The region whose stores include `url`, or None."""
+        for name, region in self.regions.items():
+            if any(_same_store(url, store) for store in region.stores()):
+                return name
+        return None
+
+    def guard(self, wedding: str, region: str | None) -> None:
+        """WrongRegion when a wedding of another region is written through this node."""
+        if not self.enabled or region is None or region == self.region:
+            return
+        endpoint = self.regions[region].endpoint if region in self.regions else ""
+        where = f" at {endpoint}" if endpoint else ""
+        raise WrongRegion(
+            f"wedding {wedding!r} lives in region {region!r} and this node serves "
+            f"{self.region!r}: its data may not be stored here; send it to the {region!r} "
+            f"service{where}",
+            region=region,
+            endpoint=endpoint or None,
+        )
+
+
+def _same_store(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
+
+
+def residency_problems(settings: Settings) -> list[str]:
+    """What in the settings would send a region's data elsewhere (empty: none)."""
+    r = settings.residency
+    problems: list[str] = []
+    if not r.enabled:
+        if r.regions:
+            problems.append(
+                "residency.regions is set but residency.region (this node's region) is not"
+            )
+        return problems
+    if r.region not in r.regions:
+        known = ", ".join(sorted(r.regions)) or "none"
+        return [f"residency.region {r.region!r} is not one of residency.regions ({known})"]
+    mine = r.regions[r.region]
+    if not _same_store(settings.vault_url, mine.vault_url):
+        problems.append(
+            f"the vault {redact_url(settings.vault_url)} is not region {r.region!r}'s vault "
+            f"({redact_url(mine.vault_url)})"
+        )
+    if mine.catalog_url and not _same_store(settings.catalog_url, mine.catalog_url):
+        problems.append(
+            f"the catalog {redact_url(settings.catalog_url)} is not region {r.region!r}'s "
+            f"catalog ({redact_url(mine.catalog_url)})"
+        )
+    for target in settings.backup.targets:
+        if not any(_same_store(target, t) for t in mine.backup_targets):
+            owner = r.store_region(target)
+            problems.append(
+                f"the backup target {redact_url(target)} is not one of region {r.region!r}'s"
+                + (f" (it is region {owner!r}'s)" if owner else "")
+            )
+    seen: dict[str, str] = {}
+    for name, region in sorted(r.regions.items()):
+        for store in region.stores():
+            key = store.rstrip("/")
+            if key in seen and seen[key] != name:
+                problems.append(
+                    f"the store {redact_url(store)} is listed by regions {seen[key]!r} and "
+                    f"{name!r}: each store belongs to one region"
+                )
+            seen.setdefault(key, name)
+    return problems
+
+
 class Settings(BaseSettings):
     """Everything trousseau reads from its environment, validated once at start."""
 
@@ -431,6 +528,7 @@ class Settings(BaseSettings):
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    residency: ResidencySettings = Field(default_factory=ResidencySettings)
 
     @field_validator("sla_classes")
     @classmethod
@@ -459,6 +557,12 @@ class Settings(BaseSettings):
             object.__setattr__(self, "catalog_url", f"sqlite:///{data_dir / 'catalog.sqlite3'}")
         if not self.vault_url:
             object.__setattr__(self, "vault_url", (data_dir / "vault").as_uri())
+        problems = residency_problems(self)
+        if problems:
+            raise ValueError(
+                "data residency: " + "; ".join(problems) + ": fix the settings so each "
+                "region's data goes only to its own stores"
+            )
         return self
 
     @classmethod

@@ -224,3 +224,16 @@ def calendar_weddings(conn: Connection, *, first: date, last: date) -> list[Wedd
         .order_by(wedding.c.date, wedding.c.tenant_id, wedding.c.slug)
     )
     return [_from_row(r) for r in rows]
+
+
+def every_wedding(conn: Connection) -> list[tuple[str, Wedding]]:
+    """(tenant slug, wedding) of every tenant's weddings, by tenant then slug (operators'
+    reports across tenants: residency, capacity)."""
+    from trousseau.catalog.schema import tenant
+
+    rows = conn.execute(
+        select(wedding, tenant.c.slug.label("tenant_slug"))
+        .join(tenant, tenant.c.id == wedding.c.tenant_id)
+        .order_by(tenant.c.slug, wedding.c.slug)
+    )
+    return [(row.tenant_slug, _from_row(row)) for row in rows]

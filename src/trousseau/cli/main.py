@@ -26,6 +26,7 @@ from trousseau.cli import (
     plan,
     profiles,
     render,
+    residency,
     serve,
     status,
     verify,
@@ -55,6 +56,7 @@ app.add_typer(forms.forms_app, name="forms")
 app.add_typer(freeze.freeze_app, name="freeze")
 app.add_typer(plan.plan_app, name="plan")
 app.add_typer(ops.ops_app, name="ops")
+app.add_typer(residency.residency_app, name="residency")
 app.command("demo")(demo.demo)
 
 

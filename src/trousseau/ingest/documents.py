@@ -83,6 +83,7 @@ def submit_document(
     else:
         name = name or source.name
         data = _read(source, settings.forms.max_bytes)
+    settings.residency.guard(wedding.slug, wedding.region)
     check_pdf(name, data, settings)
     catalog.check_writable()
     blob = vault.put_bytes(data)

@@ -127,6 +127,7 @@ def prepare_wedding(
         tenant = ensure_tenant(conn, spec.tenant, now=now)
         found = find_wedding(conn, tenant.id, spec.slug)
         if found is not None:
+            settings.residency.guard(found.slug, found.region)
             return found
         sla = spec.sla or settings.default_sla
         settings.sla_delay(sla)
@@ -140,6 +141,7 @@ def prepare_wedding(
             delivery_sla=sla,
             now=now,
             title=spec.title,
+            region=settings.residency.region or None,
             faces=settings.analysis.faces_default if spec.faces is None else spec.faces,
             event_data={"via": "ingest"},
         )
@@ -213,6 +215,7 @@ def accept(
                 expected_sha256=expected_sha256,
                 sla=sla,
             )
+    settings.residency.guard(wedding.slug, wedding.region)
     catalog.check_writable()
     stored = _store(source, vault, name=name or source.name, expected_sha256=expected_sha256)
     return _record(_target(catalog, wedding, settings, sla), stored, clock())
@@ -246,6 +249,7 @@ def ingest(
     the run; a broken vault or catalog stops it with the error, since every later file would
     fail the same way.
     """
+    settings.residency.guard(wedding.slug, wedding.region)
     target = _target(catalog, wedding, settings, sla)
     for path, stored in _stored(paths, vault):
         if isinstance(stored, IngestError):

@@ -47,6 +47,7 @@ from trousseau.errors import (
     UnsupportedFormat,
     VaultError,
     VaultFull,
+    WrongRegion,
 )
 from trousseau.planning import PlanInfeasible
 from trousseau.web.config import API_PREFIX
@@ -156,6 +157,7 @@ RULES: Mapping[type[TrousseauError], Rule] = {
     UnsupportedFormat: Rule(415, "unsupported_media_type"),
     FormError: Rule(422, "unreadable_form"),
     FacesDisabled: Rule(409, "faces_disabled"),
+    WrongRegion: Rule(421, "wrong_region"),
     NoFace: Rule(422, "no_face"),
     NotAPdf: Rule(415, "unsupported_media_type"),
     PdfTooLarge: Rule(413, "payload_too_large"),
@@ -223,6 +225,10 @@ def _headers(exc: TrousseauError, rule: Rule) -> dict[str, str]:
         headers["Retry-After"] = "5"
     if isinstance(exc, RangeNotSatisfiable):
         headers["Content-Range"] = f"bytes */{exc.size}"
+    if isinstance(exc, WrongRegion):  # where the client should go instead
+        headers["X-Trousseau-Region"] = exc.region
+        if exc.endpoint:
+            headers["Location"] = exc.endpoint
     return headers
 
 

@@ -134,6 +134,11 @@ def list_all(caller: Caller, services: ServicesDep) -> WeddingList:
     status_code=201,
     responses={
         409: {"model": ErrorBody, "description": "the slug is taken"},
+        421: {
+            "model": ErrorBody,
+            "description": "the wedding's region is another node's (data residency): "
+            "the Location header names that region's service",
+        },
         422: {"model": ErrorBody, "description": "unknown time zone or SLA class"},
     },
 )
@@ -145,6 +150,9 @@ def create(
     sla = body.sla or settings.default_sla
     settings.sla_delay(sla)
     now = services.clock()
+    residency = services.settings.residency
+    region = body.region or residency.region or None
+    residency.guard(body.slug, region)
     try:
         with services.catalog.begin() as conn:
             if find_wedding(conn, caller.tenant_id, body.slug) is not None:
@@ -158,7 +166,7 @@ def create(
                 delivery_sla=sla,
                 now=now,
                 title=body.title,
-                region=body.region,
+                region=region,
                 ceremony_time=body.ceremony_time,
                 culture=body.culture.lower() if body.culture else None,
                 guests=body.guests,
