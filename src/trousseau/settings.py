@@ -347,6 +347,10 @@ class OpsSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    drill_every_days: float = Field(
+        7.0, gt=0, le=90, description="restore drills are expected this often (alert after)"
+    )
+
     emergency_hours: float = Field(
         6.0, gt=0, le=48, description="the switch turns itself off after"
     )

@@ -43,6 +43,10 @@ EXPORTED_METRICS = {
     "trousseau_plan_workers": "gauge",
     "trousseau_vault_free_bytes": "gauge",
     "trousseau_certificate_expiry_seconds": "gauge",
+    "trousseau_dr_last_drill_timestamp_seconds": "gauge",
+    "trousseau_dr_last_drill_ok": "gauge",
+    "trousseau_dr_rto_seconds": "gauge",
+    "trousseau_dr_rpo_seconds": "gauge",
 }
 
 

@@ -49,6 +49,10 @@ class EventKind(StrEnum):
     """A `backup-restore` job put a wedding's or a photo's blobs back into the vault; `data`
     holds the snapshot and the counts, the event's `job_id` the job."""
 
+    DR_DRILL = "dr.drill"
+    """A restore drill ran (`trousseau dr drill`); `data` holds whether it passed, the
+    snapshot, the weddings, RTO per stage and RPO."""
+
 
 def _kind(value: str) -> EventKind | str:
     """The kind read from a row: the enum member, or the raw text of a kind no longer declared."""

@@ -15,6 +15,7 @@ from trousseau.cli import (
     backup,
     cull,
     demo,
+    dr,
     forms,
     freeze,
     ingest,
@@ -57,6 +58,7 @@ app.add_typer(freeze.freeze_app, name="freeze")
 app.add_typer(plan.plan_app, name="plan")
 app.add_typer(ops.ops_app, name="ops")
 app.add_typer(residency.residency_app, name="residency")
+app.add_typer(dr.dr_app, name="dr")
 app.command("demo")(demo.demo)
 
 

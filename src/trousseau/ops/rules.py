@@ -54,6 +54,8 @@ class Thresholds:
     hourly_cost_cap: float | None = None
     """Alert when the plan's workers cost more an hour (None: no cost alert)."""
     price_per_hour: float = 0.10
+    drill_overdue_seconds: float = 8 * 86400
+    """Alert when the last restore drill is older (weekly drills, a day of grace)."""
 
 
 def thresholds_from(settings: Settings) -> Thresholds:
@@ -70,6 +72,7 @@ def thresholds_from(settings: Settings) -> Thresholds:
         slo_targets=tuple(ops.slo_targets.items()),
         hourly_cost_cap=settings.planning.hourly_cost_cap,
         price_per_hour=settings.planning.price_per_hour,
+        drill_overdue_seconds=(ops.drill_every_days + 1) * 86400,
     )
 
 
@@ -385,6 +388,30 @@ max(trousseau_workers) < max(trousseau_plan_workers)
         below=True,
         text=lambda v: f"{v / 86400:g} days",
     )
+    drill_failed = _Alert(
+        "RestoreDrillFailed",
+        "max(trousseau_dr_last_drill_ok) == 0",
+        "5m",
+        CRITICAL,
+        "The last restore drill failed",
+        "The last `trousseau dr drill` could not restore and verify the backup: a disaster "
+        "now might not be recoverable.",
+        "trousseau dr history (the error of the last drill); trousseau backup verify "
+        "--read-data; fix the repository or its settings, then trousseau dr drill again.",
+    )
+    drill_overdue = _Alert(
+        "RestoreDrillOverdue",
+        "time() - max(trousseau_dr_last_drill_timestamp_seconds) > {t}",
+        "1h",
+        WARNING,
+        "No restore drill ran recently",
+        "The last restore drill ran {{{{ $value | humanizeDuration }}}} ago (expected within "
+        "{t_text}): nobody knows whether the backup restores.",
+        "Run trousseau dr drill (weekly, from cron or a Kubernetes CronJob running that "
+        "command); trousseau dr history shows the past ones.",
+        threshold=t.drill_overdue_seconds,
+        text=lambda v: f"{v / 86400:g} days",
+    )
     absent = _Alert(
         "TrousseauMetricsAbsent",
         "absent(trousseau_workers)",
@@ -448,7 +475,10 @@ max(trousseau_workers) < max(trousseau_plan_workers)
                     *_leveled(disk, s),
                 ],
             },
-            {"name": "trousseau.backup", "rules": _leveled(backup, s)},
+            {
+                "name": "trousseau.backup",
+                "rules": [*_leveled(backup, s), *plain(drill_failed), *plain(drill_overdue)],
+            },
             {
                 "name": "trousseau.api",
                 "rules": [*api_rules, *_leveled(certificate, s), *plain(absent)],

@@ -30,7 +30,16 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from trousseau.catalog import BackupLag, Catalog, backup_lags, count_vault_errors, stored_bytes
+from trousseau.catalog import (
+    BackupLag,
+    Catalog,
+    Event,
+    EventKind,
+    backup_lags,
+    count_vault_errors,
+    recent_events,
+    stored_bytes,
+)
 from trousseau.clock import Clock
 from trousseau.errors import BlobCorrupt, SettingsError, TrousseauError, VaultError
 from trousseau.freeze import protection_now
@@ -57,6 +66,10 @@ VAULT_OPERATIONS = ("put", "get", "verify")
 CATALOG_UP = "trousseau_catalog_up"
 BACKUP_LAG = "trousseau_backup_lag_seconds"
 BACKUP_PENDING = "trousseau_backup_pending_changes"
+DRILL_TIMESTAMP = "trousseau_dr_last_drill_timestamp_seconds"
+DRILL_OK = "trousseau_dr_last_drill_ok"
+DRILL_RTO = "trousseau_dr_rto_seconds"
+DRILL_RPO = "trousseau_dr_rpo_seconds"
 PROTECTION_LEVEL = "trousseau_protection_level"
 PLAN_WORKERS = "trousseau_plan_workers"
 VAULT_FREE = "trousseau_vault_free_bytes"
@@ -100,6 +113,8 @@ class QueueSnapshot:
     """Free space where the vault keeps blobs (a local directory only)."""
     certificates: tuple[tuple[str, float], ...] = ()
     """Seconds until each watched TLS endpoint's certificate expires."""
+    drill: Event | None = None
+    """The last restore drill (`trousseau dr drill`), when one ran."""
 
 
 def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[Metric]:
@@ -189,10 +204,35 @@ def queue_families(snapshot: QueueSnapshot | None, slas: Iterable[str]) -> list[
         free = GaugeMetricFamily(VAULT_FREE, "free bytes where the vault keeps blobs (local disk)")
         free.add_metric([], snapshot.vault_free_bytes)
         extra.append(free)
+    if snapshot.drill is not None:
+        extra += drill_families(snapshot.drill)
     return [
         up, jobs, slack, late, vault, workers, busy, orphaned, due, worker_vault, lag, pending,
         protection, *extra,
     ]  # fmt: skip
+
+
+def drill_families(drill: Event) -> list[Metric]:
+    """The last restore drill: when, whether it passed, its RTO per stage and its RPO."""
+    data = drill.data or {}
+    at = GaugeMetricFamily(DRILL_TIMESTAMP, "when the last restore drill ran (Unix time)")
+    at.add_metric([], drill.at.timestamp())
+    ok = GaugeMetricFamily(DRILL_OK, "1 when the last restore drill passed")
+    ok.add_metric([], 1.0 if data.get("ok") else 0.0)
+    out: list[Metric] = [at, ok]
+    rto = GaugeMetricFamily(
+        DRILL_RTO, "the last drill's recovery time to each stage", labels=["stage"]
+    )
+    for stage in ("catalog", "first_gallery", "all"):
+        value = data.get(f"rto_{stage}_seconds")
+        if isinstance(value, int | float):
+            rto.add_metric([stage], float(value))
+    out.append(rto)
+    if isinstance(data.get("rpo_seconds"), int | float):
+        rpo = GaugeMetricFamily(DRILL_RPO, "the last drill's recovery point (age of lost data)")
+        rpo.add_metric([], float(data["rpo_seconds"]))
+        out.append(rpo)
+    return out
 
 
 @dataclass(eq=False)
@@ -309,6 +349,7 @@ class Metrics:
                 plan_workers=plan_workers,
                 vault_free_bytes=vault_free,
                 certificates=tuple(sorted(certificates.items())),
+                drill=next(iter(recent_events(conn, limit=1, kind=EventKind.DR_DRILL)), None),
             )
             finished = jobs_finished_after(
                 conn, at=self._watermark.at, job_id=self._watermark.job_id

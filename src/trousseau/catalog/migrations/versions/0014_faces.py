@@ -108,10 +108,11 @@ def upgrade() -> None:
     with op.batch_alter_table("face_scan", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_face_scan_wedding_id"), ["wedding_id"], unique=False)
 
-    with op.batch_alter_table("wedding", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("faces", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # a plain ADD COLUMN: on SQLite a batch operation would copy and drop `wedding`, which
+    # the foreign keys of its photos refuse
+    op.add_column(
+        "wedding", sa.Column("faces", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,103 @@
+"""`trousseau dr drill` and `dr history` on both catalogs: the catalog and a sample of weddings
+restored from the backup into scratch, every hash verified, RTO and RPO reported, the drill
+kept as history and read by /metrics; a damaged repository makes a failed drill, recorded
+with its reason; a PostgreSQL catalog needs a scratch database, never the live one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import PG_ADMIN_URL
+
+PASSPHRASE = "correct horse battery staple"
+
+
+def _card(tmp_path, count: int, offset: int):
+    from trousseau.demo.samples import generate_photo
+
+    card = tmp_path / f"card-{offset}"
+    card.mkdir()
+    when = dt.datetime(2027, 6, 19, 14, tzinfo=dt.UTC)
+    for i in range(count):
+        data = generate_photo(offset + i, seed=5, megapixels=0.5, when=when)
+        (card / f"IMG_{offset + i:04d}.JPG").write_bytes(data)
+    return card
+
+
+@pytest.fixture
+def scratch_db(catalog_url):
+    """A scratch PostgreSQL database for the drill (only when the catalog is PostgreSQL)."""
+    if not catalog_url.startswith("postgresql"):
+        yield None
+        return
+    import psycopg
+
+    name = f"trousseau_drill_{os.getpid()}"
+    admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql")
+    with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_url.render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_drill_restores_measures_and_is_remembered(cli, tmp_path, scratch_db) -> None:
+    env = {
+        "TROUSSEAU_BACKUP__PASSPHRASE": PASSPHRASE,
+        "TROUSSEAU_BACKUP__TARGETS": json.dumps([str(tmp_path / "repo")]),
+    }
+    for slug, offset in (("ada-and-sam", 1), ("jo-and-li", 10)):
+        made = cli.invoke("ingest", str(_card(tmp_path, 3, offset)), "--wedding", slug, "--work")
+        assert made.returncode == 0, made.stderr
+    assert cli.invoke("backup", "init", **env).returncode == 0
+    ran = cli.invoke("backup", "run", **env)
+    assert ran.returncode == 0, ran.stderr
+
+    extra = ["--scratch-catalog", scratch_db] if scratch_db else []
+    if scratch_db:
+        refused = cli.invoke("dr", "drill", "--json", **env)
+        assert refused.returncode == 1
+        assert "scratch database" in json.loads(refused.stdout)["error"]
+    drill = cli.invoke("dr", "drill", "--weddings", "2", "--seed", "1", "--json", *extra, **env)
+    assert drill.returncode == 0, drill.stdout + drill.stderr
+    report = json.loads(drill.stdout)
+    assert report["ok"] and report["error"] is None
+    assert sorted(report["weddings"]) == ["default/ada-and-sam", "default/jo-and-li"]
+    assert report["blobs"] == 2 * 3 * 5  # 3 photos each: the original and four variants
+    rto = [report[f"rto_{s}_seconds"] for s in ("catalog", "first_gallery", "all")]
+    assert all(v is not None and v > 0 for v in rto) and rto == sorted(rto)
+    assert report["rpo_seconds"] == 0.0  # everything was backed up
+
+    for pack in (tmp_path / "repo" / "packs").rglob("*"):
+        if pack.is_file():
+            pack.write_bytes(b"\x00" * pack.stat().st_size)
+    broken = cli.invoke("dr", "drill", "--json", *extra, **env)
+    assert broken.returncode == 1
+    assert not json.loads(broken.stdout)["ok"] and json.loads(broken.stdout)["error"]
+
+    history = cli.invoke("dr", "history", "--json", **env)
+    rows = json.loads(history.stdout)
+    assert [row["ok"] for row in rows][:2] == [False, True]
+
+
+def test_the_last_drill_becomes_metrics() -> None:
+    from trousseau.catalog import Event, EventKind
+    from trousseau.web.metrics import drill_families
+
+    data = {"ok": True, "rto_catalog_seconds": 0.5, "rto_first_gallery_seconds": 1.5,
+            "rto_all_seconds": 4.0, "rpo_seconds": 0.25}  # fmt: skip
+    at = dt.datetime(2027, 6, 19, tzinfo=dt.UTC)
+    event = Event(1, at, EventKind.DR_DRILL, "drill passed", None, None, None, None, data)
+    samples = {
+        (f.name, tuple(s.labels.items())): s.value for f in drill_families(event) for s in f.samples
+    }
+    assert samples[("trousseau_dr_last_drill_ok", ())] == 1.0
+    assert samples[("trousseau_dr_last_drill_timestamp_seconds", ())] == at.timestamp()
+    assert samples[("trousseau_dr_rto_seconds", (("stage", "first_gallery"),))] == 1.5
+    assert samples[("trousseau_dr_rpo_seconds", ())] == 0.25
