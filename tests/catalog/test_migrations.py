@@ -101,3 +101,40 @@ def test_jobs_of_an_older_catalog_get_their_photo_as_subject(empty_url):
     engine.dispose()
     assert [tuple(r) for r in rows] == [(1, 7, 42), (2, None, None), (3, None, None)]
     assert worker_columns == []
+
+
+def test_an_older_catalog_with_photos_upgrades_under_its_foreign_keys(empty_url):
+    """Through trousseau's own engine (SQLite with foreign keys on): a migration that copied
+    and dropped `wedding` (a batch ALTER) would be refused while photos point at it."""
+    from trousseau.catalog.engine import make_engine
+
+    engine = make_engine(empty_url)
+    _migrate(engine, "0013")
+    now = "2026-06-13 12:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO tenant (id, slug, name, created_at) VALUES (1, 's', 'S', :now)"),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO wedding (id, tenant_id, slug, title, date, timezone, delivery_sla,"
+                " created_at) VALUES (7, 1, 'w', 'W', '2026-06-13', 'UTC', 'same-day', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO photo (id, tenant_id, wedding_id, sha256, original_name, bytes,"
+                " format, state, created_at) VALUES (42, 1, 7, :sha, 'a.jpg', 1, 'jpeg',"
+                " 'stored', :now)"
+            ),
+            {"sha": "0" * 64, "now": now},
+        )
+    _migrate(engine, "head")
+    with engine.begin() as conn:
+        weddings = conn.execute(text("SELECT id, faces FROM wedding")).all()
+        photos = conn.execute(text("SELECT id, wedding_id FROM photo")).all()
+    engine.dispose()
+    assert [(w.id, bool(w.faces)) for w in weddings] == [(7, False)]
+    assert [tuple(p) for p in photos] == [(42, 7)]
