@@ -56,6 +56,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.freeze
 	$(PY) -m bench.planning
 	$(PY) -m bench.analysis
+	$(PY) -m bench.drill
 
 screenshots: $(VENV)/.stamp-dev
 	TROUSSEAU_TEST_SCREENSHOTS=docs $(PY) -m pytest tests/web/test_dashboard_browser.py
