@@ -74,6 +74,24 @@ def test_a_drill_restores_measures_and_is_remembered(cli, tmp_path, scratch_db) 
     assert all(v is not None and v > 0 for v in rto) and rto == sorted(rto)
     assert report["rpo_seconds"] == 0.0  # everything was backed up
 
+    # the runbook's path: the snapshot's catalog dump restored into a new catalog
+    assert (
+        cli.invoke(
+            "backup", "restore", "--snapshot", "latest", "--to", str(tmp_path / "r"), **env
+        ).returncode
+        == 0
+    )
+    (dump,) = (tmp_path / "r").glob("catalog.*")
+    target = scratch_db or f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    put = cli.invoke("backup", "restore-catalog", str(dump), "--into", target, "--replace", **env)
+    assert put.returncode == 0, put.stderr
+    from trousseau.catalog import every_wedding, open_catalog
+
+    restored = open_catalog(target)
+    with restored.begin() as conn:
+        assert sorted(w.slug for _, w in every_wedding(conn)) == ["ada-and-sam", "jo-and-li"]
+    restored.dispose()
+
     for pack in (tmp_path / "repo" / "packs").rglob("*"):
         if pack.is_file():
             pack.write_bytes(b"\x00" * pack.stat().st_size)
@@ -90,8 +108,13 @@ def test_the_last_drill_becomes_metrics() -> None:
     from trousseau.catalog import Event, EventKind
     from trousseau.web.metrics import drill_families
 
-    data = {"ok": True, "rto_catalog_seconds": 0.5, "rto_first_gallery_seconds": 1.5,
-            "rto_all_seconds": 4.0, "rpo_seconds": 0.25}  # fmt: skip
+    data = {
+        "ok": True,
+        "rto_catalog_seconds": 0.5,
+        "rto_first_gallery_seconds": 1.5,
+        "rto_all_seconds": 4.0,
+        "rpo_seconds": 0.25,
+    }
     at = dt.datetime(2027, 6, 19, tzinfo=dt.UTC)
     event = Event(1, at, EventKind.DR_DRILL, "drill passed", None, None, None, None, data)
     samples = {

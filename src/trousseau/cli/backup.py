@@ -417,6 +417,30 @@ def erase_command(
     )
 
 
+@backup_app.command("restore-catalog")
+def restore_catalog_command(
+    ctx: typer.Context,
+    dump: Annotated[Path, typer.Argument(help="A catalog dump from `backup restore --to`.")],
+    into: Annotated[
+        str | None,
+        typer.Option("--into", help="Catalog URL to restore into (default: the configured)."),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a catalog that holds data (stop first).")
+    ] = False,
+) -> None:
+    """Put a snapshot's catalog dump back (catalog.sqlite or catalog.pgdump, from `backup
+    restore --snapshot ... --to DIR`). Stop trousseau first."""
+    from trousseau.backup import restore_catalog
+    from trousseau.settings import redact_url
+
+    settings = settings_of(ctx)
+    url = into or settings.catalog_url
+    fmt = dump.name.rsplit(".", 1)[-1] if "." in dump.name else ""
+    restore_catalog(dump, url, format=fmt, replace=replace)
+    console.print(f"restored the catalog from {dump} into {redact_url(url)}", highlight=False)
+
+
 @backup_app.command("unlock")
 def unlock_command(ctx: typer.Context, to: ToOption = None) -> None:
     """Remove stale locks (their process is gone, or they were not refreshed for 30 min)."""
