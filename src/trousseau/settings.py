@@ -413,10 +413,15 @@ class RegionSettings(BaseModel):
     vault_url: str = Field(min_length=1, description="the region's vault")
     catalog_url: str = Field("", description="the region's catalog (checked when given)")
     backup_targets: tuple[str, ...] = Field((), description="the region's backup targets")
+    vault_replicas: tuple[str, ...] = Field((), description="the region's vault replicas")
     endpoint: str = Field("", description="the region's service URL, told to clients")
 
     def stores(self) -> list[str]:
-        return [u for u in (self.vault_url, self.catalog_url, *self.backup_targets) if u]
+        return [
+            u
+            for u in (self.vault_url, self.catalog_url, *self.backup_targets, *self.vault_replicas)
+            if u
+        ]
 
 
 class ResidencySettings(BaseModel):
@@ -482,6 +487,13 @@ def residency_problems(settings: Settings) -> list[str]:
             f"the catalog {redact_url(settings.catalog_url)} is not region {r.region!r}'s "
             f"catalog ({redact_url(mine.catalog_url)})"
         )
+    for replica in settings.vault_replicas:
+        if not any(_same_store(replica, r) for r in mine.vault_replicas):
+            owner = r.store_region(replica)
+            problems.append(
+                f"the vault replica {redact_url(replica)} is not one of region {r.region!r}'s"
+                + (f" (it is region {owner!r}'s)" if owner else "")
+            )
     for target in settings.backup.targets:
         if not any(_same_store(target, t) for t in mine.backup_targets):
             owner = r.store_region(target)
@@ -517,6 +529,9 @@ class Settings(BaseSettings):
     )
     catalog_url: str = Field("", description="sqlite:///path or postgresql+psycopg://…")
     vault_url: str = Field("", description="file:///path, s3://bucket/prefix or memory://")
+    vault_replicas: tuple[str, ...] = Field(
+        (), description="vaults every blob is also written to before it is acknowledged"
+    )
     tenant: str = Field("default", min_length=1, description="tenant used by the CLI")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0)
     sla_classes: dict[str, timedelta] = Field(default_factory=lambda: dict(DEFAULT_SLA_CLASSES))

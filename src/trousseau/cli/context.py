@@ -39,7 +39,7 @@ def catalog_of(settings: Settings, *, migrate: bool | None = None) -> Catalog:
 def vault_of(settings: Settings) -> Vault:
     from trousseau.vault import open_vault
 
-    return open_vault(settings.vault_url)
+    return open_vault(settings.vault_url, replicas=settings.vault_replicas)
 
 
 By = Annotated[

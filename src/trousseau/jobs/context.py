@@ -48,7 +48,7 @@ class Resources:
     def vault(self) -> Vault:
         from trousseau.vault import open_vault
 
-        return open_vault(self.settings.vault_url)
+        return open_vault(self.settings.vault_url, replicas=self.settings.vault_replicas)
 
     def close(self) -> None:
         if "catalog" in self.__dict__:

@@ -12,6 +12,7 @@ variables (obstore's own lookup), so a URL is always safe to log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -34,12 +35,20 @@ _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
 
-def open_vault(url: str, *, verify_writes: bool = True) -> Vault:
+def open_vault(url: str, *, verify_writes: bool = True, replicas: Sequence[str] = ()) -> Vault:
     """Open the vault named by `url`; VaultError (naming the redacted URL) if it cannot be.
 
     `verify_writes` re-checks every write before it is acknowledged: a device re-read for
     local directories, a size check for object stores (see each backend for the cost).
+    With `replicas`, every write goes to each of them too before it is acknowledged.
     """
+    if replicas:
+        from trousseau.vault.replicated import ReplicatedVault
+
+        primary = open_vault(url, verify_writes=verify_writes)
+        return ReplicatedVault(
+            primary, [open_vault(r, verify_writes=verify_writes) for r in replicas]
+        )
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "file":

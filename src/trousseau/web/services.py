@@ -67,7 +67,9 @@ class Services:
         if self._vault is None:
             with self._lock:
                 if self._vault is None:
-                    vault = open_vault(self.settings.vault_url)
+                    vault = open_vault(
+                        self.settings.vault_url, replicas=self.settings.vault_replicas
+                    )
                     sweep(vault)
                     self._vault = vault
         return self._vault
