@@ -218,11 +218,30 @@ def is_disk_full(orig: BaseException | None) -> bool:
     return False
 
 
+_GONE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+"""PostgreSQL shutting down (admin, crash) or not accepting connections yet."""
+
+
 def _is_unreachable(exc: OperationalError) -> bool:
+    """The database cannot be reached or went away (SQLAlchemy saw a disconnect, a
+    connection-exception or shutdown SQLSTATE, or the driver's words say so)."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or sqlstate in _GONE_SQLSTATES:
+        return True
     message = str(exc.orig).lower()
     return any(
         hint in message
-        for hint in ("connection refused", "could not connect", "timeout expired", "unable to open")
+        for hint in (
+            "connection refused",
+            "could not connect",
+            "timeout expired",
+            "unable to open",
+            "server closed the connection",
+            "terminating connection",
+            "connection is closed",
+        )
     )
 
 
