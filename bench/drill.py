@@ -62,6 +62,41 @@ def cards(photos: int, weddings: int, megapixels: float) -> list[Path]:
     return folders
 
 
+def failover_line() -> str:
+    """The failover test's figures (two real PostgreSQL clusters, the primary SIGKILLed
+    mid-ingest, its synchronous replica promoted), run now."""
+    import re
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+            "tests/recovery/test_failover.py",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    found = re.search(r"failover: ([0-9.]+) s .*?; (\d+) upload", done.stdout)
+    if done.returncode != 0 or found is None:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
+        return f"- MISS: failover test did not pass ({tail[0]})"
+    seconds, refused = float(found.group(1)), int(found.group(2))
+    return (
+        f"- {'PASS' if seconds < 60 else 'MISS'}: failover (tests/recovery/test_failover.py: "
+        "primary SIGKILLed mid-ingest, synchronous replica promoted, trousseau repointed): "
+        f"0 acknowledged photos lost, {seconds:.2f} s from the kill to the first upload "
+        f"acknowledged on the promoted replica with an immediate promote ({refused} upload(s) "
+        "refused meanwhile, retried by the client); an orchestrator's failure detection "
+        "(CloudNativePG, Patroni: docs/recovery.md) adds its own delay (target < 60 s)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=2000)
@@ -183,8 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "| " + " | ".join(row) + " |",
             "",
             *[f"- {'PASS' if ok else 'MISS'}: {text}" for ok, text in checks],
-            "- Failover time and acknowledged photos lost in a failover: NOT MEASURED (the "
-            "streaming replica and the failover test of issue 19 are not built yet)",
+            failover_line(),
             END,
         ]
     )
