@@ -55,3 +55,15 @@ def test_a_wedding_without_the_opt_in_answers_409(api, studio) -> None:
     assert answer.status_code == 409 and "faces" in answer.json()["error"]["message"]
     read = api.client.get("/api/v1/weddings/no-faces", headers=studio).json()
     assert read["faces"] is False
+
+
+def test_the_gallery_shows_the_people_of_an_opted_in_wedding(api, studio, faces_wedding) -> None:
+    from tests.web.test_dashboard import _sign_in
+
+    _sign_in(api, studio)
+    page = api.client.get(f"/dashboard/weddings/{faces_wedding}").text
+    assert 'id="people"' in page and page.count('class="person"') == 2
+    assert "3 face(s) in 3 photo(s)" in page  # the three photos of one guest
+    assert 'alt="obama-1.jpg"' in page.split('id="people"')[1].split('id="photos"')[0]
+    api.wedding(studio, "no-faces")
+    assert 'id="people"' not in api.client.get("/dashboard/weddings/no-faces").text

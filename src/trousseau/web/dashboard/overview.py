@@ -30,7 +30,9 @@ from sqlalchemy import Connection
 
 from trousseau.backup import BackupHealth, backup_health
 from trousseau.catalog import (
+    FaceRow,
     FailedPhoto,
+    PersonRow,
     Photo,
     Variant,
     Wedding,
@@ -318,3 +320,40 @@ def local_time(instant: datetime | None, timezone: str, now: datetime | None = N
     if now is not None and local.date() != now.astimezone(zone).date():
         return local.strftime("%a %H:%M")
     return local.strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    """A guest on the gallery page: name (or number), faces, and tiles of a few photos."""
+
+    id: int
+    name: str | None
+    faces: int
+    photos: int
+    tiles: list[Tile]
+
+
+PERSON_TILES = 6
+
+
+def person_cards(
+    persons: Sequence[PersonRow],
+    faces: Sequence[FaceRow],
+    photos: dict[int, Photo],
+    variants: dict[int, list[Variant]],
+) -> list[PersonCard]:
+    """The wedding's persons, most faces first, each with up to PERSON_TILES photo tiles."""
+    photo_ids: dict[int, list[int]] = {}
+    for face in faces:
+        if face.person_id is not None and face.photo_id not in photo_ids.setdefault(
+            face.person_id, []
+        ):
+            photo_ids[face.person_id].append(face.photo_id)
+    cards = []
+    for person in sorted(persons, key=lambda p: (-p.faces, p.id)):
+        ids = photo_ids.get(person.id, [])
+        shown = [photos[i] for i in ids[:PERSON_TILES] if i in photos]
+        cards.append(
+            PersonCard(person.id, person.name, person.faces, len(ids), tiles(shown, variants))
+        )
+    return cards

@@ -32,10 +32,13 @@ from starlette.responses import HTMLResponse
 from trousseau import __version__
 from trousseau.catalog import (
     find_wedding,
+    load_persons,
     page_documents,
     page_photos,
     parse_token,
+    photos_by_id,
     variants_by_photo,
+    wedding_faces,
 )
 from trousseau.errors import SettingsError, TrousseauError
 from trousseau.freeze import RegionStatus, protection_now
@@ -208,9 +211,20 @@ def gallery(slug: str, request: Request, principal: SignedIn, services: Services
         documents = page_documents(
             conn, tenant_id=principal.tenant_id, wedding_id=wedding.id, limit=FORMS_LIMIT
         )
+        people: list[overview.PersonCard] = []
+        if wedding.faces:
+            persons, faces = load_persons(conn, wedding.id), wedding_faces(conn, wedding.id)
+            wanted = sorted({f.photo_id for f in faces})
+            people = overview.person_cards(
+                persons,
+                faces,
+                photos_by_id(conn, wanted),
+                variants_by_photo(conn, wanted),
+            )
     return _page(
         request,
         "gallery.html",
+        people=people,
         principal=principal,
         wedding=wedding,
         progress=progress,
