@@ -91,10 +91,10 @@ def test_find_me_returns_the_persons_photos_first(labelled) -> None:
     assert {photo for photo, _ in ranked} == theirs
 
 
-def test_both_people_of_a_group_photo_are_found_and_recognised(analyser, labelled) -> None:
-    from tests.conftest import SHARED_DATA
-
-    group = cv2.imread(str(SHARED_DATA / "photos/faces/_groups/obama_and_biden.jpg"))
+def test_both_people_of_a_group_photo_are_found_and_recognised(
+    analyser, labelled, shared_data
+) -> None:
+    group = cv2.imread(str(shared_data / "photos/faces/_groups/obama_and_biden.jpg"))
     faces = analyser.faces(group)
     for name in ("obama", "biden"):
         mine = [e for person, _, e in labelled if person == name]
@@ -102,11 +102,9 @@ def test_both_people_of_a_group_photo_are_found_and_recognised(analyser, labelle
         assert best >= DEFAULT_THRESHOLD, name
 
 
-def test_a_small_face_in_a_large_frame_is_found_by_the_tiles(analyser) -> None:
+def test_a_small_face_in_a_large_frame_is_found_by_the_tiles(analyser, shared_data) -> None:
     """A ~50 px face in a 5000x3400 frame: too small for the reduced pass alone."""
-    from tests.conftest import SHARED_DATA
-
-    portrait = cv2.imread(str(SHARED_DATA / "photos/faces/obama/1.jpg"))
+    portrait = cv2.imread(str(shared_data / "photos/faces/obama/1.jpg"))
     (face,) = [max(analyser.faces(portrait), key=lambda f: f.size)]
     x0, y0, x1, y1 = (int(v) for v in face.box)
     pad = (x1 - x0) // 3

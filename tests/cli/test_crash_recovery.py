@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from trousseau.catalog import open_catalog
 from trousseau.catalog.schema import job, photo, variant
@@ -27,6 +27,15 @@ def _scalar(catalog_url: str, query) -> int:
         value = conn.execute(query).scalar_one()
     catalog.dispose()
     return value
+
+
+def _count_on(engine, query) -> int:
+    """The count, or 0 while the ingest has not made the catalog's tables yet."""
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+    except Exception:  # no table yet (the catalog is being created): nothing recorded
+        return 0
 
 
 def _wait_for(predicate, timeout: float = 60) -> None:
@@ -95,8 +104,17 @@ def test_sigkilled_worker_resumes_and_every_photo_is_processed_once(cli: Cli, ca
 def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card):
     ingest = cli.start("ingest", str(card), "--wedding", "w")
     photos = select(func.count()).select_from(photo)
-    _wait_for(lambda: cli.catalog_url and _count_or_zero(cli.catalog_url, photos) >= 1)
-    os.killpg(ingest.pid, signal.SIGKILL)
+    # one connection polled every 5 ms: opening the catalog for each look took long enough
+    # on a loaded machine for all 40 photos to be recorded before the kill
+    engine = create_engine(cli.catalog_url)
+    try:
+        deadline = time.monotonic() + 60
+        while _count_on(engine, photos) < 1:
+            assert time.monotonic() < deadline, "timed out waiting for the first photo"
+            time.sleep(0.005)
+        os.killpg(ingest.pid, signal.SIGKILL)
+    finally:
+        engine.dispose()
     ingest.wait(timeout=10)
     first = _scalar(cli.catalog_url, photos)
     assert 1 <= first < 40, "the kill came too late to interrupt the ingest"
@@ -111,13 +129,6 @@ def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card):
     assert partials == []
     verified = cli.run("verify")
     assert verified.returncode == 0 and "40 of 40 blobs verified" in verified.stdout
-
-
-def _count_or_zero(url: str, query) -> int:
-    try:
-        return _scalar(url, query)
-    except Exception:
-        return 0
 
 
 def test_sigterm_finishes_running_jobs_and_leaves_nothing_leased(cli: Cli, card):

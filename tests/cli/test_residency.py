@@ -57,3 +57,38 @@ def test_a_two_region_set_up_end_to_end(cli, tmp_path, shared_data) -> None:
     ]
     off = cli.invoke("residency", "report", "--json")
     assert off.returncode == 0 and json.loads(off.stdout)["node_region"] is None
+
+
+def test_the_report_names_the_backup_targets_holding_each_wedding(cli, tmp_path) -> None:
+    from trousseau.demo.samples import generate_photo
+
+    repo = str(tmp_path / "eu-backups")
+    mine = (cli.data_dir / "vault").as_uri()
+    env = {
+        "TROUSSEAU_RESIDENCY__REGION": "eu",
+        "TROUSSEAU_RESIDENCY__REGIONS": json.dumps(
+            regions(mine, (tmp_path / "us").as_uri(), backup_targets=[repo])
+        ),
+        "TROUSSEAU_BACKUP__TARGETS": json.dumps([repo]),
+    }
+    card = tmp_path / "card"
+    card.mkdir()
+    import datetime as dt
+
+    when = dt.datetime(2027, 6, 19, 14, tzinfo=dt.UTC)
+    (card / "IMG_1.JPG").write_bytes(generate_photo(1, seed=3, megapixels=0.3, when=when))
+    assert cli.invoke("ingest", str(card), "--wedding", "ada", **env).returncode == 0
+    unchecked = json.loads(cli.invoke("residency", "report", "--json", **env).stdout)
+    assert "no backup passphrase" in unchecked["note"]
+    assert unchecked["weddings"][0]["backup_copies"] is None
+    env["TROUSSEAU_BACKUP__PASSPHRASE"] = "correct horse battery staple"
+    assert cli.invoke("backup", "init", **env).returncode == 0
+    before = json.loads(cli.invoke("residency", "report", "--json", **env).stdout)
+    assert before["weddings"][0]["backup_copies"] == [] and before["weddings"][0]["in_vault"]
+    assert cli.invoke("backup", "run", **env).returncode == 0
+    report = cli.invoke("residency", "report", "--json", **env)
+    assert report.returncode == 0, report.stdout
+    (place,) = json.loads(report.stdout)["weddings"]
+    assert len(place["backup_copies"]) == 1 and place["in_place"]
+    assert [s["role"] for s in place["stores"]] == ["vault", "backup"]
+    assert {s["region"] for s in place["stores"]} == {"eu"}

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console
 
 residency_app = typer.Typer(
@@ -27,16 +27,38 @@ def report(
 ) -> None:
     """Each wedding's region, its blobs and the stores holding them (this node's vault and
     backup targets, with their regions); exit 3 when any wedding is out of place."""
+    from trousseau.backup import gather_copies, open_target, passphrase_of
+    from trousseau.errors import SettingsError
     from trousseau.residency import out_of_place, residency_report
 
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
+    copies = None
+    note = ""
     try:
-        places = residency_report(settings, catalog, with_blobs=blobs)
+        if settings.backup.targets:
+            try:
+                passphrase = passphrase_of(settings)
+            except SettingsError:
+                note = "backup copies not checked: no backup passphrase in this node's settings"
+            else:
+                vault = vault_of(settings)
+                try:
+                    copies = gather_copies(
+                        catalog,
+                        vault,
+                        [open_target(url) for url in settings.backup.targets],
+                        passphrase,
+                        goal=settings.backup.copies,
+                    )
+                finally:
+                    vault.close()
+        places = residency_report(settings, catalog, with_blobs=blobs, copies=copies)
     finally:
         catalog.dispose()
     body: dict[str, Any] = {
         "node_region": settings.residency.region or None,
+        "note": note or None,
         "weddings": [
             {
                 "tenant": p.tenant,
@@ -45,6 +67,8 @@ def report(
                 "blobs": p.blobs,
                 "bytes": p.bytes,
                 "stores": [{"url": s.url, "role": s.role, "region": s.region} for s in p.stores],
+                "in_vault": p.in_vault,
+                "backup_copies": p.backup_copies,
                 "in_place": p.in_place,
                 "problems": p.problems,
                 **(
@@ -62,6 +86,8 @@ def report(
     else:
         if not settings.residency.enabled:
             console.print("residency is off (no residency.region): nothing is pinned")
+        if note:
+            console.print(note, highlight=False)
         for place in places:
             mark = "ok " if place.in_place else "OUT"
             console.print(
@@ -70,6 +96,9 @@ def report(
                 + ", ".join(f"{s.role} {s.url} ({s.region or 'no region'})" for s in place.stores),
                 highlight=False,
             )
+            if place.backup_copies is not None:
+                held = ", ".join(place.backup_copies) or "none"
+                console.print(f"    whole in the backup targets: {held}", highlight=False)
             for problem in place.problems:
                 console.print(f"    {problem}", highlight=False)
             for sha, role, name in place.blob_list:
