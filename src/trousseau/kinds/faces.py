@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from trousseau.analysis import scan_faces
 from trousseau.catalog import get_wedding_by_id, wedding_faces_enabled
 from trousseau.jobs import JobContext
 
@@ -24,6 +23,8 @@ def wanted(conn: Connection, ctx: JobContext) -> bool:
 
 
 def run(ctx: JobContext, payload: dict[str, Any]) -> None:
+    from trousseau.analysis import scan_faces  # here: `wanted` runs in every variants job
+
     photo_id = int(payload["photo_id"])
     wedding_id = int(payload["wedding_id"])
     with ctx.catalog.begin() as conn:
