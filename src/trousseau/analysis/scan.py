@@ -93,7 +93,9 @@ def scan_faces(
         found: dict[int, list[Face]] = {}
         errors: dict[int, str] = {}
         for photo_id in ids:
-            photo = photos[photo_id]
+            photo = photos.get(photo_id)
+            if photo is None:  # erased meanwhile
+                continue
             choices = variants.get(photo_id, [])
             if not choices:
                 report.waiting += 1
@@ -110,7 +112,11 @@ def scan_faces(
                 continue
             long_side = max(photo.width or 0, photo.height or 0)
             factor = long_side / max(source.width, source.height) if long_side else 1.0
-            found[photo_id] = [f.scaled(factor) for f in analyser.faces(pixels)]
+            try:
+                found[photo_id] = [f.scaled(factor) for f in analyser.faces(pixels)]
+            except cv2.error as exc:  # an input OpenCV's nets refuse: recorded, not retried
+                reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cv2.error"
+                errors[photo_id] = f"face analysis failed on variant {source.profile}: {reason}"
         _record(catalog, wedding, found, errors, clock(), threshold, report)
         report.photos += len(found) + len(errors)
         report.failed += [(photos[i].original_name, errors[i]) for i in errors]
@@ -126,7 +132,6 @@ def _record(
     threshold: float,
     report: ScanReport,
 ) -> None:
-    rows = [(photo_id, f) for photo_id, faces in found.items() for f in faces]
     with catalog.begin() as conn:
         # one writer of a wedding's persons at a time (jobs of its photos run in parallel):
         # the persons are read after the lock, so no two jobs make one guest twice
