@@ -46,6 +46,7 @@ import cv2
 import numpy as np
 
 from bench.harness import DOCS, REPO, recipe, say, write_section
+from trousseau.analysis.faces import overlap
 
 FACES = REPO.parent / "shared" / "data" / "photos" / "faces"
 CACHE = REPO / ".bench" / "analysis"
@@ -176,7 +177,7 @@ def hard_set(photos: dict[str, list[Path]], count: int) -> tuple[list[Frame], di
                 )
                 y = int(rng.integers(0, height - ph))
                 box = (x + fx0 * scale, y + fy0 * scale, x + fx1 * scale, y + fy1 * scale)
-                if all(_iou((x, y, x + pw, y + ph), t) == 0 for t in taken):
+                if all(overlap((x, y, x + pw, y + ph), t) == 0 for t in taken):
                     break
             taken.append((x, y, x + pw, y + ph))
             _paste(scene, piece, x, y)
@@ -216,15 +217,6 @@ def _paste(scene: np.ndarray, piece: np.ndarray, x: int, y: int) -> None:
     part = piece[:, x0 - x : x1 - x].astype(np.float32)
     alpha = mask[:, x0 - x : x1 - x]
     scene[y : y + ph, x0:x1] = region * (1 - alpha) + part * alpha
-
-
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -61,30 +61,35 @@ def test_the_recorded_revision_is_read_as_alembic_reads_it(empty_url):
     engine.dispose()
 
 
+def _seed(conn, now: str) -> None:
+    """Tenant 1, its wedding 7 and that wedding's photo 42, as an older schema holds them."""
+    conn.execute(
+        text("INSERT INTO tenant (id, slug, name, created_at) VALUES (1, 's', 'S', :now)"),
+        {"now": now},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO wedding (id, tenant_id, slug, title, date, timezone, delivery_sla,"
+            " created_at) VALUES (7, 1, 'w', 'W', '2026-06-13', 'UTC', 'same-day', :now)"
+        ),
+        {"now": now},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO photo (id, tenant_id, wedding_id, sha256, original_name, bytes,"
+            " format, state, created_at) VALUES (42, 1, 7, :sha, 'a.jpg', 1, 'jpeg',"
+            " 'stored', :now)"
+        ),
+        {"sha": "0" * 64, "now": now},
+    )
+
+
 def test_jobs_of_an_older_catalog_get_their_photo_as_subject(empty_url):
     engine = create_engine(empty_url)
     _migrate(engine, "0006")
     now = "2026-06-13 12:00:00+00:00"
     with engine.begin() as conn:
-        conn.execute(
-            text("INSERT INTO tenant (id, slug, name, created_at) VALUES (1, 's', 'S', :now)"),
-            {"now": now},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO wedding (id, tenant_id, slug, title, date, timezone, delivery_sla,"
-                " created_at) VALUES (7, 1, 'w', 'W', '2026-06-13', 'UTC', 'same-day', :now)"
-            ),
-            {"now": now},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO photo (id, tenant_id, wedding_id, sha256, original_name, bytes,"
-                " format, state, created_at) VALUES (42, 1, 7, :sha, 'a.jpg', 1, 'jpeg',"
-                " 'stored', :now)"
-            ),
-            {"sha": "0" * 64, "now": now},
-        )
+        _seed(conn, now)
         for job_id, payload in [(1, {"photo_id": 42}), (2, {}), (3, {"photo_id": 999})]:
             conn.execute(
                 text(
@@ -112,25 +117,7 @@ def test_an_older_catalog_with_photos_upgrades_under_its_foreign_keys(empty_url)
     _migrate(engine, "0013")
     now = "2026-06-13 12:00:00+00:00"
     with engine.begin() as conn:
-        conn.execute(
-            text("INSERT INTO tenant (id, slug, name, created_at) VALUES (1, 's', 'S', :now)"),
-            {"now": now},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO wedding (id, tenant_id, slug, title, date, timezone, delivery_sla,"
-                " created_at) VALUES (7, 1, 'w', 'W', '2026-06-13', 'UTC', 'same-day', :now)"
-            ),
-            {"now": now},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO photo (id, tenant_id, wedding_id, sha256, original_name, bytes,"
-                " format, state, created_at) VALUES (42, 1, 7, :sha, 'a.jpg', 1, 'jpeg',"
-                " 'stored', :now)"
-            ),
-            {"sha": "0" * 64, "now": now},
-        )
+        _seed(conn, now)
     _migrate(engine, "head")
     with engine.begin() as conn:
         weddings = conn.execute(text("SELECT id, faces FROM wedding")).all()

@@ -77,18 +77,15 @@ def clusters(tmp_path: Path):
         str(bin_dir / "pg_ctl"), "-D", str(primary), "-l", str(base / "primary.log"), "-w", "start"
     )
     started = [primary]
+
+    def psql(sql: str) -> str:
+        """Run `sql` on the primary; its output, unaligned."""
+        return _as_postgres(
+            str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(p1), "-U", "postgres", "-Atc", sql
+        ).stdout
+
     try:
-        _as_postgres(
-            str(bin_dir / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(p1),
-            "-U",
-            "postgres",
-            "-c",
-            "CREATE DATABASE trousseau",
-        )
+        psql("CREATE DATABASE trousseau")
         _as_postgres(
             str(bin_dir / "pg_basebackup"),
             "-h",
@@ -118,41 +115,11 @@ def clusters(tmp_path: Path):
         started.append(replica)
         # synchronous once the replica streams (set before, the clone itself would wait);
         # the replica does not inherit it, so once promoted it commits alone
-        _as_postgres(
-            str(bin_dir / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(p1),
-            "-U",
-            "postgres",
-            "-c",
-            "ALTER SYSTEM SET synchronous_standby_names = '*'",
-        )
-        _as_postgres(
-            str(bin_dir / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(p1),
-            "-U",
-            "postgres",
-            "-c",
-            "SELECT pg_reload_conf()",
-        )
+        psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        psql("SELECT pg_reload_conf()")
         for _ in range(100):  # the replica streams synchronously before the test starts
-            state = _as_postgres(
-                str(bin_dir / "psql"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(p1),
-                "-U",
-                "postgres",
-                "-Atc",
-                "SELECT sync_state FROM pg_stat_replication",
-            )
-            if state.stdout.strip() == "sync":
+            state = psql("SELECT sync_state FROM pg_stat_replication")
+            if state.strip() == "sync":
                 break
             time.sleep(0.1)
         else:

@@ -33,7 +33,6 @@ from trousseau.catalog import (
     record_scan,
     variants_by_photo,
     wedding_faces,
-    wedding_faces_enabled,
 )
 from trousseau.errors import FacesDisabled, NoFace, TrousseauError
 from trousseau.vault import Vault
@@ -53,11 +52,9 @@ class ScanReport:
     new_persons: int = 0
 
 
-def require_faces(catalog: Catalog, wedding: Wedding) -> None:
+def require_faces(wedding: Wedding) -> None:
     """FacesDisabled unless the wedding opted in."""
-    with catalog.begin() as conn:
-        enabled = wedding_faces_enabled(conn, wedding.id)
-    if not enabled:
+    if not wedding.faces:
         raise FacesDisabled(
             f"face analysis is off for wedding {wedding.slug!r}: the couple must opt in "
             "(`trousseau ingest --faces` when the wedding is created, `faces: true` when the "
@@ -78,7 +75,7 @@ def scan_faces(
 ) -> ScanReport:
     """Find and group the faces of the wedding's photos not scanned yet (of `photo_ids`
     only, when given: the `faces` job's one photo)."""
-    require_faces(catalog, wedding)
+    require_faces(wedding)
     analyser = analyser or shared_analyser()
     report = ScanReport()
     with catalog.begin() as conn:
@@ -207,7 +204,7 @@ def find_person(
 ) -> list[Match]:
     """The wedding's photos of the person whose face is largest in `selfie` (BGR pixels),
     most alike first; NoFace when the selfie holds none."""
-    require_faces(catalog, wedding)
+    require_faces(wedding)
     analyser = analyser or shared_analyser()
     faces = analyser.faces(selfie)
     if not faces:

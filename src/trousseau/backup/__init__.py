@@ -44,6 +44,7 @@ from trousseau.backup.prune import prune as prune_repository
 from trousseau.backup.replicas import (
     ReplicaReport,
     WeddingCopies,
+    copies_from_settings,
     copies_report,
     gather_copies,
     replicate,
@@ -152,6 +153,7 @@ __all__ = [
     "backup_health",
     "backup_status",
     "catalog_server",
+    "copies_from_settings",
     "copies_report",
     "create_backup",
     "dump_catalog",

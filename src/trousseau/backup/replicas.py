@@ -19,13 +19,15 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from trousseau.backup.config import passphrase_of
 from trousseau.backup.locks import LOCKS, LockKind, acquire
 from trousseau.backup.repository import open_repository
 from trousseau.backup.runs import owner_names
-from trousseau.backup.targets import Target
+from trousseau.backup.targets import Target, open_target
 from trousseau.catalog import Catalog, wedding_blobs
 from trousseau.clock import Clock, utc_now
 from trousseau.errors import ReplicaMismatch, RepositoryCorrupt, WeddingErased
+from trousseau.settings import Settings
 from trousseau.vault import Vault
 
 # Copied in this order; deleted in the reverse one (snapshots first, packs last).
@@ -197,6 +199,17 @@ def snapshot_weddings(target: Target, passphrase: str) -> dict[Wedding, set[str]
             continue
         held.setdefault((ref.tenant, ref.wedding), set()).update(b.sha256 for b in tree.blobs)
     return held
+
+
+def copies_from_settings(settings: Settings, catalog: Catalog, vault: Vault) -> list[WeddingCopies]:
+    """`gather_copies` over `backup.targets` with the configured passphrase and copy goal."""
+    return gather_copies(
+        catalog,
+        vault,
+        [open_target(url) for url in settings.backup.targets],
+        passphrase_of(settings),
+        goal=settings.backup.copies,
+    )
 
 
 def gather_copies(

@@ -50,6 +50,18 @@ class PersonRow:
     total: np.ndarray
 
 
+def photos_of_persons(faces: Sequence[FaceRow]) -> dict[int, list[tuple[int, str]]]:
+    """Each person's photos as (photo id, original name), in the faces' order, once each."""
+    out: dict[int, list[tuple[int, str]]] = {}
+    for row in faces:
+        if row.person_id is None:
+            continue
+        photos = out.setdefault(row.person_id, [])
+        if (row.photo_id, row.original_name) not in photos:
+            photos.append((row.photo_id, row.original_name))
+    return out
+
+
 def encode_vector(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype="<f4").tobytes()
 

@@ -162,19 +162,13 @@ def copies_command(
     from rich import box
     from rich.table import Table
 
-    from trousseau.backup import gather_copies, open_target, passphrase_of
+    from trousseau.backup import copies_from_settings
 
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
     vault = vault_of(settings)
     try:
-        rows = gather_copies(
-            catalog,
-            vault,
-            [open_target(url) for url in settings.backup.targets],
-            passphrase_of(settings),
-            goal=settings.backup.copies,
-        )
+        rows = copies_from_settings(settings, catalog, vault)
     finally:
         catalog.dispose()
         vault.close()

@@ -49,6 +49,7 @@ def people(
         get_wedding,
         load_persons,
         name_person,
+        photos_of_persons,
         scan_failures,
         wedding_faces,
     )
@@ -72,12 +73,7 @@ def people(
     finally:
         catalog.dispose()
         vault.close()
-    photos_of: dict[int, list[str]] = {}
-    for row in faces:
-        if row.person_id is not None:
-            photos_of.setdefault(row.person_id, [])
-            if row.original_name not in photos_of[row.person_id]:
-                photos_of[row.person_id].append(row.original_name)
+    photos_of = photos_of_persons(faces)
     body: dict[str, Any] = {
         "wedding": target.slug,
         "scanned": {
@@ -96,7 +92,12 @@ def people(
             for row in faces
         ],
         "persons": [
-            {"id": p.id, "name": p.name, "faces": p.faces, "photos": photos_of.get(p.id, [])}
+            {
+                "id": p.id,
+                "name": p.name,
+                "faces": p.faces,
+                "photos": [name for _, name in photos_of.get(p.id, [])],
+            }
             for p in sorted(persons, key=lambda p: (-p.faces, p.id))
         ],
         "failed": [{"photo": photo, "reason": reason} for photo, reason in failures],

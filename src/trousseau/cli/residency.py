@@ -27,7 +27,7 @@ def report(
 ) -> None:
     """Each wedding's region, its blobs and the stores holding them (this node's vault and
     backup targets, with their regions); exit 3 when any wedding is out of place."""
-    from trousseau.backup import gather_copies, open_target, passphrase_of
+    from trousseau.backup import copies_from_settings, passphrase_of
     from trousseau.errors import SettingsError
     from trousseau.residency import out_of_place, residency_report
 
@@ -38,19 +38,13 @@ def report(
     try:
         if settings.backup.targets:
             try:
-                passphrase = passphrase_of(settings)
+                passphrase_of(settings)
             except SettingsError:
                 note = "backup copies not checked: no backup passphrase in this node's settings"
             else:
                 vault = vault_of(settings)
                 try:
-                    copies = gather_copies(
-                        catalog,
-                        vault,
-                        [open_target(url) for url in settings.backup.targets],
-                        passphrase,
-                        goal=settings.backup.copies,
-                    )
+                    copies = copies_from_settings(settings, catalog, vault)
                 finally:
                     vault.close()
         places = residency_report(settings, catalog, with_blobs=blobs, copies=copies)

@@ -14,16 +14,18 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
+from trousseau.analysis import require_faces
 from trousseau.catalog import (
     Wedding,
     forget_person,
     get_wedding,
     load_persons,
     name_person,
+    photos_of_persons,
     scan_failures,
     wedding_faces,
 )
-from trousseau.errors import FacesDisabled, InvalidValue
+from trousseau.errors import InvalidValue
 from trousseau.web.auth import Caller
 from trousseau.web.bodies import own_body_limit
 from trousseau.web.config import API_PREFIX
@@ -82,11 +84,7 @@ class FindMeOut(BaseModel):
 def _opted_in(services: Services, tenant_id: int, slug: str) -> Wedding:
     with services.catalog.begin() as conn:
         wedding = get_wedding(conn, tenant_id, slug)
-    if not wedding.faces:
-        raise FacesDisabled(
-            f'face analysis is off for wedding {slug!r}: create it with "faces": true '
-            "(the couple's opt-in)"
-        )
+    require_faces(wedding)
     return wedding
 
 
@@ -96,16 +94,16 @@ def _people(services: Services, tenant_id: int, slug: str) -> PeopleOut:
         faces = wedding_faces(conn, wedding.id)
         persons = load_persons(conn, wedding.id)
         failures = scan_failures(conn, wedding.id)
-    photos: dict[int, list[str]] = {}
-    for row in faces:
-        if row.person_id is not None and row.original_name not in photos.setdefault(
-            row.person_id, []
-        ):
-            photos[row.person_id].append(row.original_name)
+    photos = photos_of_persons(faces)
     return PeopleOut(
         wedding=wedding.slug,
         persons=[
-            PersonOut(id=p.id, name=p.name, faces=p.faces, photos=photos.get(p.id, []))
+            PersonOut(
+                id=p.id,
+                name=p.name,
+                faces=p.faces,
+                photos=[name for _, name in photos.get(p.id, [])],
+            )
             for p in sorted(persons, key=lambda p: (-p.faces, p.id))
         ],
         faces=[

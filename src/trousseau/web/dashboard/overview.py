@@ -38,6 +38,7 @@ from trousseau.catalog import (
     Wedding,
     backup_lags,
     failed_photos,
+    photos_of_persons,
     weddings_dated,
 )
 from trousseau.jobs import (
@@ -343,15 +344,10 @@ def person_cards(
     variants: dict[int, list[Variant]],
 ) -> list[PersonCard]:
     """The wedding's persons, most faces first, each with up to PERSON_TILES photo tiles."""
-    photo_ids: dict[int, list[int]] = {}
-    for face in faces:
-        if face.person_id is not None and face.photo_id not in photo_ids.setdefault(
-            face.person_id, []
-        ):
-            photo_ids[face.person_id].append(face.photo_id)
+    photo_ids = photos_of_persons(faces)
     cards = []
     for person in sorted(persons, key=lambda p: (-p.faces, p.id)):
-        ids = photo_ids.get(person.id, [])
+        ids = [photo_id for photo_id, _ in photo_ids.get(person.id, [])]
         shown = [photos[i] for i in ids[:PERSON_TILES] if i in photos]
         cards.append(
             PersonCard(person.id, person.name, person.faces, len(ids), tiles(shown, variants))
