@@ -9,7 +9,9 @@
 # --stage-data` (the few real test photos the GPU tests read, into .gpudata/: ../shared does
 # not travel). Then run it there from the repository root with `.whl` and `.gpudata` carried;
 # logs and results land in $OUT (default .bench/gpu-out): machine.txt, gpu-tests.txt,
-# bench.log, benchmarks.md (docs/benchmarks.md with the GPU section rewritten).
+# bench.log, benchmarks.md (docs/benchmarks.md with the GPU section rewritten). Settings from
+# the environment: CPU_TESTS=0 skips the CPU-side tests, STAGES=1 adds bench.gpu_stages
+# (stages.log), WEDDING=0 leaves the wedding out, BENCH_LIMIT caps bench.gpu's seconds.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -82,6 +84,12 @@ step "waiting for the inputs"
 wait "$prepare"
 echo "prepare exit status $?"
 tail -5 "$OUT/prepare.log"
+
+if [ "${STAGES:-0}" = 1 ]; then
+  step "bench.gpu_stages (where the render path's time goes)"
+  timeout "${STAGES_LIMIT:-150}" "$PYTHON" -m bench.gpu_stages --photos 32 2>&1 \
+    | tee "$OUT/stages.log" | grep -v "^ *$" | tail -80
+fi
 
 step "bench.gpu --photos $PHOTOS --wedding $WEDDING --diagnose"
 cp docs/benchmarks.md "$OUT/benchmarks.md"

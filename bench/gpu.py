@@ -596,6 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             variants += [
                 ("GPU, JPEG variants only (no CPU WebP)", {"jpeg_only": True}),
+                ("GPU, decoded images not reused", {"reuse_images": False}),
+                ("GPU, 8 CPU threads", {"cpu_threads": 8}),
                 ("GPU, torchvision decode", {"decoder": "torchvision"}),
                 ("GPU, torchvision JPEG encode", {"jpeg_encoder": "torchvision"}),
                 (

@@ -20,7 +20,7 @@ from trousseau.imaging.fallback import FallbackRenderer, renderer_for
 from trousseau.imaging.gpu.backend import srgb_icc
 from trousseau.imaging.gpu.device import GpuProbe, probe
 from trousseau.imaging.gpu.failure import GpuFailure, is_gpu_failure, is_out_of_memory
-from trousseau.imaging.gpu.pipeline import Prefetch, chunk_by_pixels
+from trousseau.imaging.gpu.pipeline import Prefetch, Recycler, chunk_by_pixels
 from trousseau.imaging.gpu.routing import gpu_decodable, icc_description, icc_is_srgb
 from trousseau.imaging.gpu.segments import header_bytes, with_metadata
 from trousseau.imaging.selection import backend_choice, choose, select_backend
@@ -269,6 +269,20 @@ def test_prefetch_raises_the_workers_error_at_its_item():
         for item, _ in a:
             seen.append(item)
     assert seen == [1]
+
+
+def test_recycler_hands_back_buffers_with_their_events_only_when_enough_are_free():
+    pool: Recycler[str] = Recycler()
+    assert pool.take(2) is None  # nothing yet: the caller allocates new ones
+    pool.give(["a", "b"], "chunk 1 done")
+    pool.give(["c"], None)
+    assert pool.take(4) is None and len(pool) == 3  # too few: none taken, none lost
+    assert pool.take(2) == [("a", "chunk 1 done"), ("b", "chunk 1 done")]
+    assert pool.take(1) == [("c", None)]
+    assert pool.take(0) is None and len(pool) == 0
+    pool.give(["d"], "e")
+    pool.clear()
+    assert pool.take(1) is None
 
 
 # -- failures and the CPU fallback -----------------------------------------------------------

@@ -49,7 +49,7 @@ from trousseau.imaging.gpu.failure import (
     is_gpu_failure,
     is_out_of_memory,
 )
-from trousseau.imaging.gpu.pipeline import Prefetch, chunk_by_pixels
+from trousseau.imaging.gpu.pipeline import Prefetch, Recycler, chunk_by_pixels
 from trousseau.imaging.gpu.routing import gpu_decodable
 from trousseau.imaging.gpu.segments import header_bytes, with_metadata
 from trousseau.imaging.metadata import filter_exif
@@ -108,6 +108,7 @@ class GpuBackend:
         memory_mb: int = 0,
         decoder: str | None = None,
         jpeg_encoder: str | None = None,
+        reuse_images: bool = True,
     ) -> None:
         import torch
 
@@ -132,6 +133,8 @@ class GpuBackend:
         self._nv_encoder: Any = None
         self._nv_outputs: list[Any] = []
         self._nv_reuse = True
+        self._nv_images: Recycler[Any] = Recycler()
+        self._nv_reuse_images = reuse_images
         self._decode_stream: Any = None
         if self.on_cuda:
             if memory_mb:  # blocks already cached would be handed out past the cap: free them
@@ -195,6 +198,7 @@ class GpuBackend:
         if self.on_cuda:
             with contextlib.suppress(Exception):
                 self.torch.cuda.synchronize(self.device)
+            self._nv_images.clear()
             with contextlib.suppress(Exception):
                 self.torch.cuda.empty_cache()
 
@@ -221,15 +225,18 @@ class GpuBackend:
         decoded_info: dict[int, BackendImage] = {}
         futures: list[tuple[int, Profile, int, int, Future[bytes]]] = []
 
-        def decode_chunk(chunk: list[int]) -> list[BackendImage | ImagingError]:
-            return self._decode([routed[i] for i in chunk])
+        def decode_chunk(chunk: list[int]) -> tuple[list[BackendImage | ImagingError], list[Any]]:
+            buffers: list[Any] = []
+            return self._decode([routed[i] for i in chunk], buffers), buffers
 
         try:
             with Prefetch(decode_chunk, chunks, depth=1) as ahead:
-                for chunk, images in ahead:
+                for chunk, (images, buffers) in ahead:
                     self._cascade_chunk(
                         chunk, images, profiles, results, outputs, decoded_info, futures
                     )
+                    del images
+                    self._give_back(buffers)
         finally:
             done = [(i, p, w, h, f.exception() or f.result()) for i, p, w, h, f in futures]
         for index, profile, width, height, data in done:
@@ -340,8 +347,14 @@ class GpuBackend:
             return _Routed(request, False, pixels=int(width * height * scale * scale) + 1)
         return _Routed(request, True, orientation, exif, upright, width * height)
 
-    def _decode(self, routed: Sequence[_Routed]) -> list[BackendImage | ImagingError]:
-        """Decode a chunk: GPU routes in one batched call, CPU routes on threads, then upload."""
+    def _decode(
+        self, routed: Sequence[_Routed], buffers: list[Any] | None = None
+    ) -> list[BackendImage | ImagingError]:
+        """Decode a chunk: GPU routes in one batched call, CPU routes on threads, then upload.
+
+        The hardware decoder's output images are appended to `buffers` when given: the caller
+        hands them back (`_give_back`) once the chunk's GPU work is queued.
+        """
         stream = (
             self.torch.cuda.stream(self._decode_stream)
             if self._decode_stream is not None
@@ -354,7 +367,7 @@ class GpuBackend:
             cpu_futures = {
                 i: self._pool.submit(self.cpu.decode_batch, [routed[i].request]) for i in cpu_slots
             }
-            tensors = self._decode_jpegs([routed[i].request.data for i in gpu_slots])
+            tensors = self._decode_jpegs([routed[i].request.data for i in gpu_slots], buffers)
             for slot, tensor in zip(gpu_slots, tensors, strict=True):
                 item = routed[slot]
                 if tensor is None:  # the hardware decoder refused it: libvips decides
@@ -394,30 +407,48 @@ class GpuBackend:
             path=decoded.path,
         )
 
-    def _decode_jpegs(self, datas: list[bytes]) -> list[Any]:
+    def _decode_jpegs(self, datas: list[bytes], buffers: list[Any] | None = None) -> list[Any]:
         """CHW uint8 tensors on the device as coded (not yet oriented); None where refused."""
         if not datas:
             return []
         if self.decoder == "nvimgcodec":
-            return self._decode_nvimgcodec(datas)
+            return self._decode_nvimgcodec(datas, buffers)
         if self.decoder == "torchvision":
             return self._decode_torchvision(datas)
         return [self._decode_host(data) for data in datas]
 
-    def _decode_nvimgcodec(self, datas: list[bytes]) -> list[Any]:
+    def _decode_nvimgcodec(self, datas: list[bytes], buffers: list[Any] | None = None) -> list[Any]:
         from nvidia import nvimgcodec
 
         if self._nv_decoder is None:  # created on the prefetch thread: name the device
             self._nv_decoder = nvimgcodec.Decoder(device_id=self.device.index)
         params = nvimgcodec.DecodeParams(apply_exif_orientation=False)
+        stream = self._decode_stream
         # interleaved RGB (H, W, 3) device Images, None where refused; decoded on (and their
         # buffers freed on) the decode stream, which is current here, so the torch ops that
         # follow are ordered after the decode (torch ignores the interface's "stream" key)
-        images = self._nv_decoder.decode(
-            datas, params=params, cuda_stream=self._decode_stream.cuda_stream
-        )
+        images = None
+        reused = self._nv_images.take(len(datas)) if buffers is not None else None
+        if reused is not None and self._nv_reuse_images:
+            for _, ready in reused:  # the last chunk that read it must be done with it
+                if ready is not None:
+                    stream.wait_event(ready)
+            try:
+                images = self._nv_decoder.decode(
+                    datas,
+                    images=[image for image, _ in reused],
+                    params=params,
+                    cuda_stream=stream.cuda_stream,
+                )
+            except TypeError:  # an nvImageCodec that cannot decode into given images
+                self._nv_reuse_images = False
+                self._nv_images.clear()
+        if images is None:
+            images = self._nv_decoder.decode(datas, params=params, cuda_stream=stream.cuda_stream)
         if len(images) != len(datas):  # before 0.6 a failed image was dropped, not None
             return [None] * len(datas)
+        if buffers is not None and self._nv_reuse_images:
+            buffers.extend(image for image in images if image is not None)
         as_tensor = self.torch.as_tensor
         return [
             None if image is None else as_tensor(image, device=self.device).permute(2, 0, 1)
@@ -450,6 +481,14 @@ class GpuBackend:
             return self.upload(image)
         except pyvips.Error:
             return None
+
+    def _give_back(self, buffers: list[Any]) -> None:
+        """The decoder's images of a chunk whose GPU work is queued, free once it has run."""
+        if not buffers or not self.on_cuda:
+            return
+        ready = self.torch.cuda.Event()
+        ready.record(self.torch.cuda.current_stream(self.device))
+        self._nv_images.give(buffers, ready)
 
     # -- resize and encode ------------------------------------------------------------------
 

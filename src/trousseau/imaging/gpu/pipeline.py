@@ -92,3 +92,39 @@ class Prefetch(Generic[T, R]):
                     continue
             if entry[2] is not None:
                 return
+
+
+class Recycler(Generic[T]):
+    """Buffers handed back after use, each with the event that says when it is free again.
+
+    nvImageCodec allocates a device image per decoded photo and frees it when the tensor over
+    it dies; each of those cudaMalloc/cudaFree pairs synchronises the whole device, so the
+    decode of the next chunk and the resize of this one stop waiting for each other only if
+    the buffers come back. `take(n)` gives n buffers (with their events, which the decode
+    stream waits for before overwriting them) or None when fewer are free: the caller then
+    allocates new ones, which join the pool when given back. Thread-safe: the prefetch thread
+    takes, the thread that drives the GPU gives back.
+    """
+
+    def __init__(self) -> None:
+        self._free: list[tuple[T, object | None]] = []
+        self._lock = threading.Lock()
+
+    def take(self, count: int) -> list[tuple[T, object | None]] | None:
+        with self._lock:
+            if count < 1 or len(self._free) < count:
+                return None
+            taken, self._free = self._free[:count], self._free[count:]
+            return taken
+
+    def give(self, buffers: Sequence[T], ready: object | None) -> None:
+        with self._lock:
+            self._free.extend((buffer, ready) for buffer in buffers)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._free.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._free)
