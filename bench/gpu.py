@@ -229,6 +229,75 @@ def measure_gpu(
     return Result(system, len(datas), seconds, note), renderings
 
 
+def _gpu_worker(
+    paths: list[str], batch: int, threads: int, repeats: int, go: Any, ends: Any
+) -> None:
+    """One GPU worker process of `measure_gpu_workers`: warm up, then render on each "go"."""
+    from trousseau.imaging import Original
+    from trousseau.imaging.gpu.backend import GpuBackend
+
+    originals = [Original(Path(p).read_bytes(), "jpeg", Path(p).name) for p in paths]
+    profiles = _profiles()
+    backend = GpuBackend(max_pixels=10**9, cpu_threads=threads)
+    try:
+        backend.render_many(originals[: min(batch, 4)], profiles)
+        ends.put(("ready", 0.0))
+        for _ in range(repeats):
+            go.get()
+            for start in range(0, len(originals), batch):
+                backend.render_many(originals[start : start + batch], profiles)
+            ends.put(("done", time.monotonic()))
+    except Exception as exc:  # reported to the parent, which records the failure
+        ends.put(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        backend.close()
+
+
+def measure_gpu_workers(paths: list[str], workers: int, batch: int, repeats: int) -> Result:
+    """`workers` GPU worker processes sharing the GPU (as `trousseau work --gpu` started that
+    many times), the cores split between them, each rendering every photo."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # CUDA cannot be forked
+    go, ends = context.Queue(), context.Queue()
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    procs = [
+        context.Process(target=_gpu_worker, args=(paths, batch, threads, repeats, go, ends))
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+
+        def collect() -> list[float]:
+            out = []
+            for _ in procs:
+                kind, value = ends.get(timeout=300)
+                if kind == "failed":
+                    raise RuntimeError(f"a GPU worker failed: {value}")
+                out.append(value)
+            return out
+
+        collect()  # every worker warmed up
+        best = math.inf
+        for _ in range(repeats):
+            started = time.monotonic()
+            for _ in procs:
+                go.put(1)
+            best = min(best, max(collect()) - started)
+    finally:
+        for proc in procs:
+            proc.join(60)
+            if proc.is_alive():
+                proc.kill()
+    return Result(
+        f"GPU, {workers} worker processes",
+        workers * len(paths),
+        best,
+        f"batch {batch}, {threads} CPU threads each, every worker renders all {len(paths)} photos",
+    )
+
+
 def attempt(label: str, run: Callable[[], Any], problems: list[str]) -> Any:
     """run(), or None with the error recorded: one failing system must not cost the others
     (a device run is scarce)."""
@@ -605,6 +674,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     {"decoder": "torchvision", "jpeg_encoder": "torchvision"},
                 ),
             ]
+            for workers in (2, 4):
+                result = attempt(
+                    f"GPU, {workers} worker processes",
+                    lambda w=workers: measure_gpu_workers(paths, w, b, r),
+                    problems,
+                )
+                if result:
+                    diagnostics.append(result)
             for label, options in variants:
                 size = options.pop("batch", b)
                 result = attempt(
