@@ -171,6 +171,48 @@ def test_a_small_pixel_budget_renders_the_same_variants(device, photos):
         assert [v.data for v in a.variants] == [v.data for v in b.variants]
 
 
+class _JpegsOnTheEncodePath(GpuBackend):
+    """On the CPU device the JPEGs take the GPU encode path too (libvips as its codec)."""
+
+    def _gpu_jpeg(self, profile) -> bool:
+        return profile.format == "jpeg" and profile.sharpen == 0
+
+
+def test_jpegs_from_the_encode_thread_are_those_encoded_inline(device):
+    originals = [Original(photo(i, 4), "jpeg", f"IMG_{i}.JPG") for i in (6, 7, 8, 9)]
+    # 1 MP chunks: each photo its own chunk, so encodes of one overlap the next one's resize
+    backends = [
+        _JpegsOnTheEncodePath(max_pixels=10**9, device=device, batch_megapixels=1),
+        _JpegsOnTheEncodePath(
+            max_pixels=10**9, device=device, batch_megapixels=1, encode_thread=False
+        ),
+        GpuBackend(max_pixels=10**9, device=device),
+    ]
+    try:
+        threaded, inline, plain = (render_on(originals, PROFILES, b) for b in backends)
+    finally:
+        for backend in backends:
+            backend.close()
+    for a, b, c in zip(threaded, inline, plain, strict=True):
+        assert [v.data for v in a.variants] == [v.data for v in b.variants]
+        assert [v.data for v in a.variants] == [v.data for v in c.variants]
+        assert all(v.data for v in a.variants)
+
+
+def test_a_gpu_failure_on_the_encode_thread_reaches_the_caller():
+    class Failing(_JpegsOnTheEncodePath):
+        def _encode_jpegs(self, images, exifs, profile):
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+    backend = Failing(max_pixels=10**9, device="cpu", batch_megapixels=1)
+    originals = [Original(photo(i, 2), "jpeg", f"IMG_{i}.JPG") for i in (1, 2, 3)]
+    try:
+        with pytest.raises(GpuFailure, match="illegal memory access"):
+            backend.render_many(originals, PROFILES)
+    finally:
+        backend.close()
+
+
 def test_metadata_policy_applies_to_gpu_encoded_jpegs(gpu, photos):
     original = Original((photos / "exif/iphone6_gps.jpg").read_bytes(), "jpeg", "gps.jpg")
     (result,) = render_on([original], PROFILES, gpu)

@@ -109,6 +109,8 @@ class GpuBackend:
         decoder: str | None = None,
         jpeg_encoder: str | None = None,
         reuse_images: bool = True,
+        encode_thread: bool = True,
+        plain_444_on_torchvision: bool = True,
     ) -> None:
         import torch
 
@@ -127,6 +129,17 @@ class GpuBackend:
             raise ValueError(f"unknown GPU codec {self.decoder!r} / {self.jpeg_encoder!r}")
         self.threads = cpu_threads or os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="trousseau-gpu-cpu")
+        # the GPU JPEG encodes of chunk n run here while the main thread queues chunk n+1
+        self._encoder = (
+            ThreadPoolExecutor(1, thread_name_prefix="trousseau-gpu-encode")
+            if encode_thread
+            else None
+        )
+        self._plain_444_on_torchvision = (
+            plain_444_on_torchvision
+            and self.jpeg_encoder == "nvimgcodec"
+            and importlib.util.find_spec("torchvision") is not None
+        )
         if self.threads > 1:  # the pool is the parallelism: libvips' own threads per operation
             pyvips.concurrency_set(1)  # on top of it would oversubscribe the cores
         self._nv_decoder: Any = None
@@ -136,6 +149,7 @@ class GpuBackend:
         self._nv_images: Recycler[Any] = Recycler()
         self._nv_reuse_images = reuse_images
         self._decode_stream: Any = None
+        self._encode_stream: Any = None
         if self.on_cuda:
             if memory_mb:  # blocks already cached would be handed out past the cap: free them
                 torch.cuda.empty_cache()
@@ -143,6 +157,7 @@ class GpuBackend:
                 fraction = min(1.0, memory_mb * 2**20 / total)
                 torch.cuda.set_per_process_memory_fraction(fraction, self.device)
             self._decode_stream = torch.cuda.Stream(self.device)
+            self._encode_stream = torch.cuda.Stream(self.device)
 
     # -- the Backend protocol ---------------------------------------------------------------
 
@@ -203,6 +218,8 @@ class GpuBackend:
                 self.torch.cuda.empty_cache()
 
     def close(self) -> None:
+        if self._encoder is not None:
+            self._encoder.shutdown(wait=True)
         self._pool.shutdown(wait=True)
         self.release()
 
@@ -224,6 +241,8 @@ class GpuBackend:
         outputs: dict[int, dict[str, RenderedVariant]] = {}
         decoded_info: dict[int, BackendImage] = {}
         futures: list[tuple[int, Profile, int, int, Future[bytes]]] = []
+        encodes: list[tuple[list[int], str, Future[list[bytes]]]] = []
+        last_chunk = 0
 
         def decode_chunk(chunk: list[int]) -> tuple[list[BackendImage | ImagingError], list[Any]]:
             buffers: list[Any] = []
@@ -232,12 +251,23 @@ class GpuBackend:
         try:
             with Prefetch(decode_chunk, chunks, depth=1) as ahead:
                 for chunk, (images, buffers) in ahead:
-                    self._cascade_chunk(
+                    gpu_jpegs = self._cascade_chunk(
                         chunk, images, profiles, results, outputs, decoded_info, futures
                     )
                     del images
                     self._give_back(buffers)
+                    # one chunk's JPEGs encode while the next is resized; no more are held
+                    for _, _, pending in encodes[:last_chunk]:
+                        pending.result()
+                    last_chunk = len(encodes)
+                    encodes += self._encode_chunk(gpu_jpegs, profiles)
+            for indices, name, pending in encodes:
+                for index, encoded in zip(indices, pending.result(), strict=True):
+                    shell = outputs[index][name]
+                    outputs[index][name] = dataclasses.replace(shell, data=encoded)
         finally:
+            for _, _, pending in encodes:  # nothing may still use the GPU when this returns
+                pending.exception()
             done = [(i, p, w, h, f.exception() or f.result()) for i, p, w, h, f in futures]
         for index, profile, width, height, data in done:
             if isinstance(data, BaseException):
@@ -269,7 +299,9 @@ class GpuBackend:
         outputs: dict[int, dict[str, RenderedVariant]],
         decoded_info: dict[int, BackendImage],
         futures: list[tuple[int, Profile, int, int, Future[bytes]]],
-    ) -> None:
+    ) -> dict[str, list[tuple[int, Any, bytes | None]]]:
+        """Queue a chunk's resizes; WebP encodes go to the CPU threads, and the JPEGs for the
+        GPU encoder are returned by profile (with empty shells in `outputs` to fill)."""
         by_name = {p.name: p for p in profiles}
         gpu_jpegs: dict[str, list[tuple[int, Any, bytes | None]]] = {}
         for index, decoded in zip(chunk, images, strict=True):
@@ -310,16 +342,46 @@ class GpuBackend:
                     futures.append((index, profile, width, height, self._pool.submit(job)))
             except ImagingError as exc:
                 results[index] = exc
+        return gpu_jpegs
+
+    def _encode_chunk(
+        self,
+        gpu_jpegs: dict[str, list[tuple[int, Any, bytes | None]]],
+        profiles: Sequence[Profile],
+    ) -> list[tuple[list[int], str, Future[list[bytes]]]]:
+        """Start the GPU JPEG encodes of a chunk whose resizes are queued: on the encode
+        thread and its stream (after the resizes), or here when there is no encode thread."""
+        by_name = {p.name: p for p in profiles}
+        ready = None
+        if self.on_cuda and gpu_jpegs:
+            ready = self.torch.cuda.Event()
+            ready.record(self.torch.cuda.current_stream(self.device))
+        started = []
         for name, entries in gpu_jpegs.items():
-            profile = by_name[name]
-            encoded = self._encode_jpegs(
-                [image for _, image, _ in entries], [exif for _, _, exif in entries], profile
-            )
-            for (index, _, _), data in zip(entries, encoded, strict=True):
-                shell = outputs[index][name]
-                outputs[index][name] = RenderedVariant(
-                    name, shell.format, data, shell.width, shell.height
-                )
+            images = [image for _, image, _ in entries]
+            exifs = [exif for _, _, exif in entries]
+            job = functools.partial(self._encode_after, ready, images, exifs, by_name[name])
+            future: Future[list[bytes]]
+            if self._encoder is not None:
+                future = self._encoder.submit(job)
+            else:
+                future = Future()
+                try:
+                    future.set_result(job())
+                except Exception as exc:
+                    future.set_exception(exc)
+            started.append(([index for index, _, _ in entries], name, future))
+        return started
+
+    def _encode_after(
+        self, ready: Any, images: list[Any], exifs: list[bytes | None], profile: Profile
+    ) -> list[bytes]:
+        """`_encode_jpegs` on the encode stream once `ready` (the resizes) has passed."""
+        if ready is None or self._encoder is None:
+            return self._encode_jpegs(images, exifs, profile)
+        with self.torch.cuda.stream(self._encode_stream):
+            self._encode_stream.wait_event(ready)
+            return self._encode_jpegs(images, exifs, profile)
 
     # -- routing and decode -----------------------------------------------------------------
 
@@ -528,10 +590,18 @@ class GpuBackend:
     def _encode_jpegs(
         self, images: list[Any], exifs: list[bytes | None], profile: Profile
     ) -> list[bytes]:
-        """JPEG bytes of each image with the metadata the profile's policy allows."""
-        if self.jpeg_encoder == "nvimgcodec":
+        """JPEG bytes of each image with the metadata the profile's policy allows.
+
+        A plain 4:4:4 baseline profile goes to torchvision's nvJPEG encoder even when
+        nvImageCodec is chosen: the same nvJPEG settings, without nvImageCodec's allocations
+        per image (6x faster on the 3000 px variant, measured on the H200).
+        """
+        encoder = self.jpeg_encoder
+        if encoder == "nvimgcodec" and self._plain_444_on_torchvision and _plain_444(profile):
+            encoder = "torchvision"
+        if encoder == "nvimgcodec":
             raw = self._encode_nvimgcodec(images, profile)
-        elif self.jpeg_encoder == "torchvision":
+        elif encoder == "torchvision":
             from torchvision.io import encode_jpeg
 
             if self.on_cuda:  # its nvJPEG stream does not wait for ours: the pixels must be done
@@ -643,6 +713,11 @@ class GpuBackend:
         """A CHW uint8 tensor as an sRGB libvips image in memory."""
         array = tensor.permute(1, 2, 0).contiguous().cpu().numpy()
         return pyvips.Image.new_from_array(array, interpretation="srgb")
+
+
+def _plain_444(profile: Profile) -> bool:
+    """What torchvision's encoder writes: 4:4:4, baseline, the standard Huffman tables."""
+    return profile.chroma == "4:4:4" and not profile.optimize_coding and not profile.progressive
 
 
 def _encode_when_copied(
