@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import struct
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from trousseau.imaging.gpu.device import GpuProbe, probe
 from trousseau.imaging.gpu.failure import GpuFailure, is_gpu_failure, is_out_of_memory
 from trousseau.imaging.gpu.pipeline import Prefetch, Recycler, chunk_by_pixels
 from trousseau.imaging.gpu.routing import gpu_decodable, icc_description, icc_is_srgb
-from trousseau.imaging.gpu.segments import header_bytes, with_metadata
+from trousseau.imaging.gpu.segments import header_bytes, read_header, with_metadata
 from trousseau.imaging.selection import backend_choice, choose, select_backend
 from trousseau.imaging.vips import VipsBackend
 from trousseau.settings import ImagingSettings
@@ -203,6 +204,67 @@ def test_the_header_before_the_scan_reads_like_the_whole_file(shared_data):
         assert source_size(prefix, fmt="jpeg", name=name) == source_size(
             data, fmt="jpeg", name=name
         )
+
+
+def test_the_header_read_from_the_markers_is_what_libvips_reads(shared_data):
+    """Size, components, orientation, EXIF and ICC as libvips reads them, for every real JPEG
+    of the corpus: the GPU route is decided from these bytes without libvips."""
+    jpegs = sorted(
+        p for p in (shared_data / "photos").rglob("*") if p.suffix.lower() in (".jpg", ".jpeg")
+    )
+    jpegs = [p for p in jpegs if "bad" not in p.parts and p.read_bytes()[:2] == b"\xff\xd8"]
+    assert len(jpegs) >= 10
+    seen_orientations, seen_icc = set(), 0
+    for path in jpegs:
+        data = path.read_bytes()
+        header, image = read_header(data), pyvips.Image.new_from_buffer(data, "")
+        assert header is not None, path.name
+        fields = image.get_fields()
+        assert (header.width, header.height) == (image.width, image.height), path.name
+        assert header.components == image.bands, path.name
+        expected = int(image.get("orientation")) if "orientation" in fields else 1
+        assert header.orientation == expected, path.name
+        exif = bytes(image.get("exif-data")) if "exif-data" in fields else None
+        assert header.exif == exif, path.name
+        icc = bytes(image.get("icc-profile-data")) if "icc-profile-data" in fields else None
+        assert header.icc == icc, path.name
+        assert header.plain and not header.rgb_coded, path.name
+        seen_orientations.add(header.orientation)
+        seen_icc += icc is not None
+    assert len(seen_orientations) > 1 and seen_icc > 1  # the corpus exercises both
+
+
+def _marked_jpeg(*segments: bytes, sof: int = 0xC0, precision: int = 8) -> bytes:
+    frame = bytes([precision]) + struct.pack(">HHB", 30, 40, 3) + bytes(9)
+    body = b"".join(segments) + b"\xff" + bytes([sof]) + struct.pack(">H", len(frame) + 2) + frame
+    scan = b"\xff\xda" + struct.pack(">H", 12) + bytes(10)
+    return b"\xff\xd8" + body + scan + b"\x00\x01\xff\xd9"
+
+
+def _app(marker: int, payload: bytes) -> bytes:
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def test_frames_the_hardware_decoders_cannot_read_are_told_apart():
+    exif = b"Exif\x00\x00MM\x00*" + struct.pack(">I", 8) + struct.pack(">H", 1)
+    exif += struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + bytes(4)
+    header = read_header(_marked_jpeg(_app(0xE1, exif)))
+    assert header is not None
+    assert (header.width, header.height, header.components) == (40, 30, 3)
+    assert header.orientation == 6 and header.exif == exif and header.plain
+    assert read_header(_marked_jpeg(sof=0xC9)).plain is False  # arithmetic coding
+    assert read_header(_marked_jpeg(precision=12)).plain is False
+    adobe_rgb = _app(0xEE, b"Adobe" + bytes([0, 100, 0, 0, 0, 0, 0]))
+    assert read_header(_marked_jpeg(adobe_rgb)).rgb_coded is True  # transform 0: RGB, not YCbCr
+    icc = [
+        _app(0xE2, b"ICC_PROFILE\x00" + bytes([n, 2]) + part) for n, part in ((2, b"B"), (1, b"A"))
+    ]
+    assert read_header(_marked_jpeg(*icc)).icc == b"AB"  # chunks joined by number, not file order
+    assert read_header(_marked_jpeg()).orientation == 1 and read_header(_marked_jpeg()).exif is None
+    whole = _marked_jpeg()
+    assert read_header(whole[: len(whole) - 20]) is None  # cut before the scan
+    assert read_header(b"GIF89a") is None
+    assert read_header(whole.replace(b"\xff\xc0", b"\xff\xc4", 1)) is None  # no frame
 
 
 def test_a_header_that_cannot_be_walked_gives_back_the_whole_file():

@@ -51,9 +51,9 @@ from trousseau.imaging.gpu.failure import (
 )
 from trousseau.imaging.gpu.pipeline import Prefetch, Recycler, chunk_by_pixels
 from trousseau.imaging.gpu.routing import gpu_decodable
-from trousseau.imaging.gpu.segments import header_bytes, with_metadata
+from trousseau.imaging.gpu.segments import header_bytes, read_header, with_metadata
 from trousseau.imaging.metadata import filter_exif
-from trousseau.imaging.pixels import exif_of
+from trousseau.imaging.pixels import exif_of, upright_exif
 from trousseau.imaging.profiles import Profile
 from trousseau.imaging.render import Original, RenderedVariant, Rendering, decode_long_edge
 from trousseau.imaging.vips import VipsBackend
@@ -391,7 +391,28 @@ class GpuBackend:
         cpu_estimate = long_edge * long_edge
         if request.fmt != "jpeg" or not request.data:
             return _Routed(request, on_gpu=False, pixels=cpu_estimate)
-        try:
+        parsed = read_header(request.data)
+        if parsed is not None:
+            width, height = parsed.width, parsed.height
+            orientation = parsed.orientation
+            upright = (height, width) if orientation in _SWAPPED else (width, height)
+            on_gpu = (
+                parsed.plain
+                and not parsed.rgb_coded
+                and gpu_decodable(
+                    fmt=request.fmt,
+                    bands=parsed.components,
+                    interpretation="srgb" if parsed.components == 3 else "other",
+                    icc=parsed.icc,
+                )
+                and width * height <= self.max_pixels
+            )
+            if not on_gpu:
+                scale = min(1.0, long_edge / max(upright))
+                return _Routed(request, False, pixels=int(width * height * scale * scale) + 1)
+            exif = upright_exif(parsed.exif)
+            return _Routed(request, True, orientation, exif, upright, width * height)
+        try:  # markers it cannot walk: libvips reads the header as the CPU path would
             header = pyvips.Image.new_from_buffer(header_bytes(request.data), "")
             fields = header.get_fields()
             icc = bytes(header.get("icc-profile-data")) if "icc-profile-data" in fields else None

@@ -9,6 +9,7 @@ where readers look for them. The pixels are not touched.
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 
 SOI = b"\xff\xd8"
 SOS = 0xDA
@@ -86,3 +87,108 @@ def header_bytes(jpeg: bytes) -> bytes:
         if marker == SOS:
             return jpeg[:at]
     return jpeg
+
+
+_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_HUFFMAN_8BIT = frozenset({0xC0, 0xC1, 0xC2})  # baseline, extended, progressive Huffman
+_EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class JpegHeader:
+    """What the GPU route needs from a JPEG, read from its markers before the scan.
+
+    `components` 3 with `rgb_coded` False is YCbCr (what the hardware decoders expect);
+    `plain` says whether the frame is 8-bit Huffman (baseline, extended or progressive),
+    which every nvJPEG backend decodes. `exif` is the first APP1 Exif payload as libvips
+    keeps it ("Exif\\0\\0" and the TIFF data); `icc` the APP2 chunks joined in order.
+    """
+
+    width: int
+    height: int
+    components: int
+    plain: bool
+    rgb_coded: bool
+    orientation: int
+    exif: bytes | None
+    icc: bytes | None
+
+
+def read_header(jpeg: bytes) -> JpegHeader | None:
+    """The header of `jpeg`, or None when its markers cannot be walked to a frame and a scan
+    (the caller then asks libvips, which judges damaged files as the CPU path does).
+
+    libvips took 4 ms a photo to read the same from the prefix on one H200 host core, and
+    17 ms with 16 threads reading at once; this reads the bytes in tens of microseconds.
+    """
+    if not jpeg.startswith(SOI):
+        return None
+    at, end = 2, len(jpeg)
+    frame: tuple[int, int, int, bool] | None = None
+    exif: bytes | None = None
+    icc: dict[int, bytes] = {}
+    adobe_transform: int | None = None
+    while at + 4 <= end:
+        if jpeg[at] != 0xFF:
+            return None
+        marker = jpeg[at + 1]
+        if marker == 0xFF:
+            at += 1
+            continue
+        if marker in _STANDALONE:
+            at += 2
+            continue
+        length = int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        if length < 2 or at + 2 + length > end:
+            return None
+        payload = jpeg[at + 4 : at + 2 + length]
+        if marker in _SOF and len(payload) >= 6:
+            precision, height, width, components = struct.unpack_from(">BHHB", payload)
+            plain = marker in _HUFFMAN_8BIT and precision == 8
+            frame = (width, height, components, plain)
+        elif marker == 0xE1 and exif is None and payload.startswith(EXIF_PREFIX):
+            exif = payload
+        elif marker == 0xE2 and payload.startswith(ICC_PREFIX) and len(payload) > 14:
+            icc.setdefault(payload[12], payload[14:])
+        elif marker == 0xEE and payload.startswith(b"Adobe") and len(payload) >= 12:
+            adobe_transform = payload[11]
+        elif marker == SOS:
+            if frame is None or not frame[0] or not frame[1]:
+                return None
+            width, height, components, plain = frame
+            return JpegHeader(
+                width=width,
+                height=height,
+                components=components,
+                plain=plain,
+                rgb_coded=components == 3 and adobe_transform == 0,
+                orientation=_orientation(exif),
+                exif=exif,
+                icc=b"".join(icc[n] for n in sorted(icc)) if icc else None,
+            )
+        at += 2 + length
+    return None
+
+
+def _orientation(exif: bytes | None) -> int:
+    """IFD0's Orientation (1-8) of an EXIF payload; 1 when absent or unreadable."""
+    if not exif:
+        return 1
+    tiff = len(EXIF_PREFIX)
+    order = {b"II": "<", b"MM": ">"}.get(exif[tiff : tiff + 2])
+    if order is None:
+        return 1
+    try:
+        (ifd,) = struct.unpack_from(order + "I", exif, tiff + 4)
+        (count,) = struct.unpack_from(order + "H", exif, tiff + ifd)
+        for index in range(count):
+            entry = tiff + ifd + 2 + 12 * index
+            tag, kind = struct.unpack_from(order + "HH", exif, entry)
+            if tag == _EXIF_ORIENTATION:
+                if kind != 3:
+                    return 1
+                (value,) = struct.unpack_from(order + "H", exif, entry + 8)
+                return value if 1 <= value <= 8 else 1
+    except struct.error:
+        return 1
+    return 1
