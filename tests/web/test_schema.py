@@ -23,7 +23,7 @@ from .conftest import Processed
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 20
+EXAMPLES = 12
 
 # A tus chunk is raw bytes under its own media type.
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")

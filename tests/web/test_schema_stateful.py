@@ -36,9 +36,9 @@ from .conftest import Api, Processed
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = 120
+SCENARIOS = 60
 STEPS = 10
-RUN_SECONDS = 45.0
+RUN_SECONDS = 25.0
 """No new run starts after this; the scenarios done by then are the sample."""
 BUDGET_SECONDS = 90.0
 """The whole run on one backend; a run past it is a regression in speed or in bounds."""
