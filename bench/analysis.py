@@ -262,7 +262,8 @@ def run_trousseau(
     embeddings = (
         np.array([d.embedding for d in run.detections]) if run.detections else np.zeros((0, 128))
     )
-    run.persons = list(cluster(embeddings))
+    # grouped as analysis.scan groups a batch of photos (up to 64): faces of one frame apart
+    run.persons = list(cluster(embeddings, photos=[d.frame for d in run.detections]))
     for person, path in selfies.items():
         faces = analyser.faces(cv2.imread(str(path)))
         if faces:

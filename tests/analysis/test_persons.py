@@ -48,6 +48,24 @@ def test_two_people_of_one_batch_never_join_one_known_person() -> None:
     assert persons.count(5) <= 1
 
 
+def test_faces_of_one_photo_are_never_one_person() -> None:
+    rng = np.random.default_rng(11)
+    guest = people(rng, 1, 1, 0.0)[0]
+    lookalike = guest + rng.normal(scale=0.03, size=128)
+    lookalike /= np.linalg.norm(lookalike)
+    later = guest + rng.normal(scale=0.05, size=128)
+    later /= np.linalg.norm(later)
+    faces = np.array([guest, lookalike, later])
+    assert len(set(cluster(faces, 0.46))) == 1  # without photos: all alike, one person
+    labels = cluster(faces, 0.46, photos=["crowd", "crowd", "toast"])
+    assert labels[0] != labels[1]  # the two faces of the crowd photo stay apart
+    assert labels[2] in (labels[0], labels[1])  # the toast's face joins one of them
+    persons = assign(faces, {}, 0.46, photos=[1, 1, 2]).persons
+    assert persons[0] != persons[1] and persons[2] in persons[:2]
+    with pytest.raises(ValueError, match="2 photos for 3 faces"):
+        cluster(faces, 0.46, photos=[1, 2])
+
+
 def test_find_me_ranks_photos_by_their_best_face_and_drops_strangers() -> None:
     rng = np.random.default_rng(11)
     faces = people(rng, 2, 3, 0.3)

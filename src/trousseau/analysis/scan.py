@@ -140,7 +140,8 @@ def _record(
         rows = [(photo_id, f) for photo_id, faces in found.items() for f in faces]
         known = {p.id: Known(p.total, p.faces) for p in load_persons(conn, wedding.id)}
         embeddings = np.array([f.embedding for _, f in rows], dtype=np.float32)
-        assignment = assign(embeddings, known, threshold).persons if rows else ()
+        photos = [photo_id for photo_id, _ in rows]
+        assignment = assign(embeddings, known, threshold, photos).persons if rows else ()
         totals = {pid: (k.total.copy(), k.count) for pid, k in known.items()}
         for (_, f), pid in zip(rows, assignment, strict=True):
             total, count = totals.get(pid, (np.zeros(EMBEDDING_SIZE, np.float32), 0))
