@@ -199,6 +199,33 @@ def test_jpegs_from_the_encode_thread_are_those_encoded_inline(device):
         assert all(v.data for v in a.variants)
 
 
+def test_a_photo_already_at_a_jpeg_profiles_size_is_encoded_from_its_own_copy(device):
+    """The decoder's buffer is handed back once the chunk is queued: a variant that is the
+    decoded image itself (no resize) must not be read from it by the encode thread."""
+    from trousseau.imaging.gpu.backend import _same_memory
+
+    pixels = torch.zeros((3, 8, 8), dtype=torch.uint8)
+    assert _same_memory(pixels.transpose(1, 2), pixels)
+    assert not _same_memory(pixels.clone(), pixels)
+    exact = pyvips.Image.new_from_buffer(photo(12, 6), "").thumbnail_image(3000, height=3000)
+    assert max(exact.width, exact.height) == 3000
+    original = Original(exact.jpegsave_buffer(Q=92), "jpeg", "IMG_3000.JPG")
+    threaded = _JpegsOnTheEncodePath(max_pixels=10**9, device=device, batch_megapixels=1)
+    inline = _JpegsOnTheEncodePath(
+        max_pixels=10**9, device=device, batch_megapixels=1, encode_thread=False
+    )
+    try:
+        (a,), (b,) = (
+            render_on([original], PROFILES, threaded),
+            render_on([original], PROFILES, inline),
+        )
+    finally:
+        threaded.close()
+        inline.close()
+    assert max(a.source_width, a.source_height) == 3000
+    assert [v.data for v in a.variants] == [v.data for v in b.variants]
+
+
 def test_a_gpu_failure_on_the_encode_thread_reaches_the_caller():
     class Failing(_JpegsOnTheEncodePath):
         def _encode_jpegs(self, images, exifs, profile):

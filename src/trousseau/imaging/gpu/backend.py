@@ -328,6 +328,10 @@ class GpuBackend:
                     made[step.profile] = image
                     width, height = self.size(image)
                     if not isinstance(image, pyvips.Image) and self._gpu_jpeg(profile):
+                        if _same_memory(image, decoded.image):
+                            # a photo already at the profile's size: the decoder's buffer goes
+                            # back to it before the encode thread reads the pixels
+                            image = image.clone()
                         gpu_jpegs.setdefault(profile.name, []).append((index, image, decoded.exif))
                         outputs[index][profile.name] = RenderedVariant(
                             profile.name, profile.format, b"", width, height
@@ -734,6 +738,13 @@ class GpuBackend:
         """A CHW uint8 tensor as an sRGB libvips image in memory."""
         array = tensor.permute(1, 2, 0).contiguous().cpu().numpy()
         return pyvips.Image.new_from_array(array, interpretation="srgb")
+
+
+def _same_memory(image: Any, decoded: Any) -> bool:
+    """Whether a tensor is (a view of) the decoded image's memory."""
+    if isinstance(decoded, pyvips.Image):
+        return False
+    return bool(image.untyped_storage().data_ptr() == decoded.untyped_storage().data_ptr())
 
 
 def _plain_444(profile: Profile) -> bool:
