@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from trousseau.jobs import ProcessPool
 
 
@@ -29,3 +31,8 @@ def test_a_child_whose_worker_hangs_up_ends_cleanly(settings) -> None:
 
     assert child.process.exitcode == 0
     pool._children = []
+
+
+def test_an_unknown_start_method_is_refused(settings):
+    with pytest.raises(ValueError, match="unknown start method 'thread'"):
+        ProcessPool(1, settings, start_method="thread")

@@ -98,13 +98,14 @@ def test_unknown_kind_goes_to_dead_letter_with_a_clear_error(catalog, settings):
 
 
 @pytest.mark.slow
-def test_process_pool_survives_a_killed_job_process(catalog, settings):
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_process_pool_survives_a_killed_job_process(catalog, settings, start_method):
     from trousseau.clock import utc_now
 
     with catalog.begin() as conn:
         victim = enqueue(conn, _new("sleep", {"seconds": 3}, minutes=1), now=utc_now())
         enqueue_many(conn, [_new("sleep", {"seconds": 0.01}) for _ in range(20)], now=utc_now())
-    pool = ProcessPool(2, settings)
+    pool = ProcessPool(2, settings, start_method=start_method)
     worker = Worker(catalog, pool, FAST)
 
     def kill_the_victims_process() -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
+from trousseau.cli.jobserver import start_job_server
 from trousseau.cli.output import console, errors
 from trousseau.clock import utc_now
 
@@ -64,11 +65,14 @@ def ingest_command(
     duplicates, and an interrupted run resumes where it stopped. With --work the gallery is
     rendered while the card is still being read.
     """
+    settings = settings_of(ctx)
+    size = settings.workers if workers is None else workers
+    start = start_job_server(settings.jobs.kind_modules) if work and size > 0 else "spawn"
+
     from trousseau.cli.progress import progress_bar
     from trousseau.ingest import IngestSummary, WeddingSpec, collect, ingest, prepare_wedding, sweep
     from trousseau.jobs import build_worker
 
-    settings = settings_of(ctx)
     if sla is not None:
         settings.sla_delay(sla)
     wedding_date = _parse_date(on)
@@ -90,7 +94,7 @@ def ingest_command(
     try:
         if work:
             # Job processes start importing now, while this process reads the card.
-            worker = build_worker(settings, catalog, processes=workers)
+            worker = build_worker(settings, catalog, processes=workers, start_method=start)
         target = prepare_wedding(catalog, spec, settings, utc_now)
         sweep(vault)
         with progress_bar("files") as bar:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.jobserver import start_job_server
 from trousseau.cli.output import console, errors
 
 
@@ -38,15 +39,19 @@ def work(
     The first signal stops claiming and lets running jobs finish (within the grace period);
     a second one stops at once. Unfinished jobs go back to the queue either way.
     """
-    from trousseau.jobs import BatchPool, PoolMode, build_worker
-
     settings = settings_of(ctx)
     if gpu:
         settings = _on_gpu(settings)
     size = settings.workers if workers is None else workers
+    start = "spawn"
+    if not (gpu or batch) and size > 0:  # job processes: their server imports meanwhile
+        start = start_job_server(settings.jobs.kind_modules)
+
+    from trousseau.jobs import BatchPool, PoolMode, build_worker
+
     mode = PoolMode.GPU if gpu else PoolMode.BATCH if batch else PoolMode.PROCESS
     catalog = catalog_of(settings)
-    worker = build_worker(settings, catalog, mode=mode, processes=size)
+    worker = build_worker(settings, catalog, mode=mode, processes=size, start_method=start)
     pool = worker.pool
 
     def on_signal(signum: int, _frame: object) -> None:

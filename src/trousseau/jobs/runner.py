@@ -45,9 +45,10 @@ def build_pool(
     mode: PoolMode = PoolMode.PROCESS,
     processes: int | None = None,
     clock: Clock = utc_now,
+    start_method: str = "spawn",
 ) -> Pool:
     """The pool of `mode`; `processes` (default `settings.workers`) sizes a process pool, and
-    0 processes means inline."""
+    0 processes means inline; `start_method` is the process pool's (`ProcessPool`)."""
     kinds = settings.jobs.kind_modules
     size = settings.workers if processes is None else processes
     if mode in (PoolMode.BATCH, PoolMode.GPU):
@@ -55,7 +56,12 @@ def build_pool(
     if mode is PoolMode.INLINE or size == 0:
         return InlinePool(settings, kinds, clock=clock)
     return ProcessPool(
-        size, settings, kinds, job_timeout_seconds=settings.jobs.timeout_seconds, clock=clock
+        size,
+        settings,
+        kinds,
+        job_timeout_seconds=settings.jobs.timeout_seconds,
+        clock=clock,
+        start_method=start_method,
     )
 
 
@@ -70,6 +76,7 @@ def build_worker(
     owner: str | None = None,
     kinds: Sequence[str] | None = None,
     on_progress: Callable[[WorkerStats], None] | None = None,
+    start_method: str = "spawn",
 ) -> Worker:
     """A worker on `catalog` driving the pool of `mode` (or `pool`, when given), listening for
     enqueues where the catalog can notify; `kinds` limits what it claims. `clock` reaches the
@@ -78,7 +85,9 @@ def build_worker(
         catalog,
         pool
         if pool is not None
-        else build_pool(settings, mode=mode, processes=processes, clock=clock),
+        else build_pool(
+            settings, mode=mode, processes=processes, clock=clock, start_method=start_method
+        ),
         settings.jobs,
         clock=clock,
         owner=owner,
