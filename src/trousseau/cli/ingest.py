@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
-from trousseau.cli.jobserver import start_job_server
+from trousseau.cli.jobserver import start_job_server, stop_job_server
 from trousseau.cli.output import console, errors
 from trousseau.clock import utc_now
 
@@ -119,6 +119,8 @@ def ingest_command(
             worker.pool.stop()
         vault.close()
         catalog.dispose()
+        if start == "forkserver":
+            stop_job_server()
     console.print(
         f"{summary.accepted} accepted ({summary.bytes / 1e6:.1f} MB), "
         f"{summary.duplicates} duplicate(s) skipped, {len(summary.rejected)} rejected"

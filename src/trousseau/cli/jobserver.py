@@ -7,6 +7,7 @@ then forked from it ready to run (`jobs.ProcessPool(start_method="forkserver")`)
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 from collections.abc import Sequence
@@ -20,3 +21,16 @@ def start_job_server(kind_modules: Sequence[str]) -> str:
     multiprocessing.set_forkserver_preload(["trousseau.jobs.pool", *kind_modules])
     multiprocessing.forkserver.ensure_running()
     return "forkserver"
+
+
+def stop_job_server() -> None:
+    """Stop the server and wait for it, as the command ends: the job processes' CPU time is
+    then the command's (a parent that exits first leaves the server and its job processes
+    unaccounted for by `time` and rusage), and no server outlives the command by a moment.
+    """
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if stop is None:
+        return
+    with contextlib.suppress(OSError):
+        stop()

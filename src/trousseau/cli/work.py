@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of
-from trousseau.cli.jobserver import start_job_server
+from trousseau.cli.jobserver import start_job_server, stop_job_server
 from trousseau.cli.output import console, errors
 
 
@@ -83,6 +83,8 @@ def work(
         for s, handler in previous.items():
             signal.signal(s, handler)
         catalog.dispose()
+        if start == "forkserver":
+            stop_job_server()
     console.print(
         f"done {stats.done}, retried {stats.retried}, dead {stats.dead}, "
         f"released {stats.released}, requeued after lost workers {stats.reaped}, "
