@@ -3,21 +3,18 @@ tried again, a photo without variants waits, a wedding without the opt-in is ref
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from trousseau.analysis import scan_faces
 from trousseau.catalog import (
-    create_wedding,
-    ensure_tenant,
-    insert_photo,
     photos_to_scan,
     record_variant,
     scan_failures,
 )
 from trousseau.errors import FacesDisabled
 from trousseau.vault import open_vault
+
+from ..catalog.conftest import wedding_with_photos
 
 
 def test_unreadable_variants_are_recorded_and_photos_without_variants_wait(
@@ -26,39 +23,8 @@ def test_unreadable_variants_are_recorded_and_photos_without_variants_wait(
     vault = open_vault((tmp_path / "vault").as_uri())
     garbage = vault.put_bytes(b"not an image at all")
     with catalog.begin() as conn:
-        tenant = ensure_tenant(conn, "studio", now=clock())
-        wedding = create_wedding(
-            conn,
-            tenant.id,
-            "w",
-            on=date(2027, 6, 19),
-            timezone="UTC",
-            delivery_sla="standard",
-            now=clock(),
-            faces=True,
-        )
-        off = create_wedding(
-            conn,
-            tenant.id,
-            "off",
-            on=date(2027, 6, 19),
-            timezone="UTC",
-            delivery_sla="standard",
-            now=clock(),
-        )
-        ids = [
-            insert_photo(
-                conn,
-                tenant_id=tenant.id,
-                wedding_id=wedding.id,
-                sha256=f"{i}".ljust(64, "0"),
-                original_name=f"IMG_{i}.JPG",
-                size=1,
-                fmt="jpeg",
-                now=clock(),
-            )
-            for i in range(2)
-        ]
+        wedding, ids = wedding_with_photos(conn, clock, "w", faces=True, photos=2)
+        off, _ = wedding_with_photos(conn, clock, "off", faces=False, photos=0)
         record_variant(
             conn,
             photo_id=ids[0],

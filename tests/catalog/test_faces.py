@@ -3,20 +3,15 @@ persons grown and named, forgetting a person, and a wedding's erasure taking its
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
 
 from trousseau.catalog import (
     FoundFace,
     create_person,
-    create_wedding,
-    ensure_tenant,
     erase_wedding_rows,
     forget_person,
     grow_person,
-    insert_photo,
     load_persons,
     name_person,
     photos_to_scan,
@@ -28,44 +23,18 @@ from trousseau.catalog import (
 )
 from trousseau.errors import InvalidValue, NotFound
 
+from .conftest import wedding_with_photos
+
 
 def _unit(seed: int) -> np.ndarray:
     v = np.random.default_rng(seed).normal(size=128).astype(np.float32)
     return v / np.linalg.norm(v)
 
 
-def _wedding(conn, clock, slug: str, *, faces: bool):
-    tenant = ensure_tenant(conn, "studio", now=clock())
-    wedding = create_wedding(
-        conn,
-        tenant.id,
-        slug,
-        on=date(2027, 6, 19),
-        timezone="UTC",
-        delivery_sla="standard",
-        now=clock(),
-        faces=faces,
-    )
-    photos = [
-        insert_photo(
-            conn,
-            tenant_id=tenant.id,
-            wedding_id=wedding.id,
-            sha256=f"{slug}{i}".ljust(64, "0"),
-            original_name=f"IMG_{i}.JPG",
-            size=10,
-            fmt="jpeg",
-            now=clock(),
-        )
-        for i in range(3)
-    ]
-    return wedding, photos
-
-
 def test_scans_record_faces_and_persons_and_leave_the_rest_to_scan(catalog, clock) -> None:
     with catalog.begin() as conn:
-        wedding, photos = _wedding(conn, clock, "w1", faces=True)
-        other, _ = _wedding(conn, clock, "w2", faces=False)
+        wedding, photos = wedding_with_photos(conn, clock, "w1", faces=True)
+        other, _ = wedding_with_photos(conn, clock, "w2", faces=False)
         assert wedding_faces_enabled(conn, wedding.id) and not wedding_faces_enabled(conn, other.id)
         alice = create_person(
             conn,
@@ -115,7 +84,7 @@ def test_scans_record_faces_and_persons_and_leave_the_rest_to_scan(catalog, cloc
 
 def test_forgetting_a_person_deletes_its_faces_and_the_photo_stays_scanned(catalog, clock) -> None:
     with catalog.begin() as conn:
-        wedding, photos = _wedding(conn, clock, "w1", faces=True)
+        wedding, photos = wedding_with_photos(conn, clock, "w1", faces=True)
         ids = [
             create_person(
                 conn,
@@ -150,8 +119,8 @@ def test_forgetting_a_person_deletes_its_faces_and_the_photo_stays_scanned(catal
 
 def test_erasing_a_wedding_erases_its_faces_and_persons(catalog, clock) -> None:
     with catalog.begin() as conn:
-        wedding, photos = _wedding(conn, clock, "w1", faces=True)
-        kept, kept_photos = _wedding(conn, clock, "w2", faces=True)
+        wedding, photos = wedding_with_photos(conn, clock, "w1", faces=True)
+        kept, kept_photos = wedding_with_photos(conn, clock, "w2", faces=True)
         for w, p in ((wedding, photos[0]), (kept, kept_photos[0])):
             pid = create_person(
                 conn, tenant_id=w.tenant_id, wedding_id=w.id, total=_unit(3), faces=1, now=clock()

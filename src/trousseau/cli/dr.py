@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import tempfile
@@ -43,27 +44,19 @@ def drill(
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
     try:
-        if to is None:
-            with tempfile.TemporaryDirectory(prefix="trousseau-drill-") as folder:
-                report = run_drill(
-                    settings,
-                    catalog,
-                    scratch=Path(folder) / "scratch",
-                    weddings=weddings,
-                    clock=utc_now,
-                    rng=random.Random(seed),
-                    keep=False,
-                    scratch_catalog_url=scratch_catalog,
-                )
-        else:
+        with contextlib.ExitStack() as stack:
+            scratch = to
+            if scratch is None:  # a scratch place of its own, removed afterwards
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="trousseau-drill-"))
+                scratch = Path(folder) / "scratch"
             report = run_drill(
                 settings,
                 catalog,
-                scratch=to,
+                scratch=scratch,
                 weddings=weddings,
                 clock=utc_now,
                 rng=random.Random(seed),
-                keep=keep,
+                keep=keep and to is not None,
                 scratch_catalog_url=scratch_catalog,
             )
     finally:

@@ -141,6 +141,22 @@ def exif_of(image: pyvips.Image) -> bytes | None:
     return bytes(data) if data else None
 
 
+def exif_orientation(exif: bytes | None) -> int:
+    """IFD0's Orientation (1-8) of a libvips "exif-data" blob or bare TIFF-header EXIF; 1
+    when it is absent, out of range or the block cannot be parsed."""
+    if not exif:
+        return 1
+    data = bytes(exif).removeprefix(EXIF_PREFIX)
+    order = _ORDERS.get(data[:4])
+    if order is None or len(data) < 8:
+        return 1
+    entry = read_ifd(data, struct.unpack_from(order + "I", data, 4)[0], order).get(ORIENTATION)
+    if entry is None or entry.kind != SHORT:
+        return 1
+    (value,) = struct.unpack(order + "H", entry.value[:2])
+    return value if 1 <= value <= 8 else 1
+
+
 def read_ifd(data: bytes, offset: int | None, order: str) -> Tags:
     """The entries of the IFD at `offset` of a TIFF block; unreadable ones are skipped."""
     if offset is None or not 8 <= offset <= len(data) - 2:
