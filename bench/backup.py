@@ -858,6 +858,8 @@ class Lag:
     ingest_mb: float = 0.0
     snapshots: int = 0
     caught_up: float | None = None  # from the ingest's end to the last photo's snapshot
+    alone_seconds: float | None = None  # the same ingest with no backup following
+    waited: float | None = None  # what the ingest says it waited for the backup
     unavailable: str | None = None
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -920,6 +922,23 @@ def measure_lag(args: argparse.Namespace, workdir: Path) -> Lag:
         if not done.ok:
             lag.unavailable = f"`{' '.join(step[4:])}` failed: {done.tail()}"
             return lag
+    warm([folder])
+    timed(_trousseau(workdir / "lag-alone", "init"), env)
+    alone = timed(
+        _trousseau(
+            workdir / "lag-alone",
+            "ingest",
+            str(folder),
+            "--wedding",
+            LAG_WEDDING,
+            "--date",
+            "2026-06-13",
+        ),
+        env,
+    )
+    if alone.ok:
+        lag.alone_seconds = alone.seconds
+    shutil.rmtree(workdir / "lag-alone", ignore_errors=True)
     log = workdir / "lag-follow.log"
     with log.open("wb") as out:
         follow = subprocess.Popen(
@@ -939,6 +958,8 @@ def measure_lag(args: argparse.Namespace, workdir: Path) -> Lag:
             env,
         )
         lag.ingest_seconds = ingest.seconds
+        waited = re.search(r"([0-9.]+) s\s+waiting\s+for\s+the\s+backup", ingest.out)
+        lag.waited = float(waited.group(1)) if waited else 0.0
         lag.ingest_mb = tree_bytes(folder)[1] / 1e6
         ended = dt.datetime.now(dt.UTC)
         if not ingest.ok:
@@ -996,7 +1017,11 @@ def measure_lag(args: argparse.Namespace, workdir: Path) -> Lag:
     lag.notes.append(
         f"lag: {len(recorded)} photos ({lag.ingest_mb:,.0f} MB) ingested in "
         f"{lag.ingest_seconds:.1f} s ({len(recorded) / lag.ingest_seconds:.0f} photos/s) by "
-        f"`trousseau ingest` while `trousseau backup run --follow` (interval 0.5 s) ran; "
+        f"`trousseau ingest` while `trousseau backup run --follow` (interval 0.5 s) ran, "
+        f"{lag.waited or 0:.1f} s of it waiting for the backup to keep up "
+        f"(`backup.ingest_waits_above`; the same ingest with no backup following: "
+        + (f"{lag.alone_seconds:.1f} s" if lag.alone_seconds else f"failed, {alone.tail()}")
+        + "); "
         f"{lag.snapshots} snapshots; worst {lag.worst or 0:.2f} s; the last photo was in a "
         f"snapshot {lag.caught_up or 0:.1f} s after the ingest ended"
     )

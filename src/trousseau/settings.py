@@ -219,6 +219,12 @@ class BackupSettings(BaseModel):
     lag_target_seconds: float = Field(
         60.0, gt=0, description="a change not backed up after this long is late (alert, status)"
     )
+    ingest_waits_above: float = Field(
+        0.5,
+        ge=0,
+        description="seconds a followed backup (`backup run --follow`) may fall behind before "
+        "a bulk ingest waits for it between files; 0 never waits",
+    )
     pack_size_mb: int = Field(16, ge=1, le=512, description="target size of a pack file")
     hot_days: int = Field(30, ge=0, description="weddings this recent (or upcoming) are hot")
     warm_days: int = Field(365, ge=0, description="weddings older than this are cold")

@@ -133,6 +133,44 @@ def test_a_backup_killed_at_random_points_verifies_and_the_next_run_completes(
 
 
 @SQLITE_ONLY
+def test_a_following_backup_takes_each_ingest_within_seconds_and_stops_on_ctrl_c(
+    cli: Cli, tmp_path
+) -> None:
+    import signal
+    import time
+
+    env = _env(tmp_path)
+    assert cli.invoke("init").returncode == 0
+    assert cli.invoke("backup", "init", **env).returncode == 0
+    follower = cli.start("backup", "run", "--follow", "--interval", "0.1", **env)
+    try:
+        for batch in range(2):
+            card = tmp_path / f"card{batch}"
+            card.mkdir()
+            for seed in range(3):
+                make_jpeg(card / f"IMG_{seed:04d}.JPG", seed=10 * batch + seed)
+            assert cli.invoke("ingest", str(card), "--wedding", "w").returncode == 0
+            ingested = time.monotonic()
+            while True:
+                status = json.loads(cli.invoke("backup", "status", "--json", **env).stdout)
+                if status["pending_changes"] == 0:
+                    break
+                assert follower.poll() is None, follower.communicate()
+                assert time.monotonic() - ingested < 20, status
+                time.sleep(0.1)
+    finally:
+        follower.send_signal(signal.SIGINT)
+        out, err = follower.communicate(timeout=30)
+    assert follower.returncode == 0, err
+    assert "stopped: what was committed is kept" in err
+    assert out.count("snapshot ") >= 2  # one per batch at least, each committed on its own
+    restored = tmp_path / "restored"
+    done = cli.invoke("backup", "restore", "--wedding", "w", "--to", str(restored), **env)
+    assert done.returncode == 0, done.stderr
+    assert len(list(restored.glob("*/*/*"))) == 6
+
+
+@SQLITE_ONLY
 def test_tiers_and_lifecycle_from_the_command_line(cli: Cli, tmp_path) -> None:
     from datetime import UTC, datetime, timedelta
 

@@ -49,7 +49,7 @@ from trousseau.vault import Vault
 BATCH = 5000
 """Changes taken in one run at most; a larger backlog takes several runs (`--follow` loops)."""
 
-FOLLOW_BUDGET = 1.0
+FOLLOW_BUDGET = 0.3
 """Seconds of blobs a following backup takes into one snapshot before it commits."""
 
 

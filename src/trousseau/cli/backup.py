@@ -112,7 +112,8 @@ def run_command(
                 continue
             if not follow:
                 break
-            time.sleep(interval)
+            if report.snapshot is None:  # idle: look again shortly; busy: at once
+                time.sleep(interval)
     except KeyboardInterrupt:
         errors.print("stopped: what was committed is kept; the rest is backed up next run")
     finally:

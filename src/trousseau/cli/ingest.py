@@ -125,6 +125,11 @@ def ingest_command(
         f"{summary.accepted} accepted ({summary.bytes / 1e6:.1f} MB), "
         f"{summary.duplicates} duplicate(s) skipped, {len(summary.rejected)} rejected"
         + (f", {summary.warnings} with a warning" if summary.warnings else "")
+        + (
+            f", {summary.waited:.1f} s waiting for the backup to keep up"
+            if summary.waited >= 0.05
+            else ""
+        )
         + f" — wedding {wedding!r}, delivery {sla or target.delivery_sla}"
     )
     if stats is not None:

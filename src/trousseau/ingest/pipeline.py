@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -40,6 +40,7 @@ from trousseau.catalog import (
 from trousseau.clock import Clock
 from trousseau.errors import ChecksumMismatch, IngestError
 from trousseau.imaging import PhotoInfo, probe, sniff
+from trousseau.ingest.pacing import BackupPacer
 from trousseau.ingest.sources import collect
 from trousseau.jobs import NewJob, deadline_for, enqueue, subject_key
 from trousseau.kinds import FIRST_FOR_PHOTO
@@ -73,6 +74,8 @@ class IngestEvent:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     """Accepted, but something about it is unknown (its metadata unreadable): each says why."""
+    waited: float = 0.0
+    """Seconds the ingest waited for a followed backup before recording it (`pacing`)."""
 
 
 @dataclass
@@ -86,9 +89,12 @@ class IngestSummary:
     bytes: int = 0
     warnings: int = 0
     """Files accepted with a warning (metadata left unknown)."""
+    waited: float = 0.0
+    """Seconds spent waiting for a followed backup to keep up."""
 
     def add(self, event: IngestEvent) -> None:
         self.files += 1
+        self.waited += event.waited
         self.warnings += bool(event.warnings)
         if event.outcome == IngestOutcome.ACCEPTED:
             self.accepted += 1
@@ -242,20 +248,25 @@ def ingest(
     wedding: Wedding,
     clock: Clock,
     sla: str | None = None,
+    pacer: BackupPacer | None = None,
 ) -> Iterator[IngestEvent]:
     """Ingest every file under `paths` into `wedding`, yielding one event per file.
 
     Bad files (empty, unreadable, not an image) are rejected and reported without stopping
     the run; a broken vault or catalog stops it with the error, since every later file would
-    fail the same way.
+    fail the same way. Between files the ingest waits for a followed backup that has fallen
+    behind (`pacer`; by default from `settings.backup.ingest_waits_above`).
     """
     settings.residency.guard(wedding.slug, wedding.region)
     target = _target(catalog, wedding, settings, sla)
+    if pacer is None:
+        pacer = BackupPacer(catalog, above=settings.backup.ingest_waits_above, clock=clock)
     for path, stored in _stored(paths, vault):
         if isinstance(stored, IngestError):
             yield IngestEvent(IngestOutcome.REJECTED, path, error=str(stored))
             continue
-        yield _event(path, _record(target, stored, clock()))
+        waited = pacer.wait()
+        yield replace(_event(path, _record(target, stored, clock())), waited=waited)
 
 
 STORE_AHEAD = 4
