@@ -922,6 +922,7 @@ def measure_lag(args: argparse.Namespace, workdir: Path) -> Lag:
         if not done.ok:
             lag.unavailable = f"`{' '.join(step[4:])}` failed: {done.tail()}"
             return lag
+    syncfs(workdir)  # the earlier rounds' writes leave the disk before anything is timed
     warm([folder])
     timed(_trousseau(workdir / "lag-alone", "init"), env)
     alone = timed(
@@ -999,9 +1000,13 @@ def measure_lag(args: argparse.Namespace, workdir: Path) -> Lag:
             try:
                 follow.wait(timeout=60)
             except subprocess.TimeoutExpired:
+                doing = _process_state(follow.pid)
                 follow.kill()
                 follow.wait()
-                lag.problems.append("`backup run --follow` did not stop within 60 s of SIGINT")
+                lag.problems.append(
+                    f"`backup run --follow` did not stop within 60 s of SIGINT ({doing}; "
+                    f"its output: {_tail(log)})"
+                )
     lag.snapshots = len(seen_snapshots)
     missing = [sha for sha in recorded if sha not in first_seen]
     if missing:
@@ -1026,6 +1031,22 @@ def measure_lag(args: argparse.Namespace, workdir: Path) -> Lag:
         f"snapshot {lag.caught_up or 0:.1f} s after the ingest ended"
     )
     return lag
+
+
+def _process_state(pid: int) -> str:
+    """What a process is doing, as Linux says (its state and the kernel function it waits
+    in: "D" and a sync function is a disk flush, not a hang in Python)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+        state = next(
+            line.split(":", 1)[1].strip()
+            for line in status.splitlines()
+            if line.startswith("State:")
+        )
+        wchan = Path(f"/proc/{pid}/wchan").read_text(encoding="utf-8").strip() or "-"
+    except (OSError, StopIteration):
+        return "state unknown"
+    return f"state {state}, waiting in {wchan}"
 
 
 def _tail(path: Path, lines: int = 4) -> str:

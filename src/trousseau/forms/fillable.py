@@ -57,6 +57,11 @@ Node = dict[str, Any]
 strings `u:text` (or `b:hex`), references `N G R`, numbers, lists, dictionaries, None."""
 
 
+_decode = json.JSONDecoder().decode
+"""JSON text to Python values; given `str`, not the `bytes` qpdf writes, as `json.loads` on
+bytes first guesses their encoding in Python (half its time on small objects)."""
+
+
 class _Objects:
     """The document's indirect objects as plain Python values, each read once.
 
@@ -78,7 +83,7 @@ class _Objects:
             pass
         number, generation, _ = ref.split(" ")
         obj = self._pdf.get_object(int(number), int(generation))
-        value = json.loads(obj.to_json(dereference=True))
+        value = _decode(obj.to_json(dereference=True).decode())
         if isinstance(obj, pikepdf.Stream) and isinstance(value, dict):
             value = _StreamDict(value)
         self._cache[ref] = value
