@@ -137,7 +137,10 @@ def test_a_following_backup_takes_each_ingest_within_seconds_and_stops_on_ctrl_c
     cli: Cli, tmp_path
 ) -> None:
     import signal
+    import subprocess
     import time
+
+    from .conftest import TROUSSEAU
 
     env = _env(tmp_path)
     assert cli.invoke("init").returncode == 0
@@ -159,11 +162,24 @@ def test_a_following_backup_takes_each_ingest_within_seconds_and_stops_on_ctrl_c
                 assert time.monotonic() - ingested < 20, status
                 time.sleep(0.1)
     finally:
-        follower.send_signal(signal.SIGINT)
+        follower.send_signal(signal.SIGTERM)  # a service manager's stop
         out, err = follower.communicate(timeout=30)
     assert follower.returncode == 0, err
+    assert "SIGTERM: stopping after this snapshot" in err
     assert "stopped: what was committed is kept" in err
     assert out.count("snapshot ") >= 2  # one per batch at least, each committed on its own
+    # Started as a shell's background job (SIGINT ignored), Ctrl-C still stops it.
+    background = subprocess.Popen(
+        ["bash", "-c", 'trap "" INT; exec "$@"', "-", *TROUSSEAU, "backup", "run", "--follow"],
+        env=cli.env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    background.send_signal(signal.SIGINT)
+    _, err = background.communicate(timeout=30)
+    assert background.returncode == 0 and "SIGINT: stopping" in err, err
     restored = tmp_path / "restored"
     done = cli.invoke("backup", "restore", "--wedding", "w", "--to", str(restored), **env)
     assert done.returncode == 0, done.stderr

@@ -7,6 +7,8 @@ an argument; the target from `--to` or the first of backup.targets.
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -87,8 +89,23 @@ def run_command(
         if isinstance(event, BlobBackedUp) and (event.done == event.total or event.done % 50 == 0):
             errors.print(f"  {event.done}/{event.total} blobs", highlight=False)
 
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # a second signal: stop now (what is committed stays)
+        errors.print(
+            f"{signal.Signals(signum).name}: stopping after this snapshot; signal again to "
+            "stop now"
+        )
+        stop.set()
+
+    # A follower stops on SIGTERM (a service manager's stop) as on Ctrl-C, even when it was
+    # started with SIGINT ignored (a background job of a shell).
+    handled = (signal.SIGINT, signal.SIGTERM) if follow else ()
+    previous = {s: signal.signal(s, on_signal) for s in handled}
     try:
-        while True:
+        while not stop.is_set():
             report = run_backup(
                 catalog,
                 vault,
@@ -113,12 +130,16 @@ def run_command(
             if not follow:
                 break
             if report.snapshot is None:  # idle: look again shortly; busy: at once
-                time.sleep(interval)
+                stop.wait(interval)
     except KeyboardInterrupt:
-        errors.print("stopped: what was committed is kept; the rest is backed up next run")
+        stop.set()
     finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         catalog.dispose()
         vault.close()
+    if stop.is_set():
+        errors.print("stopped: what was committed is kept; the rest is backed up next run")
     if to is None and len(settings.backup.targets) > 1:
         _replicate_all(settings)
 
