@@ -95,8 +95,7 @@ def run_command(
         if stop.is_set():
             raise KeyboardInterrupt  # a second signal: stop now (what is committed stays)
         errors.print(
-            f"{signal.Signals(signum).name}: stopping after this snapshot; signal again to "
-            "stop now"
+            f"{signal.Signals(signum).name}: stopping after this snapshot; signal again to stop now"
         )
         stop.set()
 
