@@ -280,3 +280,18 @@ def test_a_reader_waits_for_a_change_drawn_before_the_ones_it_sees(catalog, cloc
     reader.join(5)
     assert waited, "the reader did not wait for the change still being committed"
     assert seen == [[first, second]]
+
+
+def test_followed_lags_reads_only_repositories_whose_cursor_just_moved(catalog, clock):
+    from trousseau.catalog import followed_lags
+
+    with catalog.begin() as conn:
+        wedding = _wedding(conn, clock)
+        _photo(conn, wedding, "a" * 64, clock)
+        advance_cursor(conn, "weekly-replica", 0, now=clock())  # far behind, left alone
+        clock.advance(minutes=10)
+        advance_cursor(conn, "followed", 1, now=clock())
+        lags = followed_lags(conn, now=clock() + timedelta(seconds=3), within=5.0)
+        assert [(lag.repository, lag.pending) for lag in lags] == [("followed", 1)]
+        assert lags[0].seconds_behind == 603.0
+        assert followed_lags(conn, now=clock() + timedelta(seconds=6), within=5.0) == []

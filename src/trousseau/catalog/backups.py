@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -349,6 +349,19 @@ def backup_lag(conn: Connection, repository: str, *, now: datetime) -> BackupLag
     oldest_at: datetime | None = oldest  # min() keeps the column's type: aware UTC
     behind = 0.0 if oldest_at is None else max(0.0, (now - oldest_at).total_seconds())
     return BackupLag(repository, cursor, int(pending), oldest_at, behind, updated_at)
+
+
+def followed_lags(conn: Connection, *, now: datetime, within: float) -> list[BackupLag]:
+    """The lag of each repository whose cursor moved in the last `within` seconds: those a
+    backup is following now. A repository left behind (a replica synced weekly, one no
+    longer used) is not read at all, however long its backlog."""
+    since = now - timedelta(seconds=within)
+    repositories = conn.execute(
+        select(backup_cursor.c.repository)
+        .where(backup_cursor.c.updated_at >= since)
+        .order_by(backup_cursor.c.repository)
+    ).scalars()
+    return [backup_lag(conn, repository, now=now) for repository in list(repositories)]
 
 
 def backup_lags(conn: Connection, *, now: datetime) -> list[BackupLag]:

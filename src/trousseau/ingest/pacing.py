@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from trousseau.catalog import BackupLag, Catalog, backup_lags
+from trousseau.catalog import BackupLag, Catalog, followed_lags
 from trousseau.clock import Clock
 
 FOLLOWED_WITHIN = 5.0
@@ -70,7 +70,7 @@ class BackupPacer:
         while True:
             now = self._clock()
             with self._catalog.begin() as conn:
-                lags = backup_lags(conn, now=now)
+                lags = followed_lags(conn, now=now, within=self._followed_within)
             behind = followed_behind(lags, now=now, followed_within=self._followed_within)
             if behind <= self._above:
                 return waited
