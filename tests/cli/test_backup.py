@@ -146,6 +146,7 @@ def test_a_following_backup_takes_each_ingest_within_seconds_and_stops_on_ctrl_c
     assert cli.invoke("init").returncode == 0
     assert cli.invoke("backup", "init", **env).returncode == 0
     follower = cli.start("backup", "run", "--follow", "--interval", "0.1", **env)
+    assert "following the change log into" in follower.stdout.readline()
     try:
         for batch in range(2):
             card = tmp_path / f"card{batch}"
@@ -176,7 +177,7 @@ def test_a_following_backup_takes_each_ingest_within_seconds_and_stops_on_ctrl_c
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    assert "(Ctrl-C or SIGTERM stops)" in background.stdout.readline()
     background.send_signal(signal.SIGINT)
     _, err = background.communicate(timeout=30)
     assert background.returncode == 0 and "SIGINT: stopping" in err, err

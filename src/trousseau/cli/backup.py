@@ -81,9 +81,6 @@ def run_command(
         seconds = time.perf_counter() - started
         console.print(f"nothing changed since the last snapshot ({seconds:.2f} s)")
         return
-    catalog = catalog_of(settings)
-    repo = _open(settings, to)
-    vault = vault_of(settings)
 
     def show(event: BackupEvent) -> None:
         if isinstance(event, BlobBackedUp) and (event.done == event.total or event.done % 50 == 0):
@@ -103,7 +100,16 @@ def run_command(
     # started with SIGINT ignored (a background job of a shell).
     handled = (signal.SIGINT, signal.SIGTERM) if follow else ()
     previous = {s: signal.signal(s, on_signal) for s in handled}
+    catalog = catalog_of(settings)
+    vault = None
     try:
+        repo = _open(settings, to)
+        vault = vault_of(settings)
+        if follow:
+            console.print(
+                f"following the change log into {repo.target.name} (Ctrl-C or SIGTERM stops)",
+                highlight=False,
+            )
         while not stop.is_set():
             report = run_backup(
                 catalog,
@@ -136,7 +142,8 @@ def run_command(
         for s, handler in previous.items():
             signal.signal(s, handler)
         catalog.dispose()
-        vault.close()
+        if vault is not None:
+            vault.close()
     if stop.is_set():
         errors.print("stopped: what was committed is kept; the rest is backed up next run")
     if to is None and len(settings.backup.targets) > 1:
