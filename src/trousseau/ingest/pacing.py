@@ -32,7 +32,10 @@ POLL = 0.05
 def followed_behind(
     lags: Sequence[BackupLag], *, now: datetime, followed_within: float = FOLLOWED_WITHIN
 ) -> float:
-    """How long the oldest change pending for a followed repository has waited (0.0 if none)."""
+    """How long the oldest change pending for a followed repository has waited (0.0 if none).
+
+    The policy itself: the catalog's `followed_lags` already leaves out repositories outside
+    the window (so their backlog is never counted), and this says it again for any lags."""
     behind = 0.0
     for lag in lags:
         if lag.updated_at is None or lag.pending == 0:
@@ -66,13 +69,12 @@ class BackupPacer:
         waited (0.0 at once when pacing is off or nothing is followed)."""
         if self._above <= 0:
             return 0.0
-        waited = 0.0
+        began = self._clock()
         while True:
             now = self._clock()
             with self._catalog.begin() as conn:
                 lags = followed_lags(conn, now=now, within=self._followed_within)
             behind = followed_behind(lags, now=now, followed_within=self._followed_within)
             if behind <= self._above:
-                return waited
+                return (now - began).total_seconds()
             self._sleep(POLL)
-            waited += POLL
