@@ -98,9 +98,9 @@ def run_command(
 
     # A follower stops on SIGTERM (a service manager's stop) as on Ctrl-C, even when it was
     # started with SIGINT ignored (a background job of a shell).
+    catalog = catalog_of(settings)
     handled = (signal.SIGINT, signal.SIGTERM) if follow else ()
     previous = {s: signal.signal(s, on_signal) for s in handled}
-    catalog = catalog_of(settings)
     vault = None
     try:
         repo = _open(settings, to)
