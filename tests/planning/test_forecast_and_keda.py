@@ -5,6 +5,7 @@ ScaledObject: valid against KEDA's published CRD, its cron triggers re-read by K
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -100,12 +101,19 @@ def _crd_schema() -> dict:
     return strict_crd_schema(FIXTURES / "scaledobject-crd.yaml")
 
 
+@functools.cache
+def _cron_fields(expr: str) -> tuple[int, int, int, int]:
+    """(month, day, hour, minute) of a dated `M H D Mo *` expression."""
+    minute, hour, day, month, _ = expr.split()
+    return int(month), int(day), int(hour), int(minute)
+
+
 def _cron_fires(expr: str, after: datetime) -> datetime:
     """robfig/cron's Next for a dated `M H D Mo *` in UTC: the first firing after `after`."""
-    minute, hour, day, month, _ = expr.split()
+    month, day, hour, minute = _cron_fields(expr)
     for year in (after.year, after.year + 1, after.year + 2):
         try:
-            at = datetime(year, int(month), int(day), int(hour), int(minute), tzinfo=UTC)
+            at = datetime(year, month, day, hour, minute, tzinfo=UTC)
         except ValueError:
             continue
         if at > after:
@@ -133,7 +141,8 @@ def test_the_scaledobject_validates_and_its_crons_give_the_floor_at_every_instan
 
     weddings = peak_month(date(2027, 6, 1), rng=np.random.default_rng(4))
     factors = replace(FACTORS, seconds_per_photo=8.0)
-    start, end = datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 7, 2, tzinfo=UTC)
+    # the peak Saturday's week (June 19th; a month's plan solves four times as long)
+    start, end = datetime(2027, 6, 15, tzinfo=UTC), datetime(2027, 6, 23, tzinfo=UTC)
     planned = make_plan(weddings, factors, DEFAULT_SLA_CLASSES, start, end)
     assert planned.floor.max() > 5  # the peak Saturday raises the floor
     now = start + timedelta(days=3, hours=7)
