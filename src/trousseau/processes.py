@@ -1,4 +1,5 @@
-"""Whether a process that left its identity behind is still running, seen from this host.
+"""Processes: whether one that left its identity behind still runs, seen from this host, and
+how one ends without the interpreter's teardown.
 
 Two things are left behind by processes that may die without a goodbye: a worker's
 heartbeat (its leased jobs) and a vault writer's partial file. Both record who wrote them,
@@ -21,10 +22,15 @@ process with that PID and start time exists; anything else is unknown, and the l
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import re
+import sys
+import threading
 from enum import StrEnum
 from pathlib import Path
+from typing import NoReturn
 
 _PROC = Path("/proc")
 
@@ -102,3 +108,36 @@ def token_liveness(token: str) -> Liveness:
         return Liveness.UNKNOWN
     recorded = f"{match['boot']}/{match['namespace']}/{match['started']}"
     return liveness(int(match["pid"]), recorded)
+
+
+def exit_now(code: int = 0) -> NoReturn:
+    """End this process at once, its standard streams flushed, nothing else run.
+
+    For a process whose work is closed and written (a job process, the job-process server):
+    finalising every module it imported (libvips, numpy, SQLAlchemy, pydantic) costs 0.1-0.2 s
+    on the way out, measured, and each `work --until-idle` waited for it.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def exit_quickly(code: object) -> NoReturn:
+    """End a command: its exit handlers run (loggers flushed, temporary directories removed,
+    child processes reaped), then the process ends without the interpreter's teardown.
+
+    Where a thread other than this one still runs, or `code` is not a plain status (a message
+    for stderr), the interpreter's own exit does it, joining the threads as usual.
+    """
+    if code is None:
+        code = 0
+    if not isinstance(code, int) or threading.active_count() > 1:
+        raise SystemExit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # a closed pipe: the interpreter's exit reports it as usual
+        raise SystemExit(code) from None
+    os._exit(code)

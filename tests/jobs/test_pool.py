@@ -11,7 +11,7 @@ from trousseau.jobs import ProcessPool
 
 def test_idle_children_end_cleanly_at_once_when_stopped(settings) -> None:
     """A stopped child closes its catalog and vault and leaves with status 0, skipping the
-    interpreter's teardown (`_exit_now`); stop() joins every child."""
+    interpreter's teardown (`processes.exit_now`); stop() joins every child."""
     pool = ProcessPool(2, settings)
     processes = [child.process for child in pool._children]
     time.sleep(0.5)

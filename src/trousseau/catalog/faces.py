@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import Connection, delete, func, select, update
 
 from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import face, face_scan, person, photo, wedding
 from trousseau.catalog.text import check_text
 from trousseau.errors import NotFound
+
+if TYPE_CHECKING:  # numpy loads with the first vector: every command opens the catalog
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,14 @@ def photos_of_persons(faces: Sequence[FaceRow]) -> dict[int, list[tuple[int, str
 
 
 def encode_vector(vector: np.ndarray) -> bytes:
+    import numpy as np
+
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
 def decode_vector(data: bytes) -> np.ndarray:
+    import numpy as np
+
     return np.frombuffer(data, dtype="<f4").copy()
 
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
-from trousseau.cli.jobserver import start_job_server, stop_job_server
 from trousseau.cli.output import console, errors
 from trousseau.clock import utc_now
+from trousseau.jobserver import start_job_server, stop_job_server
 
 if TYPE_CHECKING:
     from trousseau.ingest import IngestEvent, IngestSummary

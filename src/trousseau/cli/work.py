@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of
-from trousseau.cli.jobserver import start_job_server, stop_job_server
 from trousseau.cli.output import console, errors
+from trousseau.jobserver import start_job_server, stop_job_server
 
 
 def work(

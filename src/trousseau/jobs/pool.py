@@ -24,6 +24,7 @@ from trousseau.clock import Clock, utc_now
 from trousseau.jobs.context import Resources
 from trousseau.jobs.execution import Outcome, execute
 from trousseau.jobs.queue import ClaimedJob
+from trousseau.processes import exit_now
 from trousseau.settings import Settings
 
 
@@ -140,21 +141,9 @@ def _child_main(
                 )
     finally:
         resources.close()
-    _exit_now()
-
-
-def _exit_now() -> None:
-    """End a job process that stopped cleanly without the interpreter's teardown.
-
-    A spawned child ends with `sys.exit`, which finalises every module it imported (libvips,
-    numpy, SQLAlchemy): 0.4-0.5 s of a pool's stop, measured, on the way out of every
-    `work --until-idle`. The catalog and vault are closed by now and jobs write nothing
-    buffered; only the standard streams are flushed.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(0)
+    # Spawned, it would otherwise finalise every module it imported on the way out of every
+    # `work --until-idle`; the catalog and vault are closed and jobs write nothing buffered.
+    exit_now(0)
 
 
 @dataclass

@@ -1,0 +1,82 @@
+"""The server job processes fork from, started as `work` and `ingest --work` begin.
+
+Spawned job processes each import trousseau again (~0.45 s) after the command has imported
+it; started first, the server imports it while the command does, and each job process is
+then forked from it ready to run (`jobs.ProcessPool(start_method="forkserver")`).
+
+This module imports nothing of trousseau: `python -m trousseau` and the `trousseau` script
+start the server from here before the command line's own imports (`start_if_asked`), which
+is 0.3 s sooner than the command could, measured on `work --until-idle`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import multiprocessing.forkserver
+import os
+from collections.abc import Sequence
+
+PRELOAD = "trousseau.jobs.pool"
+"""What every job process needs before its first job: the queue's execution, the catalog."""
+
+SERVER_MODULE = "trousseau.jobs.server"
+SERVER_MARK = "TROUSSEAU_JOB_SERVER"
+"""`jobs.server.SERVER_MARK`, named here so that this module imports nothing of trousseau."""
+
+_VALUED = frozenset({"--data-dir", "--catalog-url", "--vault-url"})
+"""The command line's global options that take a value (`cli.app`)."""
+
+
+def start_job_server(kind_modules: Sequence[str] = ()) -> str:
+    """Start the job-process server now, or find it started; the start method for the process
+    pool ("spawn" where the platform has no forkserver)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    multiprocessing.set_forkserver_preload([PRELOAD, SERVER_MODULE, *kind_modules])
+    os.environ[SERVER_MARK] = "1"
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        os.environ.pop(SERVER_MARK, None)
+    return "forkserver"
+
+
+def stop_job_server() -> None:
+    """Stop the server and wait for it, as the command ends: the job processes' CPU time is
+    then the command's (a parent that exits first leaves the server and its job processes
+    unaccounted for by `time` and rusage), and no server outlives the command by a moment.
+    """
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if stop is None:
+        return
+    with contextlib.suppress(OSError):
+        stop()
+
+
+def asks_for_job_processes(argv: Sequence[str]) -> bool:
+    """Whether a command line runs job processes from this process: `work` (not `--gpu` or
+    `--batch`, which render in the worker's own process) or `ingest --work`.
+
+    Read before the command line is parsed, so it only guesses: a wrong yes starts a server
+    that ends with the command, a wrong no leaves the command to start it as before.
+    """
+    words = iter(argv)
+    command = None
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            command = word
+            break
+    if command == "work":
+        return not {"--gpu", "--batch"} & set(argv)
+    return command == "ingest" and "--work" in argv
+
+
+def start_if_asked(argv: Sequence[str]) -> None:
+    """Start the job-process server now when the command line will run job processes; the
+    command finds it running (`start_job_server`) and stops it as it ends."""
+    if asks_for_job_processes(argv):
+        start_job_server()
