@@ -38,7 +38,7 @@ def test_the_command_lines_that_run_job_processes(argv: list[str], asks: bool) -
 
 def test_the_server_mark_is_one_name() -> None:
     assert jobserver.SERVER_MARK == server.SERVER_MARK
-    assert jobserver.SERVER_MODULE == server.__name__
+    assert server.__name__ == jobserver.SERVER_MODULE
 
 
 def _import_server_and_exit(environment: dict[str, str]) -> int:

@@ -17,8 +17,9 @@ import multiprocessing.forkserver
 import os
 from collections.abc import Sequence
 
-PRELOAD = "trousseau.jobs.pool"
-"""What every job process needs before its first job: the queue's execution, the catalog."""
+PRELOAD = ("trousseau.jobs.pool", "trousseau.kinds.variants")
+"""What job processes need before their first job: the queue's execution and the catalog,
+and the kind nearly every job is (libvips, the vault), imported once for all of them."""
 
 SERVER_MODULE = "trousseau.jobs.server"
 SERVER_MARK = "TROUSSEAU_JOB_SERVER"
@@ -33,7 +34,7 @@ def start_job_server(kind_modules: Sequence[str] = ()) -> str:
     pool ("spawn" where the platform has no forkserver)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return "spawn"
-    multiprocessing.set_forkserver_preload([PRELOAD, SERVER_MODULE, *kind_modules])
+    multiprocessing.set_forkserver_preload([*PRELOAD, SERVER_MODULE, *kind_modules])
     os.environ[SERVER_MARK] = "1"
     try:
         multiprocessing.forkserver.ensure_running()
