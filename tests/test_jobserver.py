@@ -30,6 +30,8 @@ from trousseau.jobs import server
         (["jobs", "list"], False),
         ([], False),
         (["--help"], False),
+        (["work", "--help"], False),
+        (["ingest", "--work", "-h"], False),
     ],
 )
 def test_the_command_lines_that_run_job_processes(argv: list[str], asks: bool) -> None:

@@ -58,11 +58,13 @@ def stop_job_server() -> None:
 
 def asks_for_job_processes(argv: Sequence[str]) -> bool:
     """Whether a command line runs job processes from this process: `work` (not `--gpu` or
-    `--batch`, which render in the worker's own process) or `ingest --work`.
+    `--batch`, which render in the worker's own process) or `ingest --work`; never for help.
 
     Read before the command line is parsed, so it only guesses: a wrong yes starts a server
     that ends with the command, a wrong no leaves the command to start it as before.
     """
+    if {"--help", "-h"} & set(argv):
+        return False
     words = iter(argv)
     command = None
     for word in words:

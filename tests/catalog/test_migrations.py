@@ -12,7 +12,9 @@ from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from trousseau.catalog.migrate import _config
+from trousseau.catalog import migrate, open_catalog
+from trousseau.catalog.engine import make_engine
+from trousseau.catalog.migrate import _config, upgrade
 
 from ..conftest import PG_ADMIN_URL, _psycopg_url
 
@@ -125,3 +127,81 @@ def test_an_older_catalog_with_photos_upgrades_under_its_foreign_keys(empty_url)
     engine.dispose()
     assert [(w.id, bool(w.faces)) for w in weddings] == [(7, False)]
     assert [tuple(p) for p in photos] == [(42, 7)]
+
+
+def _sqlite_master(url: str) -> list[tuple]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+        ).all()
+        rows = [(*row[:3], row[3] and migrate.canonical_sql(row[3])) for row in rows]
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    engine.dispose()
+    return [tuple(row) for row in rows] + [("version", *versions)]
+
+
+def _alembic_built(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def test_an_empty_sqlite_catalog_is_created_as_the_migrations_build_it(tmp_path, monkeypatch):
+    """The snapshot replays what SQLite recorded at head: the same tables, indexes and
+    constraints, statement for statement, and the same revision; Alembic is not loaded."""
+    by_migrations = _alembic_built(tmp_path / "migrated.sqlite3")
+
+    def no_alembic() -> None:
+        raise AssertionError("an empty SQLite catalog was built by Alembic, not the snapshot")
+
+    monkeypatch.setattr(migrate, "_script", no_alembic)
+    by_snapshot = f"sqlite:///{tmp_path / 'snapshot.sqlite3'}"
+    open_catalog(by_snapshot).dispose()
+
+    assert _sqlite_master(by_snapshot) == _sqlite_master(by_migrations)
+
+
+def test_the_snapshot_is_the_head_the_migrations_build(tmp_path):
+    snapshot = json.loads(migrate.SNAPSHOT.read_text())
+    engine = create_engine(_alembic_built(tmp_path / "migrated.sqlite3"))
+    with engine.connect() as conn:
+        built = migrate.sqlite_schema(conn)
+    engine.dispose()
+
+    stale = "run `python -m trousseau.catalog.snapshot` after adding a migration"
+    assert snapshot["revision"] == migrate.HEAD_REVISION, stale
+    assert snapshot["statements"] == built, stale
+
+
+def test_a_snapshot_of_another_revision_is_not_used(tmp_path, monkeypatch):
+    stale = tmp_path / "head-sqlite.json"
+    stale.write_text(json.dumps({"revision": "0001", "statements": ["CREATE TABLE wrong (x)"]}))
+    monkeypatch.setattr(migrate, "SNAPSHOT", stale)
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+
+    open_catalog(url).dispose()
+
+    assert _sqlite_master(url) == _sqlite_master(_alembic_built(tmp_path / "migrated.sqlite3"))
+
+
+def test_a_database_holding_a_table_is_left_to_alembic(tmp_path):
+    """An empty-looking catalog that holds someone's table is not written over by the
+    snapshot: Alembic builds the schema beside it, as before, and the table is kept."""
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE notes (body TEXT)"))
+        conn.execute(text("INSERT INTO notes VALUES ('keep me')"))
+    engine.dispose()
+
+    open_catalog(url).dispose()
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT body FROM notes")).scalars().all() == ["keep me"]
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    engine.dispose()
+    assert revision == migrate.HEAD_REVISION
