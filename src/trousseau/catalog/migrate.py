@@ -37,7 +37,8 @@ HEAD_REVISION = "0014"
 """The newest revision in migrations/versions: the schema this code expects. A new migration
 must update it: a stale value would let a catalog at the old head start without its upgrade,
 so tests/catalog/test_catalog.py checks it against Alembic's head and the revision a fresh
-catalog records, on both databases."""
+catalog records, on both databases. Then `python -m trousseau.catalog.snapshot` records the
+new head for empty SQLite catalogs (until then they are built by Alembic, and a test fails)."""
 
 VERSION_TABLE = "alembic_version"
 """Where Alembic records the revision (its default table, one row, `version_num`)."""
