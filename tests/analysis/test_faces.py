@@ -1,6 +1,7 @@
 """Faces on the shared labelled photos (real people, several photos each, some groups):
 every face found, clustering into persons without a mistake (in one batch and as photos
-arrive in batches), find-me ranking, the tile pass of the cascade, and pinned models."""
+arrive in batches), find-me ranking, the whole-photo pass of the cascade and its refined
+landmarks, and pinned models."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from trousseau.analysis import (
     model_path,
     pairwise_scores,
 )
-from trousseau.analysis.faces import tiles
 from trousseau.analysis.models import verify_file
 from trousseau.errors import ModelUnavailable
 
@@ -102,31 +102,56 @@ def test_both_people_of_a_group_photo_are_found_and_recognised(
         assert best >= DEFAULT_THRESHOLD, name
 
 
-def test_a_small_face_in_a_large_frame_is_found_by_the_tiles(analyser, shared_data) -> None:
-    """A ~50 px face in a 5000x3400 frame: too small for the reduced pass alone."""
+def _small_face_frame(shared_data: Path, size: tuple[int, int], at: tuple[int, int]) -> np.ndarray:
+    """A ~80 px face of the shared portraits pasted into a large, noisy, flat frame."""
     portrait = cv2.imread(str(shared_data / "photos/faces/obama/1.jpg"))
-    (face,) = [max(analyser.faces(portrait), key=lambda f: f.size)]
+    face = max(FaceAnalyser().faces(portrait), key=lambda f: f.size)
     x0, y0, x1, y1 = (int(v) for v in face.box)
     pad = (x1 - x0) // 3
     crop = portrait[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
     small = cv2.resize(crop, (80, round(80 * crop.shape[0] / crop.shape[1])), cv2.INTER_AREA)
-    frame = np.full((3400, 5000, 3), 90, dtype=np.uint8)
+    width, height = size
+    frame = np.full((height, width, 3), 90, dtype=np.uint8)
     frame += np.random.default_rng(1).integers(0, 20, frame.shape, dtype=np.uint8)
-    frame[2100 : 2100 + small.shape[0], 3300 : 3300 + small.shape[1]] = small
+    x, y = at
+    frame[y : y + small.shape[0], x : x + small.shape[1]] = small
+    return frame
+
+
+def test_a_small_face_in_a_large_frame_is_found_by_the_second_pass(analyser, shared_data) -> None:
+    """A ~50 px face in a 5000x3400 frame: too small for the reduced pass alone."""
+    frame = _small_face_frame(shared_data, (5000, 3400), (3300, 2100))
     found = analyser.detect(frame)
     assert any(3300 <= f.box[0] <= 3400 and 2100 <= f.box[1] <= 2200 for f in found)
-    reduced_only = FaceAnalyser(Cascade(tiled=False))
+    reduced_only = FaceAnalyser(Cascade(second_pass=None))
     assert not any(3300 <= f.box[0] <= 3400 for f in reduced_only.detect(frame))
 
 
-def test_tiles_cover_the_image_with_overlap() -> None:
-    corners = tiles(5000, 3400, 1280, 320)
-    covered = np.zeros((3400, 5000), dtype=bool)
-    for x, y in corners:
-        assert x + 1280 <= 5000 and y + 1280 <= 3400
-        covered[y : y + 1280, x : x + 1280] = True
-    assert covered.all()
-    assert tiles(800, 600, 1280, 320) == [(0, 0)]
+def test_a_face_found_in_a_reduced_pass_gets_the_landmarks_of_full_resolution(
+    analyser, shared_data
+) -> None:
+    """In a 7200x4800 frame the second pass runs at two thirds of full size; the small face
+    it finds is located again on the full-resolution pixels, so its landmarks are those
+    YuNet gives at full resolution, not the reduced pass's scaled up."""
+    frame = _small_face_frame(shared_data, (7200, 4800), (5000, 3000))
+    full_resolution = []
+    for pad in (100, 150, 200):  # YuNet's points move by a pixel with the crop: their mean
+        (face,) = [
+            f
+            for f in analyser.detect(frame[3000 - pad : 3100 + pad, 5000 - pad : 5100 + pad])
+            if f.size > 30
+        ]
+        full_resolution.append(np.array(face.landmarks) + np.array([5000 - pad, 3000 - pad]))
+    exact = np.mean(full_resolution, axis=0)
+
+    (refined,) = [f for f in analyser.detect(frame) if f.box[0] > 4000]
+    (coarse,) = [f for f in FaceAnalyser(Cascade(refine_below=0)).detect(frame) if f.box[0] > 4000]
+
+    def distance(face) -> float:
+        return float(np.abs(np.array(face.landmarks) - exact).max())
+
+    assert distance(refined) < 1.5
+    assert distance(coarse) > distance(refined)
 
 
 def test_models_are_the_pinned_files(tmp_path: Path) -> None:
