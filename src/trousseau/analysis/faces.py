@@ -10,7 +10,7 @@ similarity transform to the 112x112 template SFace was trained on) and embedded 
 into a unit 128-d vector: the cosine of two embeddings is their likeness.
 
 One pass over the whole photo replaced overlapping 1,280 px tiles at full resolution
-(measured on bench.analysis' 24 MP crowd frames, one core: 1.27 s a frame instead of 2.20,
+(measured on bench.analysis' 24 MP crowd frames, one core: 1.28 s a frame instead of 2.27,
 every face still found): the tiles read 1.6 times the photo's pixels, and 4,800 px keeps
 the crowd's 40 px faces above 32 px, which YuNet finds.
 
