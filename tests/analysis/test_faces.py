@@ -6,6 +6,7 @@ landmarks, and pinned models."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 
 import cv2
@@ -24,6 +25,7 @@ from trousseau.analysis import (
     model_path,
     pairwise_scores,
 )
+from trousseau.analysis.faces import tiles
 from trousseau.analysis.models import verify_file
 from trousseau.errors import ModelUnavailable
 
@@ -152,6 +154,23 @@ def test_a_face_found_in_a_reduced_pass_gets_the_landmarks_of_full_resolution(
 
     assert distance(refined) < 1.5
     assert distance(coarse) > distance(refined)
+
+
+@pytest.mark.parametrize("size", [(4800, 3200), (3000, 2000), (4799, 3201), (1601, 900)])
+def test_tiles_cover_the_image_evenly_within_their_size_and_overlap(size) -> None:
+    width, height = size
+    rects = tiles(width, height, 1600, 128)
+    covered = np.zeros((height, width), dtype=bool)
+    for x, y, w, h in rects:
+        assert w <= 1600 and h <= 1600 and x + w <= width and y + h <= height
+        covered[y : y + h, x : x + w] = True
+    assert covered.all()
+    for axis in (0, 1):
+        starts = sorted({r[axis] for r in rects})
+        side = rects[0][2 + axis]
+        assert all(b - a <= side - 128 for a, b in itertools.pairwise(starts))
+    assert sum(w * h for *_, w, h in rects) <= 1.2 * width * height
+    assert tiles(800, 600, 1600, 128) == [(0, 0, 800, 600)]
 
 
 def test_models_are_the_pinned_files(tmp_path: Path) -> None:
