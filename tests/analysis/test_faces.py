@@ -173,6 +173,11 @@ def test_tiles_cover_the_image_evenly_within_their_size_and_overlap(size) -> Non
     assert tiles(800, 600, 1600, 128) == [(0, 0, 800, 600)]
 
 
+def test_a_cascade_whose_tiles_cannot_advance_is_refused() -> None:
+    with pytest.raises(ValueError, match="tiles of 200 px cannot overlap by 200 px"):
+        Cascade(tile=200, overlap=200)
+
+
 def test_models_are_the_pinned_files(tmp_path: Path) -> None:
     path = model_path(DETECTOR)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == DETECTOR.sha256
