@@ -4,16 +4,15 @@ Spawned job processes each import trousseau again (~0.45 s) after the command ha
 it; started first, the server imports it while the command does, and each job process is
 then forked from it ready to run (`jobs.ProcessPool(start_method="forkserver")`).
 
-This module imports nothing of trousseau: `python -m trousseau` and the `trousseau` script
-start the server from here before the command line's own imports (`start_if_asked`), which
-is 0.3 s sooner than the command could, measured on `work --until-idle`.
+This module imports nothing of trousseau, and multiprocessing only to start or stop the
+server: `python -m trousseau` and the `trousseau` script ask it first (`start_if_asked`),
+which starts the server 0.3 s sooner than the command could, measured on `work
+--until-idle`, and costs a command that needs no server nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import multiprocessing.forkserver
 import os
 from collections.abc import Sequence
 
@@ -23,7 +22,7 @@ and the kind nearly every job is (libvips, the vault), imported once for all of 
 
 SERVER_MODULE = "trousseau.jobs.server"
 SERVER_MARK = "TROUSSEAU_JOB_SERVER"
-"""`jobs.server.SERVER_MARK`, named here so that this module imports nothing of trousseau."""
+"""Set in the environment the server starts with (`jobs.server` reads and removes it)."""
 
 _VALUED = frozenset({"--data-dir", "--catalog-url", "--vault-url"})
 """The command line's global options that take a value (`cli.app`)."""
@@ -32,6 +31,9 @@ _VALUED = frozenset({"--data-dir", "--catalog-url", "--vault-url"})
 def start_job_server(kind_modules: Sequence[str] = ()) -> str:
     """Start the job-process server now, or find it started; the start method for the process
     pool ("spawn" where the platform has no forkserver)."""
+    import multiprocessing
+    import multiprocessing.forkserver
+
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return "spawn"
     multiprocessing.set_forkserver_preload([*PRELOAD, SERVER_MODULE, *kind_modules])
@@ -48,6 +50,8 @@ def stop_job_server() -> None:
     then the command's (a parent that exits first leaves the server and its job processes
     unaccounted for by `time` and rusage), and no server outlives the command by a moment.
     """
+    import multiprocessing.forkserver
+
     server = getattr(multiprocessing.forkserver, "_forkserver", None)
     stop = getattr(server, "_stop", None)
     if stop is None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import atexit
 import os
 
+from trousseau.jobserver import SERVER_MARK
 from trousseau.processes import exit_now
 
-SERVER_MARK = "TROUSSEAU_JOB_SERVER"
-"""Set in the environment the server starts with; removed from it here and in the command."""
+__all__ = ["SERVER_MARK"]
 
 if os.environ.pop(SERVER_MARK, None) == "1":
     atexit.register(exit_now, 0)
