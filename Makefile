@@ -58,6 +58,7 @@ bench: $(VENV)/.stamp-bench
 	$(PY) -m bench.freeze
 	$(PY) -m bench.planning
 	$(PY) -m bench.analysis
+	$(PY) -m bench.culling
 	$(PY) -m bench.drill
 
 screenshots: $(VENV)/.stamp-dev

@@ -8,6 +8,8 @@ that the four share the machine's moods):
 (a) trousseau end to end: a cold `python -m trousseau ingest` of the folder into an empty
     data directory, then `python -m trousseau work --workers 2 --until-idle` (the four
     default variants of every photo stored and recorded), as `bench.wedding` runs them;
+    analysis.culling is off in both end-to-end modes, as sharp measures nothing
+    (bench.culling measures what the `quality` jobs add);
 (b) trousseau end to end in one command: a cold `python -m trousseau ingest --work
     --workers 2` into an empty data directory (the job processes start with the command
     and render each photo once it is recorded; it returns when no job is left), with the
@@ -68,6 +70,8 @@ SEED = wedding.SEED
 WHEN = wedding.WHEN
 MEGAPIXELS = 24.0
 WORKERS = 2
+VARIANTS_ONLY = {"TROUSSEAU_ANALYSIS__CULLING": "false"}
+"""The end-to-end runs make the four variants only: no `quality` job (sharp makes none)."""
 TEXTURED = "textured (q95 4:4:4)"
 SMOOTH = "smooth demo (q90 4:2:0)"
 E2E, ONE, SHARP, RENDER = "end to end", "one command", "sharp", "render alone"
@@ -174,7 +178,9 @@ def run_e2e(paths: Sequence[Path], rnd: int) -> tuple[Timing, list[str]]:
     CACHE.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="endtoend-run-", dir=CACHE))
     try:
-        result = wedding.run(paths, workdir, WORKERS, extra_env={}, overrides={}, overlap=False)
+        result = wedding.run(
+            paths, workdir, WORKERS, extra_env=VARIANTS_ONLY, overrides={}, overlap=False
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     timing = Timing(
@@ -209,7 +215,7 @@ def run_one_command(paths: Sequence[Path], rnd: int) -> tuple[Timing, list[str]]
                 shutil.copyfile(path, target)
             result.input_bytes += path.stat().st_size
         data = workdir / "data"
-        env = wedding._environment()
+        env = {**wedding._environment(), **VARIANTS_ONLY}
         command = wedding._cli(
             data,
             "ingest",

@@ -400,6 +400,10 @@ class AnalysisSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    culling: bool = Field(
+        True,
+        description="measure every photo's culling signals after its variants (a quality job)",
+    )
     faces_default: bool = Field(
         False, description="analyse faces in weddings created without a choice"
     )

@@ -138,3 +138,68 @@ def test_erasing_a_wedding_erases_its_faces_and_persons(catalog, clock) -> None:
     with catalog.begin() as conn:
         assert wedding_faces(conn, wedding.id) == [] and load_persons(conn, wedding.id) == []
         assert len(wedding_faces(conn, kept.id)) == 1 and len(load_persons(conn, kept.id)) == 1
+
+
+def _person_with_faces(conn, clock, wedding, photos, seeds) -> tuple[int, list[int]]:
+    """A person of the wedding with one face per (photo, seed); its id and its faces' ids."""
+    from trousseau.catalog.schema import face
+
+    total = sum(_unit(s) for s in seeds)
+    pid = create_person(conn, tenant_id=wedding.tenant_id, wedding_id=wedding.id,
+                        total=total, faces=len(seeds), now=clock())  # fmt: skip
+    for photo_id, seed in zip(photos, seeds, strict=True):
+        found = [FoundFace((0, 0, 9, 9), 0.9, _unit(seed), pid)]
+        record_scan(conn, tenant_id=wedding.tenant_id, wedding_id=wedding.id, photo_id=photo_id,
+                    faces=found, now=clock())  # fmt: skip
+    ids = conn.execute(face.select().where(face.c.person_id == pid).order_by(face.c.id)).all()
+    return pid, [r.id for r in ids]
+
+
+def test_two_persons_of_one_guest_are_merged(catalog, clock) -> None:
+    from trousseau.catalog import merge_persons
+
+    with catalog.begin() as conn:
+        wedding, photos = wedding_with_photos(conn, clock, "w1", faces=True, photos=3)
+        other, other_photos = wedding_with_photos(conn, clock, "w2", faces=True, photos=1)
+        a, _ = _person_with_faces(conn, clock, wedding, photos[:2], [1, 2])
+        b, _ = _person_with_faces(conn, clock, wedding, photos[2:], [3])
+        stranger, _ = _person_with_faces(conn, clock, other, other_photos, [4])
+        name_person(conn, wedding.id, b, "Aunt May")
+    with catalog.begin() as conn:
+        assert merge_persons(conn, wedding.id, a, b) == 1
+    with catalog.begin() as conn:
+        (merged,) = load_persons(conn, wedding.id)
+        assert (merged.id, merged.name, merged.faces) == (a, "Aunt May", 3)
+        assert np.allclose(merged.total, _unit(1) + _unit(2) + _unit(3))
+        assert {f.person_id for f in wedding_faces(conn, wedding.id)} == {a}
+        with pytest.raises(NotFound):
+            merge_persons(conn, wedding.id, a, stranger)  # another wedding's person
+        with pytest.raises(InvalidValue, match="itself"):
+            merge_persons(conn, wedding.id, a, a)
+
+
+def test_some_faces_of_a_person_are_split_off(catalog, clock) -> None:
+    from trousseau.catalog import split_person
+
+    with catalog.begin() as conn:
+        wedding, photos = wedding_with_photos(conn, clock, "w1", faces=True, photos=3)
+        pid, faces = _person_with_faces(conn, clock, wedding, photos, [1, 2, 3])
+        other, _ = _person_with_faces(conn, clock, wedding, [], [])
+    with catalog.begin() as conn:
+        with pytest.raises(InvalidValue, match="all of person"):
+            split_person(conn, wedding.id, pid, faces, now=clock())
+        with pytest.raises(InvalidValue, match="not person"):
+            split_person(conn, wedding.id, other, faces[:1], now=clock())
+        with pytest.raises(InvalidValue, match="name the faces"):
+            split_person(conn, wedding.id, pid, [], now=clock())
+        with pytest.raises(NotFound):
+            split_person(conn, wedding.id, 10_000, faces[:1], now=clock())
+    with catalog.begin() as conn:
+        new = split_person(conn, wedding.id, pid, [faces[2]], now=clock())
+    with catalog.begin() as conn:
+        persons = {p.id: p for p in load_persons(conn, wedding.id)}
+        assert persons[pid].faces == 2 and persons[new].faces == 1
+        assert np.allclose(persons[pid].total, _unit(1) + _unit(2), atol=1e-5)
+        assert np.allclose(persons[new].total, _unit(3), atol=1e-5)
+        owner = {f.id: f.person_id for f in wedding_faces(conn, wedding.id)}
+        assert owner == {faces[0]: pid, faces[1]: pid, faces[2]: new}

@@ -39,7 +39,7 @@ def test_status_json_counts_jobs_by_state_and_sla(cli: Cli, tmp_path):
     assert report["oldest_open_deadline"] is not None
     assert cli.run("work", "--until-idle", "--workers", "1").returncode == 0
     report = json.loads(cli.run("status", "--json").stdout)
-    assert report["jobs"]["done"]["next-day"] == 3
+    assert report["jobs"]["done"]["next-day"] == 6  # each photo's variants, then its quality
     assert report["photos"] == {"processed": 3}
 
 
@@ -136,10 +136,10 @@ def test_ingest_with_work_renders_while_reading_the_card(cli: Cli, tmp_path):
     result = cli.run("ingest", str(folder), "--wedding", "w", "--work", "--workers", "2")
 
     assert result.returncode == 1, result.stderr
-    assert "7 accepted" in result.stdout and "processed: done 6" in result.stdout
+    assert "7 accepted" in result.stdout and "processed: done 12" in result.stdout
     assert "1 job(s) failed for good" in result.stderr
     status = json.loads(cli.run("status", "--json").stdout)
-    assert sum(status["jobs"]["done"].values()) == 6
+    assert sum(status["jobs"]["done"].values()) == 12  # 6 variants jobs and their quality jobs
     assert sum(status["jobs"]["dead"].values()) == 1
     assert sum(status["jobs"]["queued"].values()) + sum(status["jobs"]["running"].values()) == 0
     assert status["workers"]["live"] == 0, "the command's worker said goodbye"

@@ -24,6 +24,13 @@ PHOTOS = 20
 """Photos the killed worker was rendering: enough that the kill lands mid-run."""
 
 
+VARIANTS = job.c.kind == "variants"
+"""These tests count the photos' variants jobs; each is followed by a `quality` job."""
+QUALITY_DONE = (
+    select(func.count()).select_from(job).where(job.c.state == "done", job.c.kind == "quality")
+)
+
+
 def _scalar(catalog_url: str, query) -> int:
     catalog = open_catalog(catalog_url)
     with catalog.begin() as conn:
@@ -74,7 +81,7 @@ def test_sigkilled_worker_resumes_and_every_photo_is_processed_once(cli: Cli, ca
         extra.unlink()
     env = {"TROUSSEAU_JOBS__LEASE_SECONDS": "2", "TROUSSEAU_JOBS__POLL_INTERVAL_SECONDS": "0.1"}
     assert cli.run("ingest", str(card), "--wedding", "w", **env).returncode == 0
-    done = select(func.count()).select_from(job).where(job.c.state == "done")
+    done = select(func.count()).select_from(job).where(job.c.state == "done", VARIANTS)
 
     worker = cli.start("work", "--workers", "2", **env)
     _wait_for(lambda: _scalar(cli.catalog_url, done) >= 3)
@@ -90,6 +97,7 @@ def test_sigkilled_worker_resumes_and_every_photo_is_processed_once(cli: Cli, ca
     assert result.returncode == 0, result.stderr
 
     assert _scalar(cli.catalog_url, done) == PHOTOS
+    assert _scalar(cli.catalog_url, QUALITY_DONE) == PHOTOS  # each follow-on once, none lost
     assert _scalar(cli.catalog_url, select(func.count()).select_from(variant)) == PHOTOS * 4
     photos_with_variant = select(func.count(func.distinct(variant.c.photo_id)))
     assert _scalar(cli.catalog_url, photos_with_variant) == PHOTOS
@@ -141,7 +149,7 @@ def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card):
 
 def test_sigterm_finishes_running_jobs_and_leaves_nothing_leased(cli: Cli, card):
     assert cli.run("ingest", str(card), "--wedding", "w").returncode == 0
-    done = select(func.count()).select_from(job).where(job.c.state == "done")
+    done = select(func.count()).select_from(job).where(job.c.state == "done", VARIANTS)
     worker = cli.start("work", "--workers", "2")
     _wait_for(lambda: _scalar(cli.catalog_url, done) >= 3)
     worker.send_signal(signal.SIGTERM)
@@ -153,7 +161,9 @@ def test_sigterm_finishes_running_jobs_and_leaves_nothing_leased(cli: Cli, card)
     rendered = _scalar(cli.catalog_url, select(func.count(func.distinct(variant.c.photo_id))))
     assert rendered == _scalar(cli.catalog_url, done)
     queued = (
-        select(func.count()).select_from(job).where(job.c.state == "queued", job.c.attempts == 0)
+        select(func.count())
+        .select_from(job)
+        .where(job.c.state == "queued", job.c.attempts == 0, VARIANTS)
     )
     assert _scalar(cli.catalog_url, queued) == 40 - _scalar(cli.catalog_url, done)
 
@@ -167,7 +177,7 @@ def test_a_restart_on_the_same_host_does_not_wait_for_the_dead_workers_leases(cl
         make_jpeg(card / f"IMG_{i:04d}.JPG", seed=i, size=(1600, 1200))
     env = {"TROUSSEAU_JOBS__LEASE_SECONDS": "3600", "TROUSSEAU_JOBS__POLL_INTERVAL_SECONDS": "0.1"}
     assert cli.run("ingest", str(card), "--wedding", "w", **env).returncode == 0
-    done = select(func.count()).select_from(job).where(job.c.state == "done")
+    done = select(func.count()).select_from(job).where(job.c.state == "done", VARIANTS)
     running = select(func.count()).select_from(job).where(job.c.state == "running")
 
     worker = cli.start("work", "--workers", "2", **env)
@@ -183,6 +193,7 @@ def test_a_restart_on_the_same_host_does_not_wait_for_the_dead_workers_leases(cl
     assert time.monotonic() - started < 120, "the restart waited for a lease"
     assert "recovered at once from dead processes here" in " ".join(result.stdout.split())
     assert _scalar(cli.catalog_url, done) == 8
+    assert _scalar(cli.catalog_url, QUALITY_DONE) == 8
     assert _scalar(cli.catalog_url, select(func.count()).select_from(variant)) == 8 * 4
     verified = cli.run("verify")
     assert verified.returncode == 0, verified.stderr

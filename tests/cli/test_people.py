@@ -50,9 +50,11 @@ def test_people_groups_the_guests_and_find_me_finds_them(cli, tmp_path, shared_d
 
     made = cli.invoke("ingest", str(card), "--wedding", "ada-and-sam", "--faces", "--work")
     assert made.returncode == 0, made.stderr
-    # the faces jobs followed the variants of the opted-in wedding only, and did the work
+    # the faces jobs followed the variants of the opted-in wedding only, and did the work;
+    # the quality jobs followed every photo's
     assert _jobs(cli) == {("no-faces", "variants"): 6, ("ada-and-sam", "variants"): 6,
-                          ("ada-and-sam", "faces"): 6}  # fmt: skip
+                          ("ada-and-sam", "faces"): 6, ("no-faces", "quality"): 6,
+                          ("ada-and-sam", "quality"): 6}  # fmt: skip
     listed = cli.invoke("people", "ada-and-sam", "--json")
     assert listed.returncode == 0, listed.stderr
     body = json.loads(listed.stdout)
@@ -74,6 +76,21 @@ def test_people_groups_the_guests_and_find_me_finds_them(cli, tmp_path, shared_d
     assert json.loads(again.stdout)["scanned"]["photos"] == 0  # stored: nothing scanned twice
     named = {p["id"]: p["name"] for p in json.loads(again.stdout)["persons"]}
     assert named[obama] == "Uncle Barack"
+
+    group_face = next(f["id"] for f in body["faces"]
+                      if f["photo"] == "group.jpg" and f["person"] == obama)  # fmt: skip
+    split = cli.invoke("people", "ada-and-sam", "--json", "--split", f"{obama}={group_face}")
+    assert split.returncode == 0, split.stderr
+    after = {p["id"]: set(p["photos"]) for p in json.loads(split.stdout)["persons"]}
+    (new,) = set(after) - set(persons)
+    assert after[new] == {"group.jpg"} and "group.jpg" not in after[obama]
+    merged = cli.invoke("people", "ada-and-sam", "--json", "--merge", f"{obama}={new}")
+    after = {p["id"]: set(p["photos"]) for p in json.loads(merged.stdout)["persons"]}
+    assert set(after) == set(persons) and after[obama] == persons[obama]
+    assert_one_line_error(cli.invoke("people", "ada-and-sam", "--merge", f"{obama}"), "ID=OTHER")
+    assert_one_line_error(
+        cli.invoke("people", "ada-and-sam", "--split", f"{obama}=group.jpg"), "--split takes"
+    )
 
     selfie = next(p for p in (faces / "obama").iterdir() if p.stem not in ("1", "2", "3"))
     found = cli.invoke("find-me", "ada-and-sam", str(selfie), "--json")

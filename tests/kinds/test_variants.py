@@ -43,8 +43,9 @@ def test_every_default_profile_is_rendered_stored_and_recorded(
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
         variants = {v.profile: v for v in variants_of(conn, photo.id)}
-        (job,) = list_jobs(conn)
+        job, follow_on = sorted(list_jobs(conn), key=lambda j: j.id)
     assert photo.state == "processed" and job.state == DONE and job.kind == "variants"
+    assert follow_on.kind == "quality" and follow_on.photo_id == photo.id  # culling after it
     assert (photo.width, photo.height) == (4500, 3000)
     sizes = {name: (v.format, v.width, v.height) for name, v in variants.items()}
     assert sizes["portrait"] == ("jpeg", 3000, 2000)

@@ -75,7 +75,7 @@ def test_a_batched_worker_records_the_same_variants_as_the_ordinary_one(
     _ingest(files, catalog, vault, settings, clock, "batched")
     pool = BatchPool(settings, ["trousseau.kinds"])
     stats = Worker(catalog, pool, settings.jobs).run(until_idle=True)
-    assert stats.done == len(files) and stats.dead == 0
+    assert stats.done == 2 * len(files) and stats.dead == 0  # each photo's quality job follows
     assert max(pool.batches) == 4  # really batched
     batched = _recorded(catalog)
     with catalog.begin() as conn:  # forget the variants, then render on the ordinary path
@@ -105,7 +105,7 @@ def test_one_bad_photo_fails_alone_in_a_batch(tmp_path, catalog, vault, settings
     stats = Worker(catalog, BatchPool(settings, ["trousseau.kinds"]), settings.jobs).run(
         until_idle=True
     )
-    assert (stats.done, stats.dead) == (len(files), 1)
+    assert (stats.done, stats.dead) == (2 * len(files), 1)  # no quality job for the dead one
     with catalog.begin() as conn:
         (dead,) = list_jobs(conn, state=DEAD)
         states = {p.original_name: p.state for p in iter_photos(conn)}
@@ -148,8 +148,10 @@ def test_gpu_out_of_memory_renders_on_the_cpu_and_loses_no_job(
     pool = BatchPool(settings, ["trousseau.kinds"], resources=resources)
     with caplog.at_level(logging.WARNING, logger="trousseau.imaging"):
         stats = Worker(catalog, pool, settings.jobs).run(until_idle=True)
-    assert stats.done == len(files) and stats.dead == stats.retried == 0
-    assert gpu.batches == len(pool.batches) >= 2 and renderer.fallbacks == gpu.batches
+    assert stats.done == 2 * len(files) and stats.dead == stats.retried == 0
+    # every variants batch tried the GPU and fell back (the quality jobs' batches render nothing)
+    assert gpu.batches >= 2 and renderer.fallbacks == gpu.batches
+    assert sum(pool.batches) == 2 * len(files)
     lines = [r.getMessage() for r in caplog.records if "GPU backend failed" in r.getMessage()]
     assert len(lines) == gpu.batches and "CUDA out of memory" in lines[0]
     with catalog.begin() as conn:

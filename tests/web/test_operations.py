@@ -110,9 +110,10 @@ def test_metrics_expose_every_name_with_values_from_the_catalog(api, studio):
     api.work()
     text = api.client.get("/metrics").text
     assert 'trousseau_job_duration_seconds_count{kind="variants"} 2.0' in text
-    assert 'trousseau_jobs_finished_total{outcome="on_time",sla="standard"} 2.0' in text
+    assert 'trousseau_job_duration_seconds_count{kind="quality"} 2.0' in text
+    assert 'trousseau_jobs_finished_total{outcome="on_time",sla="standard"} 4.0' in text
     assert 'trousseau_jobs_finished_total{outcome="late",sla="standard"} 0.0' in text
-    assert 'trousseau_jobs{sla="standard",state="done"} 2.0' in text
+    assert 'trousseau_jobs{sla="standard",state="done"} 4.0' in text
     assert "trousseau_jobs_due 0.0" in text
     vault_bytes = next(
         float(line.split()[1])
@@ -354,5 +355,6 @@ def test_a_job_done_after_its_deadline_counts_as_late(api, studio):
     api.clock.advance(hours=25)  # past the standard promise (24 h)
     api.work()
     text = api.client.get("/metrics").text
-    assert 'trousseau_jobs_finished_total{outcome="late",sla="standard"} 1.0' in text
+    # the photo's variants and its quality job (which shares the photo's deadline)
+    assert 'trousseau_jobs_finished_total{outcome="late",sla="standard"} 2.0' in text
     assert 'trousseau_jobs_finished_total{outcome="on_time",sla="standard"} 0.0' in text

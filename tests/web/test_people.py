@@ -25,7 +25,9 @@ def test_people_are_listed_named_and_forgotten(api, studio, rival, faces_wedding
     persons = {p["id"]: set(p["photos"]) for p in body["persons"]}
     obama = next(pid for pid, photos in persons.items() if "obama-1.jpg" in photos)
     assert persons[obama] == {"obama-1.jpg", "obama-2.jpg", "obama-3.jpg"}
-    assert all(set(face) == {"photo", "box", "person"} for face in body["faces"])  # no embedding
+    assert all(
+        set(face) == {"id", "photo", "box", "person"} for face in body["faces"]
+    )  # no embedding
     named = api.client.patch(f"{url}/{obama}", json={"name": "Uncle Barack"}, headers=studio)
     assert named.status_code == 200, named.text
     assert {p["id"]: p["name"] for p in named.json()["persons"]}[obama] == "Uncle Barack"
@@ -67,3 +69,29 @@ def test_the_gallery_shows_the_people_of_an_opted_in_wedding(api, studio, faces_
     assert 'alt="obama-1.jpg"' in page.split('id="people"')[1].split('id="photos"')[0]
     api.wedding(studio, "no-faces")
     assert 'id="people"' not in api.client.get("/dashboard/weddings/no-faces").text
+
+
+def test_a_person_is_split_and_merged_back(api, studio, rival, faces_wedding) -> None:
+    url = f"/api/v1/weddings/{faces_wedding}/people"
+    body = api.client.get(url, headers=studio).json()
+    obama = next(p["id"] for p in body["persons"] if "obama-1.jpg" in p["photos"])
+    biden = next(p["id"] for p in body["persons"] if "biden-1.jpg" in p["photos"])
+    faces = [f["id"] for f in body["faces"] if f["person"] == obama]
+    assert len(faces) == 3
+    split = api.client.post(f"{url}/{obama}/split", json={"faces": faces[:1]}, headers=studio)
+    assert split.status_code == 200, split.text
+    persons = {p["id"]: p for p in split.json()["persons"]}
+    (new,) = set(persons) - {obama, biden}
+    assert persons[new]["faces"] == 1 and persons[obama]["faces"] == 2
+    everything = api.client.post(f"{url}/{obama}/split", json={"faces": faces[1:]}, headers=studio)
+    assert everything.status_code == 422 and "all of person" in everything.text
+    assert (
+        api.client.post(f"{url}/{new}/merge", json={"other": obama}, headers=rival).status_code
+        == 404
+    )
+    merged = api.client.post(f"{url}/{obama}/merge", json={"other": new}, headers=studio)
+    assert merged.status_code == 200, merged.text
+    persons = {p["id"]: p for p in merged.json()["persons"]}
+    assert set(persons) == {obama, biden} and persons[obama]["faces"] == 3
+    itself = api.client.post(f"{url}/{obama}/merge", json={"other": obama}, headers=studio)
+    assert itself.status_code == 422

@@ -266,8 +266,9 @@ def test_progress_and_dashboard_count_every_kind_of_a_photos_jobs(api, studio, f
 
     halfway = _progress(api)
     assert (halfway.total, halfway.ready, halfway.processing) == (3, 3, 0)
-    assert (halfway.queued, halfway.jobs_total, halfway.jobs_done) == (3, 6, 3)
-    assert halfway.percent == 50.0 and halfway.status == "processing"
+    # each photo: its variants, then its quality job and the test's kind
+    assert (halfway.queued, halfway.jobs_total, halfway.jobs_done) == (6, 9, 3)
+    assert halfway.percent == pytest.approx(100 / 3) and halfway.status == "processing"
     assert halfway.slack_seconds is not None, "the follow-ons share the photos' deadline"
     _sign_in(api, studio)
     page = api.client.get("/dashboard/weddings/smith-jones").text
@@ -276,7 +277,7 @@ def test_progress_and_dashboard_count_every_kind_of_a_photos_jobs(api, studio, f
     api.work()
     done = _progress(api)
     assert len(set(ANALYSED)) == 3
-    assert (done.queued, done.jobs_total, done.jobs_done) == (0, 6, 6)
+    assert (done.queued, done.jobs_total, done.jobs_done) == (0, 9, 9)
     assert done.percent == 100.0 and done.status == "delivered"
     page = api.client.get("/dashboard/weddings/smith-jones").text
     assert 'data-status="delivered"' in page

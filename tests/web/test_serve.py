@@ -100,12 +100,16 @@ def test_serve_accepts_renders_and_stops_on_sigterm(tmp_path, catalog, catalog_u
         while httpx.get(photo_url, headers=headers).json()["state"] != "processed":
             assert time.monotonic() < deadline, "the worker never processed the upload"
             time.sleep(0.2)
+        cull_url = f"{base}/api/v1/weddings/w/cull"
+        while httpx.get(cull_url, headers=headers).json()["counts"]["pending"]:
+            assert time.monotonic() < deadline, "the worker never measured the upload"
+            time.sleep(0.2)
     finally:
         code, logs = _stop(process)
     assert code == 0
     messages = [entry["message"] for entry in logs]
     assert any(m.startswith("job worker") and "started" in m for m in messages), messages
-    assert any(m.startswith("job worker stopped: done 1") for m in messages), messages
+    assert any(m.startswith("job worker stopped: done 2") for m in messages), messages
     access = [e for e in logs if e["logger"] == "trousseau.web.access"]
     assert any(
         e["route"] == "/api/v1/weddings/{slug}/photos" and e["status"] == 201 for e in access

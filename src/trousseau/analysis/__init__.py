@@ -9,17 +9,21 @@ burst       photos taken together that look alike (capture times close, perceptu
             close); its pick is the member with the best keep_score
 moment      a stretch of the day between long pauses (or shorter ones where the scene
             changes), with a representative photo
+verdict     what culling says of a photo: keep, reject (with reasons), duplicate (of its
+            burst's pick), unreadable (why), or pending (not measured yet)
 face        a box in a photo, its detector score and its embedding (a unit 128-d vector:
             the cosine of two is their likeness)
 person      the faces of one guest in one wedding, grown batch by batch as photos arrive;
             named by someone, or forgotten with its embeddings
 find-me     a selfie's face against every face of a wedding: its photos, most alike first
 
-Pure cores: quality, bursts, moments, persons. `faces` runs the models (`models` pins them),
-`scan` is the I/O shell over the catalog and the vault.
+Pure cores: quality, bursts, moments, culling, persons. `faces` runs the models (`models`
+pins them); `signals` (culling) and `scan` (faces) are the I/O shells over the catalog and
+the vault.
 """
 
 from trousseau.analysis.bursts import Burst, Shot, group_bursts, perceptual_hash
+from trousseau.analysis.culling import REJECT_BELOW, Culling, Judged, Verdict, cull
 from trousseau.analysis.faces import Cascade, Face, FaceAnalyser, shared_analyser
 from trousseau.analysis.models import DETECTOR, RECOGNISER, ModelFile, model_path
 from trousseau.analysis.moments import Moment, day_moments
@@ -34,16 +38,21 @@ from trousseau.analysis.persons import (
 )
 from trousseau.analysis.quality import Quality, measure
 from trousseau.analysis.scan import Match, ScanReport, find_person, require_faces, scan_faces
+from trousseau.analysis.signals import SOURCE_LONGEST, culling_of, measure_photo, source_variant
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "DETECTOR",
     "RECOGNISER",
+    "REJECT_BELOW",
+    "SOURCE_LONGEST",
     "Assignment",
     "Burst",
     "Cascade",
+    "Culling",
     "Face",
     "FaceAnalyser",
+    "Judged",
     "Known",
     "Match",
     "ModelFile",
@@ -51,17 +60,22 @@ __all__ = [
     "Quality",
     "ScanReport",
     "Shot",
+    "Verdict",
     "assign",
     "cluster",
+    "cull",
+    "culling_of",
     "day_moments",
     "find_me",
     "find_person",
     "group_bursts",
     "measure",
+    "measure_photo",
     "model_path",
     "pairwise_scores",
     "perceptual_hash",
     "require_faces",
     "scan_faces",
     "shared_analyser",
+    "source_variant",
 ]

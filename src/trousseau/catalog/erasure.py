@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, select, union
 
 from trousseau.catalog.faces import erase_wedding_faces
+from trousseau.catalog.quality import erase_wedding_quality
 from trousseau.catalog.schema import (
     backup_change,
     event,
@@ -64,6 +65,7 @@ def erase_wedding_rows(conn: Connection, *, tenant_id: int, wedding_id: int) -> 
         )
     )
     erase_wedding_faces(conn, wedding_id)
+    erase_wedding_quality(conn, wedding_id)
     variants = conn.execute(delete(variant).where(variant.c.photo_id.in_(photos))).rowcount
     uploads = conn.execute(delete(upload).where(upload.c.wedding_id == wedding_id)).rowcount
     events = conn.execute(delete(event).where(event.c.wedding_id == wedding_id)).rowcount

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from trousseau.catalog.engine import inserted_id
 from trousseau.catalog.schema import face, face_scan, person, photo, wedding
 from trousseau.catalog.text import check_text
-from trousseau.errors import NotFound
+from trousseau.errors import InvalidValue, NotFound
 
 if TYPE_CHECKING:  # numpy loads with the first vector: every command opens the catalog
     import numpy as np
@@ -252,6 +252,100 @@ def forget_person(conn: Connection, wedding_id: int, person_id: int) -> int:
     ).rowcount
     conn.execute(delete(person).where(person.c.id == person_id))
     return int(gone)
+
+
+def merge_persons(conn: Connection, wedding_id: int, into: int, other: int) -> int:
+    """Make `other` part of `into` (one guest found as two): its faces move, the embedding
+    sums and counts add up, `into` keeps its name (or takes `other`'s), and `other` is
+    deleted. Returns the faces moved; NotFound for a person not in this wedding."""
+    if into == other:
+        raise InvalidValue(f"person {into} cannot be merged into itself")
+    lock_persons(conn, wedding_id)
+    found = {p.id: p for p in _persons(conn, wedding_id, [into, other])}
+    for person_id in (into, other):
+        if person_id not in found:
+            raise NotFound(f"no person {person_id} in this wedding: `trousseau people` lists them")
+    keep, gone = found[into], found[other]
+    moved = conn.execute(
+        update(face)
+        .where(face.c.person_id == other, face.c.wedding_id == wedding_id)
+        .values(person_id=into)
+    ).rowcount
+    conn.execute(
+        update(person)
+        .where(person.c.id == into)
+        .values(
+            total=encode_vector(keep.total + gone.total),
+            faces=keep.faces + gone.faces,
+            name=keep.name if keep.name is not None else gone.name,
+        )
+    )
+    conn.execute(delete(person).where(person.c.id == other))
+    return int(moved)
+
+
+def split_person(
+    conn: Connection,
+    wedding_id: int,
+    person_id: int,
+    face_ids: Sequence[int],
+    *,
+    now: datetime,
+) -> int:
+    """Take some of a person's faces out into a new person (two guests found as one): the
+    new person's embedding sum is those faces', the rest stay. Returns the new person's id;
+    InvalidValue unless the faces are some, not all, of the person's."""
+    import numpy as np
+
+    wanted = set(face_ids)
+    if not wanted:
+        raise InvalidValue("name the faces to split off (their ids from `trousseau people`)")
+    lock_persons(conn, wedding_id)
+    found = _persons(conn, wedding_id, [person_id])
+    if not found:
+        raise NotFound(f"no person {person_id} in this wedding: `trousseau people` lists them")
+    rows = conn.execute(
+        select(face.c.id, face.c.embedding, face.c.tenant_id).where(
+            face.c.person_id == person_id, face.c.wedding_id == wedding_id
+        )
+    ).all()
+    own = {r.id: decode_vector(r.embedding) for r in rows}
+    strangers = sorted(wanted - own.keys())
+    if strangers:
+        raise InvalidValue(
+            f"face(s) {', '.join(map(str, strangers))} are not person {person_id}'s: "
+            "`trousseau people --json` lists each face with its person"
+        )
+    if wanted == own.keys():
+        raise InvalidValue(
+            f"those are all of person {person_id}'s faces: split off some of them, or rename it"
+        )
+    (source,) = found
+    taken = np.sum([own[i] for i in sorted(wanted)], axis=0)
+    new_id = create_person(
+        conn,
+        tenant_id=rows[0].tenant_id,
+        wedding_id=wedding_id,
+        total=taken,
+        faces=len(wanted),
+        now=now,
+    )
+    conn.execute(update(face).where(face.c.id.in_(sorted(wanted))).values(person_id=new_id))
+    conn.execute(
+        update(person)
+        .where(person.c.id == person_id)
+        .values(total=encode_vector(source.total - taken), faces=source.faces - len(wanted))
+    )
+    return new_id
+
+
+def _persons(conn: Connection, wedding_id: int, ids: Sequence[int]) -> list[PersonRow]:
+    rows = conn.execute(
+        select(person.c.id, person.c.name, person.c.faces, person.c.total).where(
+            person.c.wedding_id == wedding_id, person.c.id.in_(list(ids))
+        )
+    )
+    return [PersonRow(r.id, r.name, r.faces, decode_vector(r.total)) for r in rows]
 
 
 def erase_wedding_faces(conn: Connection, wedding_id: int) -> int:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 """The newest revision in migrations/versions: the schema this code expects. A new migration
 must update it: a stale value would let a catalog at the old head start without its upgrade,
 so tests/catalog/test_catalog.py checks it against Alembic's head and the revision a fresh

@@ -368,3 +368,26 @@ face_scan = Table(
 )
 """That a photo's faces were looked for (how many were found, or why it failed), so a
 photo is scanned once and a wedding's new photos are found by what is missing here."""
+
+photo_quality = Table(
+    "photo_quality",
+    metadata,
+    Column("photo_id", Id, ForeignKey("photo.id"), primary_key=True),
+    Column("wedding_id", Id, ForeignKey("wedding.id"), nullable=False),
+    Column("source", String(64), nullable=True),
+    Column("sharpness", Float, nullable=True),
+    Column("motion_blur", Float, nullable=True),
+    Column("mean_luminance", Float, nullable=True),
+    Column("highlights", Float, nullable=True),
+    Column("shadows", Float, nullable=True),
+    Column("noise", Float, nullable=True),
+    Column("keep_score", Float, nullable=True),
+    Column("reasons", Json, nullable=True),
+    Column("dhash", String(16), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("measured_at", UTCDateTime, nullable=False),
+    Index(None, "wedding_id"),
+)
+"""A photo's culling signals, measured once from a variant (`source`: its profile): the
+quality figures, the keep_score with its reasons, and the difference hash bursts and
+moments compare (16 hex digits); or, with every figure empty, why it could not be measured."""

@@ -39,6 +39,16 @@ def people(
         list[int] | None,
         typer.Option("--forget", help="Delete a person and its faces' embeddings; repeatable."),
     ] = None,
+    merge: Annotated[
+        list[str] | None,
+        typer.Option("--merge", help="One guest found as two: ID=OTHER moves OTHER into ID."),
+    ] = None,
+    split: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--split", help="Two guests found as one: ID=FACE,FACE,... makes those a new person."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Every face found in a wedding's photos (photo, box in the original's pixels, person)
@@ -48,13 +58,18 @@ def people(
         get_tenant,
         get_wedding,
         load_persons,
+        merge_persons,
         name_person,
         photos_of_persons,
         scan_failures,
+        split_person,
         wedding_faces,
     )
+    from trousseau.clock import utc_now
 
     names = [_named(text) for text in name or []]
+    merges = [_pair(text, "--merge", "ID=OTHER (e.g. 12=15)") for text in merge or []]
+    splits = [_faces(text) for text in split or []]
     settings = settings_of(ctx)
     catalog = catalog_of(settings)
     vault = vault_of(settings)
@@ -67,6 +82,10 @@ def people(
                 name_person(conn, target.id, person_id, person_name)
             for person_id in forget or []:
                 forget_person(conn, target.id, person_id)
+            for into, other in merges:
+                merge_persons(conn, target.id, into, other)
+            for person_id, face_ids in splits:
+                split_person(conn, target.id, person_id, face_ids, now=utc_now())
             faces = wedding_faces(conn, target.id)
             persons = load_persons(conn, target.id)
             failures = scan_failures(conn, target.id)
@@ -84,6 +103,7 @@ def people(
         },
         "faces": [
             {
+                "id": row.id,
                 "photo": row.original_name,
                 "box": [round(v) for v in row.box],
                 "person": row.person_id,
@@ -176,3 +196,25 @@ def _named(text: str) -> tuple[int, str | None]:
     if not sep or not key.strip().isascii() or not key.strip().isdigit():
         raise InvalidValue(f"--name takes ID=NAME (e.g. 12=Grandma), not {text!r}")
     return int(key.strip()), value.strip() or None
+
+
+def _pair(text: str, option: str, form: str) -> tuple[int, int]:
+    key, sep, value = text.partition("=")
+    if not sep or not (_number(key) and _number(value)):
+        raise InvalidValue(f"{option} takes {form}, not {text!r}")
+    return int(key.strip()), int(value.strip())
+
+
+def _faces(text: str) -> tuple[int, list[int]]:
+    key, sep, value = text.partition("=")
+    faces = [part.strip() for part in value.split(",")]
+    if not sep or not _number(key) or not all(_number(f) for f in faces):
+        raise InvalidValue(
+            f"--split takes ID=FACE,FACE,... (face ids from `people --json`), not {text!r}"
+        )
+    return int(key.strip()), [int(f) for f in faces]
+
+
+def _number(text: str) -> bool:
+    text = text.strip()
+    return text.isascii() and text.isdigit()

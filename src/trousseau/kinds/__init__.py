@@ -27,6 +27,11 @@ class Kind(StrEnum):
     """A photo's faces found, embedded and joined to the wedding's persons (after its
     variants, only for weddings that opted in)."""
 
+    QUALITY = "quality"
+    """A photo's culling signals (sharpness, blur, exposure, noise, keep_score, difference
+    hash) measured from a variant and stored (after its variants, unless analysis.culling
+    is off)."""
+
 
 FIRST_FOR_PHOTO = Kind.VARIANTS
 """The kind a newly accepted photo is enqueued for; what follows it is enqueued by it."""
@@ -43,6 +48,12 @@ register(
     "trousseau.kinds.faces:run",
     follows=Kind.VARIANTS,
     when="trousseau.kinds.faces:wanted",
+)
+register(
+    Kind.QUALITY,
+    "trousseau.kinds.quality:run",
+    follows=Kind.VARIANTS,
+    when="trousseau.kinds.quality:wanted",
 )
 
 # After `Kind`: the kinds' own modules name themselves through it.

@@ -25,6 +25,7 @@ from trousseau.ops import ExpiryWatch, vault_free_bytes
 from trousseau.settings import Settings, load_settings
 from trousseau.web import (
     backups,
+    culling,
     dashboard,
     forms,
     health,
@@ -119,6 +120,7 @@ def create_app(
         variants.router,
         forms.router,
         people.router,
+        culling.router,
         jobs.router,
         workers.router,
         backups.router,

@@ -20,9 +20,11 @@ from trousseau.catalog import (
     forget_person,
     get_wedding,
     load_persons,
+    merge_persons,
     name_person,
     photos_of_persons,
     scan_failures,
+    split_person,
     wedding_faces,
 )
 from trousseau.errors import InvalidValue
@@ -40,8 +42,14 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "the wedding did not opt in to face analysis"},
 }
 
+_CHANGES: dict[int | str, dict[str, Any]] = {
+    **_ANSWERS,
+    422: {"model": ErrorBody, "description": "a person merged into itself, or faces not its own"},
+}
+
 
 class FaceOut(BaseModel):
+    id: int = Field(description="the face, for splitting it off its person")
     photo: str = Field(description="the original's file name")
     box: list[int] = Field(description="[x0, y0, x1, y1] in the upright original's pixels")
     person: int | None
@@ -68,6 +76,16 @@ class PeopleOut(BaseModel):
 
 class PersonIn(BaseModel):
     name: StorableText | None = Field(None, max_length=200, examples=["Grandma Ada"])
+
+
+class MergeIn(BaseModel):
+    other: int = Field(description="the person that is the same guest: it is merged into this one")
+
+
+class SplitIn(BaseModel):
+    faces: list[int] = Field(
+        min_length=1, max_length=10_000, description="the faces that are another guest"
+    )
 
 
 class MatchOut(BaseModel):
@@ -107,7 +125,9 @@ def _people(services: Services, tenant_id: int, slug: str) -> PeopleOut:
             for p in sorted(persons, key=lambda p: (-p.faces, p.id))
         ],
         faces=[
-            FaceOut(photo=r.original_name, box=[round(v) for v in r.box], person=r.person_id)
+            FaceOut(
+                id=r.id, photo=r.original_name, box=[round(v) for v in r.box], person=r.person_id
+            )
             for r in faces
         ],
         failed=[FailedOut(photo=photo, reason=reason) for photo, reason in failures],
@@ -138,6 +158,32 @@ def forget(slug: str, person_id: int, caller: Caller, services: ServicesDep) -> 
     with services.catalog.begin() as conn:
         forget_person(conn, wedding.id, person_id)
     return Response(status_code=204)
+
+
+@router.post(
+    "/weddings/{slug}/people/{person_id}/merge", response_model=PeopleOut, responses=_CHANGES
+)
+def merge(
+    slug: str, person_id: int, body: MergeIn, caller: Caller, services: ServicesDep
+) -> PeopleOut:
+    """One guest found as two: `other`'s faces join this person, and `other` is gone."""
+    wedding = _opted_in(services, caller.tenant_id, slug)
+    with services.catalog.begin() as conn:
+        merge_persons(conn, wedding.id, person_id, body.other)
+    return _people(services, caller.tenant_id, slug)
+
+
+@router.post(
+    "/weddings/{slug}/people/{person_id}/split", response_model=PeopleOut, responses=_CHANGES
+)
+def split(
+    slug: str, person_id: int, body: SplitIn, caller: Caller, services: ServicesDep
+) -> PeopleOut:
+    """Two guests found as one: the faces named become a new person."""
+    wedding = _opted_in(services, caller.tenant_id, slug)
+    with services.catalog.begin() as conn:
+        split_person(conn, wedding.id, person_id, body.faces, now=services.clock())
+    return _people(services, caller.tenant_id, slug)
 
 
 @router.post(

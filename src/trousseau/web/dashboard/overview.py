@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from trousseau.analysis import Culling, Verdict
 from trousseau.backup import BackupHealth, backup_health
 from trousseau.catalog import (
     FaceRow,
@@ -335,6 +336,36 @@ class PersonCard:
 
 
 PERSON_TILES = 6
+
+
+@dataclass(frozen=True)
+class MomentCard:
+    """A moment of the day on the gallery page: when, how many photos, how many kept, and
+    its representative photo's tile."""
+
+    start: datetime | None
+    end: datetime | None
+    photos: int
+    kept: int
+    tile: Tile | None
+
+
+def moment_cards(
+    culled: Culling, photos: dict[int, Photo], variants: dict[int, list[Variant]]
+) -> list[MomentCard]:
+    """The wedding's moments in capture order, each with its representative's tile."""
+    keepers = {p.photo_id for p in culled.photos if p.verdict is Verdict.KEEP}
+    cards = []
+    for moment in culled.moments:
+        shown = [photos[i] for i in [moment.representative.id] if i in photos]
+        found = tiles(shown, variants)
+        kept = sum(1 for s in moment.shots if s.id in keepers)
+        cards.append(
+            MomentCard(
+                moment.start, moment.end, len(moment.shots), kept, found[0] if found else None
+            )
+        )
+    return cards
 
 
 def person_cards(

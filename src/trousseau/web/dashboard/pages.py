@@ -30,6 +30,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from trousseau import __version__
+from trousseau.analysis import culling_of
 from trousseau.catalog import (
     find_wedding,
     load_persons,
@@ -221,9 +222,19 @@ def gallery(slug: str, request: Request, principal: SignedIn, services: Services
                 photos_by_id(conn, wanted),
                 variants_by_photo(conn, wanted),
             )
+    culled = culling_of(
+        services.catalog, services.vault, wedding.id, clock=services.clock, measure_missing=False
+    )
+    with services.catalog.begin() as conn:
+        shown = [m.representative.id for m in culled.moments]
+        moments = overview.moment_cards(
+            culled, photos_by_id(conn, shown), variants_by_photo(conn, shown)
+        )
     return _page(
         request,
         "gallery.html",
+        moments=moments,
+        culled=culled,
         people=people,
         principal=principal,
         wedding=wedding,

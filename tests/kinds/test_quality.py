@@ -1,0 +1,105 @@
+"""The `quality` job end to end: it follows every photo's variants, stores the photo's
+signals from a variant, records an unreadable variant with its reason instead of failing,
+and is not enqueued when analysis.culling is off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from trousseau.analysis import Verdict, culling_of
+from trousseau.catalog import iter_photos, variants_of, wedding_quality
+from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
+from trousseau.jobs import DONE, InlinePool, Worker, list_jobs
+from trousseau.kinds import Kind
+from trousseau.vault import open_vault
+
+from ..ingest.conftest import make_jpeg
+
+
+@pytest.fixture
+def vault(settings):
+    v = open_vault(settings.vault_url)
+    yield v
+    v.close()
+
+
+def _ingest_and_work(files: list[Path], catalog, vault, settings, clock) -> int:
+    wedding = prepare_wedding(catalog, WeddingSpec(slug="w", tenant="t"), settings, clock)
+    summary = IngestSummary()
+    for event in ingest(
+        files, catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
+    ):
+        summary.add(event)
+    assert summary.accepted == len(files)
+    Worker(catalog, InlinePool(settings, ["trousseau.kinds"]), settings.jobs).run(until_idle=True)
+    return wedding.id
+
+
+def test_every_photo_is_measured_after_its_variants(tmp_path, catalog, vault, settings, clock):
+    sharp = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1, size=(3000, 2000))
+    pixels = cv2.imread(str(sharp))
+    blurred = tmp_path / "IMG_0002.JPG"
+    cv2.imwrite(str(blurred), cv2.GaussianBlur(pixels, (0, 0), 8))
+    wedding_id = _ingest_and_work([sharp, blurred], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        jobs = list_jobs(conn)
+        rows = {r.original_name: r for r in wedding_quality(conn, wedding_id)}
+    assert sorted(j.kind for j in jobs) == [
+        Kind.QUALITY,
+        Kind.QUALITY,
+        Kind.VARIANTS,
+        Kind.VARIANTS,
+    ]
+    assert all(j.state == DONE for j in jobs)
+    assert {j.photo_id for j in jobs if j.kind == Kind.QUALITY} == {
+        j.photo_id for j in jobs if j.kind == Kind.VARIANTS
+    }
+    a, b = rows["IMG_0001.JPG"].signals, rows["IMG_0002.JPG"].signals
+    assert a is not None and b is not None
+    assert rows["IMG_0001.JPG"].source == "reception"  # the largest variant within 2048 px
+    assert b.sharpness < a.sharpness and b.keep_score < 0.5 <= a.keep_score
+    assert any("blurred" in reason for reason in b.reasons)
+    culled = culling_of(catalog, vault, wedding_id, clock=clock, measure_missing=False)
+    verdicts = {p.photo: p.verdict for p in culled.photos}
+    assert verdicts == {"IMG_0001.JPG": Verdict.KEEP, "IMG_0002.JPG": Verdict.REJECT}
+
+
+def test_an_unreadable_variant_is_recorded_not_retried(tmp_path, catalog, vault, settings, clock):
+    original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=2, size=(3000, 2000))
+    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        reception = next(v for v in variants_of(conn, photo.id) if v.profile == "reception")
+    path = vault.blob_path(reception.sha256)
+    path.chmod(0o644)
+    path.write_bytes(b"not a jpeg any more")
+    from trousseau.analysis import measure_photo
+
+    assert measure_photo(catalog, vault, photo.id, clock=clock)
+    with catalog.begin() as conn:
+        (row,) = wedding_quality(conn, wedding_id)
+    assert row.signals is None
+    assert row.error is not None and row.error.startswith("variant reception unreadable")
+    culled = culling_of(catalog, vault, wedding_id, clock=clock, measure_missing=True)
+    (judged,) = culled.photos
+    assert judged.verdict is Verdict.UNREADABLE and judged.reasons == (row.error,)
+
+
+def test_no_quality_job_when_culling_is_off(tmp_path, catalog, vault, settings, clock) -> None:
+    settings = settings.model_copy(
+        update={"analysis": settings.analysis.model_copy(update={"culling": False})}
+    )
+    original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=3, size=(1600, 1200))
+    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    with catalog.begin() as conn:
+        assert [j.kind for j in list_jobs(conn)] == [Kind.VARIANTS]
+        (row,) = wedding_quality(conn, wedding_id)
+    assert not row.measured
+    # `trousseau cull` (measure_missing) measures what no job did
+    culled = culling_of(catalog, vault, wedding_id, clock=clock, measure_missing=True)
+    assert culled.photos[0].keep_score is not None
+    assert np.isfinite(culled.photos[0].keep_score)
