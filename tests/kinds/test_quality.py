@@ -103,3 +103,28 @@ def test_no_quality_job_when_culling_is_off(tmp_path, catalog, vault, settings, 
     culled = culling_of(catalog, vault, wedding_id, clock=clock, measure_missing=True)
     assert culled.photos[0].keep_score is not None
     assert np.isfinite(culled.photos[0].keep_score)
+
+
+def test_a_variant_that_is_no_image_is_recorded_with_its_cause(
+    tmp_path, catalog, vault, settings, clock
+) -> None:
+    from trousseau.analysis import measure_photo
+    from trousseau.catalog import record_variant
+    from trousseau.catalog.schema import variant
+
+    original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=4, size=(1600, 1200))
+    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    blob = vault.put_bytes(b"<html>a proxy's error page, stored as a variant</html>")
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        conn.execute(variant.delete().where(variant.c.photo_id == photo.id))
+        record_variant(conn, photo_id=photo.id, profile="reception", fmt="webp",
+                       sha256=blob.sha256, size=blob.size, width=1600, height=1200,
+                       now=clock())  # fmt: skip
+    assert measure_photo(catalog, vault, photo.id, clock=clock)
+    with catalog.begin() as conn:
+        (row,) = wedding_quality(conn, wedding_id)
+    assert row.signals is None and row.source == "reception"
+    assert row.error is not None and row.error.startswith(
+        "variant reception (webp) is in no format"
+    )

@@ -2,9 +2,9 @@
 `bursts` and `culling`, called by the `quality` job, `trousseau cull` and the API.
 
 A photo is measured from its largest variant not over `SOURCE_LONGEST` pixels (the original
-is never decoded again), read in grayscale and, when it is at least twice the measuring
-scale, decoded at half size (a JPEG's decoder scales its blocks for free). Its signals, or
-why its variant could not be read, are stored once in the catalog.
+is never decoded again), decoded by the imaging decode (any variant format; a JPEG is shrunk
+while its blocks are decoded) to the measuring scale, in grayscale. Its signals, or why its
+variant could not be read, are stored once in the catalog.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-import cv2
 import numpy as np
 
 from trousseau.analysis.bursts import perceptual_hash
@@ -28,7 +27,8 @@ from trousseau.catalog import (
     variants_by_photo,
     wedding_quality,
 )
-from trousseau.errors import BlobCorrupt, BlobMissing, InvalidValue
+from trousseau.errors import BlobCorrupt, BlobMissing, ImagingError, InvalidValue
+from trousseau.imaging import decode
 from trousseau.vault import Vault
 
 SOURCE_LONGEST = 2048
@@ -72,6 +72,19 @@ def measure_photo(
     return True
 
 
+def gray_pixels(data: bytes, *, fmt: str, name: str, max_pixels: int) -> np.ndarray:
+    """An image's 8-bit grayscale pixels at LONG_SIDE px at most, through the imaging decode
+    (any variant format, shrunk while decoding where the format allows; transparency
+    flattened on white). ImagingError names `name` when it cannot be decoded."""
+    image = decode(data, fmt=fmt, name=name, long_edge=LONG_SIDE, max_pixels=max_pixels).image
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    gray = image.colourspace("b-w")[0].cast("uchar")
+    return np.ndarray(
+        buffer=gray.write_to_memory(), dtype=np.uint8, shape=(gray.height, gray.width)
+    )
+
+
 def culling_of(
     catalog: Catalog,
     vault: Vault,
@@ -98,15 +111,15 @@ def _signals(vault: Vault, source: Variant) -> tuple[Signals | None, str | None]
         data = vault.get_bytes(source.sha256)
     except (BlobMissing, BlobCorrupt) as exc:
         return None, f"variant {source.profile} unreadable: {exc}"
-    reduced = max(source.width, source.height) >= 2 * LONG_SIDE
-    flag = cv2.IMREAD_REDUCED_GRAYSCALE_2 if reduced else cv2.IMREAD_GRAYSCALE
-    pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
-    if pixels is None:
-        return None, f"variant {source.profile} ({source.format}) could not be decoded"
+    name = f"variant {source.profile} ({source.format})"
     try:
+        pixels = gray_pixels(data, fmt=source.format, name=name,
+                             max_pixels=max(1, source.width * source.height))  # fmt: skip
         q = measure(pixels)
+    except ImagingError as exc:
+        return None, str(exc)  # it names the variant and the cause
     except InvalidValue as exc:
-        return None, f"variant {source.profile}: {exc}"
+        return None, f"{name}: {exc}"
     signals = Signals(
         sharpness=q.sharpness,
         motion_blur=q.motion_blur,
