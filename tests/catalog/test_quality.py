@@ -45,12 +45,15 @@ def test_signals_and_errors_are_stored_and_unmeasured_photos_listed(catalog, clo
             "IMG_2.JPG",
             "IMG_3.JPG",
         ]
-        assert rows[0].signals == SHARP and rows[0].source == "reception" and rows[0].measured
+        assert rows[0].signals == SHARP and rows[0].source == "reception"
+        assert rows[0].measured_at is not None and rows[0].photo_state == "stored"
         assert rows[1].signals is None and rows[1].error == UNDECODABLE
-        assert not rows[2].measured and rows[2].signals is None and rows[2].error is None
-        # the photo without a variant is not measurable yet; another wedding's is not listed
-        assert photos_to_measure(conn, wedding.id) == [photos[2]]
-        assert photos_to_measure(conn, other.id) == others
+        assert rows[2].measured_at is None and rows[2].signals is None and rows[2].error is None
+        # the photo without a variant is not measurable yet; another wedding's is not listed;
+        # a photo that could not be measured is measured again only when asked
+        assert photos_to_measure(conn, wedding.id, again_failed=False) == [photos[2]]
+        assert photos_to_measure(conn, wedding.id, again_failed=True) == photos[1:3]
+        assert photos_to_measure(conn, other.id, again_failed=False) == others
 
 
 def test_measuring_again_replaces_the_row(catalog, clock) -> None:

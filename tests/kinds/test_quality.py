@@ -83,7 +83,9 @@ def test_an_unreadable_variant_is_recorded_not_retried(tmp_path, catalog, vault,
     with catalog.begin() as conn:
         (row,) = wedding_quality(conn, wedding_id)
     assert row.signals is None
-    assert row.error is not None and row.error.startswith("variant reception unreadable")
+    assert row.error is not None
+    assert row.error.startswith("variant reception (jpeg) could not be measured (BlobCorrupt")
+    assert "`trousseau cull` measures it again" in row.error
     culled = culling_of(catalog, vault, wedding_id, clock=clock, measure_missing=True)
     (judged,) = culled.photos
     assert judged.verdict is Verdict.UNREADABLE and judged.reasons == (row.error,)
@@ -98,15 +100,26 @@ def test_no_quality_job_when_culling_is_off(tmp_path, catalog, vault, settings, 
     with catalog.begin() as conn:
         assert [j.kind for j in list_jobs(conn)] == [Kind.VARIANTS]
         (row,) = wedding_quality(conn, wedding_id)
-    assert not row.measured
+    assert row.measured_at is None
     # `trousseau cull` (measure_missing) measures what no job did
     culled = culling_of(catalog, vault, wedding_id, clock=clock, measure_missing=True)
     assert culled.photos[0].keep_score is not None
     assert np.isfinite(culled.photos[0].keep_score)
 
 
+TINY = cv2.imencode(".webp", np.full((8, 12, 3), 128, np.uint8))[1].tobytes()
+
+
+@pytest.mark.parametrize(
+    ("blob", "cause"),
+    [
+        (b"<html>a proxy's error page, stored as a variant</html>",
+         "(ImagingError: variant reception (webp) is in no format"),
+        (TINY, "(InvalidValue: an image of (8, 12) pixels is too small to judge)"),
+    ],
+)  # fmt: skip
 def test_a_variant_that_is_no_image_is_recorded_with_its_cause(
-    tmp_path, catalog, vault, settings, clock
+    tmp_path, catalog, vault, settings, clock, blob, cause
 ) -> None:
     from trousseau.analysis import measure_photo
     from trousseau.catalog import record_variant
@@ -114,17 +127,47 @@ def test_a_variant_that_is_no_image_is_recorded_with_its_cause(
 
     original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=4, size=(1600, 1200))
     wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
-    blob = vault.put_bytes(b"<html>a proxy's error page, stored as a variant</html>")
+    stored = vault.put_bytes(blob)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
         conn.execute(variant.delete().where(variant.c.photo_id == photo.id))
         record_variant(conn, photo_id=photo.id, profile="reception", fmt="webp",
-                       sha256=blob.sha256, size=blob.size, width=1600, height=1200,
+                       sha256=stored.sha256, size=stored.size, width=1600, height=1200,
                        now=clock())  # fmt: skip
     assert measure_photo(catalog, vault, photo.id, clock=clock)
     with catalog.begin() as conn:
         (row,) = wedding_quality(conn, wedding_id)
     assert row.signals is None and row.source == "reception"
-    assert row.error is not None and row.error.startswith(
-        "variant reception (webp) is in no format"
+    assert row.error is not None
+    assert row.error.startswith(f"variant reception (webp) could not be measured {cause}")
+
+
+def test_a_vault_that_cannot_be_read_is_raised_for_the_job_to_retry(
+    tmp_path, catalog, vault, settings, clock
+) -> None:
+    """Not the variant's fault (here the blob's path is a directory, EISDIR: as an I/O error
+    of the disk would be): nothing is recorded, so the retry measures the photo."""
+    from trousseau.analysis import measure_photo
+    from trousseau.errors import VaultError
+
+    original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=5, size=(1600, 1200))
+    settings = settings.model_copy(
+        update={"analysis": settings.analysis.model_copy(update={"culling": False})}
     )
+    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    from trousseau.analysis import source_variant
+
+    with catalog.begin() as conn:
+        (photo,) = iter_photos(conn)
+        source = source_variant(variants_of(conn, photo.id))
+    assert source is not None
+    path = vault.blob_path(source.sha256)
+    path.chmod(0o644)
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(VaultError, match="cannot read blob") as raised:
+        measure_photo(catalog, vault, photo.id, clock=clock)
+    assert type(raised.value) is VaultError
+    with catalog.begin() as conn:
+        (row,) = wedding_quality(conn, wedding_id)
+    assert row.measured_at is None and row.error is None

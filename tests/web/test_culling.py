@@ -50,4 +50,9 @@ def test_the_gallery_shows_the_moments(api, studio) -> None:
     page = api.client.get("/dashboard/weddings/moments").text
     section = page.split('id="moments"')[1].split("</section>")[0]
     assert "1 moment(s)" in section and "1 kept" in section
+    assert '<span data-field="kept">1</span> kept, 0 rejected' in section  # the header's counts
+    thumbs_only = api.client.get(
+        "/dashboard/weddings/moments", headers={"X-Trousseau-Sections": "photos"}
+    ).text
+    assert 'id="moments"' not in thumbs_only and 'id="photos"' in thumbs_only
     assert 'alt="a.jpg"' in section

@@ -23,7 +23,7 @@ the vault.
 """
 
 from trousseau.analysis.bursts import Burst, Shot, group_bursts, perceptual_hash
-from trousseau.analysis.culling import REJECT_BELOW, Culling, Judged, Verdict, cull
+from trousseau.analysis.culling import REJECT_BELOW, Culling, Judged, Verdict, cull, report
 from trousseau.analysis.faces import Cascade, Face, FaceAnalyser, shared_analyser
 from trousseau.analysis.models import DETECTOR, RECOGNISER, ModelFile, model_path
 from trousseau.analysis.moments import Moment, day_moments
@@ -74,6 +74,7 @@ __all__ = [
     "model_path",
     "pairwise_scores",
     "perceptual_hash",
+    "report",
     "require_faces",
     "scan_faces",
     "shared_analyser",

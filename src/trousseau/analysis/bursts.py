@@ -32,7 +32,12 @@ class Burst:
     @property
     def pick(self) -> Shot:
         """The member with the best keep_score (the earliest on a tie)."""
-        return max(self.shots, key=lambda s: (s.keep_score, -self.shots.index(s)))
+        return best_of(self.shots)
+
+
+def best_of(shots: Sequence[Shot]) -> Shot:
+    """The shot with the best keep_score, the earliest of equals (one pass)."""
+    return max(enumerate(shots), key=lambda pair: (pair[1].keep_score, -pair[0]))[1]
 
 
 def hamming(a: int, b: int) -> int:

@@ -3,8 +3,9 @@ from the signals stored for its photos.
 
 A photo is a reject when its keep_score is under `reject_below` (its reasons say why); a
 keeper that lost its burst to a better frame is a duplicate of that frame; every burst's
-pick and every other keeper is kept. Photos not measured yet are pending, and photos whose
-variant could not be read are unreadable, with the reason recorded.
+pick and every other keeper is kept. A photo whose variants could not be made is failed (its
+processing error), one whose variant could not be measured is unreadable (the recorded
+reason), and one not measured yet is pending.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from trousseau.analysis.bursts import Burst, Shot, group_bursts
 from trousseau.analysis.moments import Moment, day_moments
-from trousseau.catalog import QualityRow
+from trousseau.catalog import FAILED, QualityRow
 
 REJECT_BELOW = 0.5
 """The keep_score under which a photo is a reject."""
@@ -26,6 +28,7 @@ class Verdict(StrEnum):
     REJECT = "reject"
     DUPLICATE = "duplicate"
     UNREADABLE = "unreadable"
+    FAILED = "failed"
     PENDING = "pending"
 
 
@@ -49,8 +52,12 @@ class Culling:
     bursts: tuple[Burst, ...]
     moments: tuple[Moment, ...]
 
-    def count(self, verdict: Verdict) -> int:
-        return sum(1 for p in self.photos if p.verdict is verdict)
+    def count(self, verdict: Verdict | str) -> int:
+        """How many photos have this verdict (given as a Verdict or its value)."""
+        return sum(1 for p in self.photos if p.verdict == verdict)
+
+    def counts(self) -> dict[Verdict, int]:
+        return {v: self.count(v) for v in Verdict}
 
 
 def cull(rows: Sequence[QualityRow], *, reject_below: float = REJECT_BELOW) -> Culling:
@@ -61,22 +68,62 @@ def cull(rows: Sequence[QualityRow], *, reject_below: float = REJECT_BELOW) -> C
         if r.signals is not None
     ]
     bursts = tuple(b for b in group_bursts(shots) if len(b.shots) > 1)
-    pick_of = {s.id: b.pick for b in bursts for s in b.shots}
-    judged = []
-    for r in rows:
-        if r.signals is None:
-            verdict = Verdict.UNREADABLE if r.error is not None else Verdict.PENDING
-            reasons: tuple[str, ...] = (r.error,) if r.error is not None else ()
-            judged.append(Judged(r.photo_id, r.original_name, verdict, None, reasons))
-            continue
-        score, reasons = r.signals.keep_score, r.signals.reasons
-        pick = pick_of.get(r.photo_id)
-        if score < reject_below:
-            verdict = Verdict.REJECT
-        elif pick is not None and pick.id != r.photo_id:
-            verdict = Verdict.DUPLICATE
-            reasons = (*reasons, f"a burst with {pick.name}, the better frame")
-        else:
-            verdict = Verdict.KEEP
-        judged.append(Judged(r.photo_id, r.original_name, verdict, score, reasons))
-    return Culling(tuple(judged), bursts, tuple(day_moments(shots)))
+    pick_of: dict[int, Shot] = {}
+    for burst in bursts:
+        pick = burst.pick
+        pick_of |= {s.id: pick for s in burst.shots}
+    return Culling(
+        tuple(_judged(r, pick_of.get(r.photo_id), reject_below) for r in rows),
+        bursts,
+        tuple(day_moments(shots)),
+    )
+
+
+def report(wedding: str, culled: Culling) -> dict[str, Any]:
+    """The culling as plain values (what `trousseau cull --json` prints and the API sends):
+    the counts by verdict, every photo, the bursts and the moments."""
+    return {
+        "wedding": wedding,
+        "counts": {str(v): n for v, n in culled.counts().items()},
+        "photos": [
+            {
+                "photo_id": p.photo_id,
+                "photo": p.photo,
+                "status": str(p.verdict),
+                "keep_score": p.keep_score,
+                "reasons": list(p.reasons),
+            }
+            for p in culled.photos
+        ],
+        "bursts": [
+            {"pick": b.pick.name, "photos": [s.name for s in b.shots]} for b in culled.bursts
+        ],
+        "moments": [
+            {
+                "start": m.start.isoformat() if m.start else None,
+                "end": m.end.isoformat() if m.end else None,
+                "photos": len(m.shots),
+                "representative": m.representative.name,
+            }
+            for m in culled.moments
+        ],
+    }
+
+
+def _judged(row: QualityRow, pick: Shot | None, reject_below: float) -> Judged:
+    if row.signals is None:
+        if row.error is not None:
+            return Judged(row.photo_id, row.original_name, Verdict.UNREADABLE, None, (row.error,))
+        if row.photo_state == FAILED:
+            why = f"its variants could not be made: {row.photo_error or 'processing failed'}"
+            return Judged(row.photo_id, row.original_name, Verdict.FAILED, None, (why,))
+        return Judged(row.photo_id, row.original_name, Verdict.PENDING, None, ())
+    score, reasons = row.signals.keep_score, row.signals.reasons
+    if score < reject_below:
+        verdict = Verdict.REJECT
+    elif pick is not None and pick.id != row.photo_id:
+        verdict = Verdict.DUPLICATE
+        reasons = (*reasons, f"a burst with {pick.name}, the better frame")
+    else:
+        verdict = Verdict.KEEP
+    return Judged(row.photo_id, row.original_name, verdict, score, reasons)

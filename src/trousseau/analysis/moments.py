@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from trousseau.analysis.bursts import Shot, hamming
+from trousseau.analysis.bursts import Shot, best_of, hamming
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Moment:
 
     @property
     def representative(self) -> Shot:
-        return max(self.shots, key=lambda s: (s.keep_score, -self.shots.index(s)))
+        return best_of(self.shots)
 
 
 def day_moments(

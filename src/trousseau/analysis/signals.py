@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 
 from trousseau.analysis.bursts import perceptual_hash
-from trousseau.analysis.culling import REJECT_BELOW, Culling, cull
+from trousseau.analysis.culling import Culling, cull
 from trousseau.analysis.quality import LONG_SIDE, measure
 from trousseau.catalog import (
     Catalog,
@@ -92,34 +92,33 @@ def culling_of(
     *,
     clock: Callable[[], datetime],
     measure_missing: bool,
-    reject_below: float = REJECT_BELOW,
 ) -> Culling:
     """The wedding culled from its stored signals; with `measure_missing`, photos rendered
-    but not measured yet (ingested before their `quality` job existed) are measured first."""
+    but not measured yet (ingested before their `quality` job existed, or with
+    analysis.culling off) and those whose variant could not be read last time are measured
+    first."""
     if measure_missing:
         with catalog.begin() as conn:
-            missing = photos_to_measure(conn, wedding_id)
+            missing = photos_to_measure(conn, wedding_id, again_failed=True)
         for photo_id in missing:
             measure_photo(catalog, vault, photo_id, clock=clock)
     with catalog.begin() as conn:
         rows = wedding_quality(conn, wedding_id)
-    return cull(rows, reject_below=reject_below)
+    return cull(rows)
 
 
 def _signals(vault: Vault, source: Variant) -> tuple[Signals | None, str | None]:
-    try:
-        data = vault.get_bytes(source.sha256)
-    except (BlobMissing, BlobCorrupt) as exc:
-        return None, f"variant {source.profile} unreadable: {exc}"
     name = f"variant {source.profile} ({source.format})"
     try:
+        data = vault.get_bytes(source.sha256)
         pixels = gray_pixels(data, fmt=source.format, name=name,
                              max_pixels=max(1, source.width * source.height))  # fmt: skip
         q = measure(pixels)
-    except ImagingError as exc:
-        return None, str(exc)  # it names the variant and the cause
-    except InvalidValue as exc:
-        return None, f"{name}: {exc}"
+    except (BlobMissing, BlobCorrupt, ImagingError, InvalidValue) as exc:
+        return None, (
+            f"{name} could not be measured ({type(exc).__name__}: {exc}); `trousseau verify` "
+            "checks the vault, and `trousseau cull` measures it again once it reads"
+        )
     signals = Signals(
         sharpness=q.sharpness,
         motion_blur=q.motion_blur,

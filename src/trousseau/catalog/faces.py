@@ -259,7 +259,10 @@ def merge_persons(conn: Connection, wedding_id: int, into: int, other: int) -> i
     sums and counts add up, `into` keeps its name (or takes `other`'s), and `other` is
     deleted. Returns the faces moved; NotFound for a person not in this wedding."""
     if into == other:
-        raise InvalidValue(f"person {into} cannot be merged into itself")
+        raise InvalidValue(
+            f"person {into} cannot be merged into itself: give the ids of two persons "
+            "(`trousseau people` lists them)"
+        )
     lock_persons(conn, wedding_id)
     found = {p.id: p for p in _persons(conn, wedding_id, [into, other])}
     for person_id in (into, other):

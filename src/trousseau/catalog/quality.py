@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trousseau.catalog.schema import photo, photo_quality, variant
@@ -38,19 +38,18 @@ class Signals:
 @dataclass(frozen=True)
 class QualityRow:
     """A photo of the wedding with its signals (None until measured, or when it could not be
-    measured: `error` then says why)."""
+    measured: `error` then says why), and its own state and processing error (a photo whose
+    variants failed is never measured)."""
 
     photo_id: int
     original_name: str
     captured_at: datetime | None
+    photo_state: str
+    photo_error: str | None
     source: str | None
     signals: Signals | None
     error: str | None
     measured_at: datetime | None
-
-    @property
-    def measured(self) -> bool:
-        return self.measured_at is not None
 
 
 def record_quality(
@@ -97,7 +96,14 @@ def record_quality(
 def wedding_quality(conn: Connection, wedding_id: int) -> list[QualityRow]:
     """Every photo of the wedding with its signals if measured, in ingest order."""
     rows = conn.execute(
-        select(photo.c.id, photo.c.original_name, photo.c.captured_at, photo_quality)
+        select(
+            photo.c.id,
+            photo.c.original_name,
+            photo.c.captured_at,
+            photo.c.state.label("photo_state"),
+            photo.c.error.label("photo_error"),
+            photo_quality,
+        )
         .select_from(photo.outerjoin(photo_quality, photo_quality.c.photo_id == photo.c.id))
         .where(photo.c.wedding_id == wedding_id)
         .order_by(photo.c.id)
@@ -122,6 +128,8 @@ def wedding_quality(conn: Connection, wedding_id: int) -> list[QualityRow]:
                 photo_id=r.id,
                 original_name=r.original_name,
                 captured_at=r.captured_at,
+                photo_state=r.photo_state,
+                photo_error=r.photo_error,
                 source=r.source,
                 signals=signals,
                 error=r.error,
@@ -131,17 +139,16 @@ def wedding_quality(conn: Connection, wedding_id: int) -> list[QualityRow]:
     return out
 
 
-def photos_to_measure(conn: Connection, wedding_id: int) -> list[int]:
-    """The wedding's photos with variants but no signals yet (ids, in ingest order)."""
-    measured = select(photo_quality.c.photo_id).where(photo_quality.c.wedding_id == wedding_id)
-    rendered = select(variant.c.photo_id).distinct()
+def photos_to_measure(conn: Connection, wedding_id: int, *, again_failed: bool) -> list[int]:
+    """The wedding's photos with variants but no signals yet (ids, in ingest order); with
+    `again_failed`, also those whose variant could not be measured last time."""
+    done = photo_quality.c.photo_id == photo.c.id
+    if again_failed:
+        done &= photo_quality.c.error.is_(None)
+    rendered = exists().where(variant.c.photo_id == photo.c.id)
     rows = conn.execute(
         select(photo.c.id)
-        .where(
-            photo.c.wedding_id == wedding_id,
-            photo.c.id.not_in(measured),
-            photo.c.id.in_(rendered),
-        )
+        .where(photo.c.wedding_id == wedding_id, rendered, ~exists().where(done))
         .order_by(photo.c.id)
     )
     return list(rows.scalars())

@@ -8,15 +8,12 @@ and their signals stored, so a second call only reads.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console
-
-if TYPE_CHECKING:
-    from trousseau.analysis import Culling
 
 
 def cull(
@@ -27,7 +24,7 @@ def cull(
 ) -> None:
     """Picks and rejects (keep_score below 0.5, with reasons), the duplicates in bursts and
     the moments of a wedding."""
-    from trousseau.analysis import culling_of
+    from trousseau.analysis import culling_of, report
     from trousseau.catalog import get_tenant, get_wedding
     from trousseau.clock import utc_now
 
@@ -42,7 +39,7 @@ def cull(
     finally:
         catalog.dispose()
         vault.close()
-    body = culling_body(target.slug, culled)
+    body = report(target.slug, culled)
     if as_json:
         console.print_json(json.dumps(body))
         return
@@ -59,32 +56,3 @@ def cull(
     for burst in body["bursts"]:
         console.print(f"burst: {', '.join(burst['photos'])} -> pick {burst['pick']}",
                       highlight=False)  # fmt: skip
-
-
-def culling_body(slug: str, culled: Culling) -> dict[str, Any]:
-    """The JSON of `cull --json`: every photo's status, keep_score and reasons, the bursts
-    and the moments."""
-    return {
-        "wedding": slug,
-        "photos": [
-            {
-                "photo": p.photo,
-                "status": str(p.verdict),
-                "keep_score": p.keep_score,
-                "reasons": list(p.reasons),
-            }
-            for p in culled.photos
-        ],
-        "bursts": [
-            {"pick": b.pick.name, "photos": [s.name for s in b.shots]} for b in culled.bursts
-        ],
-        "moments": [
-            {
-                "start": m.start.isoformat() if m.start else None,
-                "end": m.end.isoformat() if m.end else None,
-                "photos": len(m.shots),
-                "representative": m.representative.name,
-            }
-            for m in culled.moments
-        ],
-    }

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from trousseau.analysis import Verdict, culling_of
+from trousseau.analysis import Verdict, culling_of, report
 from trousseau.catalog import get_wedding
 from trousseau.web.auth import Caller
 from trousseau.web.config import API_PREFIX
@@ -55,33 +55,11 @@ class CullOut(BaseModel):
 
 @router.get("/weddings/{slug}/cull", response_model=CullOut, responses=_ANSWERS)
 def cull(slug: str, caller: Caller, services: ServicesDep) -> CullOut:
-    """Every photo's verdict (keep, reject, duplicate, unreadable, pending) with its
+    """Every photo's verdict (keep, reject, duplicate, unreadable, failed, pending) with its
     keep_score and reasons, the bursts of near-identical frames and the moments of the day."""
     with services.catalog.begin() as conn:
         wedding = get_wedding(conn, caller.tenant_id, slug)
     culled = culling_of(
         services.catalog, services.vault, wedding.id, clock=services.clock, measure_missing=False
     )
-    return CullOut(
-        wedding=wedding.slug,
-        counts={v: culled.count(v) for v in Verdict},
-        photos=[
-            JudgedOut(
-                photo_id=p.photo_id,
-                photo=p.photo,
-                status=p.verdict,
-                keep_score=p.keep_score,
-                reasons=list(p.reasons),
-            )
-            for p in culled.photos
-        ],
-        bursts=[
-            BurstOut(pick=b.pick.name, photos=[s.name for s in b.shots]) for b in culled.bursts
-        ],
-        moments=[
-            MomentOut(
-                start=m.start, end=m.end, photos=len(m.shots), representative=m.representative.name
-            )
-            for m in culled.moments
-        ],
-    )
+    return CullOut.model_validate(report(wedding.slug, culled))

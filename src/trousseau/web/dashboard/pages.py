@@ -194,7 +194,13 @@ def _protection(services: Services, now: datetime) -> list[RegionStatus] | None:
 
 
 @router.get("/weddings/{slug}", response_class=HTMLResponse, response_model=None)
-def gallery(slug: str, request: Request, principal: SignedIn, services: ServicesDep) -> Response:
+def gallery(
+    slug: str,
+    request: Request,
+    principal: SignedIn,
+    services: ServicesDep,
+    sections: Annotated[str | None, Header(alias="X-Trousseau-Sections")] = None,
+) -> Response:
     """One wedding's photos with their placeholders and variants, and its form documents
     with their status; 404 if not the tenant's."""
     if principal is None:
@@ -222,14 +228,17 @@ def gallery(slug: str, request: Request, principal: SignedIn, services: Services
                 photos_by_id(conn, wanted),
                 variants_by_photo(conn, wanted),
             )
-    culled = culling_of(
-        services.catalog, services.vault, wedding.id, clock=services.clock, measure_missing=False
-    )
-    with services.catalog.begin() as conn:
-        shown = [m.representative.id for m in culled.moments]
-        moments = overview.moment_cards(
-            culled, photos_by_id(conn, shown), variants_by_photo(conn, shown)
-        )
+    culled, moments = None, []
+    if _wants_section(sections, "moments"):  # a refresh of the thumbnails skips the culling
+        culled = culling_of(
+            services.catalog, services.vault, wedding.id, clock=services.clock,
+            measure_missing=False,
+        )  # fmt: skip
+        with services.catalog.begin() as conn:
+            shown = [m.representative.id for m in culled.moments]
+            moments = overview.moment_cards(
+                culled, photos_by_id(conn, shown), variants_by_photo(conn, shown)
+            )
     return _page(
         request,
         "gallery.html",
@@ -245,6 +254,12 @@ def gallery(slug: str, request: Request, principal: SignedIn, services: Services
         forms_limit=FORMS_LIMIT,
         now=now,
     )
+
+
+def _wants_section(sections: str | None, section: str) -> bool:
+    """Whether a page request needs `section`: a whole page does; the dashboard's script,
+    refreshing some sections, names them in X-Trousseau-Sections."""
+    return sections is None or section in {s.strip() for s in sections.split(",")}
 
 
 @router.get("/sign-in", response_class=HTMLResponse)

@@ -118,7 +118,8 @@
     if (refreshing) return;
     refreshing = true;
     try {
-      const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      const headers = { Accept: "text/html", "X-Trousseau-Sections": ids.join(",") };
+      const response = await fetch(location.href, { credentials: "same-origin", headers });
       if (!response.ok || response.redirected) return;
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       ids.forEach((id) => {
@@ -235,7 +236,7 @@
     }
     // ...and each form document's status as its job finishes.
     if (document.getElementById("forms")) {
-      document.addEventListener("trousseau:jobs-changed", () => refreshSections(["forms"]));
+      document.addEventListener("trousseau:jobs-changed", () => refreshSections(["forms", "moments"]));
     }
     // The overview re-reads its panels (queue, failures, new weddings) now and then.
     const every = Number(body.dataset.refreshSeconds || 0);
