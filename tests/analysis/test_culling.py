@@ -79,3 +79,16 @@ def test_the_report_is_plain_values() -> None:
                                  "keep_score": 0.9, "reasons": []}  # fmt: skip
     assert body["moments"] == [{"start": T0.isoformat(), "end": T0.isoformat(), "photos": 1,
                                 "representative": "IMG_1.JPG"}]  # fmt: skip
+
+
+def test_a_photo_whose_faces_are_out_of_focus_is_lowered() -> None:
+    from trousseau.analysis.culling import SOFT_SUBJECT, SOFT_SUBJECT_FACTOR
+
+    rows = [_row(1, 0.9, 1), _row(2, 0.9, 0xFFFF, at=timedelta(hours=1)), _row(3, 0.9, 7)]
+    culled = cull(rows, subjects={1: SOFT_SUBJECT - 0.5, 2: SOFT_SUBJECT + 0.5})
+    by_id = {p.photo_id: p for p in culled.photos}
+    assert by_id[1].verdict is Verdict.REJECT
+    assert by_id[1].keep_score == round(0.9 * SOFT_SUBJECT_FACTOR, 4)
+    assert by_id[1].reasons == (f"faces out of focus (sharpest face {SOFT_SUBJECT - 0.5:.2f})",)
+    assert by_id[2].verdict is Verdict.KEEP and by_id[2].reasons == ()
+    assert by_id[3].verdict is Verdict.KEEP  # no face measured: the frame alone decides

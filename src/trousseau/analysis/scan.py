@@ -163,7 +163,9 @@ def _record(
         by_photo: dict[int, list[FoundFace]] = {photo_id: [] for photo_id in found}
         for (photo_id, f), pid in zip(rows, assignment, strict=True):
             assert f.embedding is not None
-            by_photo[photo_id].append(FoundFace(f.box, f.score, f.embedding, ids.get(pid, pid)))
+            by_photo[photo_id].append(
+                FoundFace(f.box, f.score, f.embedding, ids.get(pid, pid), f.sharpness)
+            )
         for photo_id, faces in by_photo.items():
             record_scan(
                 conn,

@@ -24,6 +24,7 @@ from trousseau.catalog import (
     photos_by_id,
     photos_to_measure,
     record_quality,
+    subject_sharpness,
     variants_by_photo,
     wedding_quality,
 )
@@ -104,7 +105,8 @@ def culling_of(
             measure_photo(catalog, vault, photo_id, clock=clock)
     with catalog.begin() as conn:
         rows = wedding_quality(conn, wedding_id)
-    return cull(rows)
+        subjects = subject_sharpness(conn, wedding_id)
+    return cull(rows, subjects=subjects)
 
 
 def _signals(vault: Vault, source: Variant) -> tuple[Signals | None, str | None]:

@@ -80,6 +80,7 @@ from trousseau.catalog.faces import (
     scan_failures,
     set_wedding_faces,
     split_person,
+    subject_sharpness,
     wedding_faces,
     wedding_faces_enabled,
 )
@@ -303,6 +304,7 @@ __all__ = [
     "split_person",
     "start_emergency",
     "stored_bytes",
+    "subject_sharpness",
     "text_problem",
     "update_override",
     "upgrade",

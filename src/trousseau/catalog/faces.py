@@ -32,6 +32,7 @@ class FoundFace:
     score: float
     embedding: np.ndarray
     person_id: int
+    sharpness: float | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def record_scan(
                 y1=y1,
                 score=found.score,
                 embedding=encode_vector(found.embedding),
+                sharpness=found.sharpness,
             )
         )
     conn.execute(
@@ -211,6 +213,17 @@ def wedding_faces(conn: Connection, wedding_id: int) -> list[FaceRow]:
         )
         for r in rows
     ]
+
+
+def subject_sharpness(conn: Connection, wedding_id: int) -> dict[int, float]:
+    """Each photo's sharpest measured face, by photo id: the subject's sharpness, for the
+    photos with a face large enough to measure (opted-in weddings only have faces)."""
+    rows = conn.execute(
+        select(face.c.photo_id, func.max(face.c.sharpness))
+        .where(face.c.wedding_id == wedding_id, face.c.sharpness.is_not(None))
+        .group_by(face.c.photo_id)
+    )
+    return {photo_id: float(value) for photo_id, value in rows}
 
 
 def scan_failures(conn: Connection, wedding_id: int) -> list[tuple[str, str]]:

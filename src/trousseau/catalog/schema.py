@@ -350,11 +350,13 @@ face = Table(
     Column("y1", Float, nullable=False),
     Column("score", Float, nullable=False),
     Column("embedding", LargeBinary, nullable=False),
+    Column("sharpness", Float, nullable=True),
     Index(None, "wedding_id", "person_id"),
     Index(None, "photo_id"),
 )
-"""A face in a photo: its box in the upright original's pixels, the detector's score and
-its embedding (never served by the API: it identifies a person)."""
+"""A face in a photo: its box in the upright original's pixels, the detector's score, its
+sharpness (None for faces found before it was measured) and its embedding (never served by
+the API: it identifies a person)."""
 
 face_scan = Table(
     "face_scan",

@@ -1,4 +1,5 @@
-"""photo quality: each photo's culling signals, measured once from a variant
+"""photo quality: each photo's culling signals, measured once from a variant; each face's
+sharpness
 
 Revision ID: 0015
 Revises: 0014
@@ -57,8 +58,14 @@ def upgrade() -> None:
             batch_op.f("ix_photo_quality_wedding_id"), ["wedding_id"], unique=False
         )
 
+    # a plain ADD COLUMN (nullable: faces found before keep None), as 0014 adds wedding.faces
+    op.add_column("face", sa.Column("sharpness", sa.Float(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("face", schema=None) as batch_op:
+        batch_op.drop_column("sharpness")
+
     with op.batch_alter_table("photo_quality", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_photo_quality_wedding_id"))
 
