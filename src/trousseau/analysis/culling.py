@@ -3,9 +3,9 @@ from the signals stored for its photos.
 
 A photo is a reject when its keep_score (lowered when its faces are out of focus) is under
 `reject_below` (its reasons say why); a keeper that lost its burst to a better frame is a
-duplicate of that frame; every burst's pick and every other keeper is kept. A photo whose variants could not be made is failed (its
-processing error), one whose variant could not be measured is unreadable (the recorded
-reason), and one not measured yet is pending.
+duplicate of that frame; every burst's pick and every other keeper is kept. A photo whose
+variants could not be made is failed (its processing error), one whose variant could not be
+measured is unreadable (the recorded reason), and one not measured yet is pending.
 """
 
 from __future__ import annotations
