@@ -9,16 +9,8 @@ from trousseau.catalog import DocumentStatus, get_document
 from trousseau.ingest import WeddingSpec, prepare_wedding, submit_document
 from trousseau.jobs import DEAD, DONE, QUEUED, InlinePool, Worker, list_jobs
 from trousseau.kinds import Kind
-from trousseau.vault import open_vault
 
 from ..forms.makeform import make_form
-
-
-@pytest.fixture
-def vault(settings):
-    v = open_vault(settings.vault_url)
-    yield v
-    v.close()
 
 
 @pytest.fixture

@@ -4,39 +4,17 @@ and is not enqueued when analysis.culling is off."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
 from trousseau.analysis import Verdict, culling_of
 from trousseau.catalog import iter_photos, variants_of, wedding_quality
-from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
-from trousseau.jobs import DONE, InlinePool, Worker, list_jobs
+from trousseau.jobs import DONE, list_jobs
 from trousseau.kinds import Kind
-from trousseau.vault import open_vault
 
 from ..ingest.conftest import make_jpeg
-
-
-@pytest.fixture
-def vault(settings):
-    v = open_vault(settings.vault_url)
-    yield v
-    v.close()
-
-
-def _ingest_and_work(files: list[Path], catalog, vault, settings, clock) -> int:
-    wedding = prepare_wedding(catalog, WeddingSpec(slug="w", tenant="t"), settings, clock)
-    summary = IngestSummary()
-    for event in ingest(
-        files, catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
-    ):
-        summary.add(event)
-    assert summary.accepted == len(files)
-    Worker(catalog, InlinePool(settings, ["trousseau.kinds"]), settings.jobs).run(until_idle=True)
-    return wedding.id
+from .conftest import ingest_and_work
 
 
 def test_every_photo_is_measured_after_its_variants(tmp_path, catalog, vault, settings, clock):
@@ -44,7 +22,7 @@ def test_every_photo_is_measured_after_its_variants(tmp_path, catalog, vault, se
     pixels = cv2.imread(str(sharp))
     blurred = tmp_path / "IMG_0002.JPG"
     cv2.imwrite(str(blurred), cv2.GaussianBlur(pixels, (0, 0), 8))
-    wedding_id = _ingest_and_work([sharp, blurred], catalog, vault, settings, clock)
+    wedding_id = ingest_and_work([sharp, blurred], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         jobs = list_jobs(conn)
         rows = {r.original_name: r for r in wedding_quality(conn, wedding_id)}
@@ -70,7 +48,7 @@ def test_every_photo_is_measured_after_its_variants(tmp_path, catalog, vault, se
 
 def test_an_unreadable_variant_is_recorded_not_retried(tmp_path, catalog, vault, settings, clock):
     original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=2, size=(3000, 2000))
-    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    wedding_id = ingest_and_work([original], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
         reception = next(v for v in variants_of(conn, photo.id) if v.profile == "reception")
@@ -96,7 +74,7 @@ def test_no_quality_job_when_culling_is_off(tmp_path, catalog, vault, settings, 
         update={"analysis": settings.analysis.model_copy(update={"culling": False})}
     )
     original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=3, size=(1600, 1200))
-    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    wedding_id = ingest_and_work([original], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         assert [j.kind for j in list_jobs(conn)] == [Kind.VARIANTS]
         (row,) = wedding_quality(conn, wedding_id)
@@ -126,7 +104,7 @@ def test_a_variant_that_is_no_image_is_recorded_with_its_cause(
     from trousseau.catalog.schema import variant
 
     original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=4, size=(1600, 1200))
-    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    wedding_id = ingest_and_work([original], catalog, vault, settings, clock)
     stored = vault.put_bytes(blob)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
@@ -154,7 +132,7 @@ def test_a_vault_that_cannot_be_read_is_raised_for_the_job_to_retry(
     settings = settings.model_copy(
         update={"analysis": settings.analysis.model_copy(update={"culling": False})}
     )
-    wedding_id = _ingest_and_work([original], catalog, vault, settings, clock)
+    wedding_id = ingest_and_work([original], catalog, vault, settings, clock)
     from trousseau.analysis import source_variant
 
     with catalog.begin() as conn:

@@ -4,42 +4,22 @@ from __future__ import annotations
 
 import base64
 import shutil
-from pathlib import Path
 
 import pytest
 import pyvips
 
 from trousseau.catalog import iter_photos, recent_events, variants_of
-from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
-from trousseau.jobs import DEAD, DONE, InlinePool, JobContext, Resources, Worker, list_jobs
-from trousseau.vault import open_vault
+from trousseau.jobs import DEAD, DONE, JobContext, Resources, list_jobs
 
 from ..ingest.conftest import make_jpeg
-
-
-@pytest.fixture
-def vault(settings):
-    v = open_vault(settings.vault_url)
-    yield v
-    v.close()
-
-
-def _ingest_and_work(files: list[Path], catalog, vault, settings, clock) -> None:
-    wedding = prepare_wedding(catalog, WeddingSpec(slug="w", tenant="t"), settings, clock)
-    summary = IngestSummary()
-    for event in ingest(
-        files, catalog=catalog, vault=vault, settings=settings, wedding=wedding, clock=clock
-    ):
-        summary.add(event)
-    assert summary.accepted == len(files)
-    Worker(catalog, InlinePool(settings, ["trousseau.kinds"]), settings.jobs).run(until_idle=True)
+from .conftest import ingest_and_work
 
 
 def test_every_default_profile_is_rendered_stored_and_recorded(
     tmp_path, catalog, vault, settings, clock
 ):
     original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1, size=(4500, 3000))
-    _ingest_and_work([original], catalog, vault, settings, clock)
+    ingest_and_work([original], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
         variants = {v.profile: v for v in variants_of(conn, photo.id)}
@@ -68,7 +48,7 @@ def test_rerun_produces_the_same_bytes_and_records_nothing_new(
     from trousseau.kinds.variants import run
 
     original = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1)
-    _ingest_and_work([original], catalog, vault, settings, clock)
+    ingest_and_work([original], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
         before = variants_of(conn, photo.id)
@@ -86,7 +66,7 @@ def test_gps_never_reaches_a_variant(shared_data, tmp_path, catalog, vault, sett
     assert "exif-ifd3-GPSLatitude" in pyvips.Image.new_from_file(str(source)).get_fields()
     local = tmp_path / source.name
     shutil.copy(source, local)
-    _ingest_and_work([local], catalog, vault, settings, clock)
+    ingest_and_work([local], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
         variants = variants_of(conn, photo.id)
@@ -99,7 +79,7 @@ def test_gps_never_reaches_a_variant(shared_data, tmp_path, catalog, vault, sett
 def test_heic_from_an_iphone_is_rendered(shared_data, tmp_path, catalog, vault, settings, clock):
     local = tmp_path / "IMG_4242.HEIC"
     shutil.copy(shared_data / "photos" / "heic" / "iphone8plus_p3_portrait.heic", local)
-    _ingest_and_work([local], catalog, vault, settings, clock)
+    ingest_and_work([local], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
     assert photo.format == "heic" and photo.state == "processed", photo.error
@@ -111,7 +91,7 @@ def test_truncated_original_fails_the_photo_with_its_name(
     good = make_jpeg(tmp_path / "good.jpg", seed=2)
     broken = tmp_path / "IMG_0666.JPG"
     broken.write_bytes(good.read_bytes()[:700])
-    _ingest_and_work([broken], catalog, vault, settings, clock)
+    ingest_and_work([broken], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
         (job,) = list_jobs(conn)
@@ -127,7 +107,7 @@ def test_decompression_bomb_is_refused_and_the_original_kept(
 ):
     local = tmp_path / "bomb.gif"
     shutil.copy(shared_data / "photos" / "bad" / "gif_decompression_bomb_65535x66601.gif", local)
-    _ingest_and_work([local], catalog, vault, settings, clock)
+    ingest_and_work([local], catalog, vault, settings, clock)
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)
     assert photo.state == "failed" and "over the limit" in photo.error
@@ -159,7 +139,7 @@ def test_variants_are_stored_as_one_durable_batch_and_all_verify(
 
     monkeypatch.setattr(LocalVault, "put_derived", spy)
     originals = [make_jpeg(tmp_path / f"IMG_{i}.JPG", seed=i, size=(1800, 1200)) for i in (1, 2)]
-    _ingest_and_work(originals, catalog, vault, settings, clock)
+    ingest_and_work(originals, catalog, vault, settings, clock)
 
     assert batches == [4, 4]
     with catalog.begin() as conn:
@@ -183,7 +163,7 @@ def test_a_failed_batch_records_no_variant(tmp_path, catalog, vault, settings, c
     quick = settings.jobs.model_copy(update={"max_attempts": 2, "backoff_base_seconds": 0.05})
     settings = settings.model_copy(update={"jobs": quick})  # two tries, not 30 s of backoff
     original = make_jpeg(tmp_path / "IMG_1.JPG", seed=1, size=(1800, 1200))
-    _ingest_and_work([original], catalog, vault, settings, clock)
+    ingest_and_work([original], catalog, vault, settings, clock)
 
     with catalog.begin() as conn:
         (photo,) = iter_photos(conn)

@@ -7,7 +7,6 @@ import logging
 import shutil
 from pathlib import Path
 
-import pytest
 from sqlalchemy import delete, update
 
 from trousseau.catalog import iter_photos, variants_of
@@ -16,16 +15,8 @@ from trousseau.imaging.fallback import FallbackRenderer
 from trousseau.imaging.vips import VipsBackend
 from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
 from trousseau.jobs import DEAD, DONE, BatchPool, InlinePool, Resources, Worker, list_jobs
-from trousseau.vault import open_vault
 
 from ..ingest.conftest import make_jpeg
-
-
-@pytest.fixture
-def vault(settings):
-    v = open_vault(settings.vault_url)
-    yield v
-    v.close()
 
 
 def _fast(settings):

@@ -9,6 +9,7 @@ variant could not be read, are stored once in the catalog.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -121,15 +122,5 @@ def _signals(vault: Vault, source: Variant) -> tuple[Signals | None, str | None]
             f"{name} could not be measured ({type(exc).__name__}: {exc}); `trousseau verify` "
             "checks the vault, and `trousseau cull` measures it again once it reads"
         )
-    signals = Signals(
-        sharpness=q.sharpness,
-        motion_blur=q.motion_blur,
-        mean_luminance=q.mean_luminance,
-        highlights=q.highlights,
-        shadows=q.shadows,
-        noise=q.noise,
-        keep_score=q.keep_score,
-        reasons=q.reasons,
-        dhash=perceptual_hash(pixels),
-    )
+    signals = Signals(**dataclasses.asdict(q), dhash=perceptual_hash(pixels))
     return signals, None
