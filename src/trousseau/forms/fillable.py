@@ -28,9 +28,8 @@ import pikepdf
 from trousseau.errors import PdfCorrupt, PdfTooLarge
 from trousseau.forms.classify import READ_ONLY, REQUIRED, field_type, form_kind
 from trousseau.forms.geometry import LETTER, normalise_box, normalise_rotation, to_displayed, union
-from trousseau.forms.labels import nearest_label
 from trousseau.forms.model import Field, FieldType, FormReport, Option, Rect, Widget
-from trousseau.forms.pagetext import text_runs
+from trousseau.forms.pagetext import page_labels
 from trousseau.forms.source import mapped_pdf, qpdf_cause, read_source, sniff
 from trousseau.settings import FormsSettings
 
@@ -501,29 +500,30 @@ def _labels_from_text(
     pages = sorted({f.page for f in fields if f.page is not None and wanting(f)})
     if not pages:
         return fields
-    runs, problem = text_runs(data, password, pages, geometry)
-    if problem is not None:
-        warnings.append(f"labels from the page text are missing: pdfium cannot read it ({problem})")
-        return fields
-    labelled = []
-    for f in fields:
-        if f.page not in runs or f.rect is None:
-            labelled.append(f)
-            continue
-        page_runs = runs[f.page]
-        label, source = f.label, f.label_source
-        if label is None:
-            caption_right = f.type is FieldType.CHECKBOX
-            label = nearest_label(f.rect, page_runs, caption_right=caption_right)
-            source = "nearby" if label is not None else None
-        options = tuple(
-            replace(o, label=nearest_label(o.rect, runs[o.page], caption_right=True))
-            if o.label is None and o.rect is not None and o.page in runs
-            else o
-            for o in f.options
-        )
-        labelled.append(replace(f, label=label, label_source=source, options=options))
-    return labelled
+    with page_labels(data, password, pages, geometry) as (labels_of, problem):
+        if problem is not None:
+            warnings.append(
+                f"labels from the page text are missing: pdfium cannot read it ({problem})"
+            )
+            return fields
+        labelled = []
+        for f in fields:
+            if f.page not in labels_of or f.rect is None:
+                labelled.append(f)
+                continue
+            label, source = f.label, f.label_source
+            if label is None:
+                caption_right = f.type is FieldType.CHECKBOX
+                label = labels_of[f.page].nearest(f.rect, caption_right=caption_right)
+                source = "nearby" if label is not None else None
+            options = tuple(
+                replace(o, label=labels_of[o.page].nearest(o.rect, caption_right=True))
+                if o.label is None and o.rect is not None and o.page in labels_of
+                else o
+                for o in f.options
+            )
+            labelled.append(replace(f, label=label, label_source=source, options=options))
+        return labelled
 
 
 def _place_unlisted(

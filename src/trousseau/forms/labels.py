@@ -6,7 +6,8 @@ Runs and rectangles are in the same displayed-page coordinates (`geometry.to_dis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from trousseau.forms.model import Rect
@@ -48,25 +49,66 @@ def nearest_label(
     """The cleaned text of the run nearest to `rect` on its left (same line) or above it
     (overlapping it across), within MAX_SIDE_GAP / MAX_ABOVE_GAP; with `caption_right`, a run
     to its right on the same line is preferred. None when no run is near."""
-    fx0, _, fx1, fy1 = rect
-    best: tuple[float, str] | None = None
-    for run in runs:
-        text = clean_label(run.text)
-        rx0, ry0, rx1, ry1 = run.rect
-        if text is None or (len(text) > 2 and ry1 - ry0 > 1.5 * (rx1 - rx0)):
-            continue  # nothing to read, or a line set vertically (a margin note)
-        cost: float | None = None
-        if _same_line(rect, run.rect) and rx1 <= fx0 + 2 and fx0 - rx1 <= MAX_SIDE_GAP:
-            cost = max(fx0 - rx1, 0.0)
-        elif (
-            caption_right
-            and _same_line(rect, run.rect)
-            and rx0 >= fx1 - 2
-            and rx0 - fx1 <= MAX_SIDE_GAP
-        ):
-            cost = max(rx0 - fx1, 0.0) * 0.5
-        elif ry0 >= fy1 - 2 and ry0 - fy1 <= MAX_ABOVE_GAP and rx0 < fx1 and rx1 > fx0 - 5:
-            cost = 2 * max(ry0 - fy1, 0.0) + 0.05 * abs(rx0 - fx0)
-        if cost is not None and (best is None or cost < best[0]):
-            best = (cost, text)
-    return best[1] if best is not None else None
+    return Labels.of_runs(runs).nearest(rect, caption_right=caption_right)
+
+
+class Labels:
+    """A page's candidate labels ordered by their bottom edge: a dense form asks for hundreds
+    of fields' labels, and each looks only at the runs that can stand on its line or just
+    above it, not at the whole page (`nearest_label` for one field). A run's text is asked
+    of `text_of` (its index) only when it is the nearest candidate left, and cleaned once:
+    reading a rectangle's text is most of what pdfium's page text costs."""
+
+    def __init__(self, rects: Sequence[Rect], text_of: Callable[[int], str]) -> None:
+        self._rects = rects
+        self._text_of = text_of
+        self._cleaned: dict[int, str | None] = {}
+        candidates = sorted((rect[1], order, rect) for order, rect in enumerate(rects))
+        self._candidates = candidates
+        self._bottoms = [c[0] for c in candidates]
+        self._tallest = max((r[3] - r[1] for r in rects), default=0.0)
+
+    @classmethod
+    def of_runs(cls, runs: Sequence[TextRun]) -> Labels:
+        """The labels of runs whose text is known."""
+        return cls([run.rect for run in runs], lambda order: runs[order].text)
+
+    def nearest(self, rect: Rect, *, caption_right: bool = False) -> str | None:
+        """The label `nearest_label` gives `rect` among this page's runs."""
+        fx0, fy0, fx1, fy1 = rect
+        # A run on the field's line overlaps it in height; one above starts within the gap.
+        first = bisect.bisect_left(self._bottoms, fy0 - self._tallest)
+        last = bisect.bisect_right(self._bottoms, fy1 + MAX_ABOVE_GAP)
+        costs: list[tuple[float, int]] = []
+        for ry0, order, run in self._candidates[first:last]:
+            rx0, _, rx1, _ = run
+            if _same_line(rect, run) and rx1 <= fx0 + 2 and fx0 - rx1 <= MAX_SIDE_GAP:
+                costs.append((max(fx0 - rx1, 0.0), order))
+            elif (
+                caption_right
+                and _same_line(rect, run)
+                and rx0 >= fx1 - 2
+                and rx0 - fx1 <= MAX_SIDE_GAP
+            ):
+                costs.append((max(rx0 - fx1, 0.0) * 0.5, order))
+            elif ry0 >= fy1 - 2 and ry0 - fy1 <= MAX_ABOVE_GAP and rx0 < fx1 and rx1 > fx0 - 5:
+                costs.append((2 * max(ry0 - fy1, 0.0) + 0.05 * abs(rx0 - fx0), order))
+        for _, order in sorted(costs):
+            text = self._label(order)
+            if text is not None:
+                return text
+        return None
+
+    def _label(self, order: int) -> str | None:
+        """The run's cleaned text; None when there is nothing to read or the run is a line
+        set vertically (a margin note)."""
+        try:
+            return self._cleaned[order]
+        except KeyError:
+            pass
+        text = clean_label(self._text_of(order))
+        rx0, ry0, rx1, ry1 = self._rects[order]
+        if text is not None and len(text) > 2 and ry1 - ry0 > 1.5 * (rx1 - rx0):
+            text = None
+        self._cleaned[order] = text
+        return text

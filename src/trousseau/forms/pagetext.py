@@ -6,13 +6,61 @@ own appearances are not page content, so a field's value never reads as its labe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
 import pypdfium2 as pdfium
 
 from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displayed
-from trousseau.forms.labels import TextRun
+from trousseau.forms.labels import Labels, TextRun
 from trousseau.forms.model import Rect
+
+
+@contextmanager
+def page_labels(
+    data: bytes, password: str, pages: Iterable[int], geometry: Mapping[int, tuple[Rect, int]]
+) -> Iterator[tuple[dict[int, Labels], str | None]]:
+    """The `Labels` of each of `pages` (placed with that page's (box, rotation)) while the
+    document is open, and why pdfium could not read them (None when it could): labels are a
+    help, never a failure. Each page's text rectangles are read at once, a rectangle's text
+    only when a field asks for it; a text pdfium then fails to read counts as none."""
+    try:
+        document = pdfium.PdfDocument(data, password=password or None)
+    except pdfium.PdfiumError as exc:
+        yield {}, str(exc)
+        return
+    opened: list[Any] = []
+    try:
+        result: dict[int, Labels] = {}
+        problem: str | None = None
+        try:
+            for index in pages:
+                box, rotation = geometry[index]
+                page = document[index]
+                opened.append(page)
+                textpage = page.get_textpage()
+                opened.append(textpage)
+                bounds = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+                rects = [to_displayed(normalise_box(list(b)), box, rotation) for b in bounds]
+                result[index] = Labels(rects, _reader(textpage, bounds))
+        except (pdfium.PdfiumError, ValueError, IndexError) as exc:
+            result, problem = {}, str(exc)
+        yield result, problem
+    finally:
+        for item in reversed(opened):
+            item.close()
+        document.close()
+
+
+def _reader(textpage: Any, bounds: list[tuple[float, float, float, float]]) -> Any:
+    def text_of(order: int) -> str:
+        try:
+            return str(textpage.get_text_bounded(*bounds[order]))
+        except (pdfium.PdfiumError, ValueError):
+            return ""
+
+    return text_of
 
 
 def text_runs(
