@@ -408,7 +408,7 @@ class AnalysisSettings(BaseModel):
         False, description="analyse faces in weddings created without a choice"
     )
     face_threshold: float = Field(
-        0.46,
+        0.42,
         gt=0,
         lt=1,
         description="least cosine likeness of two faces of one person (SFace embeddings)",

@@ -28,6 +28,7 @@ from trousseau.analysis import (
 from trousseau.analysis.faces import tiles
 from trousseau.analysis.models import verify_file
 from trousseau.errors import ModelUnavailable
+from trousseau.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +84,38 @@ def test_persons_grown_batch_by_batch_match_the_labels(labelled) -> None:
             )
             found.append(pid)
     assert pairwise_scores(truth, found) == (1.0, 1.0)
+
+
+def _one_photo_at_a_time(embeddings: np.ndarray, order: list[int], threshold: float) -> list[int]:
+    """Persons as the faces job grows them: each photo's face joins the persons made so far."""
+    known: dict[int, Known] = {}
+    found = [0] * len(order)
+    made = 0
+    for row in order:
+        pid = assign(embeddings[[row]], known, threshold).persons[0]
+        if pid < 0:
+            made += 1
+            pid = made
+        previous = known.get(pid)
+        known[pid] = Known(
+            (previous.total if previous else 0) + embeddings[row],
+            (previous.count if previous else 0) + 1,
+        )
+        found[row] = pid
+    return found
+
+
+def test_persons_grown_one_photo_at_a_time_in_any_order_match_the_labels(labelled) -> None:
+    embeddings = np.array([e for _, _, e in labelled])
+    truth = [person for person, _, _ in labelled]
+    for seed in range(30):
+        order = [int(i) for i in np.random.default_rng(seed).permutation(len(labelled))]
+        found = _one_photo_at_a_time(embeddings, order, DEFAULT_THRESHOLD)
+        assert pairwise_scores(truth, found) == (1.0, 1.0), f"order {seed}"
+
+
+def test_the_settings_default_is_the_measured_threshold() -> None:
+    assert Settings().analysis.face_threshold == DEFAULT_THRESHOLD
 
 
 def test_find_me_returns_the_persons_photos_first(labelled) -> None:
