@@ -6,7 +6,7 @@ own appearances are not page content, so a field's value never reads as its labe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,7 +53,11 @@ def page_labels(
         document.close()
 
 
-def _reader(textpage: Any, bounds: list[tuple[float, float, float, float]]) -> Any:
+def _reader(
+    textpage: pdfium.PdfTextPage, bounds: list[tuple[float, float, float, float]]
+) -> Callable[[int], str]:
+    """A rectangle's text by its index (empty when pdfium cannot read it)."""
+
     def text_of(order: int) -> str:
         try:
             return str(textpage.get_text_bounded(*bounds[order]))
