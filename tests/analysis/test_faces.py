@@ -114,7 +114,8 @@ def test_persons_grown_one_photo_at_a_time_in_any_order_match_the_labels(labelle
         assert pairwise_scores(truth, found) == (1.0, 1.0), f"order {seed}"
 
 
-def test_the_settings_default_is_the_measured_threshold() -> None:
+def test_the_settings_default_is_the_measured_threshold(monkeypatch) -> None:
+    monkeypatch.delenv("TROUSSEAU_ANALYSIS__FACE_THRESHOLD", raising=False)
     assert Settings().analysis.face_threshold == DEFAULT_THRESHOLD
 
 

@@ -130,3 +130,15 @@ def test_only_the_nearest_candidates_text_is_read() -> None:
         0,
         2,
     ]  # the leader on the left first, then the caption above; never the far run
+
+
+@pytest.mark.parametrize(
+    ("field", "run"),
+    [
+        ((0.0, 5.0, 50.0, 19.761), (0.0, 59.761, 40.0, 69.761)),  # exactly 40 pt above
+        ((0.0, 100.0, 50.0, 100.5), (0.0, 98.6, 40.0, 99.6)),  # a hairline field, 1 pt runs
+        ((100.0, 100.0, 200.0, 110.0), (10.0, 110.0, 90.0, 100.0)),  # a rectangle upside down
+    ],
+)
+def test_runs_at_the_edges_of_the_rules_are_found(field: Rect, run: Rect) -> None:
+    assert nearest_label(field, [TextRun("Name", run)]) == "Name"

@@ -368,7 +368,7 @@ def read_fillable(
     `clock`). A file qpdf repairs is read, with a "repaired: …" warning; an XFA form is
     reported with a warning saying its XFA fields were not read. Fields without a tooltip
     are labelled by the nearest text on their page unless `nearby_labels` is False (an
-    inventory that needs no labels reads about 2-2.5 times faster without).
+    inventory that needs no labels reads about 1.9-2.6 times faster without).
     """
     limits = limits or FormsSettings()
     label, data = read_source(source, name, limits.max_bytes)

@@ -60,6 +60,7 @@ class Labels:
     reading a rectangle's text is most of what pdfium's page text costs."""
 
     def __init__(self, rects: Sequence[Rect], text_of: Callable[[int], str]) -> None:
+        rects = [(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)) for x0, y0, x1, y1 in rects]
         self._rects = rects
         self._text_of = text_of
         self._cleaned: dict[int, str | None] = {}
@@ -67,6 +68,10 @@ class Labels:
         self._candidates = candidates
         self._bottoms = [c[0] for c in candidates]
         self._tallest = max((r[3] - r[1] for r in rects), default=0.0)
+
+    def runs(self) -> list[TextRun]:
+        """Every run with its text, in the page's order (normalised rectangles)."""
+        return [TextRun(self._text_of(order), rect) for order, rect in enumerate(self._rects)]
 
     @classmethod
     def of_runs(cls, runs: Sequence[TextRun]) -> Labels:
@@ -76,9 +81,11 @@ class Labels:
     def nearest(self, rect: Rect, *, caption_right: bool = False) -> str | None:
         """The label `nearest_label` gives `rect` among this page's runs."""
         fx0, fy0, fx1, fy1 = rect
-        # A run on the field's line overlaps it in height; one above starts within the gap.
-        first = bisect.bisect_left(self._bottoms, fy0 - self._tallest)
-        last = bisect.bisect_right(self._bottoms, fy1 + MAX_ABOVE_GAP)
+        # A run on the field's line overlaps it in height; one above starts within the gap
+        # (from 2 pt under the field's top). The window only picks the candidates, so it is
+        # a point wider than the rules, which then decide (a 40 pt gap rounds either way).
+        first = bisect.bisect_left(self._bottoms, min(fy0 - self._tallest, fy1 - 2) - 1.0)
+        last = bisect.bisect_right(self._bottoms, fy1 + MAX_ABOVE_GAP + 1.0)
         costs: list[tuple[float, int]] = []
         for ry0, order, run in self._candidates[first:last]:
             rx0, _, rx1, _ = run

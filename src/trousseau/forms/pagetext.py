@@ -6,9 +6,8 @@ own appearances are not page content, so a field's value never reads as its labe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import pypdfium2 as pdfium
 
@@ -24,16 +23,20 @@ def page_labels(
     """The `Labels` of each of `pages` (placed with that page's (box, rotation)) while the
     document is open, and why pdfium could not read them (None when it could): labels are a
     help, never a failure. Each page's text rectangles are read at once, a rectangle's text
-    only when a field asks for it; a text pdfium then fails to read counts as none."""
+    only when a field asks for it; a text pdfium then fails to read, or one asked for after
+    the document is closed, counts as none."""
+    problem: str | None = None
     try:
         document = pdfium.PdfDocument(data, password=password or None)
     except pdfium.PdfiumError as exc:
-        yield {}, str(exc)
+        problem = str(exc)
+    if problem is not None:
+        yield {}, problem
         return
-    opened: list[Any] = []
+    opened: list[pdfium.PdfPage | pdfium.PdfTextPage] = []
+    open_ = [True]
     try:
         result: dict[int, Labels] = {}
-        problem: str | None = None
         try:
             for index in pages:
                 box, rotation = geometry[index]
@@ -43,22 +46,26 @@ def page_labels(
                 opened.append(textpage)
                 bounds = [textpage.get_rect(i) for i in range(textpage.count_rects())]
                 rects = [to_displayed(normalise_box(list(b)), box, rotation) for b in bounds]
-                result[index] = Labels(rects, _reader(textpage, bounds))
+                result[index] = Labels(rects, _reader(textpage, bounds, open_))
         except (pdfium.PdfiumError, ValueError, IndexError) as exc:
             result, problem = {}, str(exc)
         yield result, problem
     finally:
+        open_[0] = False
         for item in reversed(opened):
             item.close()
         document.close()
 
 
 def _reader(
-    textpage: pdfium.PdfTextPage, bounds: list[tuple[float, float, float, float]]
+    textpage: pdfium.PdfTextPage, bounds: Sequence[Rect], open_: list[bool]
 ) -> Callable[[int], str]:
-    """A rectangle's text by its index (empty when pdfium cannot read it)."""
+    """A rectangle's text by its index (empty when pdfium cannot read it or the document is
+    closed: `open_[0]` says whether it still is)."""
 
     def text_of(order: int) -> str:
+        if not open_[0]:
+            return ""
         try:
             return str(textpage.get_text_bounded(*bounds[order]))
         except (pdfium.PdfiumError, ValueError):
@@ -72,32 +79,8 @@ def text_runs(
 ) -> tuple[dict[int, list[TextRun]], str | None]:
     """The text runs of each of `pages`, placed with that page's (box, rotation), and why
     pdfium could not read them (None when it could): labels are a help, never a failure."""
-    try:
-        document = pdfium.PdfDocument(data, password=password or None)
-    except pdfium.PdfiumError as exc:
-        return {}, str(exc)
-    try:
-        result: dict[int, list[TextRun]] = {}
-        for index in pages:
-            box, rotation = geometry[index]
-            page = document[index]
-            textpage = page.get_textpage()
-            try:
-                runs = []
-                for i in range(textpage.count_rects()):
-                    left, bottom, right, top = textpage.get_rect(i)
-                    text = textpage.get_text_bounded(left, bottom, right, top)
-                    rect = to_displayed(normalise_box([left, bottom, right, top]), box, rotation)
-                    runs.append(TextRun(str(text), rect))
-                result[index] = runs
-            finally:
-                textpage.close()
-                page.close()
-        return result, None
-    except (pdfium.PdfiumError, ValueError, IndexError) as exc:
-        return {}, str(exc)
-    finally:
-        document.close()
+    with page_labels(data, password, pages, geometry) as (labels, problem):
+        return {index: page.runs() for index, page in labels.items()}, problem
 
 
 def page_lines(data: bytes, password: str, pages: Iterable[int]) -> dict[int, list[TextRun]]:
