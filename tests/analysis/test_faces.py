@@ -251,3 +251,70 @@ def test_a_face_out_of_focus_scores_under_the_soft_subject_line(analyser, shared
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     tiny = max(analyser.faces(small), key=lambda f: f.size)
     assert tiny.size < 112 and tiny.sharpness is None
+
+
+def _crowd(shared_data: Path, widths: tuple[int, ...]) -> np.ndarray:
+    """A 6000x4000 frame with the shared portrait's face pasted at each width (in a row)."""
+    portrait = cv2.imread(str(shared_data / "photos/faces/obama/1.jpg"))
+    face = max(FaceAnalyser().faces(portrait), key=lambda f: f.size)
+    x0, y0, x1, y1 = (int(v) for v in face.box)
+    pad = (x1 - x0) // 3
+    crop = portrait[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
+    frame = np.full((4000, 6000, 3), 90, dtype=np.uint8)
+    frame += np.random.default_rng(1).integers(0, 20, frame.shape, dtype=np.uint8)
+    for i, width in enumerate(widths):
+        small = cv2.resize(crop, (width, round(width * crop.shape[0] / crop.shape[1])))
+        x = 800 + 1500 * i
+        frame[1500 : 1500 + small.shape[0], x : x + small.shape[1]] = small
+    return frame
+
+
+def _variant(original: np.ndarray) -> np.ndarray:
+    return cv2.resize(original, (3000, 2000), interpolation=cv2.INTER_AREA)
+
+
+def test_a_variant_showing_small_faces_is_read_again_from_its_original(
+    analyser, shared_data
+) -> None:
+    """Two guests of 40 and 80 px in a 24 MP frame: its 3000 px variant loses the first and
+    shows the second small, so the photo is read from its original, where both are found,
+    placed and embedded exactly as a scan of the original finds them."""
+    original = _crowd(shared_data, (40, 80))
+    variant = _variant(original)
+    assert len(analyser.faces(variant)) == 1
+    asked = []
+
+    def load() -> np.ndarray:
+        asked.append(True)
+        return original
+
+    found = analyser.faces_from_variant(variant, 2.0, load)
+    assert asked == [True]
+    assert sorted(round(f.box[0], -2) for f in found) == [800, 2300]
+    direct = sorted(analyser.faces(original), key=lambda f: f.box[0])
+    for mine, theirs in zip(sorted(found, key=lambda f: f.box[0]), direct, strict=True):
+        assert np.allclose(mine.box, theirs.box, atol=2)
+        assert float(mine.embedding @ theirs.embedding) > 0.95
+
+
+def test_a_variant_of_large_faces_never_reads_its_original(analyser, shared_data) -> None:
+    group = cv2.imread(str(shared_data / "photos/faces/_groups/obama_and_biden.jpg"))
+
+    def load() -> np.ndarray:
+        raise AssertionError("the original was read")
+
+    found = analyser.faces_from_variant(group, 2.0, load)
+    direct = analyser.faces(group)
+    assert len(found) == len(direct) >= 2
+    for mine, theirs in zip(found, direct, strict=True):
+        assert np.allclose(mine.box, np.array(theirs.box) * 2)
+        assert np.allclose(mine.embedding, theirs.embedding)
+
+
+def test_an_original_that_cannot_be_read_leaves_the_variants_faces(analyser, shared_data) -> None:
+    variant = _variant(_crowd(shared_data, (40, 80)))
+    found = analyser.faces_from_variant(variant, 2.0, lambda: None)
+    (alone,) = analyser.faces(variant)
+    (face,) = found
+    assert np.allclose(face.box, np.array(alone.box) * 2)
+    assert np.allclose(face.embedding, alone.embedding)

@@ -3,6 +3,8 @@ tried again, a photo without variants waits, a wedding without the opt-in is ref
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from trousseau.analysis import scan_faces
@@ -10,6 +12,7 @@ from trousseau.catalog import (
     photos_to_scan,
     record_variant,
     scan_failures,
+    wedding_faces,
 )
 from trousseau.errors import FacesDisabled
 from trousseau.vault import open_vault
@@ -46,4 +49,63 @@ def test_unreadable_variants_are_recorded_and_photos_without_variants_wait(
     assert again.photos == 0 and again.waiting == 1  # not tried again
     with pytest.raises(FacesDisabled, match="opt in"):
         scan_faces(catalog, vault, off, clock=clock, threshold=0.46)
+    vault.close()
+
+
+def _crowd_photo(catalog, clock, vault, shared_data, original: bytes):
+    """A wedding whose one photo is a 6000x4000 crowd frame stored as `original`, with its
+    3000 px variant: guests of 40 and 80 px, the first lost by the variant."""
+    import cv2
+
+    from trousseau.catalog import create_wedding, ensure_tenant, insert_photo
+
+    from .test_faces import _crowd, _variant
+
+    frame = _crowd(shared_data, (40, 80))
+    variant = vault.put_bytes(
+        cv2.imencode(".jpg", _variant(frame), [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    )
+    stored = vault.put_bytes(original or cv2.imencode(".jpg", frame)[1].tobytes())
+    with catalog.begin() as conn:
+        tenant = ensure_tenant(conn, "studio", now=clock())
+        wedding = create_wedding(
+            conn, tenant.id, "crowd", on=date(2027, 6, 19), timezone="UTC",
+            delivery_sla="standard", now=clock(), faces=True,
+        )  # fmt: skip
+        photo_id = insert_photo(
+            conn, tenant_id=tenant.id, wedding_id=wedding.id, sha256=stored.sha256,
+            original_name="CROWD.JPG", size=stored.size, fmt="jpeg", now=clock(),
+            width=6000, height=4000,
+        )  # fmt: skip
+        record_variant(
+            conn, photo_id=photo_id, profile="portrait", fmt="jpeg", sha256=variant.sha256,
+            size=variant.size, width=3000, height=2000, now=clock(),
+        )  # fmt: skip
+    return wedding
+
+
+def test_a_crowd_is_read_from_its_original_and_every_guest_recorded(
+    catalog, clock, tmp_path, shared_data
+) -> None:
+    vault = open_vault((tmp_path / "vault").as_uri())
+    wedding = _crowd_photo(catalog, clock, vault, shared_data, b"")
+    report = scan_faces(catalog, vault, wedding, clock=clock, threshold=0.42)
+    assert (report.photos, report.faces, report.originals) == (1, 2, 1)
+    assert report.unread_originals == []
+    with catalog.begin() as conn:
+        boxes = sorted(round(f.box[0], -2) for f in wedding_faces(conn, wedding.id))
+    assert boxes == [800, 2300]  # in the original's pixels
+    vault.close()
+
+
+def test_a_crowd_whose_original_is_damaged_keeps_its_variants_faces(
+    catalog, clock, tmp_path, shared_data
+) -> None:
+    vault = open_vault((tmp_path / "vault").as_uri())
+    wedding = _crowd_photo(catalog, clock, vault, shared_data, b"\xff\xd8\xff not a jpeg")
+    report = scan_faces(catalog, vault, wedding, clock=clock, threshold=0.42)
+    assert (report.photos, report.faces, report.originals) == (1, 1, 0)
+    ((name, reason),) = report.unread_originals
+    assert name == "CROWD.JPG" and "CROWD.JPG" in reason
+    assert report.failed == []
     vault.close()

@@ -1,11 +1,14 @@
 """Looking for the faces of a wedding's new photos and grouping them into persons (the I/O
 shell around `faces` and `persons`; the CLI, and next the API and the job kind, call it).
 
-Each photo is read from its largest variant (3000 px by default: the original is never
-decoded again), its faces are found and embedded, their boxes scaled to the upright
-original's pixels, and a batch of photos joins the wedding's persons in one transaction
-with the photos' scan marks. A photo that cannot be read is marked with its reason and not
-tried again; one without variants yet waits for its next scan.
+Each photo is read from its largest variant (3000 px by default), its faces are found and
+embedded, their boxes scaled to the upright original's pixels, and a batch of photos joins
+the wedding's persons in one transaction with the photos' scan marks. A photo whose variant
+shows small faces (a crowd, a large group) is read again from its original, decoded upright
+by the imaging decode: a reduced photo loses the smallest faces and blurs the others past
+telling guests apart (`FaceAnalyser.faces_from_variant`). A photo that cannot be read is
+marked with its reason and not tried again; one without variants yet waits for its next
+scan; one whose original cannot be read keeps the faces of its variant.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from trousseau.analysis.persons import Known, assign, find_me
 from trousseau.catalog import (
     Catalog,
     FoundFace,
+    Photo,
     Wedding,
     already_scanned,
     create_person,
@@ -35,6 +39,7 @@ from trousseau.catalog import (
     wedding_faces,
 )
 from trousseau.errors import FacesDisabled, NoFace, TrousseauError
+from trousseau.imaging import decode
 from trousseau.vault import Vault
 
 BATCH = 64
@@ -50,6 +55,10 @@ class ScanReport:
     waiting: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     new_persons: int = 0
+    originals: int = 0
+    """Photos read again from their original (small faces in their variant)."""
+    unread_originals: list[tuple[str, str]] = field(default_factory=list)
+    """Photos whose original could not be read (name, reason): their variant's faces stand."""
 
 
 def require_faces(wedding: Wedding) -> None:
@@ -109,8 +118,9 @@ def scan_faces(
                 continue
             long_side = max(photo.width or 0, photo.height or 0)
             factor = long_side / max(source.width, source.height) if long_side else 1.0
+            original = _original_loader(vault, photo, report)
             try:
-                found[photo_id] = [f.scaled(factor) for f in analyser.faces(pixels)]
+                found[photo_id] = analyser.faces_from_variant(pixels, factor, original)
             except cv2.error as exc:  # an input OpenCV's nets refuse: recorded, not retried
                 reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cv2.error"
                 errors[photo_id] = f"face analysis failed on variant {source.profile}: {reason}"
@@ -118,6 +128,49 @@ def scan_faces(
         report.photos += len(found) + len(errors)
         report.failed += [(photos[i].original_name, errors[i]) for i in errors]
     return report
+
+
+def _original_loader(
+    vault: Vault, photo: Photo, report: ScanReport
+) -> Callable[[], np.ndarray | None]:
+    """What reads a photo's original when its faces need it: upright BGR pixels at full
+    size, or None (with the reason in `report`) when it cannot be read or decoded."""
+
+    def load() -> np.ndarray | None:
+        try:
+            data = vault.get_bytes(photo.sha256)
+            pixels = colour_pixels(
+                data,
+                fmt=photo.format,
+                name=photo.original_name,
+                long_edge=max(photo.width or 1, photo.height or 1),
+                max_pixels=max(1, (photo.width or 1) * (photo.height or 1)),
+            )
+        except TrousseauError as exc:
+            report.unread_originals.append((photo.original_name, str(exc)))
+            return None
+        report.originals += 1
+        return pixels
+
+    return load
+
+
+def colour_pixels(
+    data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int
+) -> np.ndarray:
+    """An image's upright 8-bit BGR pixels (OpenCV's order) at `long_edge` px at most,
+    through the imaging decode (every camera format; transparency flattened on white).
+    ImagingError names `name` when it cannot be decoded."""
+    image = decode(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels).image
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    if image.bands == 1:
+        image = image.colourspace("srgb")
+    image = image.cast("uchar")
+    rgb = np.ndarray(
+        buffer=image.write_to_memory(), dtype=np.uint8, shape=(image.height, image.width, 3)
+    )
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
 def _record(

@@ -100,6 +100,10 @@ def people(
             "faces": report.faces,
             "new_persons": report.new_persons,
             "waiting_for_variants": report.waiting,
+            "read_from_original": report.originals,
+            "original_unreadable": [
+                {"photo": photo, "reason": reason} for photo, reason in report.unread_originals
+            ],
         },
         "faces": [
             {
@@ -128,7 +132,8 @@ def people(
     console.print(
         f"{len(faces)} face(s), {len(persons)} person(s) in {target.slug} "
         f"(this scan: {report.photos} photo(s), {report.faces} face(s), "
-        f"{report.waiting} waiting for their variants)",
+        f"{report.waiting} waiting for their variants, {report.originals} small-faced read "
+        "from their original)",
         highlight=False,
     )
     for entry in body["persons"]:
@@ -141,6 +146,12 @@ def people(
         )
     for failure in body["failed"]:
         console.print(f"could not scan {failure['photo']}: {failure['reason']}", highlight=False)
+    for photo, reason in report.unread_originals:
+        console.print(
+            f"faces of {photo} read from its variant only: its original cannot be read "
+            f"({reason}); check it with `trousseau verify`",
+            highlight=False,
+        )
 
 
 def find_me(
