@@ -19,6 +19,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from trousseau.errors import PdfCorrupt, PdfTooLarge
 from trousseau.forms.classify import READ_ONLY, REQUIRED, field_type, form_kind
 from trousseau.forms.geometry import LETTER, normalise_box, normalise_rotation, to_displayed, union
 from trousseau.forms.model import Field, FieldType, FormReport, Option, Rect, Widget
-from trousseau.forms.pagetext import page_labels
+from trousseau.forms.pagetext import PageTextUnreadable, each_page_labels
 from trousseau.forms.source import mapped_pdf, qpdf_cause, read_source, sniff
 from trousseau.settings import FormsSettings
 
@@ -490,40 +491,39 @@ def _labels_from_text(
     warnings: list[str],
 ) -> list[Field]:
     """Fields without a tooltip labelled by the nearest text on their page, and radio and
-    checkbox options without a text by the caption beside their button."""
-
-    def wanting(f: Field) -> bool:
-        return f.page is not None and (
-            f.label is None or any(o.label is None and o.rect is not None for o in f.options)
-        )
-
-    pages = sorted({f.page for f in fields if f.page is not None and wanting(f)})
-    if not pages:
+    checkbox options without a text by the caption beside their button. The pages are read
+    in order, one open at a time (`each_page_labels`): what each page is asked is gathered
+    first, since a field's options may lie on other pages than the field."""
+    asked: dict[int, list[tuple[int, int | None, Rect, bool]]] = {}
+    for i, f in enumerate(fields):
+        if f.label is None and f.page is not None and f.rect is not None:
+            caption_right = f.type is FieldType.CHECKBOX
+            asked.setdefault(f.page, []).append((i, None, f.rect, caption_right))
+        for j, o in enumerate(f.options):
+            if o.label is None and o.rect is not None and o.page is not None:
+                asked.setdefault(o.page, []).append((i, j, o.rect, True))
+    if not asked:
         return fields
-    with page_labels(data, password, pages, geometry) as (labels_of, problem):
-        if problem is not None:
-            warnings.append(
-                f"labels from the page text are missing: pdfium cannot read it ({problem})"
-            )
-            return fields
-        labelled = []
-        for f in fields:
-            if f.page not in labels_of or f.rect is None:
-                labelled.append(f)
-                continue
-            label, source = f.label, f.label_source
-            if label is None:
-                caption_right = f.type is FieldType.CHECKBOX
-                label = labels_of[f.page].nearest(f.rect, caption_right=caption_right)
-                source = "nearby" if label is not None else None
-            options = tuple(
-                replace(o, label=labels_of[o.page].nearest(o.rect, caption_right=True))
-                if o.label is None and o.rect is not None and o.page in labels_of
-                else o
-                for o in f.options
-            )
-            labelled.append(replace(f, label=label, label_source=source, options=options))
-        return labelled
+    found: dict[tuple[int, int | None], str | None] = {}
+    try:
+        with closing(each_page_labels(data, password, sorted(asked), geometry)) as pages:
+            for index, labels in pages:
+                for at, option, rect, caption_right in asked[index]:
+                    found[at, option] = labels.nearest(rect, caption_right=caption_right)
+    except PageTextUnreadable as exc:
+        warnings.append(f"labels from the page text are missing: pdfium cannot read it ({exc})")
+        return fields
+    labelled = []
+    for i, f in enumerate(fields):
+        label, source = f.label, f.label_source
+        if (i, None) in found:
+            label = found[i, None]
+            source = "nearby" if label is not None else None
+        options = tuple(
+            replace(o, label=found[i, j]) if (i, j) in found else o for j, o in enumerate(f.options)
+        )
+        labelled.append(replace(f, label=label, label_source=source, options=options))
+    return labelled
 
 
 def _place_unlisted(

@@ -6,8 +6,7 @@ own appearances are not page content, so a field's value never reads as its labe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 
 import pypdfium2 as pdfium
 
@@ -16,51 +15,64 @@ from trousseau.forms.labels import Labels, TextRun
 from trousseau.forms.model import Rect
 
 
-@contextmanager
-def page_labels(
+class PageTextUnreadable(Exception):
+    """pdfium cannot read the document or one of its pages (labels are a help: the caller
+    goes on without them); the message is pdfium's reason."""
+
+
+def each_page_labels(
     data: bytes, password: str, pages: Iterable[int], geometry: Mapping[int, tuple[Rect, int]]
-) -> Iterator[tuple[dict[int, Labels], str | None]]:
-    """The `Labels` of each of `pages` (placed with that page's (box, rotation)) while the
-    document is open, and why pdfium could not read them (None when it could): labels are a
-    help, never a failure. Each page's text rectangles are read at once, a rectangle's text
-    only when a field asks for it; a text pdfium then fails to read, or one asked for after
-    the document is closed, counts as none."""
-    problem: str | None = None
+) -> Generator[tuple[int, Labels], None, None]:
+    """The `Labels` of each of `pages` in turn (placed with that page's (box, rotation)), one
+    page open at a time: a page's labels are read until the next page is asked for, then
+    it is closed (a 2,000-page form never holds more than one page's text). Each page's text
+    rectangles are read at once, a rectangle's text only when a field asks for it; a text
+    pdfium then fails to read, or one asked for after its page is closed, counts as none.
+    Raises PageTextUnreadable when pdfium cannot read the document or a page."""
     try:
         document = pdfium.PdfDocument(data, password=password or None)
     except pdfium.PdfiumError as exc:
-        problem = str(exc)
-    if problem is not None:
-        yield {}, problem
-        return
-    opened: list[pdfium.PdfPage | pdfium.PdfTextPage] = []
-    open_ = [True]
+        raise PageTextUnreadable(str(exc)) from None
     try:
-        result: dict[int, Labels] = {}
-        try:
-            for index in pages:
-                box, rotation = geometry[index]
-                page = document[index]
-                opened.append(page)
-                textpage = page.get_textpage()
-                opened.append(textpage)
-                bounds = [textpage.get_rect(i) for i in range(textpage.count_rects())]
-                rects = [to_displayed(normalise_box(list(b)), box, rotation) for b in bounds]
-                result[index] = Labels(rects, _reader(textpage, bounds, open_))
-        except (pdfium.PdfiumError, ValueError, IndexError) as exc:
-            result, problem = {}, str(exc)
-        yield result, problem
+        for index in pages:
+            box, rotation = geometry[index]
+            page, textpage = _open_page(document, index)
+            open_ = [True]
+            try:
+                try:
+                    bounds = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+                    rects = [to_displayed(normalise_box(list(b)), box, rotation) for b in bounds]
+                except (pdfium.PdfiumError, ValueError) as exc:
+                    raise PageTextUnreadable(str(exc)) from None
+                yield index, Labels(rects, _reader(textpage, bounds, open_))
+            finally:
+                open_[0] = False
+                textpage.close()
+                page.close()
     finally:
-        open_[0] = False
-        for item in reversed(opened):
-            item.close()
         document.close()
+
+
+def _open_page(
+    document: pdfium.PdfDocument, index: int
+) -> tuple[pdfium.PdfPage, pdfium.PdfTextPage]:
+    """A page and its text page; PageTextUnreadable (nothing left open) when pdfium cannot
+    load them."""
+    try:
+        page = document[index]
+    except (pdfium.PdfiumError, ValueError, IndexError) as exc:
+        raise PageTextUnreadable(str(exc)) from None
+    try:
+        return page, page.get_textpage()
+    except pdfium.PdfiumError as exc:
+        page.close()
+        raise PageTextUnreadable(str(exc)) from None
 
 
 def _reader(
     textpage: pdfium.PdfTextPage, bounds: Sequence[Rect], open_: list[bool]
 ) -> Callable[[int], str]:
-    """A rectangle's text by its index (empty when pdfium cannot read it or the document is
+    """A rectangle's text by its index (empty when pdfium cannot read it or its page is
     closed: `open_[0]` says whether it still is)."""
 
     def text_of(order: int) -> str:
@@ -79,8 +91,12 @@ def text_runs(
 ) -> tuple[dict[int, list[TextRun]], str | None]:
     """The text runs of each of `pages`, placed with that page's (box, rotation), and why
     pdfium could not read them (None when it could): labels are a help, never a failure."""
-    with page_labels(data, password, pages, geometry) as (labels, problem):
-        return {index: page.runs() for index, page in labels.items()}, problem
+    try:
+        return {index: page.runs() for index, page in each_page_labels(
+            data, password, pages, geometry
+        )}, None  # fmt: skip
+    except PageTextUnreadable as exc:
+        return {}, str(exc)
 
 
 def page_lines(data: bytes, password: str, pages: Iterable[int]) -> dict[int, list[TextRun]]:
