@@ -1,7 +1,7 @@
 """The `faces` job: one photo's faces found, embedded and joined to its wedding's persons.
 
-It follows the photo's `variants` job (it reads the largest variant, never the original
-again), and is enqueued only for weddings that opted in to face analysis (`wanted`, asked in
+It follows the photo's `variants` job (it reads the largest variant, and the original only
+when the variant shows small faces: `analysis.scan`), and is enqueued only for weddings that opted in to face analysis (`wanted`, asked in
 the variants job's transaction). A wedding that opts out after the job was enqueued gets
 nothing done. A variant that cannot be read is recorded on the photo's scan mark with its
 reason, not retried (`trousseau people` lists it).
