@@ -1,8 +1,9 @@
 """Culling and faces, measured: what the `quality` and `faces` jobs add to a wedding, end to end.
 
 `python -m bench.culling [--photos 500] [--no-faces]`. The same textured 24-megapixel JPEGs
-(bench.endtoend's camera-like photos, cached under .bench/fine-24mp/) go through the real
-command line, each time into a new data directory, as `bench.wedding` runs it:
+(bench.endtoend's camera-like photos, cached under .bench/fine-24mp/), laid on a wedding day
+by `bench.weddingday` (five moments, bursts of near-identical frames, quick pairs of
+different scenes; its truth kept beside them), go through the real command line, each time into a new data directory, as `bench.wedding` runs it:
 
     trousseau ingest PHOTOS --wedding bench --sla same-day
     trousseau work --workers 2 --until-idle
@@ -13,7 +14,8 @@ stored), and (unless `--no-faces`) once more with the wedding opted in to faces,
 photo's `faces` job runs too. The difference of the first two runs' CPU time (both commands
 and their job processes, user + system) per photo is what culling costs; the floor (issue
 18) is at most 50% of the variants' own. The second run's `trousseau cull --json` is then
-timed: every photo judged, its bursts and its moments, from the stored signals. The third
+timed: every photo judged, its bursts and its moments, from the stored signals, and the
+bursts and moments it found scored against the day's truth. The third
 run gives the faces jobs' median time, against the floor of 1.5 s per 24 MP frame. Every job
 must be done and none late, in every run (no worker crash); photos whose variant could not
 be measured are counted. The table is written between the `bench:culling` markers of
@@ -38,7 +40,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import endtoend, wedding
+from bench import endtoend, wedding, weddingday
 from bench.harness import DOCS, recipe, say, write_section
 
 START, END = "<!-- bench:culling:start -->", "<!-- bench:culling:end -->"
@@ -74,12 +76,32 @@ def _run(paths: Sequence[Path], env: dict[str, str], cull: bool) -> tuple[weddin
             verdicts |= {
                 "seconds": seconds,
                 "counts": counts,
-                "bursts": len(body["bursts"]),
-                "moments": len(body["moments"]),
+                "bursts": [b["photos"] for b in body["bursts"]],
+                "moments": [m["photos"] for m in body["moments"]],
             }
         return result, verdicts
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _pairwise(truth: list[list[str]], found: list[list[str]]) -> tuple[float, float]:
+    """Precision and recall of the pairs of photos grouped together (1.0 when none are)."""
+
+    def pairs(groups: list[list[str]]) -> set[tuple[str, str]]:
+        return {(a, b) for g in groups for a in g for b in g if a < b}
+
+    want, got = pairs(truth), pairs(found)
+    both = len(want & got)
+    return (both / len(got) if got else 1.0), (both / len(want) if want else 1.0)
+
+
+def _cuts(sizes: Sequence[int]) -> set[int]:
+    """Where a sequence cut into parts of `sizes` is cut (positions between photos)."""
+    at, cuts = 0, set()
+    for size in sizes[:-1]:
+        at += size
+        cuts.add(at)
+    return cuts
 
 
 def _job_seconds(data: Path) -> dict[str, float]:
@@ -112,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-faces", action="store_true", help="skip the third run (faces)")
     args = parser.parse_args(argv)
     wedding.CACHE.mkdir(parents=True, exist_ok=True)
-    paths = endtoend.fine_photos(args.photos, 2)
+    day = weddingday.wedding_day(endtoend.fine_photos(args.photos, 2), endtoend.WHEN.date())
+    paths = day.paths
     say(f"{args.photos} textured photos: variants only ...")
     off, _ = _run(paths, OFF, cull=False)
     say("... then variants and culling")
@@ -133,7 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems.append(f"{faced.jobs.get('faces done', 0)} faces jobs done for {args.photos}")
     measured = args.photos - culled["counts"].get("pending", 0)
     unreadable = culled["counts"].get("unreadable", 0)
-    ok = added <= FLOOR and not problems
+    precision, recall = _pairwise(day.bursts, culled["bursts"])
+    found_moments = culled["moments"]
+    truth_sizes = [len(m) for m in day.moments]
+    cuts = _cuts(found_moments) & _cuts(truth_sizes)
+    grouped = precision == 1.0 and recall == 1.0
+    ok = added <= FLOOR and not problems and grouped
     given = list(sys.argv[1:] if argv is None else argv)
     command = recipe("bench.culling", given, flags=("--no-docs",))
     lines = [
@@ -170,7 +198,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"claimed to recorded) against {spans.get('variants', 0):.0f} ms for a variants job "
         f"({within:.0%}). {measured} of {args.photos} photos measured, {unreadable} unreadable. "
         f"`trousseau cull --json` read the wedding in {culled['seconds']:.2f} s (process start "
-        f"included): {counts}; {culled['bursts']} burst(s), {culled['moments']} moment(s).",
+        f"included): {counts}.",
+        "",
+        f"The day ({weddingday.__name__}: {len(day.moments)} moments an hour or more apart, "
+        f"{len(day.bursts)} bursts of 3-5 frames a second apart, quick pairs of different "
+        "scenes 1-2 s apart): "
+        f"{len(culled['bursts'])} burst(s) found against {len(day.bursts)}, pairwise precision "
+        f"{precision:.3f} and recall {recall:.3f}; {'PASS' if grouped else 'MISS'} (issue 18: "
+        "the frames of a burst in one group, different scenes never). Moments: "
+        f"{len(found_moments)} found ({', '.join(map(str, found_moments))} photos) against "
+        f"{len(truth_sizes)} ({', '.join(map(str, truth_sizes))}); {len(cuts)} of "
+        f"{len(truth_sizes) - 1} cuts between moments found where they are.",
     ]
     if faced is not None and faced_spans is not None:
         face_ms = faced_spans.get("faces", float("nan"))
