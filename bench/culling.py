@@ -3,7 +3,8 @@
 `python -m bench.culling [--photos 500] [--no-faces]`. The same textured 24-megapixel JPEGs
 (bench.endtoend's camera-like photos, cached under .bench/fine-24mp/), laid on a wedding day
 by `bench.weddingday` (five moments, bursts of near-identical frames, quick pairs of
-different scenes; its truth kept beside them), go through the real command line, each time into a new data directory, as `bench.wedding` runs it:
+different scenes; its truth kept beside them), go through the real command line, each time
+into a new data directory, as `bench.wedding` runs it:
 
     trousseau ingest PHOTOS --wedding bench --sla same-day
     trousseau work --workers 2 --until-idle
@@ -218,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             f"Face analysis (opt-in) adds {faced.cpu_seconds / args.photos - per_on:+.2f} s of "
             f"CPU per photo; a faces job took {face_ms:.0f} ms (median, claimed to recorded: "
-            "the 3,000 px variant read, decoded, looked for faces in two passes); "
+            "the 3,000 px variant read, decoded, looked for faces in two passes, the original "
+            "too when they are small: never here); "
             f"{'PASS' if fits else 'MISS'} (floor: within {FACE_FLOOR_SECONDS:g} s per 24 MP "
             "frame, issue 18). The generated scenes hold no faces: this is the cost of looking.",
         ]
