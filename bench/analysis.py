@@ -283,7 +283,7 @@ def run_faces_job(frames: list[Frame], selfies: dict[str, Path], *, label: str) 
     is both decodes' and the search's (the variant's rendering and the reads are not
     counted: the variants job and the vault do them)."""
     from trousseau.analysis import FaceAnalyser, cluster
-    from trousseau.analysis.scan import colour_pixels
+    from trousseau.analysis.signals import colour_pixels
     from trousseau.imaging import (
         Original,
         cpu_backend,

@@ -22,6 +22,7 @@ import numpy as np
 
 from trousseau.analysis.faces import EMBEDDING_SIZE, Face, FaceAnalyser, shared_analyser
 from trousseau.analysis.persons import Known, assign, find_me
+from trousseau.analysis.signals import colour_pixels
 from trousseau.catalog import (
     Catalog,
     FoundFace,
@@ -39,7 +40,6 @@ from trousseau.catalog import (
     wedding_faces,
 )
 from trousseau.errors import FacesDisabled, NoFace, TrousseauError
-from trousseau.imaging import decode
 from trousseau.vault import Vault
 
 BATCH = 64
@@ -153,24 +153,6 @@ def _original_loader(
         return pixels
 
     return load
-
-
-def colour_pixels(
-    data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int
-) -> np.ndarray:
-    """An image's upright 8-bit BGR pixels (OpenCV's order) at `long_edge` px at most,
-    through the imaging decode (every camera format; transparency flattened on white).
-    ImagingError names `name` when it cannot be decoded."""
-    image = decode(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels).image
-    if image.hasalpha():
-        image = image.flatten(background=[255, 255, 255])
-    if image.bands == 1:
-        image = image.colourspace("srgb")
-    image = image.cast("uchar")
-    rgb = np.ndarray(
-        buffer=image.write_to_memory(), dtype=np.uint8, shape=(image.height, image.width, 3)
-    )
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
 def _record(

@@ -87,6 +87,24 @@ def gray_pixels(data: bytes, *, fmt: str, name: str, max_pixels: int) -> np.ndar
     )
 
 
+def colour_pixels(
+    data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int
+) -> np.ndarray:
+    """An image's upright 8-bit BGR pixels (OpenCV's order) at `long_edge` px at most,
+    through the imaging decode (every camera format; transparency flattened on white).
+    ImagingError names `name` when it cannot be decoded."""
+    image = decode(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels).image
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    if image.bands == 1:
+        image = image.colourspace("srgb")
+    bgr = image.cast("uchar")
+    bgr = bgr[2].bandjoin([bgr[1], bgr[0]])
+    return np.ndarray(
+        buffer=bgr.write_to_memory(), dtype=np.uint8, shape=(bgr.height, bgr.width, 3)
+    )
+
+
 def culling_of(
     catalog: Catalog,
     vault: Vault,
