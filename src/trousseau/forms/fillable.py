@@ -515,14 +515,19 @@ def _labels_from_text(
         return fields
     labelled = []
     for i, f in enumerate(fields):
-        label, source = f.label, f.label_source
+        options = f.options
+        if any((i, j) in found for j in range(len(options))):
+            options = tuple(
+                replace(o, label=found[i, j]) if (i, j) in found else o
+                for j, o in enumerate(options)
+            )
         if (i, None) in found:
             label = found[i, None]
             source = "nearby" if label is not None else None
-        options = tuple(
-            replace(o, label=found[i, j]) if (i, j) in found else o for j, o in enumerate(f.options)
-        )
-        labelled.append(replace(f, label=label, label_source=source, options=options))
+            f = replace(f, label=label, label_source=source, options=options)
+        elif options is not f.options:
+            f = replace(f, options=options)
+        labelled.append(f)
     return labelled
 
 
