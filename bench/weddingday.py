@@ -71,9 +71,12 @@ def wedding_day(base: list[Path], on: dt.date, processes: int = 2) -> Day:
     """`len(base)` photos of one day made from `base` (cached by count and seed)."""
     folder = CACHE / f"culling-day-{len(base)}-s{SEED}"
     index = folder / "truth.json"
+    sources = [p.stat().st_size for p in base]  # the base photos this day was made of
     if index.is_file():
         truth = json.loads(index.read_text())
-        return Day([folder / n for n in truth["names"]], truth["bursts"], truth["moments"])
+        if truth.get("sources") == sources:
+            return Day([folder / n for n in truth["names"]], truth["bursts"], truth["moments"])
+        say(f"{folder} was made of other photos: laying the day again")
     shots, bursts, moments = _plan(base, on)
     folder.mkdir(parents=True, exist_ok=True)
     say(f"laying {len(shots)} photos on a wedding day into {folder} ...")
@@ -81,7 +84,8 @@ def wedding_day(base: list[Path], on: dt.date, processes: int = 2) -> Day:
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
         list(pool.map(_write, shots, [folder] * len(shots), chunksize=8))
     names = [s.name for s in shots]
-    index.write_text(json.dumps({"names": names, "bursts": bursts, "moments": moments}))
+    truth = {"names": names, "bursts": bursts, "moments": moments, "sources": sources}
+    index.write_text(json.dumps(truth))
     return Day([folder / n for n in names], bursts, moments)
 
 
