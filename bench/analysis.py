@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -247,7 +248,7 @@ def largest_only(run: Run) -> Run:
 def run_trousseau(
     frames: list[Frame], selfies: dict[str, Path], *, long_edge: int | None, label: str
 ) -> Run:
-    from trousseau.analysis import FaceAnalyser, cluster
+    from trousseau.analysis import FaceAnalyser
 
     cv2.setNumThreads(1)
     analyser = FaceAnalyser()
@@ -264,10 +265,17 @@ def run_trousseau(
         faces = analyser.faces(image)
         run.seconds.append(time.process_time() - started)
         run.detections += [Detection(index, f.scaled(factor).box, f.embedding) for f in faces]
+    return _grouped(run, analyser, selfies)
+
+
+def _grouped(run: Run, analyser: Any, selfies: dict[str, Path]) -> Run:
+    """The run's faces grouped as analysis.scan groups a batch of photos (up to 64: faces of
+    one frame apart), and each person's selfie embedded for find-me."""
+    from trousseau.analysis import cluster
+
     embeddings = (
         np.array([d.embedding for d in run.detections]) if run.detections else np.zeros((0, 128))
     )
-    # grouped as analysis.scan groups a batch of photos (up to 64): faces of one frame apart
     run.persons = list(cluster(embeddings, photos=[d.frame for d in run.detections]))
     for person, path in selfies.items():
         faces = analyser.faces(cv2.imread(str(path)))
@@ -282,7 +290,7 @@ def run_faces_job(frames: list[Frame], selfies: dict[str, Path], *, label: str) 
     the original decoded and searched instead when the variant shows small faces. The time
     is both decodes' and the search's (the variant's rendering and the reads are not
     counted: the variants job and the vault do them)."""
-    from trousseau.analysis import FaceAnalyser, cluster
+    from trousseau.analysis import FaceAnalyser
     from trousseau.analysis.signals import colour_pixels
     from trousseau.imaging import (
         Original,
@@ -321,21 +329,13 @@ def run_faces_job(frames: list[Frame], selfies: dict[str, Path], *, label: str) 
         faces = analyser.faces_from_variant(pixels, factor, original)
         run.seconds.append(time.process_time() - started)
         run.detections += [Detection(index, f.box, f.embedding) for f in faces]
-    embeddings = (
-        np.array([d.embedding for d in run.detections]) if run.detections else np.zeros((0, 128))
-    )
-    run.persons = list(cluster(embeddings, photos=[d.frame for d in run.detections]))
-    for person, path in selfies.items():
-        faces = analyser.faces(cv2.imread(str(path)))
-        if faces:
-            run.selfies[person] = max(faces, key=lambda f: f.size).embedding
     run.note = (
         f"{label}: the 3000 px variant rendered as the variants job stores it, decoded and "
         f"searched; {originals} of {len(frames)} frames showed small faces there and were read "
         "from their original (decoded upright at full size by the imaging decode); both "
         "decodes are in its time"
     )
-    return run
+    return _grouped(run, analyser, selfies)
 
 
 def one_photo_at_a_time(run: Run) -> Run:
