@@ -38,8 +38,8 @@ MOMENTS = (
     ("reception", dt.time(18, 30), 0.30),
     ("party", dt.time(21, 30), 0.15),
 )
-"""Name, start and share of the day's photos (at 35 s a shot, each ends an hour or more
-before the next begins)."""
+"""Name, start and share of the day's photos (at 35 s a shot, for up to about 500 photos each
+ends an hour or more before the next begins; `_plan` refuses a count that does not fit)."""
 SPACING = (10, 60)
 """Seconds between two shots of a moment (under the 5-minute pause that may cut a moment)."""
 BURST_CHANCE = 0.08
@@ -94,6 +94,7 @@ def _plan(base: list[Path], on: dt.date) -> tuple[list[_Shot], list[list[str]], 
     shots: list[_Shot] = []
     bursts: list[list[str]] = []
     moments: list[list[str]] = []
+    ends: list[dt.datetime] = []
     scenes = iter(base)
     total = len(base)
     sizes = [round(share * total) for _, _, share in MOMENTS]
@@ -124,6 +125,14 @@ def _plan(base: list[Path], on: dt.date) -> tuple[list[_Shot], list[list[str]], 
             else:
                 taken += dt.timedelta(seconds=rng.randint(*SPACING))
         moments.append(moment)
+        ends.append(taken)
+    starts = [dt.datetime.combine(on, start) for _, start, _ in MOMENTS]
+    for end, following in zip(ends, starts[1:], strict=False):
+        if following - end < dt.timedelta(minutes=30):  # the truth would be wrong
+            raise ValueError(
+                f"{total} photos do not fit the day: a moment ends at {end:%H:%M}, the next "
+                f"begins at {following:%H:%M}; use fewer photos"
+            )
     return shots, bursts, moments
 
 

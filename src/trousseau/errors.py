@@ -214,6 +214,11 @@ class FormError(TrousseauError):
     permanent = True
 
 
+class PageTextUnreadable(FormError):
+    """pdfium cannot read a PDF's page text, or one of its pages; the message is pdfium's
+    reason. Labels from the text are a help: the reader goes on without them."""
+
+
 class OcrUnavailable(FormError):
     """A scanned page could not be OCRed (Tesseract missing, failing or too slow): the form
     is still read, the page named in a warning."""

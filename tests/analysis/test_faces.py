@@ -318,3 +318,28 @@ def test_an_original_that_cannot_be_read_leaves_the_variants_faces(analyser, sha
     (face,) = found
     assert np.allclose(face.box, np.array(alone.box) * 2)
     assert np.allclose(face.embedding, alone.embedding)
+
+
+def test_an_original_opencv_refuses_leaves_the_variants_faces(shared_data) -> None:
+    class Refusing(FaceAnalyser):
+        def _cascade(self, image, first):
+            if image.shape[1] > 3000:  # the original's search
+                raise cv2.error("the net refuses this input")
+            return super()._cascade(image, first)
+
+    analyser = Refusing()
+    original = _crowd(shared_data, (40, 80))
+    variant = _variant(original)
+    (face,) = analyser.faces_from_variant(variant, 2.0, lambda: original)
+    (alone,) = analyser.faces(variant)
+    assert np.allclose(face.box, np.array(alone.box) * 2)
+
+
+def test_faces_of_an_original_decoded_at_another_size_come_in_the_originals_pixels(
+    analyser, shared_data
+) -> None:
+    """A decode smaller than the original (a RAW's preview): boxes scaled to the original."""
+    original = _crowd(shared_data, (40, 80))
+    variant = _variant(original)
+    found = analyser.faces_from_variant(variant, 2.0, lambda: variant.copy())
+    assert [round(f.box[0], -2) for f in found] == [2300]  # the 80 px guest, not at 1,150

@@ -109,3 +109,39 @@ def test_a_crowd_whose_original_is_damaged_keeps_its_variants_faces(
     assert name == "CROWD.JPG" and "CROWD.JPG" in reason
     assert report.failed == []
     vault.close()
+
+
+def test_a_vault_that_does_not_answer_is_raised_for_a_retry(
+    catalog, clock, tmp_path, shared_data
+) -> None:
+    """Not a damaged original: the photo is not marked scanned without it."""
+    from trousseau.errors import VaultError
+
+    vault = open_vault((tmp_path / "vault").as_uri())
+    wedding = _crowd_photo(catalog, clock, vault, shared_data, b"")
+    with catalog.begin() as conn:
+        (original,) = [p for p in photos_to_scan(conn, wedding.id)]
+    reads = vault.get_bytes
+
+    class Unanswering:
+        def __getattr__(self, name):
+            return getattr(vault, name)
+
+        def get_bytes(self, sha256, **kwargs):
+            variant = sha256 != _sha_of(catalog, original[0])
+            if variant:
+                return reads(sha256, **kwargs)
+            raise VaultError("the store did not answer: try again")
+
+    with pytest.raises(VaultError, match="did not answer"):
+        scan_faces(catalog, Unanswering(), wedding, clock=clock, threshold=0.42)
+    with catalog.begin() as conn:
+        assert [p for p, _ in photos_to_scan(conn, wedding.id)] == [original[0]]
+    vault.close()
+
+
+def _sha_of(catalog, photo_id: int) -> str:
+    from trousseau.catalog import photos_by_id
+
+    with catalog.begin() as conn:
+        return photos_by_id(conn, [photo_id])[photo_id].sha256

@@ -8,7 +8,8 @@ from contextlib import closing
 import pytest
 
 from tests.forms.makeform import make_form
-from trousseau.forms.pagetext import PageTextUnreadable, each_page_labels, text_runs
+from trousseau.errors import PageTextUnreadable
+from trousseau.forms.pagetext import each_page_labels, text_runs
 
 LETTER = ((0.0, 0.0, 612.0, 792.0), 0)
 

@@ -18,7 +18,7 @@ still found; peak memory 0.52 GB instead of 0.37, one untiled pass 1.5 GB).
 
 The models are loaded once per process from their package, checked against their pinned
 digests (`analysis.models`). Pixels come in as a BGR uint8 array (OpenCV's order); boxes
-and landmarks come out in that array's pixels.
+and landmarks come out in that array's pixels (`faces_from_variant`: the original's).
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ class FaceAnalyser:
         `original` decodes (upright, BGR), when the variant shows a face smaller than
         `Cascade.crowd_below`: a crowd or a large group, whose faces the variant's pixels
         shrink past what the detector finds and the recogniser tells apart. When the
-        original cannot be read (`original` gives None) the variant's faces stand."""
+        original cannot be read (`original` gives None) or OpenCV refuses it, the variant's
+        faces stand."""
         c = self.cascade
         first = self._pass(variant, c.first_pass)
         found: list[Face] | None = None
@@ -151,12 +152,17 @@ class FaceAnalyser:
             if factor <= 1.0 or not any(f.size < c.crowd_below for f in found):
                 return [self.embed(variant, f).scaled(factor) for f in found]
         pixels = original()
-        if pixels is None:
-            found = self._cascade(variant, first) if found is None else found
-            return [self.embed(variant, f).scaled(factor) for f in found]
-        ratio = max(pixels.shape[:2]) / max(variant.shape[:2])
-        moved = [(f.scaled(ratio), scale / ratio) for f, scale in first]
-        return [self.embed(pixels, f) for f in self._cascade(pixels, moved)]
+        if pixels is not None:
+            ratio = max(pixels.shape[:2]) / max(variant.shape[:2])
+            moved = [(f.scaled(ratio), scale / ratio) for f, scale in first]
+            try:
+                faces = [self.embed(pixels, f) for f in self._cascade(pixels, moved)]
+            except cv2.error:  # the nets refuse the original: the variant's faces stand
+                pass
+            else:  # in the pixels decoded; the original's, should the decode differ
+                return [f.scaled(factor / ratio) for f in faces]
+        found = self._cascade(variant, first) if found is None else found
+        return [self.embed(variant, f).scaled(factor) for f in found]
 
     def _cascade(self, image: np.ndarray, first: list[tuple[Face, float]]) -> list[Face]:
         """The first pass's faces (each with the scale of the pass that found it) merged

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import cv2
 import numpy as np
+import pyvips
 
 from trousseau.analysis.faces import EMBEDDING_SIZE, Face, FaceAnalyser, shared_analyser
 from trousseau.analysis.persons import Known, assign, find_me
@@ -39,7 +40,14 @@ from trousseau.catalog import (
     variants_by_photo,
     wedding_faces,
 )
-from trousseau.errors import FacesDisabled, NoFace, TrousseauError
+from trousseau.errors import (
+    BlobCorrupt,
+    BlobMissing,
+    FacesDisabled,
+    ImagingError,
+    NoFace,
+    TrousseauError,
+)
 from trousseau.vault import Vault
 
 BATCH = 64
@@ -134,7 +142,9 @@ def _original_loader(
     vault: Vault, photo: Photo, report: ScanReport
 ) -> Callable[[], np.ndarray | None]:
     """What reads a photo's original when its faces need it: upright BGR pixels at full
-    size, or None (with the reason in `report`) when it cannot be read or decoded."""
+    size, or None (with the reason in `report`) when it is missing, damaged or cannot be
+    decoded. Any other vault error (a store that does not answer) is raised: the job is
+    retried rather than the photo marked scanned without its original."""
 
     def load() -> np.ndarray | None:
         try:
@@ -146,8 +156,14 @@ def _original_loader(
                 long_edge=max(photo.width or 1, photo.height or 1),
                 max_pixels=max(1, (photo.width or 1) * (photo.height or 1)),
             )
-        except TrousseauError as exc:
+        except (BlobMissing, BlobCorrupt, ImagingError) as exc:
             report.unread_originals.append((photo.original_name, str(exc)))
+            return None
+        except (pyvips.Error, MemoryError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            report.unread_originals.append(
+                (photo.original_name, f"{photo.original_name} could not be decoded ({reason})")
+            )
             return None
         report.originals += 1
         return pixels

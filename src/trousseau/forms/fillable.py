@@ -26,11 +26,11 @@ from typing import Any
 
 import pikepdf
 
-from trousseau.errors import PdfCorrupt, PdfTooLarge
+from trousseau.errors import PageTextUnreadable, PdfCorrupt, PdfTooLarge
 from trousseau.forms.classify import READ_ONLY, REQUIRED, field_type, form_kind
 from trousseau.forms.geometry import LETTER, normalise_box, normalise_rotation, to_displayed, union
 from trousseau.forms.model import Field, FieldType, FormReport, Option, Rect, Widget
-from trousseau.forms.pagetext import PageTextUnreadable, each_page_labels
+from trousseau.forms.pagetext import each_page_labels
 from trousseau.forms.source import mapped_pdf, qpdf_cause, read_source, sniff
 from trousseau.settings import FormsSettings
 

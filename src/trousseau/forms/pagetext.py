@@ -7,17 +7,14 @@ own appearances are not page content, so a field's value never reads as its labe
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from contextlib import closing
 
 import pypdfium2 as pdfium
 
+from trousseau.errors import PageTextUnreadable
 from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displayed
 from trousseau.forms.labels import Labels, TextRun
 from trousseau.forms.model import Rect
-
-
-class PageTextUnreadable(Exception):
-    """pdfium cannot read the document or one of its pages (labels are a help: the caller
-    goes on without them); the message is pdfium's reason."""
 
 
 def each_page_labels(
@@ -42,13 +39,15 @@ def each_page_labels(
                 try:
                     bounds = [textpage.get_rect(i) for i in range(textpage.count_rects())]
                     rects = [to_displayed(normalise_box(list(b)), box, rotation) for b in bounds]
-                except (pdfium.PdfiumError, ValueError) as exc:
+                except (pdfium.PdfiumError, ValueError, IndexError) as exc:
                     raise PageTextUnreadable(str(exc)) from None
                 yield index, Labels(rects, _reader(textpage, bounds, open_))
             finally:
                 open_[0] = False
-                textpage.close()
-                page.close()
+                try:
+                    textpage.close()
+                finally:
+                    page.close()
     finally:
         document.close()
 
@@ -64,7 +63,7 @@ def _open_page(
         raise PageTextUnreadable(str(exc)) from None
     try:
         return page, page.get_textpage()
-    except pdfium.PdfiumError as exc:
+    except (pdfium.PdfiumError, ValueError, IndexError) as exc:
         page.close()
         raise PageTextUnreadable(str(exc)) from None
 
@@ -92,9 +91,8 @@ def text_runs(
     """The text runs of each of `pages`, placed with that page's (box, rotation), and why
     pdfium could not read them (None when it could): labels are a help, never a failure."""
     try:
-        return {index: page.runs() for index, page in each_page_labels(
-            data, password, pages, geometry
-        )}, None  # fmt: skip
+        with closing(each_page_labels(data, password, pages, geometry)) as read:
+            return {index: page.runs() for index, page in read}, None
     except PageTextUnreadable as exc:
         return {}, str(exc)
 
