@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -78,9 +79,7 @@ def gray_pixels(data: bytes, *, fmt: str, name: str, max_pixels: int) -> np.ndar
     """An image's 8-bit grayscale pixels at LONG_SIDE px at most, through the imaging decode
     (any variant format, shrunk while decoding where the format allows; transparency
     flattened on white). ImagingError names `name` when it cannot be decoded."""
-    image = decode(data, fmt=fmt, name=name, long_edge=LONG_SIDE, max_pixels=max_pixels).image
-    if image.hasalpha():
-        image = image.flatten(background=[255, 255, 255])
+    image = _flat(data, fmt=fmt, name=name, long_edge=LONG_SIDE, max_pixels=max_pixels)
     gray = image.colourspace("b-w")[0].cast("uchar")
     return np.ndarray(
         buffer=gray.write_to_memory(), dtype=np.uint8, shape=(gray.height, gray.width)
@@ -91,18 +90,20 @@ def colour_pixels(
     data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int
 ) -> np.ndarray:
     """An image's upright 8-bit BGR pixels (OpenCV's order) at `long_edge` px at most,
-    through the imaging decode (every camera format; transparency flattened on white).
-    ImagingError names `name` when it cannot be decoded."""
-    image = decode(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels).image
-    if image.hasalpha():
-        image = image.flatten(background=[255, 255, 255])
-    if image.bands == 1:
-        image = image.colourspace("srgb")
+    through the imaging decode (every camera format, grey made sRGB; transparency flattened
+    on white). ImagingError names `name` when it cannot be decoded."""
+    image = _flat(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels)
     bgr = image.cast("uchar")
     bgr = bgr[2].bandjoin([bgr[1], bgr[0]])
     return np.ndarray(
         buffer=bgr.write_to_memory(), dtype=np.uint8, shape=(bgr.height, bgr.width, 3)
     )
+
+
+def _flat(data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int) -> Any:
+    """The imaging decode's upright sRGB image, transparency flattened on white."""
+    image = decode(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels).image
+    return image.flatten(background=[255, 255, 255]) if image.hasalpha() else image
 
 
 def culling_of(
