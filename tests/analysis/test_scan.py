@@ -139,3 +139,40 @@ def test_a_vault_that_does_not_answer_is_raised_for_a_retry(
         scan_faces(catalog, Unanswering(), wedding, clock=clock, threshold=0.42)
     with catalog.begin() as conn:
         assert [p for p, _ in photos_to_scan(conn, wedding.id)] == [photo_id]
+
+
+def test_an_original_over_the_cascades_edge_is_read_reduced_by_the_variants_raw_policy(
+    catalog, clock, vault, shared_data, monkeypatch
+) -> None:
+    """A 100 MP frame or a panorama is not held at full size; the boxes still come in the
+    original's pixels; a RAW original is decoded as its variants were."""
+    from trousseau.analysis import Cascade, FaceAnalyser
+    from trousseau.analysis import scan as scan_module
+
+    reads = []
+    real = scan_module.colour_pixels
+
+    def spied(data, **kwargs):
+        pixels = real(data, **kwargs)
+        reads.append((kwargs["long_edge"], kwargs["raw_policy"], pixels.shape[:2]))
+        return pixels
+
+    monkeypatch.setattr(scan_module, "colour_pixels", spied)
+    wedding = _crowd_photo(catalog, clock, vault, shared_data, b"")
+    analyser = FaceAnalyser(Cascade(original_edge=5000))
+    report = scan_faces(
+        catalog, vault, wedding, clock=clock, threshold=0.42, analyser=analyser,
+        raw_policy="demosaic",
+    )  # fmt: skip
+    assert reads == [(5000, "demosaic", (3333, 5000))]
+    assert (report.faces, report.originals) == (2, 1)
+    with catalog.begin() as conn:
+        boxes = sorted(round(f.box[0], -2) for f in wedding_faces(conn, wedding.id))
+    assert boxes == [800, 2300]  # in the original's pixels, not the reduced read's
+
+
+def test_a_cascade_refuses_an_original_edge_under_one_pixel() -> None:
+    from trousseau.analysis import Cascade
+
+    with pytest.raises(ValueError, match="original_edge"):
+        Cascade(original_edge=0)

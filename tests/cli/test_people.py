@@ -110,3 +110,53 @@ def test_people_groups_the_guests_and_find_me_finds_them(cli, tmp_path, shared_d
     body = json.loads(forgot.stdout)
     assert biden not in {p["id"] for p in body["persons"]}
     assert all(face["person"] != biden for face in body["faces"])
+
+
+def test_people_says_which_crowds_were_read_from_their_original_and_which_could_not_be(
+    cli, tmp_path, shared_data, monkeypatch
+) -> None:
+    """Photos ingested, their variants made, their faces not looked for yet: `people` looks,
+    reads a crowd's original for its small guests, and names the crowd whose original is
+    damaged (its variant's faces kept) with what to do."""
+    from tests.analysis.test_faces import _crowd
+    from trousseau.catalog import iter_photos, open_catalog
+    from trousseau.jobs import InlinePool, Worker
+    from trousseau.kinds import Kind
+    from trousseau.settings import Settings
+    from trousseau.vault import open_vault
+
+    card = tmp_path / "card"
+    card.mkdir()
+    frame = _crowd(shared_data, (40, 80))
+    for name, quality in (("CROWD-1.JPG", 95), ("CROWD-2.JPG", 90)):
+        cv2.imwrite(str(card / name), frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    made = cli.invoke("ingest", str(card), "--wedding", "crowd", "--faces")
+    assert made.returncode == 0, made.stderr
+    for key, value in cli.env().items():
+        if key.startswith("TROUSSEAU_"):
+            monkeypatch.setenv(key, value)
+    settings = Settings()
+    catalog = open_catalog(cli.catalog_url)
+    vault = open_vault(settings.vault_url)
+    try:
+        pool = InlinePool(settings, ["trousseau.kinds"])
+        Worker(catalog, pool, settings.jobs, kinds=[Kind.VARIANTS]).run(until_idle=True)
+        with catalog.begin() as conn:
+            damaged = next(p for p in iter_photos(conn) if p.original_name == "CROWD-2.JPG")
+        path = vault.blob_path(damaged.sha256)
+        path.chmod(0o644)
+        path.write_bytes(b"\xff\xd8\xff damaged after its variants were made")
+    finally:
+        vault.close()
+        catalog.dispose()
+
+    listed = cli.invoke("people", "crowd")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith("3 face(s)")  # both guests of one, the larger of the other
+    assert "this scan: 2 photo(s), 3 face(s)" in lines[0]
+    assert "1 small-faced read from their original" in lines[0]
+    said = " ".join(listed.stdout.split("faces of CROWD-2.JPG", 1)[1].split())
+    assert said.startswith("read from its variant only: its original cannot be read (blob ")
+    assert "hashes to" in said and said.endswith("check it with `trousseau verify`")
+    assert "CROWD-1.JPG read from its variant" not in listed.stdout

@@ -71,6 +71,41 @@ def test_a_radio_group_is_one_field_with_its_buttons_as_options() -> None:
     assert len(meal.widgets) == 3
 
 
+def test_a_radio_group_spread_over_two_pages_takes_each_buttons_caption_from_its_own_page():
+    """Each page's text is read once, in page order; a group's buttons may lie on pages after
+    the first, each captioned where it is drawn (the same place on both pages here)."""
+    from pikepdf import Array, Dictionary, Name, String
+
+    pdf = pikepdf.new()
+    font = Dictionary(F1=Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica))
+    group = pdf.make_indirect(Dictionary(FT=Name.Btn, T=String("rsvp"), Ff=49152))
+    kids = []
+    for index, (state, caption) in enumerate((("yes", b"Attending"), ("no", b"Regrets"))):
+        pdf.add_blank_page(page_size=(612, 792))
+        page = pdf.pages[index].obj
+        page.Resources = Dictionary(Font=font)
+        page.Contents = pdf.make_stream(b"BT /F1 10 Tf 116 502 Td (" + caption + b") Tj ET")
+        appearance = Dictionary(
+            N=Dictionary({f"/{state}": pdf.make_stream(b""), "/Off": pdf.make_stream(b"")})
+        )
+        kid = pdf.make_indirect(Dictionary(
+            Type=Name.Annot, Subtype=Name.Widget, Rect=Array([100, 500, 112, 512]), P=page,
+            Parent=group, AS=Name.Off, AP=appearance,
+        ))  # fmt: skip
+        page.Annots = Array([kid])
+        kids.append(kid)
+    group.Kids = Array(kids)
+    pdf.Root.AcroForm = pdf.make_indirect(Dictionary(Fields=Array([group])))
+    out = io.BytesIO()
+    pdf.save(out)
+    (rsvp,) = read_fillable(out.getvalue(), name="rsvp.pdf").fields
+    assert rsvp.type is FieldType.RADIO
+    assert [(o.value, o.page, o.label) for o in rsvp.options] == [
+        ("yes", 0, "Attending"),
+        ("no", 1, "Regrets"),
+    ]
+
+
 def test_choices_keep_export_values_and_display_texts() -> None:
     fields = by_name(read_fillable(make_form(), name="wedding.pdf"))
     venue, guests = fields["venue"], fields["guests"]

@@ -104,12 +104,18 @@ class Cascade:
     (`FaceAnalyser.faces_from_variant`): the crowds and large groups whose faces a reduced
     photo loses (on bench.analysis' crowd frames, 3000 px variants find 91% of the faces,
     their originals all)."""
+    original_edge: int = 8192
+    """Longest edge an original is read at for its faces: a larger one (a 100 MP medium
+    format frame, a stitched panorama) is reduced to it, its smallest guests still larger
+    than a 24 MP frame's and its pixels, held while the cascade runs, a fraction."""
     min_score: float = 0.7
     nms_iou: float = 0.3
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap < self.tile:
             raise ValueError(f"tiles of {self.tile} px cannot overlap by {self.overlap} px")
+        if self.original_edge < 1:
+            raise ValueError(f"original_edge must be at least 1 px, not {self.original_edge}")
 
 
 class FaceAnalyser:

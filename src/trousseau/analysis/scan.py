@@ -89,9 +89,12 @@ def scan_faces(
     analyser: FaceAnalyser | None = None,
     batch: int = BATCH,
     photo_ids: Sequence[int] | None = None,
+    raw_policy: str = "auto",
 ) -> ScanReport:
     """Find and group the faces of the wedding's photos not scanned yet (of `photo_ids`
-    only, when given: the `faces` job's one photo)."""
+    only, when given: the `faces` job's one photo). A RAW original read for its small faces
+    is decoded by `raw_policy`, the setting its variants were rendered with (imaging.raw_policy),
+    so that the boxes land where the variants show the faces."""
     require_faces(wedding)
     analyser = analyser or shared_analyser()
     report = ScanReport()
@@ -126,7 +129,10 @@ def scan_faces(
                 continue
             long_side = max(photo.width or 0, photo.height or 0)
             factor = long_side / max(source.width, source.height) if long_side else 1.0
-            original = _original_loader(vault, photo, report)
+            original = _original_loader(
+                vault, photo, report, long_edge=analyser.cascade.original_edge,
+                raw_policy=raw_policy,
+            )  # fmt: skip
             try:
                 found[photo_id] = analyser.faces_from_variant(pixels, factor, original)
             except cv2.error as exc:  # an input OpenCV's nets refuse: recorded, not retried
@@ -139,12 +145,13 @@ def scan_faces(
 
 
 def _original_loader(
-    vault: Vault, photo: Photo, report: ScanReport
+    vault: Vault, photo: Photo, report: ScanReport, *, long_edge: int, raw_policy: str
 ) -> Callable[[], np.ndarray | None]:
     """What reads a photo's original when its faces need it: upright BGR pixels at full
-    size, or None (with the reason in `report`) when it is missing, damaged or cannot be
-    decoded. Any other vault error (a store that does not answer) is raised: the job is
-    retried rather than the photo marked scanned without its original."""
+    size (reduced to `long_edge` when larger), or None (with the reason in `report`) when it
+    is missing, damaged or cannot be decoded. Any other vault error (a store that does not
+    answer) is raised: the job is retried rather than the photo marked scanned without its
+    original."""
 
     def load() -> np.ndarray | None:
         try:
@@ -153,8 +160,9 @@ def _original_loader(
                 data,
                 fmt=photo.format,
                 name=photo.original_name,
-                long_edge=max(photo.width or 1, photo.height or 1),
+                long_edge=min(long_edge, max(photo.width or 1, photo.height or 1)),
                 max_pixels=max(1, (photo.width or 1) * (photo.height or 1)),
+                raw_policy=raw_policy,
             )
         except (BlobMissing, BlobCorrupt, ImagingError) as exc:
             report.unread_originals.append((photo.original_name, str(exc)))

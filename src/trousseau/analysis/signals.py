@@ -87,12 +87,26 @@ def gray_pixels(data: bytes, *, fmt: str, name: str, max_pixels: int) -> np.ndar
 
 
 def colour_pixels(
-    data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int
+    data: bytes,
+    *,
+    fmt: str,
+    name: str,
+    long_edge: int,
+    max_pixels: int,
+    raw_policy: str = "auto",
 ) -> np.ndarray:
     """An image's upright 8-bit BGR pixels (OpenCV's order) at `long_edge` px at most,
-    through the imaging decode (every camera format, grey made sRGB; transparency flattened
-    on white). ImagingError names `name` when it cannot be decoded."""
-    image = _flat(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels)
+    through the imaging decode (every camera format, a RAW one by `raw_policy` as its
+    variants were; grey made sRGB; transparency flattened on white). ImagingError names
+    `name` when it cannot be decoded."""
+    image = _flat(
+        data,
+        fmt=fmt,
+        name=name,
+        long_edge=long_edge,
+        max_pixels=max_pixels,
+        raw_policy=raw_policy,
+    )
     bgr = image.cast("uchar")
     bgr = bgr[2].bandjoin([bgr[1], bgr[0]])
     return np.ndarray(
@@ -100,9 +114,24 @@ def colour_pixels(
     )
 
 
-def _flat(data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int) -> Any:
+def _flat(
+    data: bytes,
+    *,
+    fmt: str,
+    name: str,
+    long_edge: int,
+    max_pixels: int,
+    raw_policy: str = "auto",
+) -> Any:
     """The imaging decode's upright sRGB image, transparency flattened on white."""
-    image = decode(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels).image
+    image = decode(
+        data,
+        fmt=fmt,
+        name=name,
+        long_edge=long_edge,
+        max_pixels=max_pixels,
+        raw_policy=raw_policy,
+    ).image
     return image.flatten(background=[255, 255, 255]) if image.hasalpha() else image
 
 

@@ -23,7 +23,12 @@ def _scan(settings: Any, catalog: Any, vault: Any, target: Any) -> Any:
     from trousseau.clock import utc_now
 
     return scan_faces(
-        catalog, vault, target, clock=utc_now, threshold=settings.analysis.face_threshold
+        catalog,
+        vault,
+        target,
+        clock=utc_now,
+        threshold=settings.analysis.face_threshold,
+        raw_policy=settings.imaging.raw_policy,
     )
 
 

@@ -43,6 +43,7 @@ def run(ctx: JobContext, payload: dict[str, Any]) -> None:
         clock=ctx.clock,
         threshold=ctx.settings.analysis.face_threshold,
         photo_ids=[photo_id],
+        raw_policy=ctx.settings.imaging.raw_policy,
     )
     for name, reason in report.unread_originals:
         log.warning(
