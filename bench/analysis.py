@@ -320,7 +320,11 @@ def run_faces_job(frames: list[Frame], selfies: dict[str, Path], *, label: str) 
             nonlocal originals
             originals += 1
             return colour_pixels(
-                data, fmt="jpeg", name=name, long_edge=long_side, max_pixels=imaging.max_pixels
+                data,
+                fmt="jpeg",
+                name=name,
+                long_edge=min(long_side, analyser.cascade.original_edge),
+                max_pixels=imaging.max_pixels,
             )
 
         started = time.process_time()

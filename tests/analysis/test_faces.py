@@ -343,3 +343,26 @@ def test_faces_of_an_original_decoded_at_another_size_come_in_the_originals_pixe
     variant = _variant(original)
     found = analyser.faces_from_variant(variant, 2.0, lambda: variant.copy())
     assert [round(f.box[0], -2) for f in found] == [2300]  # the 80 px guest, not at 1,150
+
+
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [((4000, 6000), (1280, 853)), ((2000, 3000), (1280, 853)), ((4000, 6000), (4800, 3200)),
+     ((4000, 6000), (3000, 2000)), ((853, 1280), (1280, 853)), ((3, 7), (2, 1))],
+)  # fmt: skip
+def test_a_pass_reduces_by_area_first_by_a_whole_factor(shape, size) -> None:
+    """Always exactly the size asked; a whole factor is OpenCV's own area average; a
+    fraction after it stays within two grey levels of one fractional step (on average: the
+    two steps' boxes are placed a fraction of a pixel apart)."""
+    from trousseau.analysis.faces import reduce
+
+    image = np.random.default_rng(3).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    image = cv2.GaussianBlur(image, (0, 0), 2)  # a photo's spectrum, not white noise
+    reduced = reduce(image, size)
+    direct = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    assert (reduced.shape[1], reduced.shape[0]) == size and reduced.dtype == np.uint8
+    difference = np.abs(reduced.astype(int) - direct)
+    if shape[1] % size[0] == 0 and shape[0] % size[1] == 0:
+        assert difference.max() == 0
+    else:
+        assert difference.mean() < 2.0

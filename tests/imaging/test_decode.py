@@ -317,3 +317,40 @@ def test_a_24_megapixel_jpeg_shrinks_on_load():
     assert (decoded.width, decoded.height) == (6000, 4000)
     assert (decoded.image.width, decoded.image.height) == (3000, 2000)
     assert min(timings) < 0.6
+
+
+@pytest.mark.parametrize("name", GOOD)
+@pytest.mark.parametrize("long_edge", [400, 100_000])
+def test_decode_rgb_gives_decodes_pixels_flattened_on_white(
+    photos: Path, name: str, long_edge: int
+) -> None:
+    """The analysis' read of a photo (one pass of the pipeline into an array) holds exactly
+    the pixels of `decode`, shrunk or at full size, transparency flattened on white."""
+    from trousseau.imaging import decode_rgb
+
+    path = photos / name
+    data = path.read_bytes()
+    fmt = sniff(data, path)
+    rgb = decode_rgb(data, fmt=fmt, name=path.name, long_edge=long_edge, max_pixels=LIMIT)
+    image = decode(data, fmt=fmt, name=path.name, long_edge=long_edge, max_pixels=LIMIT).image
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255]).cast("uchar")
+    expected = np.ndarray(
+        buffer=image.write_to_memory(), dtype=np.uint8, shape=(image.height, image.width, 3)
+    )
+    assert rgb.shape == expected.shape and rgb.dtype == np.uint8
+    assert np.array_equal(rgb, expected)
+
+
+@pytest.mark.parametrize(("name", "error"), sorted(BAD.items()))
+def test_decode_rgb_fails_as_decode_does(photos: Path, name: str, error: type[Exception]):
+    """Damage that surfaces only while the pipeline is read still names the file."""
+    from trousseau.imaging import decode_rgb
+
+    path = photos / "bad" / name
+    data = path.read_bytes()
+    with pytest.raises(error) as caught:
+        decode_rgb(data, fmt=sniff(data, path), name=name, long_edge=2048, max_pixels=LIMIT)
+    assert name in str(caught.value) and "\n" not in str(caught.value)
+    if error is ImagingError:
+        assert not isinstance(caught.value, CorruptImage | ImageTooLarge)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import cv2
 import numpy as np
 
 from trousseau.analysis.bursts import perceptual_hash
@@ -31,7 +32,7 @@ from trousseau.catalog import (
     wedding_quality,
 )
 from trousseau.errors import BlobCorrupt, BlobMissing, ImagingError, InvalidValue
-from trousseau.imaging import decode
+from trousseau.imaging import decode, decode_rgb
 from trousseau.vault import Vault
 
 SOURCE_LONGEST = 2048
@@ -99,7 +100,7 @@ def colour_pixels(
     through the imaging decode (every camera format, a RAW one by `raw_policy` as its
     variants were; grey made sRGB; transparency flattened on white). ImagingError names
     `name` when it cannot be decoded."""
-    image = _flat(
+    rgb = decode_rgb(
         data,
         fmt=fmt,
         name=name,
@@ -107,31 +108,12 @@ def colour_pixels(
         max_pixels=max_pixels,
         raw_policy=raw_policy,
     )
-    bgr = image.cast("uchar")
-    bgr = bgr[2].bandjoin([bgr[1], bgr[0]])
-    return np.ndarray(
-        buffer=bgr.write_to_memory(), dtype=np.uint8, shape=(bgr.height, bgr.width, 3)
-    )
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
-def _flat(
-    data: bytes,
-    *,
-    fmt: str,
-    name: str,
-    long_edge: int,
-    max_pixels: int,
-    raw_policy: str = "auto",
-) -> Any:
+def _flat(data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int) -> Any:
     """The imaging decode's upright sRGB image, transparency flattened on white."""
-    image = decode(
-        data,
-        fmt=fmt,
-        name=name,
-        long_edge=long_edge,
-        max_pixels=max_pixels,
-        raw_policy=raw_policy,
-    ).image
+    image = decode(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels).image
     return image.flatten(background=[255, 255, 255]) if image.hasalpha() else image
 
 

@@ -2,7 +2,7 @@
 
 from trousseau.imaging.backend import Backend, BackendImage, DecodeRequest
 from trousseau.imaging.cascade import Plan, Step, plan
-from trousseau.imaging.decode import Decoded, RawPolicy, decode, source_size
+from trousseau.imaging.decode import Decoded, RawPolicy, decode, decode_rgb, source_size
 from trousseau.imaging.encode import encode
 from trousseau.imaging.fallback import FallbackRenderer, renderer_for
 from trousseau.imaging.formats import FORMATS, detect_format, sniff
@@ -43,6 +43,7 @@ __all__ = [
     "configure_vips",
     "cpu_backend",
     "decode",
+    "decode_rgb",
     "detect_format",
     "dominant_colours",
     "enabled_profiles",

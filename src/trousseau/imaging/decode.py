@@ -18,6 +18,7 @@ declares four gigapixels is refused in microseconds without allocating anything.
 
 from __future__ import annotations
 
+import numpy as np
 import pyvips
 
 from trousseau.errors import CorruptImage, ImagingError
@@ -26,7 +27,7 @@ from trousseau.imaging.formats import FORMATS, RAW_FORMATS
 from trousseau.imaging.limits import check_heif_items, check_png, gif_canvas
 from trousseau.imaging.pixels import Decoded, RawPolicy, check_pixels, exif_of, thumbnail_vips
 
-__all__ = ["VIPS_FORMATS", "Decoded", "RawPolicy", "decode", "source_size"]
+__all__ = ["VIPS_FORMATS", "Decoded", "RawPolicy", "decode", "decode_rgb", "source_size"]
 
 VIPS_FORMATS = frozenset({"jpeg", "png", "webp", "avif", "tiff", "gif"})
 """Formats the libvips path decodes; "heic" goes to libheif, RAW formats to LibRaw."""
@@ -50,12 +51,8 @@ def decode(
     damaged or truncated bytes and ImagingError for content no decoder here reads, each
     naming the file as `name`.
     """
-    if long_edge < 1:
-        raise ValueError(f"long_edge must be >= 1, not {long_edge}")
-    if max_pixels < 1:
-        raise ValueError(f"max_pixels must be >= 1, not {max_pixels}")
+    _check_arguments(data, name=name, long_edge=long_edge, max_pixels=max_pixels)
     policy = RawPolicy(raw_policy)
-    _check_not_empty(data, name)
     if fmt in VIPS_FORMATS:
         return _decode_vips(data, fmt=fmt, name=name, long_edge=long_edge, max_pixels=max_pixels)
     if fmt == "heic":
@@ -73,6 +70,46 @@ def decode(
             policy=policy,
         )
     raise _no_decoder(fmt, name)
+
+
+def decode_rgb(
+    data: bytes,
+    *,
+    fmt: str,
+    name: str,
+    long_edge: int,
+    max_pixels: int,
+    raw_policy: RawPolicy | str = RawPolicy.AUTO,
+    background: tuple[int, int, int] = (255, 255, 255),
+) -> np.ndarray:
+    """The pixels `decode` gives, as an array (height, width, 3) of upright 8-bit sRGB,
+    transparency flattened on `background`: for a caller that analyses pixels rather than
+    making variants. libvips' pipeline is read once, straight into the array: a 24 MP JPEG
+    costs one copy of its pixels, not two (a third of the time). Errors as `decode`'s."""
+    if fmt in VIPS_FORMATS:
+        _check_arguments(data, name=name, long_edge=long_edge, max_pixels=max_pixels)
+        header = _checked_header(data, fmt=fmt, name=name, max_pixels=max_pixels)
+        with vips_failures(name):
+            image = thumbnail_vips(data, header, long_edge, materialise=False)
+            return _rgb_array(image, background)
+    decoded = decode(
+        data,
+        fmt=fmt,
+        name=name,
+        long_edge=long_edge,
+        max_pixels=max_pixels,
+        raw_policy=raw_policy,
+    )
+    with vips_failures(name):
+        return _rgb_array(decoded.image, background)
+
+
+def _rgb_array(image: pyvips.Image, background: tuple[int, int, int]) -> np.ndarray:
+    if image.hasalpha():
+        image = image.flatten(background=list(background)).cast("uchar")
+    return np.ndarray(
+        buffer=image.write_to_memory(), dtype=np.uint8, shape=(image.height, image.width, 3)
+    )
 
 
 def source_size(data: bytes, *, fmt: str, name: str) -> tuple[int, int]:
@@ -93,6 +130,16 @@ def source_size(data: bytes, *, fmt: str, name: str) -> tuple[int, int]:
 
 
 def _decode_vips(data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int) -> Decoded:
+    header = _checked_header(data, fmt=fmt, name=name, max_pixels=max_pixels)
+    width, height = _upright_size(header)
+    with vips_failures(name):
+        image = thumbnail_vips(data, header, long_edge)
+    return Decoded(image=image, width=width, height=height, exif=exif_of(header), path="libvips")
+
+
+def _checked_header(data: bytes, *, fmt: str, name: str, max_pixels: int) -> pyvips.Image:
+    """The file's lazily opened header, once its declared size and structure pass the
+    limits."""
     if fmt == "gif":
         check_pixels(name, *gif_canvas(data), max_pixels)
     elif fmt == "png":
@@ -101,10 +148,8 @@ def _decode_vips(data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels
         check_heif_items(data, name)
     with vips_failures(name):
         header = pyvips.Image.new_from_buffer(data, "")
-        width, height = _upright_size(header)
-        check_pixels(name, width, height, max_pixels)
-        image = thumbnail_vips(data, header, long_edge)
-    return Decoded(image=image, width=width, height=height, exif=exif_of(header), path="libvips")
+        check_pixels(name, *_upright_size(header), max_pixels)
+    return header
 
 
 def _upright_size(header: pyvips.Image) -> tuple[int, int]:
@@ -113,6 +158,14 @@ def _upright_size(header: pyvips.Image) -> tuple[int, int]:
     if orientation in _SWAPPED_ORIENTATIONS:
         return header.height, header.width
     return header.width, header.height
+
+
+def _check_arguments(data: bytes, *, name: str, long_edge: int, max_pixels: int) -> None:
+    if long_edge < 1:
+        raise ValueError(f"long_edge must be >= 1, not {long_edge}")
+    if max_pixels < 1:
+        raise ValueError(f"max_pixels must be >= 1, not {max_pixels}")
+    _check_not_empty(data, name)
 
 
 def _check_not_empty(data: bytes, name: str) -> None:
