@@ -131,8 +131,8 @@ def source_size(data: bytes, *, fmt: str, name: str) -> tuple[int, int]:
 
 def _decode_vips(data: bytes, *, fmt: str, name: str, long_edge: int, max_pixels: int) -> Decoded:
     header = _checked_header(data, fmt=fmt, name=name, max_pixels=max_pixels)
-    width, height = _upright_size(header)
     with vips_failures(name):
+        width, height = _upright_size(header)
         image = thumbnail_vips(data, header, long_edge)
     return Decoded(image=image, width=width, height=height, exif=exif_of(header), path="libvips")
 
