@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.scanner
 import re
 import time
 from collections.abc import Callable
@@ -57,9 +58,22 @@ Node = dict[str, Any]
 strings `u:text` (or `b:hex`), references `N G R`, numbers, lists, dictionaries, None."""
 
 
-_decode = json.JSONDecoder().decode
-"""JSON text to Python values; given `str`, not the `bytes` qpdf writes, as `json.loads` on
-bytes first guesses their encoding in Python (half its time on small objects)."""
+_DECODER = json.JSONDecoder()
+_scan = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]  # typeshed wants a scanner
+
+
+def _decode(text: str) -> Any:
+    """JSON text to Python values; given `str`, not the `bytes` qpdf writes, as `json.loads` on
+    bytes first guesses their encoding in Python (half its time on small objects). The C
+    scanner is called directly (a third faster on a form's small objects); text it does not
+    read whole goes to the decoder, which raises as `json.loads` would."""
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return _DECODER.decode(text)
+    if end != len(text):
+        return _DECODER.decode(text)
+    return value
 
 
 class _Objects:
@@ -84,15 +98,19 @@ class _Objects:
         number, generation, _ = ref.split(" ")
         obj = self._pdf.get_object(int(number), int(generation))
         value = _decode(obj.to_json(dereference=True).decode())
-        if isinstance(obj, pikepdf.Stream) and isinstance(value, dict):
+        if type(value) is dict and isinstance(obj, pikepdf.Stream):
             value = _StreamDict(value)
         self._cache[ref] = value
         return value
 
     def value(self, value: Any) -> Any:
         """`value`, or the object it refers to when it is a reference."""
-        if type(value) is str and value[-1:] == "R" and _REF.fullmatch(value):
-            return self.get(value)
+        if type(value) is str and value[-1:] == "R":
+            try:
+                return self._cache[value]  # its keys are references
+            except KeyError:
+                if _REF.fullmatch(value):
+                    return self.get(value)
         return value
 
     def text(self, value: Any) -> str | None:
@@ -171,13 +189,12 @@ class _Tree:
     fields; this walk reads each dictionary once (`_Objects`).
     """
 
-    def __init__(self, objects: _Objects, acroform: Node) -> None:
+    def __init__(self, objects: _Objects, roots: Any) -> None:
         self.objects = objects
         self.field_of: dict[str, str] = {}
         self.terminals: dict[str, None] = {}
         self._info: dict[str, _Info] = {}
         self._busy: set[str] = set()
-        roots = objects.value(acroform.get("/Fields"))
         if type(roots) is list:
             visited: set[str] = set()
             for root in roots:
@@ -194,7 +211,9 @@ class _Tree:
             return
         is_field = depth == 0
         is_widget = False
-        kids = self.objects.value(node.get("/Kids"))
+        kids = node.get("/Kids")
+        if type(kids) is str:
+            kids = self.objects.value(kids)
         if type(kids) is list:
             for kid in kids:
                 self._walk(kid, item, depth + 1, visited)
@@ -225,7 +244,7 @@ class _Tree:
             if known is not None:
                 return known
         base = _NO_INFO
-        if depth < _MAX_DEPTH:
+        if depth < _MAX_DEPTH and node.get("/Parent") is not None:
             parent_ref, parent = self._parent(node)
             if _is_dict(parent) and (parent_ref is None or parent_ref not in self._busy):
                 if ref is not None:
@@ -235,9 +254,11 @@ class _Tree:
                 finally:
                     self._busy.discard(ref or "")
         name = base[0]
-        title = self.objects.string(node.get("/T"))
+        title = node.get("/T")
         if title is not None:
-            name = f"{name}.{title}" if name else title
+            title = self.objects.string(title)
+            if title is not None:
+                name = f"{name}.{title}" if name else title
         value = self.objects.value
         get = node.get
         ft, ff, v, max_len, opt = (
@@ -266,6 +287,7 @@ class _Tree:
 
 def _fields(
     pdf: pikepdf.Pdf,
+    acroform: pikepdf.Dictionary,
     label: str,
     limits: FormsSettings,
     clock: Callable[[], float],
@@ -276,12 +298,14 @@ def _fields(
     """Every logical field, in the order its first widget appears, page by page; each page's
     (box, rotation) is kept in `geometry`."""
     objects = _Objects(pdf)
-    root = pdf.Root
-    catalog = objects.get(_ref(root)) if root.is_indirect else json.loads(root.to_json())
-    acroform = objects.value(catalog.get("/AcroForm")) if _is_dict(catalog) else None
-    tree = _Tree(objects, acroform if type(acroform) is dict else {})
+    # /Fields through pikepdf: the JSON of /AcroForm (or of the catalog) would make qpdf
+    # resolve all they refer to (fonts, XFA streams, metadata); a number is no list of fields
+    roots = acroform.get("/Fields") if isinstance(pdf.Root, pikepdf.Dictionary) else None
+    listed = _direct(roots) if isinstance(roots, pikepdf.Object) else None
+    tree = _Tree(objects, objects.value(listed))
     gathered: dict[object, _Gathered] = {}
     page_refs: list[str] = []
+    placed: set[str] = set()
     unreachable = 0
     pages = pdf.pages
     count = len(pages)
@@ -289,7 +313,7 @@ def _fields(
         _check_time(label, limits, clock, started, f"at page {index + 1} of {count}")
         page_ref = _ref(page.obj)
         page_refs.append(page_ref)
-        node = objects.get(page_ref)
+        node = _page_node(objects, page.obj, page_ref)
         box, rotation = geometry[index] = _page_geometry(objects, node, index, warnings)
         annots = objects.value(node.get("/Annots")) if _is_dict(node) else None
         if type(annots) is not list:
@@ -304,6 +328,7 @@ def _fields(
                 unreachable += 1  # not in /Fields: read as a field of its own, as qpdf does
                 terminal: tuple[str | None, Node] = (ref, widget)
             else:
+                placed.add(owner)
                 terminal = (owner, objects.get(owner))
             logical = _logical(tree, *terminal)
             key = _key(tree, *logical)
@@ -318,7 +343,8 @@ def _fields(
                 )
                 continue
             entry.widgets.append((index, rect, widget))
-    for owner in sorted(tree.terminals, key=_ref_key):
+    unlisted = [owner for owner in tree.terminals if owner not in placed]
+    for owner in sorted(unlisted, key=_ref_key):
         logical = _logical(tree, owner, objects.get(owner))
         key = _key(tree, *logical)
         if key in gathered:
@@ -328,11 +354,11 @@ def _fields(
     result = []
     orphans = 0
     for entry in gathered.values():
-        name, ft = tree.info(entry.ref, entry.node)[:2]
-        if _name_of(ft) is None and not name:
+        info = tree.info(entry.ref, entry.node)
+        if not info[0] and _name_of(info[1]) is None:
             orphans += len(entry.widgets) or 1
             continue
-        built = _build(entry, tree, warnings)
+        built = _build(entry, info, tree, warnings)
         if built is not None:
             result.append(built)
     if orphans:
@@ -351,6 +377,39 @@ def _fields(
 def _ref(obj: pikepdf.Object) -> str:
     number, generation = obj.objgen
     return f"{number} {generation} R"
+
+
+def _direct(value: pikepdf.Object) -> Any:
+    """A value as its dictionary's JSON holds it (a reference stays `N G R`)."""
+    return _decode(value.to_json().decode())
+
+
+_PAGE_KEYS = ("/Annots", "/CropBox", "/MediaBox", "/Rotate", "/Parent")
+"""What this reader asks of a page dictionary."""
+
+
+def _page_node(objects: _Objects, page: pikepdf.Object, ref: str) -> Any:
+    """The entries of a page this reader needs (`_PAGE_KEYS`), as its JSON holds them.
+
+    The whole page's JSON would make qpdf resolve every object it refers to (its content
+    streams and resources among them: qpdf leaves out entries that are null), which cost
+    more than reading its fields on a small form. A page that is not a dictionary, or
+    whose entry pikepdf gives as a Python value other than an integer, is read whole.
+    """
+    if not isinstance(page, pikepdf.Dictionary):
+        return objects.get(ref)
+    node: Node = {}
+    for key in _PAGE_KEYS:
+        value: object = page.get(key)
+        if value is None:
+            continue
+        if isinstance(value, pikepdf.Object):
+            node[key] = _direct(value)
+        elif type(value) is int:
+            node[key] = value
+        else:
+            return objects.get(ref)
+    return node
 
 
 def read_fillable(
@@ -415,7 +474,7 @@ def _read(
     fields: list[Field] = []
     if acroform is not None:
         geometry: dict[int, tuple[Rect, int]] = {}
-        fields = _fields(pdf, label, limits, clock, started, warnings, geometry)
+        fields = _fields(pdf, acroform, label, limits, clock, started, warnings, geometry)
         _check_time(label, limits, clock, started, "before labelling its fields")
         if nearby_labels:
             fields = _labels_from_text(fields, data, password, geometry, warnings)
@@ -617,7 +676,9 @@ def _numbers(objects: _Objects, raw: list[Any]) -> list[float]:
 
 def _widget_rect(objects: _Objects, widget: Node, box: Rect, rotation: int) -> Rect | None:
     """A widget's /Rect on the displayed page; None unless it is four finite numbers."""
-    raw = objects.value(widget.get("/Rect"))
+    raw = widget.get("/Rect")
+    if type(raw) is str:
+        raw = objects.value(raw)
     if type(raw) is not list or len(raw) != 4:
         return None
     xa, ya, xb, yb = raw
@@ -630,7 +691,12 @@ def _widget_rect(objects: _Objects, widget: Node, box: Rect, rotation: int) -> R
             return None
     if (xa - xa) or (ya - ya) or (xb - xb) or (yb - yb):  # infinite or NaN: not zero
         return None
-    rect = (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+    rect = (  # min and max, as the builtins choose between equals
+        xb if xb < xa else xa,
+        yb if yb < ya else ya,
+        xb if xb > xa else xa,
+        yb if yb > ya else ya,
+    )
     return to_displayed(rect, box, rotation)
 
 
@@ -642,9 +708,10 @@ def _value(objects: _Objects, value: Any) -> str | tuple[str, ...] | None:
     return objects.text(value) or None
 
 
-def _tooltip(objects: _Objects, logical: Node, widgets: list[Node]) -> str | None:
-    for obj in (logical, *widgets[:1]):
-        text = objects.text(obj.get("/TU")) if _is_dict(obj) else None
+def _tooltip(objects: _Objects, logical: Node, widget: Node | None) -> str | None:
+    """The /TU of the field, else of its first widget, with its white space collapsed."""
+    for obj in (logical, widget):
+        text = objects.text(obj.get("/TU")) if type(obj) is dict else None
         if text is not None and text.strip():
             return " ".join(text.split())
     return None
@@ -713,12 +780,12 @@ def _integer(value: Any) -> int | None:
     return value if type(value) is int else None
 
 
-def _build(entry: _Gathered, tree: _Tree, warnings: list[str]) -> Field | None:
-    """The Field of one gathered logical field, or None (with a warning) when its type is
-    unknown or its dictionary cannot be read."""
+def _build(entry: _Gathered, info: _Info, tree: _Tree, warnings: list[str]) -> Field | None:
+    """The Field of one gathered logical field (`info`: its name and inherited values), or
+    None (with a warning) when its type is unknown or its dictionary cannot be read."""
     objects = tree.objects
-    ref, logical = entry.ref, entry.node
-    name, type_name, flag_bits, value, max_len, _ = tree.info(ref, logical)
+    logical = entry.node
+    name, type_name, flag_bits, value, max_len, _ = info
     try:
         ft = _name_of(type_name) or None
         max_length = _integer(max_len) if ft == "Tx" else None
@@ -739,7 +806,7 @@ def _build(entry: _Gathered, tree: _Tree, warnings: list[str]) -> Field | None:
             options = _choice_options(tree, entry)
         else:
             options = ()
-        tooltip = _tooltip(objects, logical, [w for _, _, w in widgets])
+        tooltip = _tooltip(objects, logical, widgets[0][2] if widgets else None)
         return Field(
             name=name,
             type=kind,
@@ -752,7 +819,7 @@ def _build(entry: _Gathered, tree: _Tree, warnings: list[str]) -> Field | None:
             required=bool(flags & REQUIRED),
             read_only=bool(flags & READ_ONLY),
             max_length=max_length,
-            widgets=tuple(Widget(p, r) for p, r, _ in widgets if p is not None),
+            widgets=tuple([Widget(p, r) for p, r, _ in widgets if p is not None]),
         )
     except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError) as exc:
         warnings.append(f"field {name!r} cannot be read ({qpdf_cause(exc)}): left out")
