@@ -117,23 +117,52 @@ def test_sigkilled_worker_resumes_and_every_photo_is_processed_once(cli: Cli, ca
         assert vault.get_bytes(digest) == original.read_bytes()
 
 
-def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card):
-    ingest = cli.start("ingest", str(card), "--wedding", "w")
+HOLD_AFTER = 10
+"""Photos the held ingest records before it stops, waiting to be killed."""
+
+_HOLD = f"""
+import time
+from trousseau.ingest import pipeline
+
+_record = pipeline._record
+_recorded = 0
+
+
+def _held(*args, **kwargs):
+    global _recorded
+    if _recorded == {HOLD_AFTER}:
+        time.sleep(3600)
+    _recorded += 1
+    return _record(*args, **kwargs)
+
+
+pipeline._record = _held
+"""
+"""A `sitecustomize` that stops the ingest process after it has recorded `HOLD_AFTER`
+photos, for the test only: the kill then lands at a known point, never after the last."""
+
+
+def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card, tmp_path):
+    """The ingest is killed while it holds at its eleventh photo. Polling for the first
+    photo and killing then raced a fast ingest, which could record all 40 before the kill."""
+    hook = tmp_path / "hold"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_HOLD)
+    ingest = cli.start("ingest", str(card), "--wedding", "w", PYTHONPATH=str(hook))
     photos = select(func.count()).select_from(photo)
-    # one connection polled every 5 ms: opening the catalog for each look took long enough
-    # on a loaded machine for all 40 photos to be recorded before the kill
     engine = create_engine(cli.catalog_url)
     try:
         deadline = time.monotonic() + 60
-        while _count_on(engine, photos) < 1:
-            assert time.monotonic() < deadline, "timed out waiting for the first photo"
-            time.sleep(0.005)
+        while _count_on(engine, photos) < HOLD_AFTER:
+            assert ingest.poll() is None, "the ingest ended before it was killed"
+            assert time.monotonic() < deadline, "timed out waiting for the held ingest"
+            time.sleep(0.02)
         os.killpg(ingest.pid, signal.SIGKILL)
     finally:
         engine.dispose()
     ingest.wait(timeout=10)
     first = _scalar(cli.catalog_url, photos)
-    assert 1 <= first < 40, "the kill came too late to interrupt the ingest"
+    assert first == HOLD_AFTER
 
     again = cli.run("ingest", str(card), "--wedding", "w")
     assert again.returncode == 0, again.stderr
