@@ -148,7 +148,8 @@ def test_sigkilled_ingest_resumes_without_duplicates(cli: Cli, card, tmp_path):
     hook = tmp_path / "hold"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(_HOLD)
-    ingest = cli.start("ingest", str(card), "--wedding", "w", PYTHONPATH=str(hook))
+    path = os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH", "")) if p)
+    ingest = cli.start("ingest", str(card), "--wedding", "w", PYTHONPATH=path)
     photos = select(func.count()).select_from(photo)
     engine = create_engine(cli.catalog_url)
     try:

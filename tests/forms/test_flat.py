@@ -14,7 +14,7 @@ from pikepdf import Dictionary, Name
 from trousseau.forms import FieldType, FormKind, read_form
 from trousseau.forms.detect import detect_fields, infer_type, iou, pieces
 from trousseau.forms.model import Field, Rect
-from trousseau.forms.shapes import Char, PagePrimitives, ShapeSink
+from trousseau.forms.shapes import Char, PagePrimitives, Paint, ShapeSink
 
 
 def chars(text: str, x: float, y: float, size: float = 10.0) -> list[Char]:
@@ -161,6 +161,44 @@ def test_hatched_cells_are_not_fields() -> None:
     assert detect_fields(page(boxes=((72, 600, 142, 620),)), 0) != []
 
 
+def test_cells_filled_with_a_pattern_are_not_fields() -> None:
+    sink = ShapeSink()
+    sink.add_rect((72, 600, 142, 620), Paint.PATTERN)
+    assert sink.boxes == [] and sink.patterned == [(72, 600, 142, 620)]
+    ruled = {"hlines": ((72, 600, 142, 600), (72, 620, 142, 620))}
+    ruled["vlines"] = ((72, 600, 72, 620), (142, 600, 142, 620))
+    assert detect_fields(page(**ruled, patterned=tuple(sink.patterned)), 0) == []
+    assert len(detect_fields(page(**ruled), 0)) == 1
+
+
+def test_a_dark_square_with_a_letter_is_a_line_marker_not_a_checkbox() -> None:
+    sink = ShapeSink()
+    sink.add_rect((300, 600, 312, 612), Paint.DARK)
+    assert sink.boxes == sink.dark == [(300, 600, 312, 612)]
+    label = chars("Opening inventory", 200, 603)
+    marked = page(
+        chars=tuple(label + chars("A", 303, 603)), boxes=(sink.boxes[0],), dark=(sink.dark[0],)
+    )
+    assert detect_fields(marked, 0) == []
+    ticked = page(
+        chars=tuple(label + chars("\u2714", 303, 603)), boxes=(sink.boxes[0],), dark=(sink.dark[0],)
+    )
+    assert only(detect_fields(ticked, 0)).type is FieldType.CHECKBOX
+    light = page(chars=tuple(label + chars("A", 303, 603)), boxes=(sink.boxes[0],))
+    assert only(detect_fields(light, 0)).type is FieldType.CHECKBOX
+
+
+def test_a_narrow_cell_holding_a_line_number_is_not_a_field() -> None:
+    hlines = ((300, 600, 500, 600), (300, 618, 500, 618))
+    vlines = ((300, 600, 300, 618), (325, 600, 325, 618), (500, 600, 500, 618))
+    text = chars("Wages, salaries, tips", 100, 604) + chars("2b", 307, 604)
+    fields = detect_fields(page(chars=tuple(text), hlines=hlines, vlines=vlines), 0)
+    assert [f.rect for f in fields] == [(325, 600, 500, 618)]
+    boxed = chars("Wages", 100, 604) + chars("2a", 302, 604)
+    fields = detect_fields(page(chars=tuple(boxed), boxes=((300, 600, 400, 618),)), 0)
+    assert [f.rect for f in fields] == [(300, 600, 400, 618)]  # a number at a wide box's edge
+
+
 def test_a_box_filled_with_a_label_is_a_label_cell() -> None:
     primitives = page(chars=tuple(chars("Applicant name", 76, 604)), boxes=((72, 600, 200, 616),))
     assert detect_fields(primitives, 0) == []
@@ -271,6 +309,46 @@ def test_a_drawn_form_reads_back_its_fields_and_reports_its_scan() -> None:
     assert got[("ZIP", FieldType.NUMBER)].max_length == 5
     assert all(f.page == 0 and f.source == "detected" for f in report.fields)
     assert any("1 page(s) are scanned images" in w for w in report.warnings)
+
+
+def hatched_form(*, hatch: bool) -> bytes:
+    """A printed table row: a label, a line marker (a black square with a white `A`), and
+    two ruled cells, the second filled with a hatching tiling pattern when `hatch`."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    font = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+    tile = pdf.make_stream(
+        b"0.5 w 0 0 m 6 6 l S",
+        Type=Name.Pattern,
+        PatternType=1,
+        PaintType=1,
+        TilingType=1,
+        BBox=[0, 0, 6, 6],
+        XStep=6,
+        YStep=6,
+        Resources=Dictionary(),
+    )
+    first = pdf.pages[0].obj
+    first.Resources = Dictionary(Font=Dictionary(F1=font), Pattern=Dictionary(P0=tile))
+    hatching = b"/Pattern cs /P0 scn 380 600 120 18 re f\n" if hatch else b""
+    first.Contents = pdf.make_stream(
+        b"BT /F1 10 Tf 72 604 Td (Opening inventory) Tj ET\n"
+        b"0 g 244 603 12 12 re f BT 1 g /F1 9 Tf 247 606 Td (A) Tj ET 0 g\n"
+        + hatching
+        + b"0.6 w 260 600 m 500 600 l S 260 618 m 500 618 l S\n"
+        b"260 600 m 260 618 l S 380 600 m 380 618 l S 500 600 m 500 618 l S\n"
+    )
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_hatched_cells_and_line_markers_drawn_in_a_pdf_are_not_fields() -> None:
+    plain = read_form(hatched_form(hatch=False), name="inventory.pdf")
+    assert sorted(f.rect for f in plain.fields) == [(260, 600, 380, 618), (380, 600, 500, 618)]
+    hatched = read_form(hatched_form(hatch=True), name="inventory.pdf")
+    assert [f.rect for f in hatched.fields] == [(260, 600, 380, 618)]
+    assert hatched.fields[0].label == "Opening inventory"
 
 
 def test_a_fillable_form_keeps_its_acroform_fields_only() -> None:

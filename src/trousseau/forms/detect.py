@@ -381,6 +381,45 @@ def _text_inside(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
     ]
 
 
+_LINE_NUMBER = re.compile(r"\(?\d{1,3}[a-z]?\)?\.?|\(?[a-z]\)?\.?", re.IGNORECASE)
+NUMBER_CELL = 40.0
+"""Widest cell that a line number centred in it makes a label cell (`1`, `2b`, `11a`: the
+number column of a tax form), not a field."""
+
+
+def _number_cell(rect: Rect, texts: Sequence[_Piece]) -> bool:
+    """Whether a narrow cell holds a line number alone, centred in it: the form's numbering,
+    printed in its own column beside the field it names."""
+    width = rect[2] - rect[0]
+    if width > NUMBER_CELL:
+        return False
+    inside = [p for p in texts if _inside_share(p.rect, rect) >= 0.6]
+    if len(inside) != 1 or not _LINE_NUMBER.fullmatch(inside[0].text.strip()):
+        return False
+    centre = (inside[0].rect[0] + inside[0].rect[2]) / 2
+    return abs(centre - (rect[0] + rect[2]) / 2) <= width / 4
+
+
+def _covered(area: Rect, fills: Sequence[Rect]) -> bool:
+    """Whether a fill (a pattern, a dark colour) covers most of a box."""
+    return any(_inside_share(area, f) >= 0.5 for f in fills)
+
+
+def _centred_in_any(rect: Rect, boxes: Sequence[Rect]) -> bool:
+    x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    return any(b[0] < x < b[2] and b[1] < y < b[3] for b in boxes)
+
+
+def _marker(box: Rect, dark: Sequence[Rect], texts: Sequence[_Piece]) -> bool:
+    """Whether a box is a line marker: a small dark square with a letter or a number on it
+    (`A`, `B`, `12` beside the lines they name), printed, nothing to tick. A tick mark on a
+    dark checkbox (`✔`) or a value in a dark field is no marker."""
+    if not (_is_square(box) and any(iou(box, d) > 0.85 for d in dark)):
+        return False
+    inside = [p for p in texts if _centred_in_any(p.rect, (box,))]
+    return len(inside) == 1 and inside[0].text.isalnum() and len(inside[0].text) <= 2
+
+
 def _hatched(area: Rect, hatches: Sequence[tuple[float, float]]) -> bool:
     """Whether slanted strokes cross a box (hatching: "do not write here")."""
     inside = 0
@@ -402,7 +441,10 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     boxes = _dedupe_boxes(
         [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < 0.25 * page_area]
     )
-    combs, used = _combs(boxes)
+    used = {i for i, b in enumerate(boxes) if _marker(b, page.dark, texts)}
+    combs, in_combs = _combs([b for i, b in enumerate(boxes) if i not in used])
+    kept = [i for i in range(len(boxes)) if i not in used]
+    used |= {kept[i] for i in in_combs}
     for rect, count in combs:
         found.append(_Candidate("comb", rect, 0, cells=count))
     for i, b in enumerate(boxes):
@@ -417,16 +459,19 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
             found.append(_Candidate("checkbox", _glyph_box(p), 2))
         elif p.kind == "circle":
             found.append(_Candidate("radio", _glyph_box(p), 2))
+    markers = {i for i, b in enumerate(boxes) if _marker(b, page.dark, texts)}
     areas = [b for i, b in enumerate(boxes) if i not in used]
     cell_set = set(cells)
     for area in areas:
-        if _hatched(area, page.hatches):
+        if _hatched(area, page.hatches) or _covered(area, page.patterned):
+            continue
+        if _number_cell(area, texts):
             continue
         candidate = _area_field(area, boxes, texts)
         if candidate is not None:
             candidate.cell = area in cell_set
             found.append(candidate)
-    edges = [*areas, *[b for i, b in enumerate(boxes) if i in used]]
+    edges = [*areas, *[b for i, b in enumerate(boxes) if i in used and i not in markers]]
     obstacles = [p.rect for p in texts] + list(hlines)
     for line in hlines:
         length = line[2] - line[0]
@@ -641,7 +686,9 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
     each with its rectangle, label and type; `name` is made from the label, unique on the
     page with a suffix, prefixed with the page (`p1.wedding_date`)."""
     parts = pieces(page.chars)
-    runs = [TextRun(p.text, p.rect) for p in parts if p.kind == "text"]
+    texts = [p for p in parts if p.kind == "text"]
+    markers = [d for d in page.dark if _marker(d, page.dark, texts)]
+    runs = [TextRun(p.text, p.rect) for p in texts if not _centred_in_any(p.rect, markers)]
     kept = _resolve(_candidates(page, parts))
     radios = [c for c in kept if c.shape == "radio"]
     others = [c for c in kept if c.shape != "radio"]

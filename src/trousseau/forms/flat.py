@@ -27,7 +27,7 @@ from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displ
 from trousseau.forms.model import Field, FormKind, FormReport, Rect
 from trousseau.forms.pagetext import page_lines
 from trousseau.forms.scan import scan_page
-from trousseau.forms.shapes import Char, PagePrimitives, ShapeSink
+from trousseau.forms.shapes import Char, PagePrimitives, Paint, ShapeSink
 from trousseau.forms.source import read_source
 from trousseau.settings import FormsSettings
 
@@ -64,8 +64,8 @@ def _matrix(obj: raw.FPDF_PAGEOBJECT) -> Matrix:
 class _Walker:
     """Walks one page's objects, placing every path's points on the displayed page."""
 
-    def __init__(self, box: Rect, rotation: int) -> None:
-        self.box, self.rotation = box, rotation
+    def __init__(self, box: Rect, rotation: int, document: raw.FPDF_DOCUMENT) -> None:
+        self.box, self.rotation, self.document = box, rotation, document
         self.sink = ShapeSink()
         self.images = 0
         self._x, self._y = ctypes.c_float(), ctypes.c_float()
@@ -104,9 +104,25 @@ class _Walker:
             return not (r.value >= 245 and g.value >= 245 and b.value >= 245) and a.value > 0
         return True
 
+    def _paint(self, obj: raw.FPDF_PAGEOBJECT) -> Paint:
+        """How a visible path's inside is painted (`_visible` has read its draw mode): with a
+        pattern (pdfium renders its tile), a dark solid colour, or neither."""
+        if self._fill.value == 0:
+            return Paint.OPEN
+        tile = raw.FPDFPageObj_GetRenderedFillPattern(self.document, obj)
+        if tile:
+            raw.FPDFBitmap_Destroy(tile)
+            return Paint.PATTERN
+        r, g, b, a = self._rgba
+        filled = raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value > 0
+        if filled and 0.299 * r.value + 0.587 * g.value + 0.114 * b.value < 128:
+            return Paint.DARK
+        return Paint.OPEN
+
     def _path(self, obj: raw.FPDF_PAGEOBJECT, m: Matrix) -> None:
         if not self._visible(obj):
             return
+        paint = self._paint(obj)
         count = raw.FPDFPath_CountSegments(obj)
         if count <= 0 or count > MAX_SEGMENTS:
             return
@@ -128,12 +144,12 @@ class _Walker:
         for points, bent, shut in subpaths:
             if bent and lettering:
                 continue  # text drawn as outlines (an O is no radio button)
-            self.sink.add_subpath(points, curved=bent, closed=shut)
+            self.sink.add_subpath(points, curved=bent, closed=shut, paint=paint)
 
 
 def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimitives:
     """One page's characters, rules, boxes and circles on the displayed page."""
-    walker = _Walker(box, rotation)
+    walker = _Walker(box, rotation, page.pdf.raw)
     count = raw.FPDFPage_CountObjects(page)
     walker.walk([raw.FPDFPage_GetObject(page, i) for i in range(count)], _IDENTITY, 0)
     chars: list[Char] = []
@@ -171,6 +187,8 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
         boxes=tuple(sink.boxes),
         circles=tuple(sink.circles),
         hatches=tuple(sink.hatches),
+        patterned=tuple(sink.patterned),
+        dark=tuple(sink.dark),
         images=walker.images,
     )
 

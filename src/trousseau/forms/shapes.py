@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from trousseau.forms.model import Rect
 
@@ -18,6 +19,16 @@ THIN = 3.0
 borders and underlines as thin filled rectangles)."""
 AXIS_TOLERANCE = 0.6
 """A segment whose ends differ by less than this across is horizontal (or vertical)."""
+
+
+class Paint(StrEnum):
+    """How a path's inside is painted, as far as the detector cares: not at all (or in a
+    light colour: a box to write in), in a dark solid colour (a marker, a bullet, a label
+    tab: nothing is written on it), or with a pattern (hatching: "do not fill")."""
+
+    OPEN = "open"
+    DARK = "dark"
+    PATTERN = "pattern"
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,9 @@ class PagePrimitives:
     """A page as the detector sees it: its size, its characters, its horizontal and vertical
     rules (as thin rectangles), its boxes (closed axis-aligned rectangles, filled or stroked),
     its small circles (radio buttons drawn as curves), the midpoints of its slanted straight
-    strokes (hatching that marks a cell "do not fill") and how many images it draws."""
+    strokes (hatching that marks a cell "do not fill"), the rectangles filled with a pattern
+    (hatching drawn as a tiling pattern), the boxes filled with a dark solid colour (also in
+    `boxes`) and how many images it draws."""
 
     width: float
     height: float
@@ -45,6 +58,8 @@ class PagePrimitives:
     boxes: tuple[Rect, ...] = ()
     circles: tuple[Rect, ...] = ()
     hatches: tuple[tuple[float, float], ...] = ()
+    patterned: tuple[Rect, ...] = ()
+    dark: tuple[Rect, ...] = ()
     images: int = 0
 
 
@@ -57,9 +72,16 @@ class ShapeSink:
     boxes: list[Rect] = field(default_factory=list)
     circles: list[Rect] = field(default_factory=list)
     hatches: list[tuple[float, float]] = field(default_factory=list)
+    patterned: list[Rect] = field(default_factory=list)
+    dark: list[Rect] = field(default_factory=list)
 
     def add_subpath(
-        self, points: Sequence[tuple[float, float]], *, curved: bool, closed: bool
+        self,
+        points: Sequence[tuple[float, float]],
+        *,
+        curved: bool,
+        closed: bool,
+        paint: Paint = Paint.OPEN,
     ) -> None:
         """One subpath of a painted path, its points already in displayed coordinates:
         a rectangle (4 or 5 corners) becomes a box or a rule, a small round curve a circle,
@@ -79,18 +101,21 @@ class ShapeSink:
                 self.circles.append(bounds)
             return
         if _is_rectangle(points, closed):
-            self.add_rect(bounds)
+            self.add_rect(bounds, paint)
             return
         for a, b in itertools.pairwise(points):
             self._segment(a, b)
         if closed:
             self._segment(points[-1], points[0])
 
-    def add_rect(self, rect: Rect) -> None:
-        """An axis-aligned rectangle: a rule when thin, else a box."""
+    def add_rect(self, rect: Rect, paint: Paint = Paint.OPEN) -> None:
+        """An axis-aligned rectangle: a rule when thin, else a box (one filled with a
+        pattern is kept apart: hatching, no box to write in)."""
         x0, y0, x1, y1 = rect
         width, height = x1 - x0, y1 - y0
-        if height <= THIN and width > THIN * 2:
+        if paint is Paint.PATTERN and width > THIN and height > THIN:
+            self.patterned.append(rect)
+        elif height <= THIN and width > THIN * 2:
             mid = (y0 + y1) / 2
             self.hlines.append((x0, mid, x1, mid))
         elif width <= THIN and height > THIN * 2:
@@ -98,6 +123,8 @@ class ShapeSink:
             self.vlines.append((mid, y0, mid, y1))
         elif width > THIN and height > THIN:
             self.boxes.append(rect)
+            if paint is Paint.DARK:
+                self.dark.append(rect)
 
     def _segment(self, a: tuple[float, float], b: tuple[float, float]) -> None:
         if abs(a[1] - b[1]) < AXIS_TOLERANCE and abs(a[0] - b[0]) > 1.0:
