@@ -311,6 +311,32 @@ def test_a_drawn_form_reads_back_its_fields_and_reports_its_scan() -> None:
     assert any("1 page(s) are scanned images" in w for w in report.warnings)
 
 
+def test_a_row_of_column_letters_is_not_fields_and_one_letter_alone_is() -> None:
+    xs = (200.0, 300.0, 400.0)
+    strip = {"hlines": tuple((xs[0], y, xs[-1], y) for y in (600.0, 614.0))}
+    strip["vlines"] = tuple((x, 600.0, x, 614.0) for x in xs)
+    letters = chars("A", 247, 603) + chars("B", 347, 603)
+    assert detect_fields(page(chars=tuple(letters), **strip), 0) == []
+    alone = page(chars=tuple(chars("M", 247, 603)), boxes=((200, 600, 300, 614),))
+    assert len(detect_fields(alone, 0)) == 1  # a one-letter answer in a box of its own
+
+
+def test_a_captioned_cell_over_empty_cells_is_the_column_header() -> None:
+    xs = (200.0, 350.0, 500.0)
+    ys = (560.0, 580.0, 600.0, 640.0)
+    hlines = tuple((xs[0], y, xs[-1], y) for y in ys)
+    vlines = tuple((x, ys[0], x, ys[-1]) for x in xs)
+    header = chars("Opening inventory", 204, 628) + chars("Stamps received", 354, 628)
+    fields = detect_fields(page(chars=tuple(header), hlines=hlines, vlines=vlines), 0)
+    assert sorted(f.rect for f in fields) == [
+        (200, 560, 350, 580),
+        (200, 580, 350, 600),
+        (350, 560, 500, 580),
+        (350, 580, 500, 600),
+    ]
+    assert {f.label for f in fields} == {"Opening inventory", "Stamps received"}
+
+
 def hatched_form(*, hatch: bool) -> bytes:
     """A printed table row: a label, a line marker (a black square with a white `A`), and
     two ruled cells, the second filled with a hatching tiling pattern when `hatch`."""

@@ -387,17 +387,39 @@ NUMBER_CELL = 40.0
 number column of a tax form), not a field."""
 
 
-def _number_cell(rect: Rect, texts: Sequence[_Piece]) -> bool:
-    """Whether a narrow cell holds a line number alone, centred in it: the form's numbering,
-    printed in its own column beside the field it names."""
-    width = rect[2] - rect[0]
-    if width > NUMBER_CELL:
-        return False
+def _centred_token(rect: Rect, texts: Sequence[_Piece]) -> Rect | None:
+    """The ink box of a line number or a letter printed alone in a cell, centred in it."""
     inside = [p for p in texts if _inside_share(p.rect, rect) >= 0.6]
     if len(inside) != 1 or not _LINE_NUMBER.fullmatch(inside[0].text.strip()):
-        return False
-    centre = (inside[0].rect[0] + inside[0].rect[2]) / 2
-    return abs(centre - (rect[0] + rect[2]) / 2) <= width / 4
+        return None
+    token = inside[0].rect
+    width = rect[2] - rect[0]
+    if abs((token[0] + token[2]) / 2 - (rect[0] + rect[2]) / 2) > width / 4:
+        return None
+    return token
+
+
+def _numbering(areas: Sequence[Rect], texts: Sequence[_Piece]) -> set[Rect]:
+    """The cells that number the form rather than take an answer: a line number alone in a
+    narrow cell (`1`, `2b`: the number column of a tax form), and a row of strips each with
+    its column's letter (`A`, `B`: no taller than twice the letter, side by side)."""
+    lettered: dict[Rect, Rect] = {}
+    for area in areas:
+        token = _centred_token(area, texts)
+        if token is not None:
+            lettered[area] = token
+    numbering = {a for a in lettered if a[2] - a[0] <= NUMBER_CELL}
+    strips = [a for a, t in lettered.items() if a[3] - a[1] <= 2 * (t[3] - t[1])]
+    for a in strips:
+        for b in strips:
+            if (
+                a is not b
+                and abs(a[1] - b[1]) <= TOL
+                and abs(a[3] - b[3]) <= TOL
+                and (abs(a[2] - b[0]) <= TOL or abs(b[2] - a[0]) <= TOL)
+            ):
+                numbering.add(a)
+    return numbering
 
 
 def _covered(area: Rect, fills: Sequence[Rect]) -> bool:
@@ -462,15 +484,15 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     markers = {i for i, b in enumerate(boxes) if _marker(b, page.dark, texts)}
     areas = [b for i, b in enumerate(boxes) if i not in used]
     cell_set = set(cells)
+    numbering = _numbering(areas, texts)
     for area in areas:
-        if _hatched(area, page.hatches) or _covered(area, page.patterned):
-            continue
-        if _number_cell(area, texts):
+        if _hatched(area, page.hatches) or _covered(area, page.patterned) or area in numbering:
             continue
         candidate = _area_field(area, boxes, texts)
         if candidate is not None:
             candidate.cell = area in cell_set
             found.append(candidate)
+    found = _without_column_headers(found)
     edges = [*areas, *[b for i, b in enumerate(boxes) if i in used and i not in markers]]
     obstacles = [p.rect for p in texts] + list(hlines)
     for line in hlines:
@@ -497,6 +519,27 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
             height = max(_room_above((p.glyph[0], y, p.glyph[2], y), obstacles, LINE_HEIGHT), 8)
             found.append(_Candidate("line", (p.glyph[0], y - 1, p.glyph[2], y - 1 + height), 5))
     return found
+
+
+def _without_column_headers(found: list[_Candidate]) -> list[_Candidate]:
+    """The candidates less the header cells of tables: a cell with a caption and room under
+    it, standing on an empty cell of the same column, names that column (its caption labels
+    the cells below); the fields are the cells under it."""
+    empty = [c for c in found if c.cell and c.caption is None]
+    return [
+        c
+        for c in found
+        if not (
+            c.cell
+            and c.caption is not None
+            and any(
+                abs(e.rect[0] - c.rect[0]) <= TOL
+                and abs(e.rect[2] - c.rect[2]) <= TOL
+                and abs(e.rect[3] - c.rect[1]) <= TOL
+                for e in empty
+            )
+        )
+    ]
 
 
 def _glyph_box(p: _Piece) -> Rect:
