@@ -523,23 +523,20 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
 
 def _without_column_headers(found: list[_Candidate]) -> list[_Candidate]:
     """The candidates less the header cells of tables: a cell with a caption and room under
-    it, standing on an empty cell of the same column, names that column (its caption labels
-    the cells below); the fields are the cells under it."""
-    empty = [c for c in found if c.cell and c.caption is None]
-    return [
-        c
-        for c in found
-        if not (
-            c.cell
-            and c.caption is not None
-            and any(
-                abs(e.rect[0] - c.rect[0]) <= TOL
-                and abs(e.rect[2] - c.rect[2]) <= TOL
-                and abs(e.rect[3] - c.rect[1]) <= TOL
-                for e in empty
-            )
-        )
-    ]
+    it, standing on empty cells that fill its width (one cell of its column, or the parts
+    a column is split into), names that column; the fields are the cells under it."""
+    empty = [c.rect for c in found if c.cell and c.caption is None]
+
+    def header(c: _Candidate) -> bool:
+        if not (c.cell and c.caption is not None):
+            return False
+        x0, y0, x1, _ = c.rect
+        under = [
+            e for e in empty if abs(e[3] - y0) <= TOL and e[0] >= x0 - TOL and e[2] <= x1 + TOL
+        ]
+        return sum(e[2] - e[0] for e in under) >= 0.9 * (x1 - x0)
+
+    return [c for c in found if not header(c)]
 
 
 def _glyph_box(p: _Piece) -> Rect:
