@@ -188,6 +188,17 @@ def test_a_dark_square_with_a_letter_is_a_line_marker_not_a_checkbox() -> None:
     assert only(detect_fields(light, 0)).type is FieldType.CHECKBOX
 
 
+def test_a_cell_with_a_line_marker_in_its_corner_is_still_a_field() -> None:
+    hlines = ((441, 228, 543, 228), (441, 252, 543, 252))
+    vlines = ((441, 228, 441, 252), (543, 228, 543, 252))
+    marker = (441, 240, 453, 252)
+    text = chars("Total", 380, 235) + chars("14", 443, 242, size=8)
+    primitives = page(
+        chars=tuple(text), hlines=hlines, vlines=vlines, boxes=(marker,), dark=(marker,)
+    )
+    assert [f.rect for f in detect_fields(primitives, 0)] == [(441, 228, 543, 252)]
+
+
 def test_a_narrow_cell_holding_a_line_number_is_not_a_field() -> None:
     hlines = ((300, 600, 500, 600), (300, 618, 500, 618))
     vlines = ((300, 600, 300, 618), (325, 600, 325, 618), (500, 600, 500, 618))

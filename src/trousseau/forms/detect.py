@@ -485,10 +485,11 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     areas = [b for i, b in enumerate(boxes) if i not in used]
     cell_set = set(cells)
     numbering = _numbering(areas, texts)
+    unmarked = [b for i, b in enumerate(boxes) if i not in markers]
     for area in areas:
         if _hatched(area, page.hatches) or _covered(area, page.patterned) or area in numbering:
             continue
-        candidate = _area_field(area, boxes, texts)
+        candidate = _area_field(area, unmarked, texts)
         if candidate is not None:
             candidate.cell = area in cell_set
             found.append(candidate)
