@@ -348,9 +348,9 @@ def test_a_captioned_cell_over_empty_cells_is_the_column_header() -> None:
     assert {f.label for f in fields} == {"Opening inventory", "Stamps received"}
 
 
-def hatched_form(*, hatch: bool) -> bytes:
+def hatched_form(*, fill: bytes = b"") -> bytes:
     """A printed table row: a label, a line marker (a black square with a white `A`), and
-    two ruled cells, the second filled with a hatching tiling pattern when `hatch`."""
+    two ruled cells, the second painted by `fill` (content stream operators) first."""
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(612, 792))
     font = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
@@ -367,11 +367,10 @@ def hatched_form(*, hatch: bool) -> bytes:
     )
     first = pdf.pages[0].obj
     first.Resources = Dictionary(Font=Dictionary(F1=font), Pattern=Dictionary(P0=tile))
-    hatching = b"/Pattern cs /P0 scn 380 600 120 18 re f\n" if hatch else b""
     first.Contents = pdf.make_stream(
         b"BT /F1 10 Tf 72 604 Td (Opening inventory) Tj ET\n"
         b"0 g 244 603 12 12 re f BT 1 g /F1 9 Tf 247 606 Td (A) Tj ET 0 g\n"
-        + hatching
+        + fill
         + b"0.6 w 260 600 m 500 600 l S 260 618 m 500 618 l S\n"
         b"260 600 m 260 618 l S 380 600 m 380 618 l S 500 600 m 500 618 l S\n"
     )
@@ -380,10 +379,19 @@ def hatched_form(*, hatch: bool) -> bytes:
     return out.getvalue()
 
 
-def test_hatched_cells_and_line_markers_drawn_in_a_pdf_are_not_fields() -> None:
-    plain = read_form(hatched_form(hatch=False), name="inventory.pdf")
+@pytest.mark.parametrize(
+    "fill",
+    [b"/Pattern cs /P0 scn 380 600 120 18 re f 0 g\n", b"0.75 g 380 600 120 18 re f 0 g\n"],
+    ids=["hatching pattern", "grey shading"],
+)
+def test_hatched_or_shaded_cells_and_line_markers_drawn_in_a_pdf_are_not_fields(
+    fill: bytes,
+) -> None:
+    plain = read_form(hatched_form(), name="inventory.pdf")
     assert sorted(f.rect for f in plain.fields) == [(260, 600, 380, 618), (380, 600, 500, 618)]
-    hatched = read_form(hatched_form(hatch=True), name="inventory.pdf")
+    tinted = read_form(hatched_form(fill=b"0.9 g 380 600 120 18 re f 0 g\n"), name="tint.pdf")
+    assert len(tinted.fields) == 2  # a light tint marks where to write
+    hatched = read_form(hatched_form(fill=fill), name="inventory.pdf")
     assert [f.rect for f in hatched.fields] == [(260, 600, 380, 618)]
     assert hatched.fields[0].label == "Opening inventory"
 

@@ -38,6 +38,9 @@ _MOVETO, _BEZIER = 2, 1
 MAX_SEGMENTS = 400
 """A path with more segments is artwork (a logo, a map): only its bounds are looked at."""
 _MAX_DEPTH = 12
+GREY_SHADE = 200
+"""Lightest neutral grey fill read as shading ("do not fill"; tax forms use 192): lighter
+tints (Word's 217 for header rows, 230-240 backgrounds) are boxes like any other."""
 
 
 def _compose(inner: Matrix, outer: Matrix) -> Matrix:
@@ -114,10 +117,13 @@ class _Walker:
             raw.FPDFBitmap_Destroy(tile)
             return Paint.PATTERN
         r, g, b, a = self._rgba
-        filled = raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value > 0
-        if filled and 0.299 * r.value + 0.587 * g.value + 0.114 * b.value < 128:
+        if not (raw.FPDFPageObj_GetFillColor(obj, r, g, b, a) and a.value > 0):
+            return Paint.OPEN
+        luma = 0.299 * r.value + 0.587 * g.value + 0.114 * b.value
+        if luma < 128:
             return Paint.DARK
-        return Paint.OPEN
+        neutral = max(r.value, g.value, b.value) - min(r.value, g.value, b.value) <= 8
+        return Paint.GREY if neutral and luma <= GREY_SHADE else Paint.OPEN
 
     def _path(self, obj: raw.FPDF_PAGEOBJECT, m: Matrix) -> None:
         if not self._visible(obj):

@@ -23,11 +23,13 @@ AXIS_TOLERANCE = 0.6
 
 class Paint(StrEnum):
     """How a path's inside is painted, as far as the detector cares: not at all (or in a
-    light colour: a box to write in), in a dark solid colour (a marker, a bullet, a label
-    tab: nothing is written on it), or with a pattern (hatching: "do not fill")."""
+    light colour or a tint: a box to write in), in a dark solid colour (a marker, a bullet,
+    a label tab: nothing is written on it), in a mid grey (a shaded cell: "do not fill", as
+    tax forms shade them), or with a pattern (hatching: "do not fill")."""
 
     OPEN = "open"
     DARK = "dark"
+    GREY = "grey"
     PATTERN = "pattern"
 
 
@@ -47,8 +49,8 @@ class PagePrimitives:
     rules (as thin rectangles), its boxes (closed axis-aligned rectangles, filled or stroked),
     its small circles (radio buttons drawn as curves), the midpoints of its slanted straight
     strokes (hatching that marks a cell "do not fill"), the rectangles filled with a pattern
-    (hatching drawn as a tiling pattern), the boxes filled with a dark solid colour (also in
-    `boxes`) and how many images it draws."""
+    or a mid grey (hatching drawn as a tiling pattern, shading), the boxes filled with a
+    dark solid colour (also in `boxes`) and how many images it draws."""
 
     width: float
     height: float
@@ -113,7 +115,7 @@ class ShapeSink:
         pattern is kept apart: hatching, no box to write in)."""
         x0, y0, x1, y1 = rect
         width, height = x1 - x0, y1 - y0
-        if paint is Paint.PATTERN and width > THIN and height > THIN:
+        if paint in (Paint.PATTERN, Paint.GREY) and width > THIN and height > THIN:
             self.patterned.append(rect)
         elif height <= THIN and width > THIN * 2:
             mid = (y0 + y1) / 2
