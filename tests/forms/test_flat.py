@@ -188,6 +188,14 @@ def test_a_dark_square_with_a_letter_is_a_line_marker_not_a_checkbox() -> None:
     assert only(detect_fields(light, 0)).type is FieldType.CHECKBOX
 
 
+@pytest.mark.parametrize(
+    ("sign", "field"), [("+", False), ("\u25b2", False), ("\u2714", True), ("X", True)]
+)
+def test_a_square_showing_a_button_sign_is_a_button_not_a_checkbox(sign: str, field: bool) -> None:
+    primitives = page(chars=tuple(chars(sign, 303, 603)), boxes=((300, 600, 312, 612),))
+    assert len(detect_fields(primitives, 0)) == (1 if field else 0)
+
+
 def test_a_cell_with_a_line_marker_in_its_corner_is_still_a_field() -> None:
     hlines = ((441, 228, 543, 228), (441, 252, 543, 252))
     vlines = ((441, 228, 441, 252), (543, 228, 543, 252))
@@ -264,6 +272,11 @@ def test_shape_sink_sorts_rectangles_rules_and_circles() -> None:
     assert sink.hlines == [(10, 50.5, 60, 50.5)]
     assert sink.vlines == [(0, 0, 0, 40)]
     assert sink.circles == [(5, 5, 15, 15)]
+    again = ShapeSink()  # a rectangle drawn with a zero-length first side (`m` then `l` there)
+    again.add_subpath(
+        [(10, 10), (10, 10), (60, 10), (60, 30), (10, 30), (10, 10)], curved=False, closed=True
+    )
+    assert again.boxes == [(10, 10, 60, 30)] and again.hlines == []
     assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
 
 

@@ -113,6 +113,9 @@ class _Candidate:
     caption: str | None = None
     cells: int | None = None
     cell: bool = False
+    filled: bool = False
+    """A box whose caption leaves no room under it (centred in it): a header, unless the
+    space beside the caption is the field."""
 
 
 def _char_class(ch: str) -> str:
@@ -427,6 +430,24 @@ def _covered(area: Rect, fills: Sequence[Rect]) -> bool:
     return any(_inside_share(area, f) >= 0.5 for f in fills)
 
 
+TICKS = frozenset(
+    "\u2713\u2714\u2715\u2716\u2717\u2718\u00d7xX\u25a0\u25aa\u25fc\u25cf\u2022\u25c6\u2605\u2611\u2612"
+)
+"""What a ticked checkbox shows (✓ ✔ ✕ ✖ ✗ ✘, the times sign, x, ■ ▪ ◼ ● • ◆ ★ ☑ ☒:
+ZapfDingbats' marks as pdfium maps them); any other sign alone in a small square (`+`, `-`,
+`▲`) is a button's."""
+
+
+def _button_face(box: Rect, texts: Sequence[_Piece]) -> bool:
+    """Whether a small square shows a sign that is no tick mark (`+`, `-`, `▲`, `▼`): a push
+    button drawn on the page (add a row, move it), nothing to tick or write."""
+    inside = [p for p in texts if _centred_in_any(p.rect, (box,))]
+    if len(inside) != 1:
+        return False
+    sign = inside[0].text.strip()
+    return len(sign) == 1 and not sign.isalnum() and sign not in TICKS
+
+
 def _centred_in_any(rect: Rect, boxes: Sequence[Rect]) -> bool:
     x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
     return any(b[0] < x < b[2] and b[1] < y < b[3] for b in boxes)
@@ -463,7 +484,12 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     boxes = _dedupe_boxes(
         [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < 0.25 * page_area]
     )
-    used = {i for i, b in enumerate(boxes) if _marker(b, page.dark, texts)}
+    markers = {
+        i
+        for i, b in enumerate(boxes)
+        if _marker(b, page.dark, texts) or (_is_square(b) and _button_face(b, texts))
+    }
+    used = set(markers)
     combs, in_combs = _combs([b for i, b in enumerate(boxes) if i not in used])
     kept = [i for i in range(len(boxes)) if i not in used]
     used |= {kept[i] for i in in_combs}
@@ -481,7 +507,6 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
             found.append(_Candidate("checkbox", _glyph_box(p), 2))
         elif p.kind == "circle":
             found.append(_Candidate("radio", _glyph_box(p), 2))
-    markers = {i for i, b in enumerate(boxes) if _marker(b, page.dark, texts)}
     areas = [b for i, b in enumerate(boxes) if i not in used]
     cell_set = set(cells)
     numbering = _numbering(areas, texts)
@@ -523,13 +548,14 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
 
 
 def _without_column_headers(found: list[_Candidate]) -> list[_Candidate]:
-    """The candidates less the header cells of tables: a cell with a caption and room under
-    it, standing on empty cells that fill its width (one cell of its column, or the parts
-    a column is split into), names that column; the fields are the cells under it."""
-    empty = [c.rect for c in found if c.cell and c.caption is None]
+    """The candidates less the header cells of tables: a cell with a caption (or a box whose
+    caption fills it), standing on empty boxes or cells that fill its width (one of its
+    column, or the parts a column is split into), names that column; the fields are the
+    cells under it."""
+    empty = [c.rect for c in found if c.shape in ("box", "multiline") and c.caption is None]
 
     def header(c: _Candidate) -> bool:
-        if not (c.cell and c.caption is not None):
+        if c.caption is None or not (c.cell or c.filled):
             return False
         x0, y0, x1, _ = c.rect
         under = [
@@ -583,8 +609,9 @@ def _area_field(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> _
         if below - area[1] >= 8:
             area = (area[0], area[1], area[2], below)  # the space under the caption
             h = below - area[1]
+            inside = []
     shape = "multiline" if h >= MULTILINE_HEIGHT else "box"
-    return _Candidate(shape, area, 3, caption=caption)
+    return _Candidate(shape, area, 3, caption=caption, filled=bool(inside))
 
 
 def _resolve(found: Sequence[_Candidate]) -> list[_Candidate]:

@@ -88,6 +88,7 @@ class ShapeSink:
         """One subpath of a painted path, its points already in displayed coordinates:
         a rectangle (4 or 5 corners) becomes a box or a rule, a small round curve a circle,
         and each axis-aligned straight piece of anything else a rule."""
+        points = [p for i, p in enumerate(points) if i == 0 or not _near(p, points[i - 1])]
         if len(points) < 2:
             return
         xs = [p[0] for p in points]
