@@ -5,11 +5,11 @@ Run `.venv/bin/python -m bench.forms [--forms 30] [--baseline-pages 12]`. In one
 - (b) generated: `bench.formgen` writes seeded wedding questionnaires, contracts and
   timelines as real AcroForms (exact truth: the widgets), and the same pages without widgets
   (flat). trousseau's detector (`forms.read_form`) reads the flat versions;
-- (a) real: the fillable PDFs of `../shared/data/pdf/fillable` (skipped when absent), truth
-  read from their widgets by `read_fillable`, flattened with pikepdf's
-  `flatten_annotations()` (appearances drawn into the page, widgets and /AcroForm removed).
-  The issue asks for a few dozen public government and court forms fetched with their
-  sources; this run uses only the files the shared data holds (no network here);
+- (a) real: the fillable PDFs of `../shared/data/pdf/fillable` (skipped when absent) and the
+  US federal forms of `bench/data/forms` (IRS, DoD, VA, Air Force: public domain, each taken
+  from a package's test files, listed with its source and SHA-256 in SOURCES.md there),
+  truth read from their widgets by `read_fillable`, flattened with pikepdf's
+  `flatten_annotations()` (appearances drawn into the page, widgets and /AcroForm removed);
 - metrics: class-aware F1 at IoU 0.5 (classes as CommonForms scores them: text box, choice
   button, signature; matched greedily by IoU within a class), checkbox recall, label accuracy,
   type macro-F1 and wedding concept top-1 (on (b), where the printed label, the meaning and
@@ -54,6 +54,8 @@ from trousseau.forms import iou
 START = "<!-- bench:forms:start -->"
 END = "<!-- bench:forms:end -->"
 SHARED = REPO.parent / "shared" / "data" / "pdf"
+PUBLIC = REPO / "bench" / "data" / "forms"
+"""Public US federal forms (SOURCES.md there): set (a) with the shared fillable PDFs."""
 FFDNET_VENV = REPO / ".bench" / "ffdnet-venv"
 FFDNET_WHEEL_MODEL = "commonforms/models/FFDNet-S.pt"
 BUTTONS = {"checkbox", "radio"}
@@ -175,7 +177,7 @@ def _truth_box(doc: str, t: Truth) -> Box:
 
 
 def real_set(folder: Path) -> list[tuple[str, bytes, list[Box]]]:
-    """The shared fillable PDFs with AcroForm fields: (name, flattened bytes, truth)."""
+    """The fillable PDFs of `folder` with AcroForm fields: (name, flattened bytes, truth)."""
     from trousseau.errors import FormError
     from trousseau.forms import read_fillable
 
@@ -421,10 +423,12 @@ def main(argv: list[str] | None = None) -> int:
         ("(b) generated", generated_set(args.forms), True)
     ]
     fillable = SHARED / "fillable"
+    real = real_set(PUBLIC)
     if fillable.is_dir():
-        sets.append(("(a) shared fillable, flattened", real_set(fillable), False))
+        real = real_set(fillable) + real
     else:
-        say("no shared fillable PDFs: set (a) skipped")
+        say("no shared fillable PDFs: set (a) holds bench/data/forms only")
+    sets.append(("(a) real forms, flattened", real, False))
     if not args.no_scans:
         for title, docs, semantic in list(sets):
             say(f"{title}: rendering scans")
@@ -484,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
             if fillable.is_dir()
             else [],
         ),
+        (
+            "(a) public federal forms (bench/data/forms)",
+            [(p.name, p.read_bytes()) for p in sorted(PUBLIC.glob("*.pdf"))],
+        ),
     ):
         inventory = fillable_speed(title, files, args.rounds)
         if inventory is not None:
@@ -498,8 +506,9 @@ def main(argv: list[str] | None = None) -> int:
         "on rendered scans (`bench.scans`: 150-200 dpi, ±2°, blur, noise, JPEG 55-80) F1 ≥ 0.70 "
         "on (a) and ≥ 0.85 on (b) at ≤ 3 s per page per core, OCR included (Tesseract 5, one "
         "thread). "
-        "Set (a) is the fillable PDFs of the shared data that hold AcroForm fields (no network "
-        "here to fetch public forms), flattened by drawing their widgets' appearances into the "
+        "Set (a) is the fillable PDFs of the shared data that hold AcroForm fields and nine "
+        "US federal forms (IRS, DoD, VA, Air Force; `bench/data/forms`, sources in its "
+        "SOURCES.md), flattened by drawing their widgets' appearances into the "
         'page. FFDNet-S runs on one torch thread, its model load not timed; each "same subset" '
         "pair is measured on the same pages.",
         "",
