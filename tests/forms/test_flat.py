@@ -218,6 +218,28 @@ def test_a_narrow_cell_holding_a_line_number_is_not_a_field() -> None:
     assert [f.rect for f in fields] == [(300, 600, 400, 618)]  # a number at a wide box's edge
 
 
+def test_a_dotted_leader_running_to_a_box_is_not_a_field() -> None:
+    sink = ShapeSink()
+    sink.add_subpath([(230, 602), (420, 602)], curved=False, closed=False, dashed=True)
+    assert sink.hlines == sink.dotted == [(230, 602, 420, 602)]
+    text = chars("Wages, salaries, tips", 100, 604) + chars("7", 446, 604)
+    boxes = ((436, 598, 460, 616), (460, 598, 560, 616))
+    leader = page(
+        chars=tuple(text), hlines=tuple(sink.hlines), dotted=tuple(sink.dotted), boxes=boxes
+    )
+    assert [f.rect for f in detect_fields(leader, 0)] == [(460, 598, 560, 616)]
+    solid = page(chars=tuple(text), hlines=tuple(sink.hlines), boxes=boxes)
+    assert len(detect_fields(solid, 0)) == 2  # a rule to write on, then the amount's box
+
+
+def test_a_cell_shaded_in_pieces_is_not_a_field() -> None:
+    cell = {"hlines": ((300, 600, 400, 600), (300, 640, 400, 640))}
+    cell["vlines"] = ((300, 600, 300, 640), (400, 600, 400, 640))
+    halves = ((300, 600, 400, 613), (300, 613, 400, 627), (300, 627, 400, 640))
+    assert detect_fields(page(**cell, patterned=halves), 0) == []
+    assert len(detect_fields(page(**cell, patterned=halves[:1]), 0)) == 1
+
+
 def test_a_box_filled_with_a_label_is_a_label_cell() -> None:
     primitives = page(chars=tuple(chars("Applicant name", 76, 604)), boxes=((72, 600, 200, 616),))
     assert detect_fields(primitives, 0) == []

@@ -52,6 +52,8 @@ MIN_ROOM = 7.0
 write on (a rule between paragraphs, under a heading)."""
 TOL = 1.5
 """How far two edges may miss each other and still meet, in points."""
+LEADER_GAP = 24.0
+"""How far short of a box a dotted leader may stop (room for a `▶` before the box)."""
 
 BOX_GLYPHS = frozenset("\u2610\u25a1\u2751\u274f\u25a2\u2b1c")  # ☐ □ ❑ ❏ ▢ ⬜
 CIRCLE_GLYPHS = frozenset("\u25cb\u25ef\u274d\u26aa")  # ○ ◯ ❍ ⚪
@@ -426,8 +428,9 @@ def _numbering(areas: Sequence[Rect], texts: Sequence[_Piece]) -> set[Rect]:
 
 
 def _covered(area: Rect, fills: Sequence[Rect]) -> bool:
-    """Whether a fill (a pattern, a dark colour) covers most of a box."""
-    return any(_inside_share(area, f) >= 0.5 for f in fills)
+    """Whether fills (patterns, grey shading) cover most of a box, together: a column may be
+    shaded row by row."""
+    return sum(_inside_share(area, f) for f in fills) >= 0.5
 
 
 TICKS = frozenset(
@@ -527,6 +530,8 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
             continue
         if any(_on_edge(line, e) for e in edges) or _underlines_text(line, texts):
             continue
+        if _leader(line, page.dotted, edges):
+            continue
         margin = not (MARGIN_BAND * page.height < line[1] < (1 - MARGIN_BAND) * page.height)
         if margin and not any(
             _same_row((line[0], line[1], line[2], line[1] + 10), t.rect)
@@ -564,6 +569,19 @@ def _without_column_headers(found: list[_Candidate]) -> list[_Candidate]:
         return sum(e[2] - e[0] for e in under) >= 0.9 * (x1 - x0)
 
     return [c for c in found if not header(c)]
+
+
+def _leader(line: Rect, dotted: Sequence[Rect], edges: Sequence[Rect]) -> bool:
+    """Whether a rule is a dotted leader: mostly dotted, running up to the left edge of a box
+    or cell on its line (a tax form's dots from a line's words to its amount's box), which
+    guides the eye to the field rather than being one."""
+    y = line[1]
+    dots = sum(
+        max(0.0, min(d[2], line[2]) - max(d[0], line[0])) for d in dotted if abs(d[1] - y) <= TOL
+    )
+    if dots < 0.8 * (line[2] - line[0]):
+        return False
+    return any(abs(e[0] - line[2]) <= LEADER_GAP and e[1] - TOL <= y <= e[3] + TOL for e in edges)
 
 
 def _glyph_box(p: _Piece) -> Rect:

@@ -129,6 +129,7 @@ class _Walker:
         if not self._visible(obj):
             return
         paint = self._paint(obj)
+        dashed = bool(self._stroke.value) and raw.FPDFPageObj_GetDashCount(obj) > 0
         count = raw.FPDFPath_CountSegments(obj)
         if count <= 0 or count > MAX_SEGMENTS:
             return
@@ -150,7 +151,7 @@ class _Walker:
         for points, bent, shut in subpaths:
             if bent and lettering:
                 continue  # text drawn as outlines (an O is no radio button)
-            self.sink.add_subpath(points, curved=bent, closed=shut, paint=paint)
+            self.sink.add_subpath(points, curved=bent, closed=shut, paint=paint, dashed=dashed)
 
 
 def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimitives:
@@ -195,6 +196,7 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
         hatches=tuple(sink.hatches),
         patterned=tuple(sink.patterned),
         dark=tuple(sink.dark),
+        dotted=tuple(sink.dotted),
         images=walker.images,
     )
 

@@ -50,7 +50,8 @@ class PagePrimitives:
     its small circles (radio buttons drawn as curves), the midpoints of its slanted straight
     strokes (hatching that marks a cell "do not fill"), the rectangles filled with a pattern
     or a mid grey (hatching drawn as a tiling pattern, shading), the boxes filled with a
-    dark solid colour (also in `boxes`) and how many images it draws."""
+    dark solid colour (also in `boxes`), the horizontal rules stroked with a dash pattern
+    (also in `hlines`: dotted leaders) and how many images it draws."""
 
     width: float
     height: float
@@ -62,6 +63,7 @@ class PagePrimitives:
     hatches: tuple[tuple[float, float], ...] = ()
     patterned: tuple[Rect, ...] = ()
     dark: tuple[Rect, ...] = ()
+    dotted: tuple[Rect, ...] = ()
     images: int = 0
 
 
@@ -76,6 +78,7 @@ class ShapeSink:
     hatches: list[tuple[float, float]] = field(default_factory=list)
     patterned: list[Rect] = field(default_factory=list)
     dark: list[Rect] = field(default_factory=list)
+    dotted: list[Rect] = field(default_factory=list)
 
     def add_subpath(
         self,
@@ -84,10 +87,12 @@ class ShapeSink:
         curved: bool,
         closed: bool,
         paint: Paint = Paint.OPEN,
+        dashed: bool = False,
     ) -> None:
         """One subpath of a painted path, its points already in displayed coordinates:
         a rectangle (4 or 5 corners) becomes a box or a rule, a small round curve a circle,
-        and each axis-aligned straight piece of anything else a rule."""
+        and each axis-aligned straight piece of anything else a rule (noted as dotted too
+        when the path is stroked with a dash pattern)."""
         points = [p for i, p in enumerate(points) if i == 0 or not _near(p, points[i - 1])]
         if len(points) < 2:
             return
@@ -106,10 +111,13 @@ class ShapeSink:
         if _is_rectangle(points, closed):
             self.add_rect(bounds, paint)
             return
+        rules = len(self.hlines)
         for a, b in itertools.pairwise(points):
             self._segment(a, b)
         if closed:
             self._segment(points[-1], points[0])
+        if dashed:
+            self.dotted.extend(self.hlines[rules:])
 
     def add_rect(self, rect: Rect, paint: Paint = Paint.OPEN) -> None:
         """An axis-aligned rectangle: a rule when thin, else a box (one filled with a
