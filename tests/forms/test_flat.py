@@ -37,6 +37,14 @@ def close(a: Rect | None, b: Rect, within: float = 2.0) -> bool:
     return a is not None and all(abs(p - q) <= within for p, q in zip(a, b, strict=True))
 
 
+def ruled(xs: tuple[float, ...], ys: tuple[float, ...]) -> dict[str, tuple[Rect, ...]]:
+    """A table's rules: a horizontal rule at each of `ys` and a vertical at each of `xs`."""
+    return {
+        "hlines": tuple((xs[0], y, xs[-1], y) for y in ys),
+        "vlines": tuple((x, ys[0], x, ys[-1]) for x in xs),
+    }
+
+
 def only(fields: list[Field]) -> Field:
     assert len(fields) == 1, fields
     return fields[0]
@@ -135,12 +143,9 @@ def test_circle_glyphs_and_parentheses_are_radio_buttons() -> None:
 
 
 def test_empty_cells_of_a_ruled_table_are_labelled_by_their_header() -> None:
-    xs = (72.0, 142.0, 300.0)
-    ys = (600.0, 620.0, 640.0, 660.0)
-    hlines = tuple((xs[0], y, xs[-1], y) for y in ys)
-    vlines = tuple((x, ys[0], x, ys[-1]) for x in xs)
+    table = ruled((72.0, 142.0, 300.0), (600.0, 620.0, 640.0, 660.0))
     header = chars("Time", 76, 645) + chars("Contact phone", 146, 645)
-    fields = detect_fields(page(chars=tuple(header), hlines=hlines, vlines=vlines), 0)
+    fields = detect_fields(page(chars=tuple(header), **table), 0)
     assert sorted((f.rect, f.label, f.type) for f in fields) == sorted(
         [
             ((72, 620, 142, 640), "Time", FieldType.TEXT),
@@ -165,10 +170,9 @@ def test_cells_filled_with_a_pattern_are_not_fields() -> None:
     sink = ShapeSink()
     sink.add_rect((72, 600, 142, 620), Paint.PATTERN)
     assert sink.boxes == [] and sink.patterned == [(72, 600, 142, 620)]
-    ruled = {"hlines": ((72, 600, 142, 600), (72, 620, 142, 620))}
-    ruled["vlines"] = ((72, 600, 72, 620), (142, 600, 142, 620))
-    assert detect_fields(page(**ruled, patterned=tuple(sink.patterned)), 0) == []
-    assert len(detect_fields(page(**ruled), 0)) == 1
+    cell = ruled((72, 142), (600, 620))
+    assert detect_fields(page(**cell, patterned=tuple(sink.patterned)), 0) == []
+    assert len(detect_fields(page(**cell), 0)) == 1
 
 
 def test_a_dark_square_with_a_letter_is_a_line_marker_not_a_checkbox() -> None:
@@ -233,8 +237,7 @@ def test_a_dotted_leader_running_to_a_box_is_not_a_field() -> None:
 
 
 def test_a_cell_shaded_in_pieces_is_not_a_field() -> None:
-    cell = {"hlines": ((300, 600, 400, 600), (300, 640, 400, 640))}
-    cell["vlines"] = ((300, 600, 300, 640), (400, 600, 400, 640))
+    cell = ruled((300, 400), (600, 640))
     halves = ((300, 600, 400, 613), (300, 613, 400, 627), (300, 627, 400, 640))
     assert detect_fields(page(**cell, patterned=halves), 0) == []
     assert len(detect_fields(page(**cell, patterned=halves[:1]), 0)) == 1
@@ -358,9 +361,7 @@ def test_a_drawn_form_reads_back_its_fields_and_reports_its_scan() -> None:
 
 
 def test_a_row_of_column_letters_is_not_fields_and_one_letter_alone_is() -> None:
-    xs = (200.0, 300.0, 400.0)
-    strip = {"hlines": tuple((xs[0], y, xs[-1], y) for y in (600.0, 614.0))}
-    strip["vlines"] = tuple((x, 600.0, x, 614.0) for x in xs)
+    strip = ruled((200.0, 300.0, 400.0), (600.0, 614.0))
     letters = chars("A", 247, 603) + chars("B", 347, 603)
     assert detect_fields(page(chars=tuple(letters), **strip), 0) == []
     alone = page(chars=tuple(chars("M", 247, 603)), boxes=((200, 600, 300, 614),))
@@ -368,12 +369,9 @@ def test_a_row_of_column_letters_is_not_fields_and_one_letter_alone_is() -> None
 
 
 def test_a_captioned_cell_over_empty_cells_is_the_column_header() -> None:
-    xs = (200.0, 350.0, 500.0)
-    ys = (560.0, 580.0, 600.0, 640.0)
-    hlines = tuple((xs[0], y, xs[-1], y) for y in ys)
-    vlines = tuple((x, ys[0], x, ys[-1]) for x in xs)
+    table = ruled((200.0, 350.0, 500.0), (560.0, 580.0, 600.0, 640.0))
     header = chars("Opening inventory", 204, 628) + chars("Stamps received", 354, 628)
-    fields = detect_fields(page(chars=tuple(header), hlines=hlines, vlines=vlines), 0)
+    fields = detect_fields(page(chars=tuple(header), **table), 0)
     assert sorted(f.rect for f in fields) == [
         (200, 560, 350, 580),
         (200, 580, 350, 600),
