@@ -487,12 +487,12 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     boxes = _dedupe_boxes(
         [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < 0.25 * page_area]
     )
-    markers = {
+    printed = {  # line markers and push buttons: marks of the form, nothing to fill
         i
         for i, b in enumerate(boxes)
         if _marker(b, page.dark, texts) or (_is_square(b) and _button_face(b, texts))
     }
-    used = set(markers)
+    used = set(printed)
     combs, in_combs = _combs([b for i, b in enumerate(boxes) if i not in used])
     kept = [i for i in range(len(boxes)) if i not in used]
     used |= {kept[i] for i in in_combs}
@@ -513,7 +513,7 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     areas = [b for i, b in enumerate(boxes) if i not in used]
     cell_set = set(cells)
     numbering = _numbering(areas, texts)
-    unmarked = [b for i, b in enumerate(boxes) if i not in markers]
+    unmarked = [b for i, b in enumerate(boxes) if i not in printed]
     for area in areas:
         if _hatched(area, page.hatches) or _covered(area, page.patterned) or area in numbering:
             continue
@@ -522,7 +522,7 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
             candidate.cell = area in cell_set
             found.append(candidate)
     found = _without_column_headers(found)
-    edges = [*areas, *[b for i, b in enumerate(boxes) if i in used and i not in markers]]
+    edges = [*areas, *[b for i, b in enumerate(boxes) if i in used and i not in printed]]
     obstacles = [p.rect for p in texts] + list(hlines)
     for line in hlines:
         length = line[2] - line[0]

@@ -109,7 +109,7 @@ class _Walker:
 
     def _paint(self, obj: raw.FPDF_PAGEOBJECT) -> Paint:
         """How a visible path's inside is painted (`_visible` has read its draw mode): with a
-        pattern (pdfium renders its tile), a dark solid colour, or neither."""
+        pattern (pdfium renders its tile), a dark solid colour, a mid grey, or none of them."""
         if self._fill.value == 0:
             return Paint.OPEN
         tile = raw.FPDFPageObj_GetRenderedFillPattern(self.document, obj)
