@@ -115,6 +115,23 @@ def test_marks_rules_and_the_text_beside_them() -> None:
     assert text == "Vegan menu"
 
 
+def test_letters_blurred_together_along_their_baseline_are_no_rule() -> None:
+    """Dense small print, blurred by a scan, touches along its baseline: a run as long as a
+    word with the letters' ink just above it is lettering; a rule with a value written on a
+    part of it is still a rule."""
+    scale = Scale(150, 144.0)
+    gray = np.full((300, 600), 255, np.uint8)
+    for x in range(100, 160, 6):  # letters 5 px wide, touching at the baseline
+        cv2.rectangle(gray, (x, 84), (x + 4, 100), 0, -1)
+    cv2.line(gray, (100, 100), (160, 100), 0, 2)
+    assert rules(ink(gray), scale)[0] == []
+    written = np.full((300, 600), 255, np.uint8)
+    cv2.line(written, (100, 200), (400, 200), 0, 2)
+    for x in range(110, 170, 6):  # a value written on the first fifth of the rule
+        cv2.rectangle(written, (x, 184), (x + 4, 199), 0, -1)
+    assert len(rules(ink(written), scale)[0]) == 1
+
+
 def test_tesseract_tsv_becomes_words_with_their_lines() -> None:
     tsv = (
         "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"

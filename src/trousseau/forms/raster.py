@@ -168,12 +168,13 @@ def _runs(mask: Gray, kernel: tuple[int, int]) -> list[tuple[int, int, int, int]
 
 
 def _inside_lettering(mask: Gray, left: int, top: int, right: int, bottom: int) -> bool:
-    """A horizontal run with letters' ink just below it along its length: blurred letters
-    that touched, not a rule (text is written on a rule, and printed at least a few points
-    under one)."""
+    """A horizontal run with letters' ink just below or just above it along its length:
+    blurred letters that touched at their tops or along their baseline, not a rule (text is
+    printed at least a few points under a rule; a value written on one covers a part of it)."""
     gap, depth = 2, 4
     below = mask[bottom + gap : bottom + gap + depth, left:right]
-    return bool(below.size and below.mean() > 255 * 0.35)
+    above = mask[max(top - gap - depth, 0) : max(top - gap, 0), left:right]
+    return any(band.size and band.mean() > 255 * 0.35 for band in (below, above))
 
 
 def rules(mask: Gray, scale: Scale) -> tuple[list[Rect], list[Rect]]:
