@@ -444,11 +444,16 @@ ZapfDingbats' marks as pdfium maps them); any other sign alone in a small square
 def _button_face(box: Rect, texts: Sequence[_Piece]) -> bool:
     """Whether a small square shows a sign that is no tick mark (`+`, `-`, `▲`, `▼`): a push
     button drawn on the page (add a row, move it), nothing to tick or write."""
-    inside = [p for p in texts if _centred_in_any(p.rect, (box,))]
+    inside = _centred_inside(box, texts)
     if len(inside) != 1:
         return False
     sign = inside[0].text.strip()
     return len(sign) == 1 and not sign.isalnum() and sign not in TICKS
+
+
+def _centred_inside(box: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
+    """The words whose centre lies inside a box (a mark printed on it)."""
+    return [p for p in texts if _centred_in_any(p.rect, (box,))]
 
 
 def _centred_in_any(rect: Rect, boxes: Sequence[Rect]) -> bool:
@@ -462,7 +467,7 @@ def _marker(box: Rect, dark: Sequence[Rect], texts: Sequence[_Piece]) -> bool:
     dark checkbox (`✔`) or a value in a dark field is no marker."""
     if not (_is_square(box) and any(iou(box, d) > 0.85 for d in dark)):
         return False
-    inside = [p for p in texts if _centred_in_any(p.rect, (box,))]
+    inside = _centred_inside(box, texts)
     return len(inside) == 1 and inside[0].text.isalnum() and len(inside[0].text) <= 2
 
 
@@ -493,9 +498,9 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
         if _marker(b, page.dark, texts) or (_is_square(b) and _button_face(b, texts))
     }
     used = set(printed)
-    combs, in_combs = _combs([b for i, b in enumerate(boxes) if i not in used])
-    kept = [i for i in range(len(boxes)) if i not in used]
-    used |= {kept[i] for i in in_combs}
+    free = [i for i in range(len(boxes)) if i not in used]
+    combs, in_combs = _combs([boxes[i] for i in free])
+    used |= {free[i] for i in in_combs}
     for rect, count in combs:
         found.append(_Candidate("comb", rect, 0, cells=count))
     for i, b in enumerate(boxes):

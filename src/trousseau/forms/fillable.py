@@ -300,7 +300,7 @@ def _fields(
     objects = _Objects(pdf)
     # /Fields through pikepdf: the JSON of /AcroForm (or of the catalog) would make qpdf
     # resolve all they refer to (fonts, XFA streams, metadata); a number is no list of fields
-    roots = acroform.get("/Fields") if isinstance(pdf.Root, pikepdf.Dictionary) else None
+    roots = acroform.get("/Fields")
     listed = _direct(roots) if isinstance(roots, pikepdf.Object) else None
     tree = _Tree(objects, objects.value(listed))
     gathered: dict[object, _Gathered] = {}
