@@ -15,7 +15,16 @@ from PIL import Image
 
 from trousseau.forms import FieldType, FormKind, iou, read_form
 from trousseau.forms.ocr import parse_tsv
-from trousseau.forms.raster import OcrWord, Scale, characters, ink, marks, rules, skew_angle
+from trousseau.forms.raster import (
+    OcrWord,
+    Scale,
+    characters,
+    ink,
+    marks,
+    rules,
+    scan_primitives,
+    skew_angle,
+)
 
 from .test_flat import drawn_form
 
@@ -113,6 +122,35 @@ def test_marks_rules_and_the_text_beside_them() -> None:
     ]
     text = "".join(c.text for c in characters(words, scale, found.boxes))
     assert text == "Vegan menu"
+
+
+def test_a_checkbox_ocr_read_into_the_word_beside_it_stays_a_checkbox() -> None:
+    """Tesseract often reads a small square and the caption after it as one word ("ClYes",
+    "[_]NAVY"). The square is still a checkbox; a letter's bowl of the same size inside a
+    word (a large "D") and a push button's face (a square holding "+") are not."""
+    scale = Scale(200, 144.0)
+    gray = np.full((400, 900), 255, np.uint8)
+    cv2.rectangle(gray, (50, 50), (78, 78), 0, 2)  # 10 pt checkbox, caption touching it
+    cv2.putText(gray, "Yes", (84, 77), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    for inset, colour in ((0, 0), (4, 255)):  # a large "D": a square bowl, its right side round
+        radius = 18 - inset
+        cv2.rectangle(gray, (296 + inset, 66 - radius), (314, 66 + radius), colour, -1)
+        cv2.circle(gray, (314, 66), radius, colour, -1)
+    cv2.rectangle(gray, (500, 50), (528, 78), 0, 2)  # a push button: "+" in a square
+    cv2.line(gray, (507, 64), (521, 64), 0, 2)
+    cv2.line(gray, (514, 57), (514, 71), 0, 2)
+    line = (40, 40, 800, 92)
+    words = [
+        OcrWord("ClYes", (50, 50, 130, 79), line, 45.0),
+        OcrWord("Dance", (295, 47, 420, 86), line, 90.0),
+        OcrWord("EIJI]", (500, 50, 529, 79), line, 10.0),
+    ]
+    mask = ink(gray)
+    assert len(marks(mask, scale).boxes) == 3  # the bowl and the button are square holes too
+    primitives = scan_primitives(mask, words, dpi=200, width=324.0, height=144.0)
+    assert len(primitives.boxes) == 1, primitives.boxes
+    assert iou(primitives.boxes[0], scale.rect(50, 50, 79, 79)) > 0.7
+    assert all(not 18 <= c.glyph[0] < 28 for c in primitives.chars if c.text.strip())
 
 
 def test_letters_blurred_together_along_their_baseline_are_no_rule() -> None:

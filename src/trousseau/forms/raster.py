@@ -20,7 +20,7 @@ Pure: arrays and values in, values out (OpenCV and numpy compute; nothing is rea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
@@ -41,6 +41,9 @@ VLINE_MIN_PT = 14.0
 """A vertical rule is at least this tall: taller than any letter of a form's text."""
 BOX_MIN_PT, BOX_MAX_PT = 5.0, 72.0
 """The inside of a checkbox or comb cell, in points."""
+PLAIN_MAX_PT = 14.0
+"""The inside of a checkbox, at most, in points: a square hole this small, empty and with
+straight sides is drawn, whatever OCR made of it (`Marks.plain`)."""
 INK_BLOCK = 31
 """Pixels across the neighbourhood a pixel is compared with (about 4 mm at 200 dpi)."""
 INK_CONTRAST = 12
@@ -212,6 +215,20 @@ def _ink_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int
     return float(np.count_nonzero(mask[y : y + h, x : x + w] & inside)) / area
 
 
+def _plain(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
+    """A square hole as a checkbox is drawn: straight sides (most of its columns and rows
+    span most of it, which a letter's round or D-shaped bowl does not) and nothing in its
+    middle (a push button's sign, a tick)."""
+    x, y, w, h = box
+    hole = np.zeros((h, w), np.uint8)
+    cv2.drawContours(hole, [contour - np.array([x, y], np.int32)], -1, 1, cv2.FILLED)
+    if min((hole.sum(axis=0) >= 0.8 * h).mean(), (hole.sum(axis=1) >= 0.8 * w).mean()) < 0.8:
+        return False
+    m = max(2, min(w, h) // 5)
+    middle = mask[y + m : y + h - m, x + m : x + w - m]
+    return bool(middle.size) and np.count_nonzero(middle) <= 0.03 * middle.size
+
+
 def _bracket(mask: Gray, box: tuple[int, int, int, int]) -> str | None:
     """ "[" or "]" for a component shaped like one (a tall stroke with feet on one side)."""
     x, y, w, h = box
@@ -235,11 +252,15 @@ def _bracket(mask: Gray, box: tuple[int, int, int, int]) -> str | None:
 @dataclass(frozen=True)
 class Marks:
     """The page's marks to fill, in points: checkbox squares and comb cells (boxes), radio
-    buttons (circles), and `[ ]` pairs (the rectangles of the two brackets)."""
+    buttons (circles), and `[ ]` pairs (the rectangles of the two brackets). `plain` holds
+    the boxes drawn as a checkbox is (`_plain`, at most `PLAIN_MAX_PT`): OCR often reads such
+    a square as letters of the word beside it ("[_]YES", "ClYes"), which does not make it a
+    letter's bowl."""
 
     boxes: list[Rect]
     circles: list[Rect]
     brackets: list[tuple[Rect, Rect]]
+    plain: list[Rect] = field(default_factory=list)
 
     def bracket_chars(self) -> list[Char]:
         """Each `[ ]` as the characters a text layer would hold, a line of its own: the
@@ -264,7 +285,9 @@ def marks(mask: Gray, scale: Scale) -> Marks:
         return Marks([], [], [])
     low, high = scale.px(BOX_MIN_PT), scale.px(BOX_MAX_PT)
     pad = scale.px(0.5)
+    small = scale.px(PLAIN_MAX_PT)
     boxes: list[Rect] = []
+    plain: list[Rect] = []
     circles: list[Rect] = []
     opening: list[tuple[int, int, int, int]] = []
     closing: list[tuple[int, int, int, int]] = []
@@ -293,6 +316,8 @@ def marks(mask: Gray, scale: Scale) -> Marks:
         outline = scale.rect(x - pad, y - pad, x + w + pad, y + h + pad)
         if fill >= 0.8:
             boxes.append(outline)
+            if w <= small and h <= small and _plain(mask, contour, (x, y, w, h)):
+                plain.append(outline)
         elif 0.6 <= fill < 0.8 and w >= scale.px(6.0):
             circles.append(outline)
     for x, y, w, h in opening:
@@ -306,7 +331,7 @@ def marks(mask: Gray, scale: Scale) -> Marks:
                         (scale.rect(x, y, x + w, y + h), scale.rect(cx, cy, cx + cw, cy + ch))
                     )
                     break
-    return Marks(boxes, circles, brackets)
+    return Marks(boxes, circles, brackets, plain)
 
 
 def hatches(mask: Gray, scale: Scale) -> list[tuple[float, float]]:
@@ -427,9 +452,10 @@ def scan_primitives(
         scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
     ]
     found = Marks(
-        [b for b in found.boxes if not _inside_any(b, lettered)],
+        [b for b in found.boxes if b in found.plain or not _inside_any(b, lettered)],
         [c for c in found.circles if not _inside_any(c, lettered)],  # a letter's bowl
         found.brackets,
+        found.plain,
     )
     shapes = [*found.boxes, *found.circles, *(b for pair in found.brackets for b in pair)]
     return PagePrimitives(
