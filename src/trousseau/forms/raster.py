@@ -226,7 +226,7 @@ def _plain(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) ->
         return False
     m = max(2, min(w, h) // 5)
     middle = mask[y + m : y + h - m, x + m : x + w - m]
-    return bool(middle.size) and np.count_nonzero(middle) <= 0.03 * middle.size
+    return bool(middle.size) and bool(np.count_nonzero(middle) <= 0.03 * middle.size)
 
 
 def _bracket(mask: Gray, box: tuple[int, int, int, int]) -> str | None:
