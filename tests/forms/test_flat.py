@@ -222,6 +222,21 @@ def test_a_narrow_cell_holding_a_line_number_is_not_a_field() -> None:
     assert [f.rect for f in fields] == [(300, 600, 400, 618)]  # a number at a wide box's edge
 
 
+def test_a_tall_row_numbered_on_its_last_line_takes_its_amounts_there() -> None:
+    """An item two lines long makes its row of amount cells two lines tall; its line number
+    (`4a`) is on the last line, where the amounts go (a tax form's 1040NR page 4)."""
+    grid = ruled((300, 325, 400, 500), (500, 514, 528, 542, 570))
+    numbers = chars("3", 310, 503) + chars("2", 310, 517) + chars("1", 310, 531)
+
+    def amounts(number: list[Char]) -> list[Rect]:
+        fields = detect_fields(page(chars=tuple(numbers + number), **grid), 0)
+        return sorted(f.rect for f in fields if f.rect and f.rect[3] > 545 and f.rect[0] >= 325)
+
+    assert amounts(chars("4a", 307, 546)) == [(325, 542, 400, 556), (400, 542, 500, 556)]
+    assert amounts(chars("4a", 307, 556)) == [(325, 542, 400, 570), (400, 542, 500, 570)]
+    assert amounts([]) == [(325, 542, 400, 570), (400, 542, 500, 570)]  # no number: whole
+
+
 def test_a_dotted_leader_running_to_a_box_is_not_a_field() -> None:
     sink = ShapeSink()
     sink.add_subpath([(230, 602), (420, 602)], curved=False, closed=False, dashed=True)

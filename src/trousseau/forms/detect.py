@@ -526,7 +526,7 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
         if candidate is not None:
             candidate.cell = area in cell_set
             found.append(candidate)
-    found = _without_column_headers(found)
+    found = _on_last_lines(_without_column_headers(found), numbering, texts)
     edges = [*areas, *[b for i, b in enumerate(boxes) if i in used and i not in printed]]
     obstacles = [p.rect for p in texts] + list(hlines)
     for line in hlines:
@@ -574,6 +574,39 @@ def _without_column_headers(found: list[_Candidate]) -> list[_Candidate]:
         return sum(e[2] - e[0] for e in under) >= 0.9 * (x1 - x0)
 
     return [c for c in found if not header(c)]
+
+
+def _on_last_lines(
+    found: list[_Candidate], numbering: set[Rect], texts: Sequence[_Piece]
+) -> list[_Candidate]:
+    """The candidates, with the amount cells of a tax form's tall rows cut to their last line.
+
+    An item two or three lines long ("76 Dividends paid by: / a U.S. corporations") gives its
+    row of amount cells that height, but its line number (`76a`) is printed on the last line,
+    and the amount goes there, as tall as the column's one-line cells. A tall cell without a
+    line number on its last line (a notes row, a cell to write several lines in) is left
+    whole."""
+    empty = [c for c in found if c.cell and c.caption is None and c.shape in ("box", "multiline")]
+    for c in empty:
+        x0, y0, x1, y1 = c.rect
+        heights = sorted(
+            e.rect[3] - e.rect[1]
+            for e in empty
+            if abs(e.rect[0] - x0) <= TOL and abs(e.rect[2] - x1) <= TOL
+        )
+        if len(heights) < 3:
+            continue
+        usual = heights[len(heights) // 2]
+        if not 1.6 * usual <= y1 - y0 <= 3.2 * usual:
+            continue
+        row = [n for n in numbering if n[2] <= x0 + TOL and n[1] >= y0 - TOL and n[3] <= y1 + TOL]
+        if not row:
+            continue
+        token = _centred_token(max(row, key=lambda n: n[2]), texts)
+        if token is not None and token[3] <= y0 + usual + TOL:
+            c.rect = (x0, y0, x1, y0 + usual)
+            c.shape = "box"
+    return found
 
 
 def _leader(line: Rect, dotted: Sequence[Rect], edges: Sequence[Rect]) -> bool:
