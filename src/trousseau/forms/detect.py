@@ -579,34 +579,40 @@ def _without_column_headers(found: list[_Candidate]) -> list[_Candidate]:
 def _on_last_lines(
     found: list[_Candidate], numbering: set[Rect], texts: Sequence[_Piece]
 ) -> list[_Candidate]:
-    """The candidates, with the amount cells of a tax form's tall rows cut to their last line.
+    """The candidates, with the amount cells of a tax form's long items cut to their last
+    line.
 
-    An item two or three lines long ("76 Dividends paid by: / a U.S. corporations") gives its
-    row of amount cells that height, but its line number (`76a`) is printed on the last line,
-    and the amount goes there, as tall as the column's one-line cells. A tall cell without a
-    line number on its last line (a notes row, a cell to write several lines in) is left
-    whole."""
+    An item two or more lines long ("76 Dividends paid by: / a U.S. corporations") makes its
+    row of cells that tall, but its line number (`76a`) is printed on the last line, and the
+    amount goes there, one line tall: as tall as the page's shortest numbered cell (one line
+    of the form), else as the amount column's usual cell. A tall cell with no line number on
+    its last line (a notes row, a cell to write several lines in) is left whole."""
     empty = [c for c in found if c.cell and c.caption is None and c.shape in ("box", "multiline")]
     for c in empty:
         x0, y0, x1, y1 = c.rect
-        heights = sorted(
-            e.rect[3] - e.rect[1]
-            for e in empty
-            if abs(e.rect[0] - x0) <= TOL and abs(e.rect[2] - x1) <= TOL
-        )
-        if len(heights) < 3:
-            continue
-        usual = heights[len(heights) // 2]
-        if not 1.6 * usual <= y1 - y0 <= 3.2 * usual:
-            continue
         row = [n for n in numbering if n[2] <= x0 + TOL and n[1] >= y0 - TOL and n[3] <= y1 + TOL]
         if not row:
             continue
         token = _centred_token(max(row, key=lambda n: n[2]), texts)
-        if token is not None and token[3] <= y0 + usual + TOL:
-            c.rect = (x0, y0, x1, y0 + usual)
+        if token is None:
+            continue
+        numbered = [n[3] - n[1] for n in numbering if n[3] - n[1] >= token[3] - token[1]]
+        line = min(numbered) if len(numbered) >= 3 else _usual_height(c.rect, empty)
+        if line is not None and y1 - y0 >= 1.6 * line and token[3] <= y0 + line + TOL:
+            c.rect = (x0, y0, x1, y0 + line)
             c.shape = "box"
     return found
+
+
+def _usual_height(rect: Rect, cells: Sequence[_Candidate]) -> float | None:
+    """The median height of the cells of `rect`'s column (the same left and right edges),
+    None for a column of fewer than three."""
+    heights = sorted(
+        e.rect[3] - e.rect[1]
+        for e in cells
+        if abs(e.rect[0] - rect[0]) <= TOL and abs(e.rect[2] - rect[2]) <= TOL
+    )
+    return heights[len(heights) // 2] if len(heights) >= 3 else None
 
 
 def _leader(line: Rect, dotted: Sequence[Rect], edges: Sequence[Rect]) -> bool:
