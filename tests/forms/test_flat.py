@@ -258,6 +258,23 @@ def test_a_cell_shaded_in_pieces_is_not_a_field() -> None:
     assert len(detect_fields(page(**cell, patterned=halves[:1]), 0)) == 1
 
 
+def test_a_capitalised_caption_at_a_row_boxs_left_is_followed_by_its_field() -> None:
+    """A government form rules a row as one box, its caption at the left ("CASE NUMBER")
+    and the answer after it; a caption with its own empty box beside it labels that box."""
+    row = page(chars=tuple(chars("CASE NUMBER", 20, 604)), boxes=((18, 600, 300, 616),))
+    field = only(detect_fields(row, 0))
+    assert (field.label, field.rect) == ("CASE NUMBER", (77, 600, 300, 616))
+    colon = page(chars=tuple(chars("Zip code:", 20, 604)), boxes=((18, 600, 200, 616),))
+    assert only(detect_fields(colon, 0)).rect == (67, 600, 200, 616)
+    beside = page(
+        chars=tuple(chars("CASE NUMBER", 20, 604)),
+        boxes=((18, 600, 150, 616), (150, 600, 300, 616)),
+    )
+    assert only(detect_fields(beside, 0)).rect == (150, 600, 300, 616)
+    table = page(chars=tuple(chars("Interest payments", 20, 604)), boxes=((18, 600, 300, 616),))
+    assert detect_fields(table, 0) == []  # a table's information, in mixed case
+
+
 def test_a_box_filled_with_a_label_is_a_label_cell() -> None:
     primitives = page(chars=tuple(chars("Applicant name", 76, 604)), boxes=((72, 600, 200, 616),))
     assert detect_fields(primitives, 0) == []

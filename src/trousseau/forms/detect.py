@@ -659,7 +659,7 @@ def _area_field(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> _
     if inside:
         line = max(p.rect[3] - p.rect[1] for p in inside)
         if h < 2.2 * line:
-            return None  # a label cell: its text fills it
+            return _after_caption(area, inside, areas, texts)  # a label cell, unless room follows
         inked = sum((p.rect[2] - p.rect[0]) * (p.rect[3] - p.rect[1]) for p in inside)
         if len(inside) > 3 or inked > 0.35 * w * h:
             return None  # a paragraph or a list printed in a box: nothing to write
@@ -674,6 +674,40 @@ def _area_field(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> _
             inside = []
     shape = "multiline" if h >= MULTILINE_HEIGHT else "box"
     return _Candidate(shape, area, 3, caption=caption, filled=bool(inside))
+
+
+def _after_caption(
+    area: Rect, inside: Sequence[_Piece], areas: Sequence[Rect], texts: Sequence[_Piece]
+) -> _Candidate | None:
+    """The field in a one-line box after its caption, or None for a label cell.
+
+    Government forms rule a row as one box and print its caption at the box's left, the
+    answer written after it ("CASE NUMBER ____", "ZIP ____"). Such a caption is set in
+    capitals or ends with a colon, starts at the box's edge and leaves at least half the box
+    (and 40 pt) empty; a box with an empty box or cell right after it is a label cell, whose
+    field is that neighbour. Mixed-case text in a box (a table of information, a value typed
+    into a box) stays a label cell."""
+    if len(inside) != 1:
+        return None
+    p = inside[0]
+    w, h = area[2] - area[0], area[3] - area[1]
+    text = p.text.strip()
+    if p.rect[0] - area[0] > 6 or not text:
+        return None
+    letters = [ch for ch in text if ch.isalpha()]
+    capitals = bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+    if not (capitals or text.endswith(":")):
+        return None
+    room = area[2] - p.rect[2]
+    if room < 40 or room < 0.5 * w:
+        return None
+    for a in areas:
+        beside = abs(a[0] - area[2]) <= TOL
+        level = min(a[3], area[3]) - max(a[1], area[1]) >= 0.5 * h
+        if beside and level and not _text_inside(a, texts):
+            return None
+    field = (p.rect[2] + 2, area[1], area[2], area[3])
+    return _Candidate("box", field, 3, caption=clean_label(text))
 
 
 def _resolve(found: Sequence[_Candidate]) -> list[_Candidate]:
