@@ -461,6 +461,33 @@ def test_hatched_or_shaded_cells_and_line_markers_drawn_in_a_pdf_are_not_fields(
     assert hatched.fields[0].label == "Opening inventory"
 
 
+def test_white_boxes_on_a_tinted_ground_are_fields() -> None:
+    """A form printed on a coloured ground (the 1040's pale cyan) draws its amount boxes as
+    white fills without a stroke; on a white page the same fills are white-outs."""
+
+    def form(ground: bytes) -> bytes:
+        pdf = pikepdf.new()
+        pdf.add_blank_page(page_size=(612, 792))
+        font = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+        pdf.pages[0].obj.Resources = Dictionary(Font=Dictionary(F1=font))
+        pdf.pages[0].obj.Contents = pdf.make_stream(
+            ground + b"1 g 300 600 120 14 re f 300 560 120 14 re f 0 g\n"
+            b"BT /F1 10 Tf 250 603 Td (Wages) Tj ET BT /F1 10 Tf 270 563 Td (Tips) Tj ET\n"
+        )
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+    tinted = read_form(form(b"0.86 1 0.98 rg 60 500 480 150 re f\n"), name="tinted.pdf")
+    assert sorted((f.label, f.rect) for f in tinted.fields) == [
+        ("Tips", (300, 560, 420, 574)),
+        ("Wages", (300, 600, 420, 614)),
+    ]
+    assert read_form(form(b""), name="white.pdf").fields == ()
+    elsewhere = form(b"0.86 1 0.98 rg 0 0 612 300 re f\n")  # a tint, not under them
+    assert read_form(elsewhere, name="white.pdf").fields == ()
+
+
 def test_a_fillable_form_keeps_its_acroform_fields_only() -> None:
     from tests.forms.makeform import make_form
 

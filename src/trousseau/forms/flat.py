@@ -41,6 +41,8 @@ _MAX_DEPTH = 12
 GREY_SHADE = 200
 """Lightest neutral grey fill read as shading ("do not fill"; tax forms use 192): lighter
 tints (Word's 217 for header rows, 230-240 backgrounds) are boxes like any other."""
+TOL = 1.5
+"""Points a white box may stick out of the tint it is drawn on."""
 
 
 def _compose(inner: Matrix, outer: Matrix) -> Matrix:
@@ -74,6 +76,8 @@ class _Walker:
         self._x, self._y = ctypes.c_float(), ctypes.c_float()
         self._fill, self._stroke = ctypes.c_int(), raw.FPDF_BOOL()
         self._rgba = [ctypes.c_uint() for _ in range(4)]
+        self._white = False
+        self._tints: list[Rect] = []
 
     def place(self, x: float, y: float, m: Matrix) -> tuple[float, float]:
         """A point of an object's space on the displayed page."""
@@ -95,7 +99,9 @@ class _Walker:
                 self._path(obj, _compose(_matrix(obj), outer))
 
     def _visible(self, obj: raw.FPDF_PAGEOBJECT) -> bool:
-        """Painted, and not a white fill without a stroke (a page background, a white-out)."""
+        """Painted, and not a white fill without a stroke (a page background, a white-out;
+        `_white` says a path was one)."""
+        self._white = False
         if not raw.FPDFPath_GetDrawMode(obj, self._fill, self._stroke):
             return False
         if self._stroke.value:
@@ -104,7 +110,8 @@ class _Walker:
             return False
         r, g, b, a = self._rgba
         if raw.FPDFPageObj_GetFillColor(obj, r, g, b, a):
-            return not (r.value >= 245 and g.value >= 245 and b.value >= 245) and a.value > 0
+            self._white = r.value >= 245 and g.value >= 245 and b.value >= 245 and a.value > 0
+            return not self._white and a.value > 0
         return True
 
     def _paint(self, obj: raw.FPDF_PAGEOBJECT) -> Paint:
@@ -126,9 +133,13 @@ class _Walker:
         return Paint.GREY if neutral and luma <= GREY_SHADE else Paint.OPEN
 
     def _path(self, obj: raw.FPDF_PAGEOBJECT, m: Matrix) -> None:
-        if not self._visible(obj):
+        if self._visible(obj):
+            paint = self._paint(obj)
+        elif self._white and self._tints:
+            paint = Paint.OPEN  # shown only if it lies on a tint (`_on_tint`)
+        else:
             return
-        paint = self._paint(obj)
+        white = self._white
         dashed = bool(self._stroke.value) and raw.FPDFPageObj_GetDashCount(obj) > 0
         count = raw.FPDFPath_CountSegments(obj)
         if count <= 0 or count > MAX_SEGMENTS:
@@ -147,11 +158,35 @@ class _Walker:
             curved = curved or kind == _BEZIER
             closed = closed or bool(raw.FPDFPathSegment_GetClose(segment))
         subpaths.append((points, curved, closed))
+        tinted = bool(self._fill.value) and paint is Paint.OPEN and not _whitish(self._rgba)
+        if white or tinted:
+            xs = [x for sub, _, _ in subpaths for x, _ in sub]
+            ys = [y for sub, _, _ in subpaths for _, y in sub]
+            bounds = (min(xs), min(ys), max(xs), max(ys))
+            if white and not self._on_tint(bounds):
+                return
+            if not white:
+                self._tints.append(bounds)
         lettering = sum(1 for _, bent, _ in subpaths if bent) > 2
         for points, bent, shut in subpaths:
             if bent and lettering:
                 continue  # text drawn as outlines (an O is no radio button)
             self.sink.add_subpath(points, curved=bent, closed=shut, paint=paint, dashed=dashed)
+
+
+    def _on_tint(self, bounds: Rect) -> bool:
+        """Whether a white fill lies on a tinted fill drawn before it: a form printed on a
+        coloured ground shows its boxes as white fills, with no stroke (the 1040's amount
+        boxes)."""
+        x0, y0, x1, y1 = bounds
+        return any(
+            t[0] - TOL <= x0 and t[1] - TOL <= y0 and x1 <= t[2] + TOL and y1 <= t[3] + TOL
+            for t in self._tints
+        )
+
+
+def _whitish(rgba: list[ctypes.c_uint]) -> bool:
+    return all(c.value >= 245 for c in rgba[:3])
 
 
 def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimitives:
