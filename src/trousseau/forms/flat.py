@@ -173,7 +173,6 @@ class _Walker:
                 continue  # text drawn as outlines (an O is no radio button)
             self.sink.add_subpath(points, curved=bent, closed=shut, paint=paint, dashed=dashed)
 
-
     def _on_tint(self, bounds: Rect) -> bool:
         """Whether a white fill lies on a tinted fill drawn before it: a form printed on a
         coloured ground shows its boxes as white fills, with no stroke (the 1040's amount
