@@ -185,6 +185,7 @@ class _Walker:
 
 
 def _whitish(rgba: list[ctypes.c_uint]) -> bool:
+    """Whether a colour read into `rgba` is white as far as paper goes (each channel 245+)."""
     return all(c.value >= 245 for c in rgba[:3])
 
 
