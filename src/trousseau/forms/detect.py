@@ -579,15 +579,16 @@ def _without_column_headers(found: list[_Candidate]) -> list[_Candidate]:
 def _on_last_lines(
     found: list[_Candidate], numbering: set[Rect], texts: Sequence[_Piece]
 ) -> list[_Candidate]:
-    """The candidates, with the amount cells of a tax form's long items cut to their last
-    line.
+    """The candidates, with the amount boxes and cells of a tax form's long items cut to their
+    last line.
 
     An item two or more lines long ("76 Dividends paid by: / a U.S. corporations") makes its
-    row of cells that tall, but its line number (`76a`) is printed on the last line, and the
-    amount goes there, one line tall: as tall as the page's shortest numbered cell (one line
-    of the form), else as the amount column's usual cell. A tall cell with no line number on
-    its last line (a notes row, a cell to write several lines in) is left whole."""
-    empty = [c for c in found if c.cell and c.caption is None and c.shape in ("box", "multiline")]
+    row of cells (or of drawn boxes: a scan finds narrow cells as boxes) that tall, but its
+    line number (`76a`) is printed on the last line, and the amount goes there, one line
+    tall: as tall as the page's shortest numbered cell (one line of the form), else as the
+    amount column's usual cell. A tall cell with no line number on its last line (a notes
+    row, a cell to write several lines in) is left whole."""
+    empty = [c for c in found if c.caption is None and c.shape in ("box", "multiline")]
     for c in empty:
         x0, y0, x1, y1 = c.rect
         row = [n for n in numbering if n[2] <= x0 + TOL and n[1] >= y0 - TOL and n[3] <= y1 + TOL]
