@@ -235,6 +235,11 @@ def test_a_tall_row_numbered_on_its_last_line_takes_its_amounts_there() -> None:
     assert amounts(chars("4a", 307, 546)) == [(325, 542, 400, 556), (400, 542, 500, 556)]
     assert amounts(chars("4a", 307, 556)) == [(325, 542, 400, 570), (400, 542, 500, 570)]
     assert amounts([]) == [(325, 542, 400, 570), (400, 542, 500, 570)]  # no number: whole
+    rows = ((500, 514), (514, 528), (528, 542), (542, 570))
+    drawn = [(x0, y0, x1, y1) for y0, y1 in rows for x0, x1 in ((300, 325), (325, 400))]
+    boxes = page(chars=tuple(numbers + chars("4a", 307, 546)), boxes=tuple(drawn))
+    fields = detect_fields(boxes, 0)  # drawn boxes, no ruled table (as a scan finds them)
+    assert (325, 542, 400, 556) in [f.rect for f in fields]
 
 
 def test_a_dotted_leader_running_to_a_box_is_not_a_field() -> None:
