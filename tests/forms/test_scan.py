@@ -153,6 +153,24 @@ def test_a_checkbox_ocr_read_into_the_word_beside_it_stays_a_checkbox() -> None:
     assert all(not 18 <= c.glyph[0] < 28 for c in primitives.chars if c.text.strip())
 
 
+def test_a_dashed_writing_line_is_a_rule_and_a_dot_leader_or_small_print_is_not() -> None:
+    """A scan leaves a dashed writing line as a row of dashes: it is a rule (dotted, so the
+    leader rule applies). Dots spaced as a leader's, and small letters in a row, are not."""
+    gray = np.full((400, 900), 255, np.uint8)
+    for x in range(100, 600, 8):  # dashes 5 px long, 3 px apart (200 dpi)
+        cv2.line(gray, (x, 100), (x + 4, 100), 0, 1)
+    for x in range(100, 600, 12):  # a dot leader
+        cv2.rectangle(gray, (x, 200), (x + 1, 201), 0, -1)
+    for x in range(100, 600, 7):  # small print: letters 5 px wide, 2 px apart
+        cv2.rectangle(gray, (x, 290), (x + 4, 300), 0, -1)
+    scale = Scale(200, 144.0)
+    primitives = scan_primitives(ink(gray), [], dpi=200, width=324.0, height=144.0)
+    assert len(primitives.hlines) == 1 and primitives.dotted == primitives.hlines
+    x0, y, x1, _ = primitives.hlines[0]
+    assert y == pytest.approx(scale.y(100), abs=1.0)
+    assert x0 == pytest.approx(scale.x(100), abs=1.0) and x1 == pytest.approx(scale.x(600), abs=2)
+
+
 def test_letters_blurred_together_along_their_baseline_are_no_rule() -> None:
     """Dense small print, blurred by a scan, touches along its baseline: a run as long as a
     word with the letters' ink just above it is lettering; a rule with a value written on a

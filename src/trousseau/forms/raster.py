@@ -197,6 +197,35 @@ def rules(mask: Gray, scale: Scale) -> tuple[list[Rect], list[Rect]]:
     return hlines, vlines
 
 
+DOT_GAP_PT = 2.0
+"""Widest gap between the dashes of a dashed rule: a scan leaves a form's dashed writing line
+as dashes this far apart (a dot leader's dots, twice as far, stay dots)."""
+DASH_MAX_PT = 2.0
+"""Thickest a dashed rule is once scanned: a thin line blurred; closed lettering is taller."""
+DASHED_MIN_PT = 36.0
+"""Shortest dashed rule: a line to write on; shorter dashed runs are underlined words."""
+
+
+def dashed_rules(mask: Gray, scale: Scale, solid: Sequence[Rect]) -> list[Rect]:
+    """The page's dashed horizontal rules (writing lines printed dashed, which a scan leaves
+    as a row of dashes): runs that appear once gaps of `DOT_GAP_PT` are closed, no thicker
+    than `DASH_MAX_PT`, not lettering, and not along a solid rule already found."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (scale.px(DOT_GAP_PT), 1))
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    thick = scale.px(DASH_MAX_PT)
+    found: list[Rect] = []
+    for left, top, right, bottom in _runs(closed, (scale.px(DASHED_MIN_PT), 1)):
+        if bottom - top > thick or _inside_lettering(mask, left, top, right, bottom):
+            continue
+        y = scale.y((top + bottom) / 2.0)
+        line = (scale.x(left), y, scale.x(right), y)
+        if not any(
+            abs(r[1] - y) <= LINE_MAX_PT and min(r[2], line[2]) > max(r[0], line[0]) for r in solid
+        ):
+            found.append(line)
+    return found
+
+
 def _ink_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> float:
     """The share of ink in a band just inside a hole's edge (its own outline is not counted,
     however jagged the scan made it; a tick or a dot in the middle, a checked mark, is not
@@ -447,6 +476,11 @@ def scan_primitives(
     hlines, vlines = rules(mask, scale)
     boxes_of_words = [scale.rect(*w.box) for w in words if _is_text(w)]
     hlines = [line for line in hlines if not _through_text(line, boxes_of_words)]
+    dashed = [
+        line
+        for line in dashed_rules(mask, scale, hlines)
+        if not _through_text(line, boxes_of_words)
+    ]
     found = marks(mask, scale)
     lettered = [
         scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
@@ -462,10 +496,11 @@ def scan_primitives(
         width=width,
         height=height,
         chars=(*characters(words, scale, shapes), *found.bracket_chars()),
-        hlines=tuple(hlines),
+        hlines=(*hlines, *dashed),
         vlines=tuple(vlines),
         boxes=tuple(found.boxes),
         circles=tuple(found.circles),
         hatches=tuple(hatches(mask, scale)),
+        dotted=tuple(dashed),
         images=1,
     )
