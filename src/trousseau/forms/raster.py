@@ -211,7 +211,7 @@ def dashed_rules(mask: Gray, scale: Scale, solid: Sequence[Rect]) -> list[Rect]:
     as a row of dashes): runs that appear once gaps of `DOT_GAP_PT` are closed, no thicker
     than `DASH_MAX_PT`, not lettering, and not along a solid rule already found."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (scale.px(DOT_GAP_PT), 1))
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    closed = np.asarray(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel), dtype=np.uint8)
     thick = scale.px(DASH_MAX_PT)
     found: list[Rect] = []
     for left, top, right, bottom in _runs(closed, (scale.px(DASHED_MIN_PT), 1)):
