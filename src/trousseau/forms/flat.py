@@ -158,7 +158,12 @@ class _Walker:
             curved = curved or kind == _BEZIER
             closed = closed or bool(raw.FPDFPathSegment_GetClose(segment))
         subpaths.append((points, curved, closed))
-        tinted = bool(self._fill.value) and paint is Paint.OPEN and not _whitish(self._rgba)
+        tinted = (
+            bool(self._fill.value)
+            and paint is Paint.OPEN
+            and bool(raw.FPDFPageObj_GetFillColor(obj, *self._rgba))
+            and not _whitish(self._rgba)
+        )
         if white or tinted:
             xs = [x for sub, _, _ in subpaths for x, _ in sub]
             ys = [y for sub, _, _ in subpaths for _, y in sub]
