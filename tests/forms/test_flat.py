@@ -276,6 +276,10 @@ def test_a_capitalised_caption_at_a_row_boxs_left_is_followed_by_its_field() -> 
         boxes=((18, 600, 150, 616), (150, 600, 300, 616)),
     )
     assert only(detect_fields(beside, 0)).rect == (150, 600, 300, 616)
+    header = page(
+        chars=tuple(chars("NAME", 20, 604)), boxes=((18, 600, 300, 616), (18, 584, 300, 600))
+    )
+    assert [f.rect for f in detect_fields(header, 0)] == [(18, 584, 300, 600)]  # its column
     table = page(chars=tuple(chars("Interest payments", 20, 604)), boxes=((18, 600, 300, 616),))
     assert detect_fields(table, 0) == []  # a table's information, in mixed case
 

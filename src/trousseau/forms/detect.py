@@ -707,6 +707,16 @@ def _after_caption(
         level = min(a[3], area[3]) - max(a[1], area[1]) >= 0.5 * h
         if beside and level and not _text_inside(a, texts):
             return None
+    under = [
+        a
+        for a in areas
+        if abs(a[3] - area[1]) <= TOL
+        and a[0] >= area[0] - TOL
+        and a[2] <= area[2] + TOL
+        and not _text_inside(a, texts)
+    ]
+    if sum(a[2] - a[0] for a in under) >= 0.9 * w:
+        return None  # a column's header over its empty cells
     field = (p.rect[2] + 2, area[1], area[2], area[3])
     return _Candidate("box", field, 3, caption=clean_label(text))
 

@@ -162,6 +162,7 @@ class _Walker:
             bool(self._fill.value)
             and paint is Paint.OPEN
             and bool(raw.FPDFPageObj_GetFillColor(obj, *self._rgba))
+            and self._rgba[3].value > 0
             and not _whitish(self._rgba)
         )
         if white or tinted:
