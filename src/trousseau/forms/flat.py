@@ -41,7 +41,7 @@ _MAX_DEPTH = 12
 GREY_SHADE = 200
 """Lightest neutral grey fill read as shading ("do not fill"; tax forms use 192): lighter
 tints (Word's 217 for header rows, 230-240 backgrounds) are boxes like any other."""
-TOL = 1.5
+_TINT_TOL = 1.5
 """Points a white box may stick out of the tint it is drawn on."""
 
 
@@ -110,7 +110,7 @@ class _Walker:
             return False
         r, g, b, a = self._rgba
         if raw.FPDFPageObj_GetFillColor(obj, r, g, b, a):
-            self._white = r.value >= 245 and g.value >= 245 and b.value >= 245 and a.value > 0
+            self._white = _whitish(self._rgba) and a.value > 0
             return not self._white and a.value > 0
         return True
 
@@ -185,7 +185,10 @@ class _Walker:
         boxes)."""
         x0, y0, x1, y1 = bounds
         return any(
-            t[0] - TOL <= x0 and t[1] - TOL <= y0 and x1 <= t[2] + TOL and y1 <= t[3] + TOL
+            t[0] - _TINT_TOL <= x0
+            and t[1] - _TINT_TOL <= y0
+            and x1 <= t[2] + _TINT_TOL
+            and y1 <= t[3] + _TINT_TOL
             for t in self._tints
         )
 

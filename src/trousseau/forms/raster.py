@@ -485,8 +485,9 @@ def scan_primitives(
     lettered = [
         scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
     ]
+    plain = set(found.plain)
     found = Marks(
-        [b for b in found.boxes if b in found.plain or not _inside_any(b, lettered)],
+        [b for b in found.boxes if b in plain or not _inside_any(b, lettered)],
         [c for c in found.circles if not _inside_any(c, lettered)],  # a letter's bowl
         found.brackets,
         found.plain,
