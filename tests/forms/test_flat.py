@@ -244,8 +244,8 @@ def test_a_tall_row_numbered_on_its_last_line_takes_its_amounts_there() -> None:
 
 def test_a_dotted_leader_running_to_a_box_is_not_a_field() -> None:
     sink = ShapeSink()
-    sink.add_subpath([(230, 602), (420, 602)], curved=False, closed=False, dashed=True)
-    assert sink.hlines == sink.dotted == [(230, 602, 420, 602)]
+    sink.add_subpath([(215, 602), (420, 602)], curved=False, closed=False, dashed=True)
+    assert sink.hlines == sink.dotted == [(215, 602, 420, 602)]
     text = chars("Wages, salaries, tips", 100, 604) + chars("7", 446, 604)
     boxes = ((436, 598, 460, 616), (460, 598, 560, 616))
     leader = page(
@@ -254,6 +254,34 @@ def test_a_dotted_leader_running_to_a_box_is_not_a_field() -> None:
     assert [f.rect for f in detect_fields(leader, 0)] == [(460, 598, 560, 616)]
     solid = page(chars=tuple(text), hlines=tuple(sink.hlines), boxes=boxes)
     assert len(detect_fields(solid, 0)) == 2  # a rule to write on, then the amount's box
+
+
+def test_a_dotted_rule_with_no_words_before_it_is_a_line_to_write_on() -> None:
+    """An item's blank lines are dotted rules running to the amount's box like its leader
+    (1040NR Schedule A, "List type and amount"), but no words lead to them."""
+    item = chars("Other expenses. List type and amount", 100, 622) + chars("7", 446, 604)
+    blank = (100.0, 602.0, 420.0, 602.0)
+    boxes = ((436, 598, 460, 616), (460, 598, 560, 616))
+    lines = page(chars=tuple(item), hlines=(blank,), dotted=(blank,), boxes=boxes)
+    assert sorted(f.rect for f in detect_fields(lines, 0)) == [
+        (100, 601, 420, 617),
+        (460, 598, 560, 616),
+    ]
+    words = chars("Wages, salaries, tips", 100, 604) + chars("7", 446, 604)  # a leader
+    leader = (215.0, 602.0, 420.0, 602.0)  # from 10 pt after its words
+    led = page(chars=tuple(words), hlines=(leader,), dotted=(leader,), boxes=boxes)
+    assert [f.rect for f in detect_fields(led, 0)] == [(460, 598, 560, 616)]
+
+
+def test_a_tall_cell_open_at_the_margin_beside_a_closed_one_is_a_field() -> None:
+    """The cents column of a tax form's amounts has no rule at the page's edge; its cell is
+    as tall as the dollars' cell beside it (a row numbered on its last line)."""
+    hlines = ((300.0, 500.0, 430.0, 500.0), (300.0, 560.0, 430.0, 560.0))
+    closed = ((300.0, 500.0, 300.0, 560.0), (400.0, 500.0, 400.0, 560.0))
+    fields = detect_fields(page(hlines=hlines, vlines=closed), 0)
+    assert sorted(f.rect for f in fields) == [(300, 500, 400, 560), (400, 500, 430, 560)]
+    alone = detect_fields(page(hlines=hlines, vlines=closed[1:]), 0)
+    assert (400, 500, 430, 560) not in [f.rect for f in alone]
 
 
 def test_a_cell_shaded_in_pieces_is_not_a_field() -> None:

@@ -54,6 +54,10 @@ TOL = 1.5
 """How far two edges may miss each other and still meet, in points."""
 LEADER_GAP = 24.0
 """How far short of a box a dotted leader may stop (room for a `▶` before the box)."""
+LEADER_LEAD = 20.0
+"""How far after its line's last word a dotted leader may start."""
+ENTER_MARKS = ("\u25b6", "\u25ba")  # ▶ ►
+"""Marks that point at the place to write (a tax form's "enter here")."""
 
 BOX_GLYPHS = frozenset("\u2610\u25a1\u2751\u274f\u25a2\u2b1c")  # ☐ □ ❑ ❏ ▢ ⬜
 CIRCLE_GLYPHS = frozenset("\u25cb\u25ef\u274d\u26aa")  # ○ ◯ ❍ ⚪
@@ -232,8 +236,10 @@ def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
     """The cells of ruled tables: for each rule, the columns between the vertical rules that
     rise from it, each closed by the first rule above that spans it, when both verticals
     reach that rule; the end of a rule may stand for a missing outer vertical (rows of a
-    form open at the margin) when the row is at most OPEN_ROW tall."""
+    form open at the margin) when the row is at most OPEN_ROW tall, or when the cell
+    continues a closed one of the same rows."""
     cells: list[Rect] = []
+    margin: list[Rect] = []
     by_y = sorted(hlines, key=lambda r: r[1])
     for lo in by_y:
         y = lo[1]
@@ -273,7 +279,20 @@ def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
             closed = (left or open_left) and (right or open_right) and (left or right)
             if closed and ((left and right) or top - y <= OPEN_ROW):
                 cells.append((xa, y, xb, top))
-    return cells
+            elif closed:
+                margin.append((xa, y, xb, top))
+    return cells + [c for c in margin if _continues_row(c, cells)]
+
+
+def _continues_row(cell: Rect, cells: Sequence[Rect]) -> bool:
+    """Whether a tall cell open at the margin continues a closed cell of the same rows beside
+    it (an amount's cents column without a rule at the page's edge)."""
+    return any(
+        abs(c[1] - cell[1]) <= TOL
+        and abs(c[3] - cell[3]) <= TOL
+        and (abs(c[2] - cell[0]) <= TOL or abs(c[0] - cell[2]) <= TOL)
+        for c in cells
+    )
 
 
 def _inside_share(a: Rect, b: Rect) -> float:
@@ -535,7 +554,7 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
             continue
         if any(_on_edge(line, e) for e in edges) or _underlines_text(line, texts):
             continue
-        if _leader(line, page.dotted, edges):
+        if _leader(line, page.dotted, edges, texts):
             continue
         margin = not (MARGIN_BAND * page.height < line[1] < (1 - MARGIN_BAND) * page.height)
         if margin and not any(
@@ -616,17 +635,28 @@ def _usual_height(rect: Rect, cells: Sequence[_Candidate]) -> float | None:
     return heights[len(heights) // 2] if len(heights) >= 3 else None
 
 
-def _leader(line: Rect, dotted: Sequence[Rect], edges: Sequence[Rect]) -> bool:
-    """Whether a rule is a dotted leader: mostly dotted, running up to the left edge of a box
-    or cell on its line (a tax form's dots from a line's words to its amount's box), which
-    guides the eye to the field rather than being one."""
+def _leader(
+    line: Rect, dotted: Sequence[Rect], edges: Sequence[Rect], texts: Sequence[_Piece]
+) -> bool:
+    """Whether a rule is a dotted leader: mostly dotted, running from the words of its line
+    up to the left edge of a box or cell (a tax form's dots from a line's words to its
+    amount's box), which guides the eye to the field rather than being one. A dotted rule
+    with no words just before it (a line of an item's blank lines), or after a `▶` (the
+    form's "enter here"), is a line to write on."""
     y = line[1]
     dots = sum(
         max(0.0, min(d[2], line[2]) - max(d[0], line[0])) for d in dotted if abs(d[1] - y) <= TOL
     )
     if dots < 0.8 * (line[2] - line[0]):
         return False
-    return any(abs(e[0] - line[2]) <= LEADER_GAP and e[1] - TOL <= y <= e[3] + TOL for e in edges)
+    if not any(abs(e[0] - line[2]) <= LEADER_GAP and e[1] - TOL <= y <= e[3] + TOL for e in edges):
+        return False
+    before = [
+        t
+        for t in texts
+        if t.rect[1] - TOL <= y <= t.rect[3] and line[0] - LEADER_LEAD <= t.rect[2] <= line[0] + 2
+    ]
+    return bool(before) and not any(t.text.rstrip().endswith(ENTER_MARKS) for t in before)
 
 
 def _glyph_box(p: _Piece) -> Rect:
