@@ -374,6 +374,37 @@ def test_shape_sink_sorts_rectangles_rules_and_circles() -> None:
     assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
 
 
+def test_a_rounded_frame_gives_no_radio_buttons_and_no_lines_to_write_on() -> None:
+    """A margin note in a frame with rounded corners (the 1040's "Attach Sch. B if
+    required"): each corner is a quarter arc, neither a radio button nor the end of a line."""
+    sink = ShapeSink()
+    for arc in (
+        [(34, 249), (31, 249), (29, 247), (29, 244)],
+        [(81, 249), (84, 249), (86, 247), (86, 244)],
+        [(34, 219), (31, 219), (29, 221), (29, 224)],
+        [(81, 219), (84, 219), (86, 221), (86, 224)],
+    ):
+        sink.add_subpath(arc, curved=True, closed=False)
+    for side in ([(34, 249), (81, 249)], [(34, 219), (81, 219)]):
+        sink.add_subpath(side, curved=False, closed=False)
+    for side in ([(29, 224), (29, 244)], [(86, 224), (86, 244)]):
+        sink.add_subpath(side, curved=False, closed=False)
+    assert sink.circles == [] and len(sink.arcs) == 4
+    note = chars("Attach Sch. B", 33, 236, 6) + chars("if required.", 33, 228, 6)
+    frame = page(
+        chars=tuple(note),
+        hlines=tuple(sink.hlines),
+        vlines=tuple(sink.vlines),
+        arcs=tuple(sink.arcs),
+    )
+    assert detect_fields(frame, 0) == []
+    sides = page(chars=tuple(note), hlines=tuple(sink.hlines), vlines=tuple(sink.vlines))
+    assert detect_fields(sides, 0) != []  # without its corners, its top is a line to write on
+    ring = ShapeSink()  # a circle drawn as four curves that end where they began, unclosed
+    ring.add_subpath([(10, 5), (15, 10), (10, 15), (5, 10), (10, 5)], curved=True, closed=False)
+    assert ring.circles == [(5, 5, 15, 15)] and ring.arcs == []
+
+
 def drawn_form() -> bytes:
     """A one-page printed form: underscores, a rule, a box, comb cells, a checkbox, a ☐-less
     `[ ]`, and a scanned second page (an image, no text)."""

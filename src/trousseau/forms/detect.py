@@ -554,7 +554,7 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
             continue
         if any(_on_edge(line, e) for e in edges) or _underlines_text(line, texts):
             continue
-        if _leader(line, page.dotted, edges, texts):
+        if _leader(line, page.dotted, edges, texts) or _into_arc(line, page.arcs):
             continue
         margin = not (MARGIN_BAND * page.height < line[1] < (1 - MARGIN_BAND) * page.height)
         if margin and not any(
@@ -657,6 +657,17 @@ def _leader(
         if t.rect[1] - TOL <= y <= t.rect[3] and line[0] - LEADER_LEAD <= t.rect[2] <= line[0] + 2
     ]
     return bool(before) and not any(t.text.rstrip().endswith(ENTER_MARKS) for t in before)
+
+
+def _into_arc(line: Rect, arcs: Sequence[Rect]) -> bool:
+    """Whether a rule runs into a rounded corner: a side of a rounded frame (a margin note's
+    box), not a line to write on."""
+    ends = ((line[0], line[1]), (line[2], line[3]))
+    return any(
+        a[0] - TOL <= x <= a[2] + TOL and a[1] - TOL <= y <= a[3] + TOL
+        for a in arcs
+        for x, y in ends
+    )
 
 
 def _glyph_box(p: _Piece) -> Rect:

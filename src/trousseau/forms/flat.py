@@ -241,6 +241,7 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
         patterned=tuple(sink.patterned),
         dark=tuple(sink.dark),
         dotted=tuple(sink.dotted),
+        arcs=tuple(sink.arcs),
         images=walker.images,
     )
 

@@ -19,6 +19,8 @@ THIN = 3.0
 borders and underlines as thin filled rectangles)."""
 AXIS_TOLERANCE = 0.6
 """A segment whose ends differ by less than this across is horizontal (or vertical)."""
+ARC_MAX = 20.0
+"""Largest open curve kept as a rounded frame's corner."""
 
 
 class Paint(StrEnum):
@@ -51,7 +53,8 @@ class PagePrimitives:
     strokes (hatching that marks a cell "do not fill"), the rectangles filled with a pattern
     or a mid grey (hatching drawn as a tiling pattern, shading), the boxes filled with a
     dark solid colour (also in `boxes`), the horizontal rules stroked with a dash pattern
-    (also in `hlines`: dotted leaders) and how many images it draws."""
+    (also in `hlines`: dotted leaders), the small open curves (a rounded frame's corners)
+    and how many images it draws."""
 
     width: float
     height: float
@@ -64,6 +67,7 @@ class PagePrimitives:
     patterned: tuple[Rect, ...] = ()
     dark: tuple[Rect, ...] = ()
     dotted: tuple[Rect, ...] = ()
+    arcs: tuple[Rect, ...] = ()
     images: int = 0
 
 
@@ -79,6 +83,7 @@ class ShapeSink:
     patterned: list[Rect] = field(default_factory=list)
     dark: list[Rect] = field(default_factory=list)
     dotted: list[Rect] = field(default_factory=list)
+    arcs: list[Rect] = field(default_factory=list)
 
     def add_subpath(
         self,
@@ -105,8 +110,11 @@ class ShapeSink:
                 4.0 <= width <= 72.0
                 and 4.0 <= height <= 72.0
                 and abs(width - height) <= 0.08 * width + 2
+                and (closed or _returns(points, width))
             ):
                 self.circles.append(bounds)
+            elif not closed and max(width, height) <= ARC_MAX:
+                self.arcs.append(bounds)
             return
         if _is_rectangle(points, closed):
             self.add_rect(bounds, paint)
@@ -160,6 +168,13 @@ def _is_rectangle(points: Sequence[tuple[float, float]], closed: bool) -> bool:
         if not (abs(a[0] - b[0]) < AXIS_TOLERANCE or abs(a[1] - b[1]) < AXIS_TOLERANCE):
             return False
     return True
+
+
+def _returns(points: Sequence[tuple[float, float]], size: float) -> bool:
+    """Whether a curve ends where it began (a circle drawn without closing it), unlike a
+    rounded corner's quarter arc, whose ends lie a whole side apart."""
+    (x0, y0), (x1, y1) = points[0], points[-1]
+    return max(abs(x1 - x0), abs(y1 - y0)) <= max(1.0, 0.2 * size)
 
 
 def _near(a: tuple[float, float], b: tuple[float, float]) -> bool:
