@@ -284,6 +284,21 @@ def test_a_tall_cell_open_at_the_margin_beside_a_closed_one_is_a_field() -> None
     assert (400, 500, 430, 560) not in [f.rect for f in alone]
 
 
+def test_cells_drawn_open_under_the_rule_above_are_fields() -> None:
+    """1040NR draws a line's number and amount boxes inside the text column as a bottom rule
+    and sides that stop 3 pt under the rule above; dashed sides that stop short divide one
+    field into its parts (an SSN's groups) and make no cells."""
+    rules = ((300.0, 500.0, 430.0, 500.0), (100.0, 512.0, 430.0, 512.0))
+    sides = tuple((x, 500.0, x, 509.0) for x in (300.0, 330.0, 400.0, 430.0))
+    number = chars("9b", 310, 502)
+    fields = detect_fields(page(chars=tuple(number), hlines=rules, vlines=sides), 0)
+    assert sorted(f.rect for f in fields) == [(330, 500, 400, 512), (400, 500, 430, 512)]
+    frame = ((300.0, 500.0, 300.0, 512.0), (430.0, 500.0, 430.0, 512.0))
+    dashes = ((340.0, 500.0, 340.0, 509.0), (370.0, 500.0, 370.0, 509.0))
+    ssn = page(hlines=rules, vlines=frame + dashes, dotted=dashes)
+    assert [f.rect for f in detect_fields(ssn, 0)] == [(300, 500, 430, 512)]
+
+
 def test_a_cell_shaded_in_pieces_is_not_a_field() -> None:
     cell = ruled((300, 400), (600, 640))
     halves = ((300, 600, 400, 613), (300, 613, 400, 627), (300, 627, 400, 640))
@@ -310,6 +325,34 @@ def test_a_capitalised_caption_at_a_row_boxs_left_is_followed_by_its_field() -> 
     assert [f.rect for f in detect_fields(header, 0)] == [(18, 584, 300, 600)]  # its column
     table = page(chars=tuple(chars("Interest payments", 20, 604)), boxes=((18, 600, 300, 616),))
     assert detect_fields(table, 0) == []  # a table's information, in mixed case
+
+
+def test_a_row_of_captions_ending_with_colons_is_followed_by_their_fields() -> None:
+    """DD 293 rules "ARMY: ___ NAVY: ___ AIR / FORCE: ___" as one box two lines tall, a
+    caption on two lines among them; each caption's answer follows it."""
+    text = (
+        chars("ARMY:", 20, 604)
+        + chars("NAVY:", 120, 604)
+        + chars("AIR", 220, 611)
+        + chars("FORCE:", 220, 599)
+    )
+    row = page(chars=tuple(text), boxes=((18, 596, 400, 622),))
+    assert [(f.label, f.rect) for f in detect_fields(row, 0)] == [
+        ("ARMY", (47, 596, 118, 622)),
+        ("NAVY", (147, 596, 218, 622)),
+        ("AIR FORCE", (252, 596, 400, 622)),
+    ]
+    plain = chars("ARMY:", 20, 604) + chars("NAVY", 120, 604)  # a caption without its colon
+    assert detect_fields(page(chars=tuple(plain), boxes=((18, 600, 400, 616),)), 0) == []
+
+
+def test_a_capitalised_caption_with_an_aside_is_followed_by_its_field() -> None:
+    """ "EMAIL (Address Required)": the aside, in mixed case and set apart, is part of the
+    caption and does not make it a table's information."""
+    text = chars("EMAIL", 20, 604) + chars("(Address Required)", 52, 604)
+    row = page(chars=tuple(text), boxes=((18, 600, 400, 616),))
+    field = only(detect_fields(row, 0))
+    assert (field.label, field.rect) == ("EMAIL (Address Required)", (144, 600, 400, 616))
 
 
 def test_a_box_filled_with_a_label_is_a_label_cell() -> None:

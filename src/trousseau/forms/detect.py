@@ -40,6 +40,9 @@ COMB_MAX_CELL = 26.0
 """Widest box taken as one comb cell."""
 MULTILINE_HEIGHT = 40.0
 """A box at least this tall is a multiline field."""
+SHORT_OF_TOP = 4.0
+"""How far short of the rule above a cell's sides may stop (a tax form's amount boxes drawn
+open at the top, under the line before)."""
 OPEN_ROW = 30.0
 """Tallest row between two rules taken as a field when one of its sides is open."""
 MARGIN_BAND = 0.08
@@ -235,9 +238,10 @@ def _merge_lines(lines: Sequence[Rect], horizontal: bool) -> list[Rect]:
 def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
     """The cells of ruled tables: for each rule, the columns between the vertical rules that
     rise from it, each closed by the first rule above that spans it, when both verticals
-    reach that rule; the end of a rule may stand for a missing outer vertical (rows of a
-    form open at the margin) when the row is at most OPEN_ROW tall, or when the cell
-    continues a closed one of the same rows."""
+    reach that rule (or stop just short of it: SHORT_OF_TOP); the end of a rule may stand
+    for a missing outer vertical (rows of a form open at the margin) when the row is at
+    most OPEN_ROW tall, or when the cell continues a closed one of the same rows. Dashed
+    verticals are not given: they divide one field into its parts."""
     cells: list[Rect] = []
     margin: list[Rect] = []
     by_y = sorted(hlines, key=lambda r: r[1])
@@ -270,10 +274,12 @@ def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
                 continue
             reach = [v for v in vlines if abs(v[0] - xa) <= TOL or abs(v[0] - xb) <= TOL]
             left = any(
-                abs(v[0] - xa) <= TOL and v[1] <= y + TOL and v[3] >= top - TOL for v in reach
+                abs(v[0] - xa) <= TOL and v[1] <= y + TOL and v[3] >= top - SHORT_OF_TOP
+                for v in reach
             )
             right = any(
-                abs(v[0] - xb) <= TOL and v[1] <= y + TOL and v[3] >= top - TOL for v in reach
+                abs(v[0] - xb) <= TOL and v[1] <= y + TOL and v[3] >= top - SHORT_OF_TOP
+                for v in reach
             )
             open_left, open_right = xa in ends and not left, xb in ends and not right
             closed = (left or open_left) and (right or open_right) and (left or right)
@@ -506,7 +512,8 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     found: list[_Candidate] = []
     page_area = page.width * page.height
     hlines = _merge_lines(page.hlines, horizontal=True)
-    vlines = _merge_lines(page.vlines, horizontal=False)
+    dashed = {d for d in page.dotted if d[0] == d[2]}  # an SSN's groups: parts of one field
+    vlines = _merge_lines([v for v in page.vlines if v not in dashed], horizontal=False)
     cells = _cells(hlines, vlines)
     boxes = _dedupe_boxes(
         [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < 0.25 * page_area]
@@ -541,8 +548,7 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     for area in areas:
         if _hatched(area, page.hatches) or _covered(area, page.patterned) or area in numbering:
             continue
-        candidate = _area_field(area, unmarked, texts)
-        if candidate is not None:
+        for candidate in _area_fields(area, unmarked, texts):
             candidate.cell = area in cell_set
             found.append(candidate)
     found = _on_last_lines(_without_column_headers(found), numbering, texts)
@@ -645,7 +651,9 @@ def _leader(
     form's "enter here"), is a line to write on."""
     y = line[1]
     dots = sum(
-        max(0.0, min(d[2], line[2]) - max(d[0], line[0])) for d in dotted if abs(d[1] - y) <= TOL
+        max(0.0, min(d[2], line[2]) - max(d[0], line[0]))
+        for d in dotted
+        if abs(d[1] - y) <= TOL and d[1] == d[3]
     )
     if dots < 0.8 * (line[2] - line[0]):
         return False
@@ -687,27 +695,27 @@ def _on_edge(line: Rect, area: Rect) -> bool:
     return near and overlap >= 0.5 * min(line[2] - line[0], area[2] - area[0])
 
 
-def _area_field(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> _Candidate | None:
-    """A box or a table cell as a field, or None: too small, holding other boxes (a frame),
+def _area_fields(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> list[_Candidate]:
+    """A box or a table cell as a field, or none: too small, holding other boxes (a frame),
     or a label cell (text fills it); a caption printed inside its top becomes its label, and
-    the field the space under it."""
+    the field the space under it; a one-line box may hold fields after its captions."""
     w, h = area[2] - area[0], area[3] - area[1]
     if w < 15 or h < 8:
-        return None
+        return []
     if any(o is not area and _inside_share(o, area) > 0.95 and o != area for o in areas):
-        return None
+        return []
     inside = _text_inside(area, texts)
     caption: str | None = None
     if inside:
         line = max(p.rect[3] - p.rect[1] for p in inside)
-        if h < 2.2 * line:
+        if h < 2.2 * line or _captions_across(area, inside, line):
             return _after_caption(area, inside, areas, texts)  # a label cell, unless room follows
         inked = sum((p.rect[2] - p.rect[0]) * (p.rect[3] - p.rect[1]) for p in inside)
         if len(inside) > 3 or inked > 0.35 * w * h:
-            return None  # a paragraph or a list printed in a box: nothing to write
+            return []  # a paragraph or a list printed in a box: nothing to write
         top = max(inside, key=lambda p: (p.rect[3], -p.rect[0]))
         if top.rect[3] < area[3] - 0.45 * h:
-            return None  # text in the middle or at the bottom: a printed paragraph
+            return []  # text in the middle or at the bottom: a printed paragraph
         caption = clean_label(top.text)
         below = min(p.rect[1] for p in inside) - 0.5
         if below - area[1] >= 8:
@@ -715,39 +723,46 @@ def _area_field(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> _
             h = below - area[1]
             inside = []
     shape = "multiline" if h >= MULTILINE_HEIGHT else "box"
-    return _Candidate(shape, area, 3, caption=caption, filled=bool(inside))
+    return [_Candidate(shape, area, 3, caption=caption, filled=bool(inside))]
 
 
 def _after_caption(
     area: Rect, inside: Sequence[_Piece], areas: Sequence[Rect], texts: Sequence[_Piece]
-) -> _Candidate | None:
-    """The field in a one-line box after its caption, or None for a label cell.
+) -> list[_Candidate]:
+    """The fields in a one-line box after its captions; none for a label cell.
 
     Government forms rule a row as one box and print its caption at the box's left, the
     answer written after it ("CASE NUMBER ____", "ZIP ____"). Such a caption is set in
-    capitals or ends with a colon, starts at the box's edge and leaves at least half the box
-    (and 40 pt) empty; a box with an empty box or cell right after it is a label cell, whose
-    field is that neighbour. Mixed-case text in a box (a table of information, a value typed
-    into a box) stays a label cell."""
-    if len(inside) != 1:
-        return None
-    p = inside[0]
+    capitals (an aside in brackets aside: "EMAIL (Address Required)") or ends with a colon,
+    starts at the box's edge and leaves at least AFTER_CAPTION of the box (and
+    CAPTION_ROOM) empty; a box with an empty box or cell right after it is a label cell,
+    whose field is that neighbour. A row may hold several captions, each ending with a
+    colon, with room after each ("ARMY: ___ NAVY: ___"). Mixed-case text in a box (a table
+    of information, a value typed into a box) stays a label cell."""
+    captions = _caption_columns(inside)
     w, h = area[2] - area[0], area[3] - area[1]
-    text = p.text.strip()
-    if p.rect[0] - area[0] > 6 or not text:
-        return None
-    letters = [ch for ch in text if ch.isalpha()]
-    capitals = bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
-    if not (capitals or text.endswith(":")):
-        return None
-    room = area[2] - p.rect[2]
-    if room < 40 or room < 0.5 * w:
-        return None
+    if not captions or captions[0][0][0] - area[0] > CAPTION_INDENT:
+        return []
+    if len(captions) > 1 and not all(text.endswith(":") for _, text in captions):
+        return []
+    if len(captions) == 1:
+        text = captions[0][1]
+        bare = _ASIDE.sub("", text)
+        letters = [ch for ch in bare if ch.isalpha()]
+        capitals = bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+        if not (capitals or text.endswith(":")):
+            return []
+    ends = [c[0][0] for c in captions[1:]] + [area[2]]
+    spans = [(rect[2], end) for (rect, _), end in zip(captions, ends, strict=True)]
+    if any(end - start < CAPTION_ROOM for start, end in spans):
+        return []
+    if len(captions) == 1 and spans[0][1] - spans[0][0] < AFTER_CAPTION * w:
+        return []
     for a in areas:
         beside = abs(a[0] - area[2]) <= TOL
         level = min(a[3], area[3]) - max(a[1], area[1]) >= 0.5 * h
         if beside and level and not _text_inside(a, texts):
-            return None
+            return []
     under = [
         a
         for a in areas
@@ -757,9 +772,62 @@ def _after_caption(
         and not _text_inside(a, texts)
     ]
     if sum(a[2] - a[0] for a in under) >= 0.9 * w:
-        return None  # a column's header over its empty cells
-    field = (p.rect[2] + 2, area[1], area[2], area[3])
-    return _Candidate("box", field, 3, caption=clean_label(text))
+        return []  # a column's header over its empty cells
+    return [
+        _Candidate(
+            "box",
+            (start + 2, area[1], end - (2 if end < area[2] else 0), area[3]),
+            3,
+            caption=clean_label(text),
+        )
+        for (start, end), (_, text) in zip(spans, captions, strict=True)
+    ]
+
+
+def _captions_across(area: Rect, inside: Sequence[_Piece], line: float) -> bool:
+    """Whether a box two lines tall holds a row of captions, each beside its answer, rather
+    than a caption over the space to write in: a caption printed on two lines, and every
+    caption centred across the box."""
+    h = area[3] - area[1]
+    if h > 3.2 * line:
+        return False
+    middle = (area[1] + area[3]) / 2
+    captions = _caption_columns(inside)
+    return any(r[3] - r[1] >= 1.5 * line for r, _ in captions) and all(
+        abs((r[1] + r[3]) / 2 - middle) <= 0.2 * h for r, _ in captions
+    )
+
+
+_ASIDE = re.compile(r"\([^)]*\)")
+"""An aside in brackets after a caption ("(If different)", "(Required)")."""
+CAPTION_ROOM = 40.0
+"""Least room after a caption in its box for the answer, in points."""
+AFTER_CAPTION = 0.3
+"""Least share of its box that a row's one caption leaves empty after it."""
+CAPTION_GAP = 8.0
+"""Widest gap between two pieces of one caption, in points."""
+CAPTION_INDENT = 8.0
+"""Farthest a row's first caption starts from its box's left edge, in points."""
+
+
+def _caption_columns(inside: Sequence[_Piece]) -> list[tuple[Rect, str]]:
+    """The words in a box gathered into captions, left to right: pieces whose spans across
+    overlap are one caption printed on two lines ("AIR / FORCE:"), read top down, and a
+    piece just after another (an aside set in italics) continues it."""
+    columns: list[list[_Piece]] = []
+    for p in sorted(inside, key=lambda p: p.rect[0]):
+        last = columns[-1] if columns else None
+        if last is not None and p.rect[0] < max(q.rect[2] for q in last) + CAPTION_GAP:
+            last.append(p)
+        else:
+            columns.append([p])
+    result = []
+    for column in columns:
+        lines = sorted(column, key=lambda p: -p.rect[3])
+        text = " ".join(p.text.strip() for p in lines).strip()
+        if text:
+            result.append((union([p.rect for p in column]), text))
+    return result
 
 
 def _resolve(found: Sequence[_Candidate]) -> list[_Candidate]:

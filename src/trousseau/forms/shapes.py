@@ -52,9 +52,9 @@ class PagePrimitives:
     its small circles (radio buttons drawn as curves), the midpoints of its slanted straight
     strokes (hatching that marks a cell "do not fill"), the rectangles filled with a pattern
     or a mid grey (hatching drawn as a tiling pattern, shading), the boxes filled with a
-    dark solid colour (also in `boxes`), the horizontal rules stroked with a dash pattern
-    (also in `hlines`: dotted leaders), the small open curves (a rounded frame's corners)
-    and how many images it draws."""
+    dark solid colour (also in `boxes`), the rules stroked with a dash pattern (also in
+    `hlines` and `vlines`: dotted leaders, the dashes between an SSN's groups), the small
+    open curves (a rounded frame's corners) and how many images it draws."""
 
     width: float
     height: float
@@ -119,13 +119,14 @@ class ShapeSink:
         if _is_rectangle(points, closed):
             self.add_rect(bounds, paint)
             return
-        rules = len(self.hlines)
+        rules, columns = len(self.hlines), len(self.vlines)
         for a, b in itertools.pairwise(points):
             self._segment(a, b)
         if closed:
             self._segment(points[-1], points[0])
         if dashed:
             self.dotted.extend(self.hlines[rules:])
+            self.dotted.extend(self.vlines[columns:])
 
     def add_rect(self, rect: Rect, paint: Paint = Paint.OPEN) -> None:
         """An axis-aligned rectangle: a rule when thin, else a box (one filled with a
