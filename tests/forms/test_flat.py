@@ -240,6 +240,9 @@ def test_a_tall_row_numbered_on_its_last_line_takes_its_amounts_there() -> None:
     boxes = page(chars=tuple(numbers + chars("4a", 307, 546)), boxes=tuple(drawn))
     fields = detect_fields(boxes, 0)  # drawn boxes, no ruled table (as a scan finds them)
     assert (325, 542, 400, 556) in [f.rect for f in fields]
+    alone = page(chars=tuple(chars("4a", 307, 546)), **grid)  # no other row is numbered
+    fields = detect_fields(alone, 0)  # one line is the amount column's usual cell
+    assert (325, 542, 400, 556) in [f.rect for f in fields]
 
 
 def test_a_dotted_leader_running_to_a_box_is_not_a_field() -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trousseau.forms.geometry import iou, union
 from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
@@ -614,20 +614,21 @@ def _on_last_lines(
     amount column's usual cell. A tall cell with no line number on its last line (a notes
     row, a cell to write several lines in) is left whole."""
     empty = [c for c in found if c.caption is None and c.shape in ("box", "multiline")]
+    numbers = [n for n in numbering if n[2] - n[0] <= NUMBER_CELL]  # not a column's letters
+    cut: dict[int, _Candidate] = {}
     for c in empty:
         x0, y0, x1, y1 = c.rect
-        row = [n for n in numbering if n[2] <= x0 + TOL and n[1] >= y0 - TOL and n[3] <= y1 + TOL]
+        row = [n for n in numbers if n[2] <= x0 + TOL and n[1] >= y0 - TOL and n[3] <= y1 + TOL]
         if not row:
             continue
-        token = _centred_token(max(row, key=lambda n: n[2]), texts)
+        token = _centred_token(max(row, key=lambda n: (n[2], -n[1])), texts)  # nearest, lowest
         if token is None:
             continue
-        numbered = [n[3] - n[1] for n in numbering if n[3] - n[1] >= token[3] - token[1]]
+        numbered = [n[3] - n[1] for n in numbers if n[3] - n[1] >= token[3] - token[1]]
         line = min(numbered) if len(numbered) >= 3 else _usual_height(c.rect, empty)
         if line is not None and y1 - y0 >= 1.6 * line and token[3] <= y0 + line + TOL:
-            c.rect = (x0, y0, x1, y0 + line)
-            c.shape = "box"
-    return found
+            cut[id(c)] = replace(c, rect=(x0, y0, x1, y0 + line), shape="box")
+    return [cut.get(id(c), c) for c in found]
 
 
 def _usual_height(rect: Rect, cells: Sequence[_Candidate]) -> float | None:
