@@ -9,13 +9,17 @@ import shutil
 
 import cv2
 import numpy as np
+import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from pikepdf import Dictionary, Name
 from PIL import Image
 
 from trousseau.forms import FieldType, FormKind, iou, read_form
+from trousseau.forms.detect import unread_cells
 from trousseau.forms.ocr import parse_tsv
 from trousseau.forms.raster import (
+    STRIP_GAP,
     OcrWord,
     Scale,
     characters,
@@ -24,7 +28,9 @@ from trousseau.forms.raster import (
     rules,
     scan_primitives,
     skew_angle,
+    strip_of,
 )
+from trousseau.forms.shapes import Char, PagePrimitives
 
 from .test_flat import drawn_form
 
@@ -67,6 +73,69 @@ def test_a_scanned_printed_form_reads_back_its_fields() -> None:
             assert near[0].label == label, (label, near[0].label)
     assert found >= 5, report.fields  # of 6: the comb's cells may merge under the noise
     assert len(report.fields) <= 7
+
+
+def numbered_rows() -> bytes:
+    """A tax form's column of amounts: each row's line number in bold in a narrow cell."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    page = pdf.pages[0].obj
+    bold = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name("/Helvetica-Bold"))
+    plain = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+    page.Resources = Dictionary(Font=Dictionary(F1=bold, F2=plain))
+    ops = []
+    for i, n in enumerate(range(36, 44)):
+        y = 700 - i * 14
+        ops.append(f"0.6 w 430 {y} 25 14 re S 455 {y} 105 14 re S")
+        ops.append(f"BT /F1 9 Tf 436 {y + 4} Td ({n}) Tj ET")
+        ops.append(f"BT /F2 9 Tf 72 {y + 4} Td (Amount of item {n} as reported) Tj ET")
+    page.Contents = pdf.make_stream("\n".join(ops).encode())
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@needs_tesseract
+def test_line_numbers_the_page_ocr_skipped_are_read_again(monkeypatch) -> None:
+    """Tesseract's sparse reading of a page skips some bold numbers alone in their cells;
+    read again together as a block, they make their cells line numbers, not fields."""
+    scan = scanned(numbered_rows(), angle=0.8)
+    amounts = [(455, 700 - i * 14) for i in range(8)]
+    report = read_form(scan, name="rows.pdf")
+    assert sorted((round(f.rect[0]), round(f.rect[1])) for f in report.fields) == sorted(amounts)
+    monkeypatch.setattr("trousseau.forms.scan.unread_cells", lambda page: [])
+    once = read_form(scan, name="rows.pdf")
+    assert any(f.rect[0] < 450 for f in once.fields)  # a number cell taken for a field
+
+
+def test_narrow_cells_without_text_are_read_again_in_a_strip() -> None:
+    cells = ((430.0, 700.0, 455.0, 714.0), (430.0, 686.0, 455.0, 700.0))
+    empty_row = PagePrimitives(width=612, height=792, boxes=cells)
+    assert sorted(unread_cells(empty_row)) == sorted(cells)
+    numbered = PagePrimitives(
+        width=612, height=792, boxes=cells, chars=tuple(characters_of("36", 436, 703))
+    )
+    assert unread_cells(numbered) == [cells[1]]
+    square = PagePrimitives(width=612, height=792, boxes=((100.0, 700.0, 110.0, 710.0),))
+    assert unread_cells(square) == []  # a checkbox
+    scale = Scale(200, 792)
+    page = np.full((2200, 1700), 255, np.uint8)
+    page[230:250, 1210:1230] = 0  # ink in the first cell only (page pixels)
+    strip = strip_of(page, cells, scale)
+    assert strip is not None and len(strip.slots) == 1
+    top, height, left, page_top = strip.slots[0]
+    assert strip.image[top : top + height].min() == 0
+    read = OcrWord("36", (STRIP_GAP + 5, top + 2, STRIP_GAP + 20, top + 12), (0, 0, 0, 0), 90.0)
+    (word,) = strip.words([read])
+    assert word.text == "36" and word.box == (left + 5, page_top + 2, left + 20, page_top + 12)
+    assert strip_of(np.full((2200, 1700), 255, np.uint8), cells, scale) is None
+
+
+def characters_of(text: str, x: float, y: float) -> list[Char]:
+    return [
+        Char(ch, (x + 5 * i, y - 2, x + 5 * (i + 1), y + 9), (x + 5 * i, y, x + 5 * (i + 1), y + 7))
+        for i, ch in enumerate(text)
+    ]
 
 
 def test_a_missing_tesseract_is_a_warning_naming_the_page(monkeypatch, tmp_path) -> None:

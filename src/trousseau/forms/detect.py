@@ -412,6 +412,8 @@ def _text_inside(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
 
 
 _LINE_NUMBER = re.compile(r"\(?\d{1,3}[a-z]?\)?\.?|\(?[a-z]\)?\.?", re.IGNORECASE)
+UNREAD_MIN_WIDTH, UNREAD_MIN_HEIGHT, UNREAD_MAX_HEIGHT = 10.0, 8.0, 24.0
+"""Sizes of the narrow one-line cells read a second time on a scan (`unread_cells`)."""
 NUMBER_CELL = 40.0
 """Widest cell that a line number centred in it makes a label cell (`1`, `2b`, `11a`: the
 number column of a tax form), not a field."""
@@ -964,6 +966,29 @@ def _below(rect: Rect, runs: Sequence[TextRun]) -> tuple[float, str] | None:
 def _slug(text: str | None, fallback: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", (text or "").casefold()).strip("_")[:40].strip("_")
     return slug or fallback
+
+
+def unread_cells(page: PagePrimitives) -> list[Rect]:
+    """The narrow one-line cells and boxes of a page that hold no text: where a scan's OCR
+    may have missed what is printed (Tesseract's sparse reading skips a tax form's bold line
+    numbers, `36`, alone in their cells), worth a second, closer reading. Squares of a
+    checkbox's size are left out."""
+    hlines = _merge_lines(page.hlines, horizontal=True)
+    vlines = _merge_lines(page.vlines, horizontal=False)
+    texts = [p.rect for p in pieces(page.chars) if p.kind == "text"]
+    found = []
+    for b in _dedupe_boxes([*page.boxes, *_cells(hlines, vlines)]):
+        w, h = b[2] - b[0], b[3] - b[1]
+        if not (
+            UNREAD_MIN_WIDTH <= w <= NUMBER_CELL and UNREAD_MIN_HEIGHT <= h <= UNREAD_MAX_HEIGHT
+        ):
+            continue
+        if _is_square(b) and w <= CHECKBOX_MAX:
+            continue
+        if any(_inside_share(t, b) >= 0.5 for t in texts):
+            continue
+        found.append(b)
+    return found
 
 
 def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:

@@ -22,6 +22,9 @@ LANGUAGE = "eng"
 PAGE_SEGMENTATION = "11"
 """Sparse text: a form's labels are scattered phrases, not paragraphs (mode 3, automatic
 layout, merges a label with the column beside it and loses short ones)."""
+BLOCK = "6"
+"""One block of lines: how a `raster.Strip` of cells is read (sparse reading skips a tax
+form's bold line numbers even there)."""
 
 
 def parse_tsv(text: str) -> list[OcrWord]:
@@ -47,8 +50,11 @@ def parse_tsv(text: str) -> list[OcrWord]:
     return words
 
 
-def recognise(png: bytes, *, dpi: int, timeout: float, what: str) -> list[OcrWord]:
-    """The words Tesseract reads on one page image (PNG bytes at `dpi`)."""
+def recognise(
+    png: bytes, *, dpi: int, timeout: float, what: str, segmentation: str = PAGE_SEGMENTATION
+) -> list[OcrWord]:
+    """The words Tesseract reads on one page image (PNG bytes at `dpi`), laid out as
+    `segmentation` says (Tesseract's --psm)."""
     command = shutil.which("tesseract")
     if command is None:
         raise OcrUnavailable(
@@ -65,7 +71,7 @@ def recognise(png: bytes, *, dpi: int, timeout: float, what: str) -> list[OcrWor
                 "--dpi",
                 str(dpi),
                 "--psm",
-                PAGE_SEGMENTATION,
+                segmentation,
                 "-l",
                 LANGUAGE,
                 "tsv",

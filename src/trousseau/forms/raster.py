@@ -401,6 +401,76 @@ def without_rules(gray: Gray, mask: Gray, scale: Scale) -> Gray:
     return clean
 
 
+# --- second reading ---------------------------------------------------------------------------
+
+STRIP_GAP = 24
+"""White pixels around each cell's ink in a `Strip`: apart enough to read as lines of
+their own."""
+STRIP_INK = 160
+"""A pixel darker than this in the OCR image is ink."""
+STRIP_MIN_INK = 12
+"""Fewest ink pixels that make a cell worth reading again (less is a speck)."""
+
+
+@dataclass(frozen=True)
+class Strip:
+    """The insides of some cells cut from a page's OCR image and stacked one under another
+    on white, to be read in one OCR call as a block of lines (a tax form's line numbers,
+    which OCR's sparse reading of the page skipped). `slots` holds, for each cell kept, its
+    top in the strip and its left and top in the page's pixels."""
+
+    image: Gray
+    slots: tuple[tuple[int, int, int, int], ...]
+    """(top in the strip, height, left in the page, top in the page) per cell."""
+
+    def words(self, read: Sequence[OcrWord]) -> list[OcrWord]:
+        """The words read on the strip, moved to where their cell is on the page (each a
+        line of its own)."""
+        placed = []
+        for word in read:
+            middle = (word.box[1] + word.box[3]) / 2
+            for top, height, left, page_top in self.slots:
+                if top <= middle < top + height:
+                    dx, dy = left - STRIP_GAP, page_top - top
+                    x0, y0, x1, y1 = word.box
+                    box = (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+                    placed.append(OcrWord(word.text, box, box, word.confidence))
+                    break
+        return placed
+
+
+def strip_of(clean: Gray, cells: Sequence[Rect], scale: Scale) -> Strip | None:
+    """The cells (page points) holding ink in the OCR image `clean` (`without_rules`), as a
+    `Strip`; None when none holds any. Each is cut a point inside its edges (what is left
+    of its rules stays out)."""
+    inset = scale.px(1.0)
+    rows, columns = clean.shape[:2]
+    crops: list[tuple[int, int, Gray]] = []
+    for x0, y0, x1, y1 in cells:
+        left = max(0, round(x0 * scale.dpi / 72.0) + inset)
+        right = min(columns, round(x1 * scale.dpi / 72.0) - inset)
+        top = max(0, round((scale.height - y1) * scale.dpi / 72.0) + inset)
+        bottom = min(rows, round((scale.height - y0) * scale.dpi / 72.0) - inset)
+        if right <= left or bottom <= top:
+            continue
+        crop = clean[top:bottom, left:right]
+        if int(np.count_nonzero(crop < STRIP_INK)) >= STRIP_MIN_INK:
+            crops.append((left, top, crop))
+    if not crops:
+        return None
+    width = max(c.shape[1] for _, _, c in crops) + 2 * STRIP_GAP
+    height = sum(c.shape[0] + STRIP_GAP for _, _, c in crops) + STRIP_GAP
+    image = np.full((height, width), 255, np.uint8)
+    slots = []
+    y = STRIP_GAP
+    for left, top, crop in crops:
+        h, w = crop.shape[:2]
+        image[y : y + h, STRIP_GAP : STRIP_GAP + w] = crop
+        slots.append((y, h, left, top))
+        y += h + STRIP_GAP
+    return Strip(image, tuple(slots))
+
+
 # --- text -------------------------------------------------------------------------------------
 
 LOOSE = 0.15

@@ -7,8 +7,17 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
-from trousseau.forms.ocr import recognise
-from trousseau.forms.raster import Gray, Scale, deskew, ink, scan_primitives, without_rules
+from trousseau.forms.detect import unread_cells
+from trousseau.forms.ocr import BLOCK, recognise
+from trousseau.forms.raster import (
+    Gray,
+    Scale,
+    deskew,
+    ink,
+    scan_primitives,
+    strip_of,
+    without_rules,
+)
 from trousseau.forms.shapes import PagePrimitives
 
 DPI = 200
@@ -34,11 +43,27 @@ def scan_page(
     page: pdfium.PdfPage, *, width: float, height: float, timeout: float, what: str
 ) -> tuple[PagePrimitives, float]:
     """A scanned page's primitives (deskewed, OCRed) and the angle it was turned by.
-    OcrUnavailable when Tesseract is missing or fails."""
+    The narrow cells the page's OCR left without text are read again, together, as a block
+    (`detect.unread_cells`, `raster.Strip`). OcrUnavailable when Tesseract is missing or
+    fails."""
     gray, angle = deskew(render_gray(page))
     mask = ink(gray)  # once: rules, marks and the OCR image all start from it
-    ok, png = cv2.imencode(".png", without_rules(gray, mask, Scale(DPI, height)))
+    scale = Scale(DPI, height)
+    clean = without_rules(gray, mask, scale)
+    words = recognise(_png(clean), dpi=DPI, timeout=timeout, what=what)
+    primitives = scan_primitives(mask, words, dpi=DPI, width=width, height=height)
+    strip = strip_of(clean, unread_cells(primitives), scale)
+    if strip is None:
+        return primitives, angle
+    read = recognise(_png(strip.image), dpi=DPI, timeout=timeout, what=what, segmentation=BLOCK)
+    more = strip.words(read)
+    if not more:
+        return primitives, angle
+    return scan_primitives(mask, [*words, *more], dpi=DPI, width=width, height=height), angle
+
+
+def _png(image: Gray) -> bytes:
+    ok, png = cv2.imencode(".png", image)
     if not ok:
         raise ValueError("the page image could not be encoded for OCR")
-    words = recognise(png.tobytes(), dpi=DPI, timeout=timeout, what=what)
-    return scan_primitives(mask, words, dpi=DPI, width=width, height=height), angle
+    return bytes(png.tobytes())
