@@ -412,8 +412,8 @@ def _text_inside(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
 
 
 _LINE_NUMBER = re.compile(r"\(?\d{1,3}[a-z]?\)?\.?|\(?[a-z]\)?\.?", re.IGNORECASE)
-UNREAD_MIN_WIDTH, UNREAD_MIN_HEIGHT, UNREAD_MAX_HEIGHT = 10.0, 8.0, 24.0
-"""Sizes of the narrow one-line cells read a second time on a scan (`unread_cells`)."""
+UNREAD_MIN_WIDTH, UNREAD_MIN_HEIGHT, UNREAD_MAX_HEIGHT = 10.0, 8.0, 40.0
+"""Sizes of the narrow cells read a second time on a scan (`unread_cells`)."""
 NUMBER_CELL = 40.0
 """Widest cell that a line number centred in it makes a label cell (`1`, `2b`, `11a`: the
 number column of a tax form), not a field."""
@@ -969,10 +969,11 @@ def _slug(text: str | None, fallback: str) -> str:
 
 
 def unread_cells(page: PagePrimitives) -> list[Rect]:
-    """The narrow one-line cells and boxes of a page that hold no text: where a scan's OCR
-    may have missed what is printed (Tesseract's sparse reading skips a tax form's bold line
-    numbers, `36`, alone in their cells), worth a second, closer reading. Squares of a
-    checkbox's size are left out."""
+    """The narrow cells and boxes of a page (a line number's, up to three lines tall: an
+    item's number is on its last line) that hold no text: where a scan's OCR may have missed
+    what is printed (Tesseract's sparse reading skips a tax form's bold line numbers, `36`,
+    alone in their cells), worth a second, closer reading. Squares of a checkbox's size are
+    left out."""
     hlines = _merge_lines(page.hlines, horizontal=True)
     vlines = _merge_lines(page.vlines, horizontal=False)
     texts = [p.rect for p in pieces(page.chars) if p.kind == "text"]
