@@ -29,6 +29,7 @@ from trousseau.forms.raster import (
     scan_primitives,
     skew_angle,
     strip_of,
+    white_boxes,
 )
 from trousseau.forms.shapes import Char, PagePrimitives
 
@@ -129,6 +130,23 @@ def test_narrow_cells_without_text_are_read_again_in_a_strip() -> None:
     (word,) = strip.words([read])
     assert word.text == "36" and word.box == (left + 5, page_top + 2, left + 20, page_top + 12)
     assert strip_of(np.full((2200, 1700), 255, np.uint8), cells, scale) is None
+
+
+def test_white_boxes_on_a_tinted_ground_are_boxes_and_paper_is_not() -> None:
+    """The 1040 is printed on a pale tint, its boxes left white with no outline; scanned,
+    only the difference of ten grey levels under the noise shows them."""
+    rng = np.random.default_rng(3)
+    scale = Scale(200, 792)
+    page = np.full((2200, 1700), 251.0)
+    page[300:1900, 200:1500] = 241.0  # the tint
+    page[500:540, 300:900] = 251.0  # a box 216 x 14 pt, white on the tint
+    noisy = np.clip(page + rng.normal(0, 6, page.shape), 0, 255).astype(np.uint8)
+    (box,) = white_boxes(noisy, scale)
+    assert all(abs(a - b) <= 1.5 for a, b in zip(box, scale.rect(300, 500, 900, 540), strict=True))
+    plain = np.full((2200, 1700), 251.0)
+    plain[500:540, 300:900] = 200.0  # a grey bar on white paper: no ground, no box
+    noisy = np.clip(plain + rng.normal(0, 6, plain.shape), 0, 255).astype(np.uint8)
+    assert white_boxes(noisy, scale) == []
 
 
 def characters_of(text: str, x: float, y: float) -> list[Char]:

@@ -401,6 +401,60 @@ def without_rules(gray: Gray, mask: Gray, scale: Scale) -> Gray:
     return clean
 
 
+# --- boxes on a tinted ground -----------------------------------------------------------------
+
+GROUND_BLUR = 7
+"""Side of the box blur that evens out scanner noise before paper and tint are told apart."""
+TINT_MIN_SHARE = 0.08
+"""Least share of the page a ground's tint must cover (within two grey levels)."""
+TINT_DEPTH = (5, 30)
+"""How much darker than the paper a tint may be, in grey levels (more is shading)."""
+WHITE_FILL = 0.8
+"""Least share of its bounding box a white region fills to be a box."""
+RING_PX = 5
+"""Width of the ring around a white region that must be tint, not paper, in pixels."""
+RING_WHITE = 0.25
+"""Most of that ring that may be white (a region of the page's own paper is no box)."""
+
+
+def white_boxes(gray: Gray, scale: Scale) -> list[Rect]:
+    """White boxes printed on a tinted ground, with no outline (the 1040's name and amount
+    boxes on its pale cyan): the page's paper and tint levels from its grey histogram, then
+    the rectangular regions of paper white wholly surrounded by tint. None on a page without
+    a tinted ground."""
+    smooth = cv2.blur(gray, (GROUND_BLUR, GROUND_BLUR))
+    counts = np.bincount(smooth.ravel(), minlength=256).astype(np.int64)
+    paper = 200 + int(np.argmax(counts[200:]))
+    shallow, deep = TINT_DEPTH
+    tint, share = paper, 0.0
+    for level in range(max(0, paper - deep), paper - shallow + 1):
+        mass = float(counts[max(0, level - 2) : level + 3].sum()) / smooth.size
+        if mass > share:
+            tint, share = level, mass
+    if share < TINT_MIN_SHARE:
+        return []
+    middle = (paper + tint) / 2
+    above = np.where(smooth >= middle, 255, 0).astype(np.uint8)
+    white = cv2.morphologyEx(above, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(white, connectivity=4)
+    rows, columns = gray.shape[:2]
+    found: list[Rect] = []
+    for x, y, w, h, area in stats[1:count]:
+        if w < scale.px(15.0) or h < scale.px(8.0) or w * h > 0.25 * rows * columns:
+            continue
+        if area < WHITE_FILL * w * h:
+            continue
+        x0, y0 = max(0, x - RING_PX), max(0, y - RING_PX)
+        x1, y1 = min(columns, x + w + RING_PX), min(rows, y + h + RING_PX)
+        around = smooth[y0:y1, x0:x1] >= middle
+        inner = int(np.count_nonzero(around[y - y0 : y - y0 + h, x - x0 : x - x0 + w]))
+        ring = around.size - w * h
+        if ring <= 0 or (int(np.count_nonzero(around)) - inner) > RING_WHITE * ring:
+            continue
+        found.append(scale.rect(x, y, x + w, y + h))
+    return found
+
+
 # --- second reading ---------------------------------------------------------------------------
 
 STRIP_GAP = 24
@@ -539,9 +593,16 @@ def _through_text(line: Rect, words: Sequence[Rect]) -> bool:
 
 
 def scan_primitives(
-    mask: Gray, words: Sequence[OcrWord], *, dpi: float, width: float, height: float
+    mask: Gray,
+    words: Sequence[OcrWord],
+    *,
+    dpi: float,
+    width: float,
+    height: float,
+    grounds: Sequence[Rect] = (),
 ) -> PagePrimitives:
-    """A deskewed page's ink (`ink`) and its OCR words as the detector's primitives."""
+    """A deskewed page's ink (`ink`) and its OCR words as the detector's primitives, with
+    the boxes its tinted ground shows (`white_boxes`)."""
     scale = Scale(dpi, height)
     hlines, vlines = rules(mask, scale)
     boxes_of_words = [scale.rect(*w.box) for w in words if _is_text(w)]
@@ -569,7 +630,7 @@ def scan_primitives(
         chars=(*characters(words, scale, shapes), *found.bracket_chars()),
         hlines=(*hlines, *dashed),
         vlines=tuple(vlines),
-        boxes=tuple(found.boxes),
+        boxes=(*found.boxes, *grounds),
         circles=tuple(found.circles),
         hatches=tuple(hatches(mask, scale)),
         dotted=tuple(dashed),

@@ -16,6 +16,7 @@ from trousseau.forms.raster import (
     ink,
     scan_primitives,
     strip_of,
+    white_boxes,
     without_rules,
 )
 from trousseau.forms.shapes import PagePrimitives
@@ -51,7 +52,8 @@ def scan_page(
     scale = Scale(DPI, height)
     clean = without_rules(gray, mask, scale)
     words = recognise(_png(clean), dpi=DPI, timeout=timeout, what=what)
-    primitives = scan_primitives(mask, words, dpi=DPI, width=width, height=height)
+    grounds = white_boxes(gray, scale)
+    primitives = scan_primitives(mask, words, dpi=DPI, width=width, height=height, grounds=grounds)
     strip = strip_of(clean, unread_cells(primitives), scale)
     if strip is None:
         return primitives, angle
@@ -59,7 +61,11 @@ def scan_page(
     more = strip.words(read)
     if not more:
         return primitives, angle
-    return scan_primitives(mask, [*words, *more], dpi=DPI, width=width, height=height), angle
+    everything = [*words, *more]
+    return (
+        scan_primitives(mask, everything, dpi=DPI, width=width, height=height, grounds=grounds),
+        angle,
+    )
 
 
 def _png(image: Gray) -> bytes:
