@@ -274,6 +274,9 @@ def test_a_dotted_rule_with_no_words_before_it_is_a_line_to_write_on() -> None:
     leader = (215.0, 602.0, 420.0, 602.0)  # from 10 pt after its words
     led = page(chars=tuple(words), hlines=(leader,), dotted=(leader,), boxes=boxes)
     assert [f.rect for f in detect_fields(led, 0)] == [(460, 598, 560, 616)]
+    arrow = chars("Wages, salaries, tips \u25b6", 100, 604) + chars("7", 446, 604)
+    entry = page(chars=tuple(arrow), hlines=(leader,), dotted=(leader,), boxes=boxes)
+    assert len(detect_fields(entry, 0)) == 2  # after a `▶`: the place to write
 
 
 def test_a_tall_cell_open_at_the_margin_beside_a_closed_one_is_a_field() -> None:
@@ -300,6 +303,10 @@ def test_cells_drawn_open_under_the_rule_above_are_fields() -> None:
     dashes = ((340.0, 500.0, 340.0, 509.0), (370.0, 500.0, 370.0, 509.0))
     ssn = page(hlines=rules, vlines=frame + dashes, dotted=dashes)
     assert [f.rect for f in detect_fields(ssn, 0)] == [(300, 500, 430, 512)]
+    low = ((300.0, 500.0, 430.0, 500.0), (300.0, 510.0, 430.0, 510.0))  # a row 10 pt tall
+    ticks = tuple((x, 500.0, x, 506.0) for x in (300.0, 430.0))  # ticks, not sides
+    ticked = [f.rect for f in detect_fields(page(hlines=low, vlines=ticks), 0)]
+    assert (300, 500, 430, 510) not in ticked
 
 
 def test_a_cell_shaded_in_pieces_is_not_a_field() -> None:
@@ -347,6 +354,9 @@ def test_a_row_of_captions_ending_with_colons_is_followed_by_their_fields() -> N
     ]
     plain = chars("ARMY:", 20, 604) + chars("NAVY", 120, 604)  # a caption without its colon
     assert detect_fields(page(chars=tuple(plain), boxes=((18, 600, 400, 616),)), 0) == []
+    over = chars("Name of", 20, 624) + chars("applicant", 20, 612)  # at the top, room under
+    field = only(detect_fields(page(chars=tuple(over), boxes=((18, 600, 300, 634),)), 0))
+    assert field.rect[1] == 600 and field.rect[3] < 611  # the space under the caption
 
 
 def test_a_capitalised_caption_with_an_aside_is_followed_by_its_field() -> None:

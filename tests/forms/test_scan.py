@@ -109,6 +109,22 @@ def test_line_numbers_the_page_ocr_skipped_are_read_again(monkeypatch) -> None:
     assert any(f.rect[0] < 450 for f in once.fields)  # a number cell taken for a field
 
 
+@needs_tesseract
+def test_a_second_reading_that_fails_keeps_the_first(monkeypatch) -> None:
+    from trousseau.errors import OcrUnavailable
+    from trousseau.forms import ocr, scan
+
+    def failing(png: bytes, **kwargs: object) -> list[OcrWord]:
+        if kwargs.get("segmentation") == ocr.BLOCK:
+            raise OcrUnavailable("rows.pdf page 1: tesseract failed (killed)")
+        return ocr.recognise(png, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan, "recognise", failing)
+    report = read_form(scanned(numbered_rows(), angle=0.8), name="rows.pdf")
+    assert len([f for f in report.fields if f.rect[0] >= 450]) == 8  # the amounts, all read
+    assert not any("tesseract" in w for w in report.warnings)
+
+
 def test_narrow_cells_without_text_are_read_again_in_a_strip() -> None:
     cells = ((430.0, 700.0, 455.0, 714.0), (430.0, 686.0, 455.0, 700.0))
     empty_row = PagePrimitives(width=612, height=792, boxes=cells)
@@ -147,6 +163,14 @@ def test_white_boxes_on_a_tinted_ground_are_boxes_and_paper_is_not() -> None:
     plain[500:540, 300:900] = 200.0  # a grey bar on white paper: no ground, no box
     noisy = np.clip(plain + rng.normal(0, 6, plain.shape), 0, 255).astype(np.uint8)
     assert white_boxes(noisy, scale) == []
+    table = np.full((2200, 1700), 251.0)
+    table[100:500, :] = 241.0  # a shaded band: a tint's share of the page
+    for y in range(1000, 1601, 60):  # a ruled table on the white paper below it
+        table[y : y + 3, 200:1400] = 30.0
+    for x in range(200, 1401, 120):
+        table[1000:1603, x : x + 3] = 30.0
+    noisy = np.clip(table + rng.normal(0, 6, table.shape), 0, 255).astype(np.uint8)
+    assert white_boxes(noisy, scale) == []  # its cells are ruled on paper, not white on tint
 
 
 def characters_of(text: str, x: float, y: float) -> list[Char]:

@@ -62,6 +62,17 @@ LEADER_LEAD = 20.0
 ENTER_MARKS = ("\u25b6", "\u25ba")  # ▶ ►
 """Marks that point at the place to write (a tax form's "enter here")."""
 
+_ASIDE = re.compile(r"\([^)]*\)")
+"""An aside in brackets after a caption ("(If different)", "(Required)")."""
+CAPTION_ROOM = 40.0
+"""Least room after a caption in its box for the answer, in points."""
+AFTER_CAPTION = 0.3
+"""Least share of its box that a row's one caption leaves empty after it."""
+CAPTION_GAP = 8.0
+"""Widest gap between two pieces of one caption, in points."""
+CAPTION_INDENT = 8.0
+"""Farthest a row's first caption starts from its box's left edge, in points."""
+
 BOX_GLYPHS = frozenset("\u2610\u25a1\u2751\u274f\u25a2\u2b1c")  # ☐ □ ❑ ❏ ▢ ⬜
 CIRCLE_GLYPHS = frozenset("\u25cb\u25ef\u274d\u26aa")  # ○ ◯ ❍ ⚪
 
@@ -273,13 +284,12 @@ def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
             if top is None:
                 continue
             reach = [v for v in vlines if abs(v[0] - xa) <= TOL or abs(v[0] - xb) <= TOL]
+            short = min(SHORT_OF_TOP, 0.25 * (top - y))  # a tick on a rule closes nothing
             left = any(
-                abs(v[0] - xa) <= TOL and v[1] <= y + TOL and v[3] >= top - SHORT_OF_TOP
-                for v in reach
+                abs(v[0] - xa) <= TOL and v[1] <= y + TOL and v[3] >= top - short for v in reach
             )
             right = any(
-                abs(v[0] - xb) <= TOL and v[1] <= y + TOL and v[3] >= top - SHORT_OF_TOP
-                for v in reach
+                abs(v[0] - xb) <= TOL and v[1] <= y + TOL and v[3] >= top - short for v in reach
             )
             open_left, open_right = xa in ends and not left, xb in ends and not right
             closed = (left or open_left) and (right or open_right) and (left or right)
@@ -290,9 +300,17 @@ def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
     return cells + [c for c in margin if _continues_row(c, cells)]
 
 
+def _table_cells(page: PagePrimitives, hlines: Sequence[Rect]) -> list[Rect]:
+    """The page's table cells (`_cells`) from its merged horizontal rules and its vertical
+    ones; dashed verticals divide one field into its parts (an SSN's groups), not a table."""
+    dashed = {d for d in page.dotted if d[0] == d[2]}
+    vlines = _merge_lines([v for v in page.vlines if v not in dashed], horizontal=False)
+    return _cells(hlines, vlines)
+
+
 def _continues_row(cell: Rect, cells: Sequence[Rect]) -> bool:
-    """Whether a tall cell open at the margin continues a closed cell of the same rows beside
-    it (an amount's cents column without a rule at the page's edge)."""
+    """Whether a tall cell open at the end of its rules continues a closed cell of the same
+    rows beside it (an amount's cents column with no rule at the page's edge)."""
     return any(
         abs(c[1] - cell[1]) <= TOL
         and abs(c[3] - cell[3]) <= TOL
@@ -514,9 +532,7 @@ def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidat
     found: list[_Candidate] = []
     page_area = page.width * page.height
     hlines = _merge_lines(page.hlines, horizontal=True)
-    dashed = {d for d in page.dotted if d[0] == d[2]}  # an SSN's groups: parts of one field
-    vlines = _merge_lines([v for v in page.vlines if v not in dashed], horizontal=False)
-    cells = _cells(hlines, vlines)
+    cells = _table_cells(page, hlines)
     boxes = _dedupe_boxes(
         [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < 0.25 * page_area]
     )
@@ -736,12 +752,12 @@ def _after_caption(
 
     Government forms rule a row as one box and print its caption at the box's left, the
     answer written after it ("CASE NUMBER ____", "ZIP ____"). Such a caption is set in
-    capitals (an aside in brackets aside: "EMAIL (Address Required)") or ends with a colon,
-    starts at the box's edge and leaves at least AFTER_CAPTION of the box (and
-    CAPTION_ROOM) empty; a box with an empty box or cell right after it is a label cell,
-    whose field is that neighbour. A row may hold several captions, each ending with a
-    colon, with room after each ("ARMY: ___ NAVY: ___"). Mixed-case text in a box (a table
-    of information, a value typed into a box) stays a label cell."""
+    capitals (an aside in brackets not counted: "EMAIL (Address Required)") or ends with a
+    colon, starts within CAPTION_INDENT of the box's edge and leaves at least AFTER_CAPTION
+    of the box (and CAPTION_ROOM) empty; a box with an empty box or cell right after it is
+    a label cell, whose field is that neighbour. A row may hold several captions, each
+    ending with a colon, with room after each ("ARMY: ___ NAVY: ___"). Mixed-case text in a
+    box (a table of information, a value typed into a box) stays a label cell."""
     captions = _caption_columns(inside)
     w, h = area[2] - area[0], area[3] - area[1]
     if not captions or captions[0][0][0] - area[0] > CAPTION_INDENT:
@@ -790,27 +806,17 @@ def _after_caption(
 def _captions_across(area: Rect, inside: Sequence[_Piece], line: float) -> bool:
     """Whether a box two lines tall holds a row of captions, each beside its answer, rather
     than a caption over the space to write in: a caption printed on two lines, and every
-    caption centred across the box."""
+    caption centred across the box, leaving no room to write under it."""
     h = area[3] - area[1]
     if h > 3.2 * line:
         return False
     middle = (area[1] + area[3]) / 2
     captions = _caption_columns(inside)
+    if min(r[1] for r, _ in captions) - area[1] >= MIN_ROOM:
+        return False  # room to write under them: captions over their fields
     return any(r[3] - r[1] >= 1.5 * line for r, _ in captions) and all(
         abs((r[1] + r[3]) / 2 - middle) <= 0.2 * h for r, _ in captions
     )
-
-
-_ASIDE = re.compile(r"\([^)]*\)")
-"""An aside in brackets after a caption ("(If different)", "(Required)")."""
-CAPTION_ROOM = 40.0
-"""Least room after a caption in its box for the answer, in points."""
-AFTER_CAPTION = 0.3
-"""Least share of its box that a row's one caption leaves empty after it."""
-CAPTION_GAP = 8.0
-"""Widest gap between two pieces of one caption, in points."""
-CAPTION_INDENT = 8.0
-"""Farthest a row's first caption starts from its box's left edge, in points."""
 
 
 def _caption_columns(inside: Sequence[_Piece]) -> list[tuple[Rect, str]]:
@@ -826,7 +832,7 @@ def _caption_columns(inside: Sequence[_Piece]) -> list[tuple[Rect, str]]:
             columns.append([p])
     result = []
     for column in columns:
-        lines = sorted(column, key=lambda p: -p.rect[3])
+        lines = sorted(column, key=lambda p: (-round((p.rect[1] + p.rect[3]) / 2 / 4), p.rect[0]))
         text = " ".join(p.text.strip() for p in lines).strip()
         if text:
             result.append((union([p.rect for p in column]), text))
@@ -975,16 +981,15 @@ def unread_cells(page: PagePrimitives) -> list[Rect]:
     alone in their cells), worth a second, closer reading. Squares of a checkbox's size are
     left out."""
     hlines = _merge_lines(page.hlines, horizontal=True)
-    vlines = _merge_lines(page.vlines, horizontal=False)
     texts = [p.rect for p in pieces(page.chars) if p.kind == "text"]
     found = []
-    for b in _dedupe_boxes([*page.boxes, *_cells(hlines, vlines)]):
+    for b in _dedupe_boxes([*page.boxes, *_table_cells(page, hlines)]):
         w, h = b[2] - b[0], b[3] - b[1]
         if not (
             UNREAD_MIN_WIDTH <= w <= NUMBER_CELL and UNREAD_MIN_HEIGHT <= h <= UNREAD_MAX_HEIGHT
         ):
             continue
-        if _is_square(b) and w <= CHECKBOX_MAX:
+        if _is_square(b):
             continue
         if any(_inside_share(t, b) >= 0.5 for t in texts):
             continue

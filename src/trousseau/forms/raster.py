@@ -412,15 +412,18 @@ TINT_DEPTH = (5, 30)
 WHITE_FILL = 0.8
 """Least share of its bounding box a white region fills to be a box."""
 RING_PX = 5
-"""Width of the ring around a white region that must be tint, not paper, in pixels."""
-RING_WHITE = 0.25
-"""Most of that ring that may be white (a region of the page's own paper is no box)."""
+"""Width of the ring around a white region that must be tint, in pixels."""
+RING_TINT = 5
+"""How far from the tint's grey level a pixel of that ring may be."""
+RING_SHARE = 0.3
+"""Least share of that ring at the tint's level (neither paper, nor the rules and text of
+a ruled cell: a table on white paper beside a shaded band holds no white boxes)."""
 
 
 def white_boxes(gray: Gray, scale: Scale) -> list[Rect]:
     """White boxes printed on a tinted ground, with no outline (the 1040's name and amount
     boxes on its pale cyan): the page's paper and tint levels from its grey histogram, then
-    the rectangular regions of paper white wholly surrounded by tint. None on a page without
+    the rectangular regions of paper white surrounded by tint (RING_SHARE). None on a page without
     a tinted ground."""
     smooth = cv2.blur(gray, (GROUND_BLUR, GROUND_BLUR))
     counts = np.bincount(smooth.ravel(), minlength=256).astype(np.int64)
@@ -444,12 +447,15 @@ def white_boxes(gray: Gray, scale: Scale) -> list[Rect]:
             continue
         if area < WHITE_FILL * w * h:
             continue
+        if x == 0 or y == 0 or x + w == columns or y + h == rows:
+            continue  # the paper at the page's edge
         x0, y0 = max(0, x - RING_PX), max(0, y - RING_PX)
         x1, y1 = min(columns, x + w + RING_PX), min(rows, y + h + RING_PX)
-        around = smooth[y0:y1, x0:x1] >= middle
-        inner = int(np.count_nonzero(around[y - y0 : y - y0 + h, x - x0 : x - x0 + w]))
-        ring = around.size - w * h
-        if ring <= 0 or (int(np.count_nonzero(around)) - inner) > RING_WHITE * ring:
+        window = smooth[y0:y1, x0:x1]
+        around = np.abs(window.astype(np.int16) - tint) <= RING_TINT
+        around[y - y0 : y - y0 + h, x - x0 : x - x0 + w] = False
+        ring = window.size - w * h
+        if ring <= 0 or int(np.count_nonzero(around)) < RING_SHARE * ring:
             continue
         found.append(scale.rect(x, y, x + w, y + h))
     return found
@@ -466,12 +472,12 @@ STRIP_MIN_INK = 12
 """Fewest ink pixels that make a cell worth reading again (less is a speck)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Strip:
     """The insides of some cells cut from a page's OCR image and stacked one under another
     on white, to be read in one OCR call as a block of lines (a tax form's line numbers,
     which OCR's sparse reading of the page skipped). `slots` holds, for each cell kept, its
-    top in the strip and its left and top in the page's pixels."""
+    top and height in the strip and its left and top in the page's pixels."""
 
     image: Gray
     slots: tuple[tuple[int, int, int, int], ...]
