@@ -459,6 +459,9 @@ def test_a_rounded_frame_gives_no_radio_buttons_and_no_lines_to_write_on() -> No
     ring = ShapeSink()  # a circle drawn as four curves that end where they began, unclosed
     ring.add_subpath([(10, 5), (15, 10), (10, 15), (5, 10), (10, 5)], curved=True, closed=False)
     assert ring.circles == [(5, 5, 15, 15)] and ring.arcs == []
+    half = ShapeSink()  # a half circle's ends share a side: no corner
+    half.add_subpath([(5, 10), (7, 14), (10, 15), (13, 14), (15, 10)], curved=True, closed=False)
+    assert half.arcs == [] and half.circles == []
 
 
 def drawn_form() -> bytes:

@@ -113,7 +113,7 @@ class ShapeSink:
                 and (closed or _returns(points, width))
             ):
                 self.circles.append(bounds)
-            elif not closed and max(width, height) <= ARC_MAX:
+            elif not closed and max(width, height) <= ARC_MAX and _corner(points, width, height):
                 self.arcs.append(bounds)
             return
         if _is_rectangle(points, closed):
@@ -169,6 +169,13 @@ def _is_rectangle(points: Sequence[tuple[float, float]], closed: bool) -> bool:
         if not (abs(a[0] - b[0]) < AXIS_TOLERANCE or abs(a[1] - b[1]) < AXIS_TOLERANCE):
             return False
     return True
+
+
+def _corner(points: Sequence[tuple[float, float]], width: float, height: float) -> bool:
+    """Whether a curve turns a corner: a quarter arc, its ends at opposite corners of its
+    bounds (a half circle's ends share a side; a letter's stroke wanders)."""
+    (x0, y0), (x1, y1) = points[0], points[-1]
+    return abs(x1 - x0) >= 0.8 * width and abs(y1 - y0) >= 0.8 * height
 
 
 def _returns(points: Sequence[tuple[float, float]], size: float) -> bool:
