@@ -135,6 +135,8 @@ def test_narrow_cells_without_text_are_read_again_in_a_strip() -> None:
     assert unread_cells(numbered) == [cells[1]]
     square = PagePrimitives(width=612, height=792, boxes=((100.0, 700.0, 110.0, 710.0),))
     assert unread_cells(square) == []  # a checkbox
+    tall = ((430.0, 600.0, 455.0, 630.0), (430.0, 500.0, 455.0, 545.0))
+    assert unread_cells(PagePrimitives(width=612, height=792, boxes=tall)) == [tall[0]]
     scale = Scale(200, 792)
     page = np.full((2200, 1700), 255, np.uint8)
     page[230:250, 1210:1230] = 0  # ink in the first cell only (page pixels)
