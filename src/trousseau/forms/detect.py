@@ -300,12 +300,19 @@ def _cells(hlines: Sequence[Rect], vlines: Sequence[Rect]) -> list[Rect]:
     return cells + [c for c in margin if _continues_row(c, cells)]
 
 
-def _table_cells(page: PagePrimitives, hlines: Sequence[Rect]) -> list[Rect]:
-    """The page's table cells (`_cells`) from its merged horizontal rules and its vertical
-    ones; dashed verticals divide one field into its parts (an SSN's groups), not a table."""
+def _page_boxes(page: PagePrimitives) -> tuple[list[Rect], list[Rect], list[Rect]]:
+    """The page's merged horizontal rules, its table cells (`_cells`), and its boxes and
+    cells together without duplicates, none over a quarter of the page. Dashed verticals
+    divide one field into its parts (an SSN's groups), not a table into cells."""
+    hlines = _merge_lines(page.hlines, horizontal=True)
     dashed = {d for d in page.dotted if d[0] == d[2]}
     vlines = _merge_lines([v for v in page.vlines if v not in dashed], horizontal=False)
-    return _cells(hlines, vlines)
+    cells = _cells(hlines, vlines)
+    most = 0.25 * page.width * page.height
+    boxes = _dedupe_boxes(
+        [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < most]
+    )
+    return hlines, cells, boxes
 
 
 def _continues_row(cell: Rect, cells: Sequence[Rect]) -> bool:
@@ -530,12 +537,7 @@ def _hatched(area: Rect, hatches: Sequence[tuple[float, float]]) -> bool:
 def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidate]:
     texts = [p for p in parts if p.kind == "text"]
     found: list[_Candidate] = []
-    page_area = page.width * page.height
-    hlines = _merge_lines(page.hlines, horizontal=True)
-    cells = _table_cells(page, hlines)
-    boxes = _dedupe_boxes(
-        [b for b in (*page.boxes, *cells) if (b[2] - b[0]) * (b[3] - b[1]) < 0.25 * page_area]
-    )
+    hlines, cells, boxes = _page_boxes(page)
     printed = {  # line markers and push buttons: marks of the form, nothing to fill
         i
         for i, b in enumerate(boxes)
@@ -727,8 +729,9 @@ def _area_fields(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> 
     caption: str | None = None
     if inside:
         line = max(p.rect[3] - p.rect[1] for p in inside)
-        if h < 2.2 * line or _captions_across(area, inside, line):
-            return _after_caption(area, inside, areas, texts)  # a label cell, unless room follows
+        captions = _caption_columns(inside)
+        if h < 2.2 * line or _captions_across(area, captions, line):
+            return _after_caption(area, captions, areas, texts)  # a label cell, unless room follows
         inked = sum((p.rect[2] - p.rect[0]) * (p.rect[3] - p.rect[1]) for p in inside)
         if len(inside) > 3 or inked > 0.35 * w * h:
             return []  # a paragraph or a list printed in a box: nothing to write
@@ -746,7 +749,10 @@ def _area_fields(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> 
 
 
 def _after_caption(
-    area: Rect, inside: Sequence[_Piece], areas: Sequence[Rect], texts: Sequence[_Piece]
+    area: Rect,
+    captions: Sequence[tuple[Rect, str]],
+    areas: Sequence[Rect],
+    texts: Sequence[_Piece],
 ) -> list[_Candidate]:
     """The fields in a one-line box after its captions; none for a label cell.
 
@@ -757,8 +763,8 @@ def _after_caption(
     of the box (and CAPTION_ROOM) empty; a box with an empty box or cell right after it is
     a label cell, whose field is that neighbour. A row may hold several captions, each
     ending with a colon, with room after each ("ARMY: ___ NAVY: ___"). Mixed-case text in a
-    box (a table of information, a value typed into a box) stays a label cell."""
-    captions = _caption_columns(inside)
+    box (a table of information, a value typed into a box) stays a label cell. `captions`
+    are the box's words as `_caption_columns` gathers them."""
     w, h = area[2] - area[0], area[3] - area[1]
     if not captions or captions[0][0][0] - area[0] > CAPTION_INDENT:
         return []
@@ -803,7 +809,7 @@ def _after_caption(
     ]
 
 
-def _captions_across(area: Rect, inside: Sequence[_Piece], line: float) -> bool:
+def _captions_across(area: Rect, captions: Sequence[tuple[Rect, str]], line: float) -> bool:
     """Whether a box two lines tall holds a row of captions, each beside its answer, rather
     than a caption over the space to write in: a caption printed on two lines, and every
     caption centred across the box, leaving no room to write under it."""
@@ -811,9 +817,8 @@ def _captions_across(area: Rect, inside: Sequence[_Piece], line: float) -> bool:
     if h > 3.2 * line:
         return False
     middle = (area[1] + area[3]) / 2
-    captions = _caption_columns(inside)
-    if min(r[1] for r, _ in captions) - area[1] >= MIN_ROOM:
-        return False  # room to write under them: captions over their fields
+    if not captions or min(r[1] for r, _ in captions) - area[1] >= MIN_ROOM:
+        return False  # no caption, or room to write under them: captions over their fields
     return any(r[3] - r[1] >= 1.5 * line for r, _ in captions) and all(
         abs((r[1] + r[3]) / 2 - middle) <= 0.2 * h for r, _ in captions
     )
@@ -980,10 +985,9 @@ def unread_cells(page: PagePrimitives) -> list[Rect]:
     what is printed (Tesseract's sparse reading skips a tax form's bold line numbers, `36`,
     alone in their cells), worth a second, closer reading. Squares of a checkbox's size are
     left out."""
-    hlines = _merge_lines(page.hlines, horizontal=True)
     texts = [p.rect for p in pieces(page.chars) if p.kind == "text"]
     found = []
-    for b in _dedupe_boxes([*page.boxes, *_table_cells(page, hlines)]):
+    for b in _page_boxes(page)[2]:
         w, h = b[2] - b[0], b[3] - b[1]
         if not (
             UNREAD_MIN_WIDTH <= w <= NUMBER_CELL and UNREAD_MIN_HEIGHT <= h <= UNREAD_MAX_HEIGHT

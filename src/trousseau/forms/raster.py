@@ -92,6 +92,17 @@ class Scale:
     def px(self, points: float) -> int:
         return max(1, round(points * self.dpi / 72.0))
 
+    def pixels(self, rect: Rect) -> tuple[int, int, int, int]:
+        """A rectangle in page points as pixels (left, top, right, bottom): `rect` undone."""
+        x0, y0, x1, y1 = rect
+        k = self.dpi / 72.0
+        return (
+            round(x0 * k),
+            round((self.height - y1) * k),
+            round(x1 * k),
+            round((self.height - y0) * k),
+        )
+
 
 # --- ink and skew -----------------------------------------------------------------------------
 
@@ -506,11 +517,10 @@ def strip_of(clean: Gray, cells: Sequence[Rect], scale: Scale) -> Strip | None:
     inset = scale.px(1.0)
     rows, columns = clean.shape[:2]
     crops: list[tuple[int, int, Gray]] = []
-    for x0, y0, x1, y1 in cells:
-        left = max(0, round(x0 * scale.dpi / 72.0) + inset)
-        right = min(columns, round(x1 * scale.dpi / 72.0) - inset)
-        top = max(0, round((scale.height - y1) * scale.dpi / 72.0) + inset)
-        bottom = min(rows, round((scale.height - y0) * scale.dpi / 72.0) - inset)
+    for cell in cells:
+        x0, y0, x1, y1 = scale.pixels(cell)
+        left, top = max(0, x0 + inset), max(0, y0 + inset)
+        right, bottom = min(columns, x1 - inset), min(rows, y1 - inset)
         if right <= left or bottom <= top:
             continue
         crop = clean[top:bottom, left:right]
@@ -598,6 +608,26 @@ def _through_text(line: Rect, words: Sequence[Rect]) -> bool:
     return covered >= 0.7 * (line[2] - line[0])
 
 
+@dataclass(frozen=True)
+class InkShapes:
+    """What a page's pixels show before its words are known: rules, marks, hatching and the
+    boxes of a tinted ground. Found once a page, whatever its OCR readings."""
+
+    hlines: list[Rect]
+    vlines: list[Rect]
+    marks: Marks
+    hatches: list[tuple[float, float]]
+    grounds: list[Rect]
+
+
+def ink_shapes(mask: Gray, scale: Scale, gray: Gray | None = None) -> InkShapes:
+    """A deskewed page's shapes from its ink (`ink`), and the boxes of its tinted ground
+    (`white_boxes`) when its grey pixels are given."""
+    hlines, vlines = rules(mask, scale)
+    grounds = white_boxes(gray, scale) if gray is not None else []
+    return InkShapes(hlines, vlines, marks(mask, scale), hatches(mask, scale), grounds)
+
+
 def scan_primitives(
     mask: Gray,
     words: Sequence[OcrWord],
@@ -605,12 +635,13 @@ def scan_primitives(
     dpi: float,
     width: float,
     height: float,
-    grounds: Sequence[Rect] = (),
+    shapes: InkShapes | None = None,
 ) -> PagePrimitives:
-    """A deskewed page's ink (`ink`) and its OCR words as the detector's primitives, with
-    the boxes its tinted ground shows (`white_boxes`)."""
+    """A deskewed page's ink (`ink`) and its OCR words as the detector's primitives; its
+    `shapes` when already found (`ink_shapes`: a page read twice finds them once)."""
     scale = Scale(dpi, height)
-    hlines, vlines = rules(mask, scale)
+    drawn = shapes if shapes is not None else ink_shapes(mask, scale)
+    hlines, vlines = drawn.hlines, drawn.vlines
     boxes_of_words = [scale.rect(*w.box) for w in words if _is_text(w)]
     hlines = [line for line in hlines if not _through_text(line, boxes_of_words)]
     dashed = [
@@ -618,7 +649,7 @@ def scan_primitives(
         for line in dashed_rules(mask, scale, hlines)
         if not _through_text(line, boxes_of_words)
     ]
-    found = marks(mask, scale)
+    found = drawn.marks
     lettered = [
         scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
     ]
@@ -629,16 +660,16 @@ def scan_primitives(
         found.brackets,
         found.plain,
     )
-    shapes = [*found.boxes, *found.circles, *(b for pair in found.brackets for b in pair)]
+    outlines = [*found.boxes, *found.circles, *(b for pair in found.brackets for b in pair)]
     return PagePrimitives(
         width=width,
         height=height,
-        chars=(*characters(words, scale, shapes), *found.bracket_chars()),
+        chars=(*characters(words, scale, outlines), *found.bracket_chars()),
         hlines=(*hlines, *dashed),
         vlines=tuple(vlines),
-        boxes=(*found.boxes, *grounds),
+        boxes=(*found.boxes, *drawn.grounds),
         circles=tuple(found.circles),
-        hatches=tuple(hatches(mask, scale)),
+        hatches=tuple(drawn.hatches),
         dotted=tuple(dashed),
         images=1,
     )

@@ -18,9 +18,9 @@ from trousseau.forms.raster import (
     Scale,
     deskew,
     ink,
+    ink_shapes,
     scan_primitives,
     strip_of,
-    white_boxes,
     without_rules,
 )
 from trousseau.forms.shapes import PagePrimitives
@@ -66,8 +66,8 @@ def scan_page(
     scale = Scale(DPI, height)
     clean = without_rules(gray, mask, scale)
     words = recognise(_png(clean), dpi=DPI, timeout=timeout, what=what)
-    grounds = white_boxes(gray, scale)
-    primitives = scan_primitives(mask, words, dpi=DPI, width=width, height=height, grounds=grounds)
+    shapes = ink_shapes(mask, scale, gray)
+    primitives = scan_primitives(mask, words, dpi=DPI, width=width, height=height, shapes=shapes)
     strip = strip_of(clean, unread_cells(primitives), scale)
     if strip is None:
         return primitives, angle
@@ -83,7 +83,7 @@ def scan_page(
         return primitives, angle
     everything = [*words, *more]
     return (
-        scan_primitives(mask, everything, dpi=DPI, width=width, height=height, grounds=grounds),
+        scan_primitives(mask, everything, dpi=DPI, width=width, height=height, shapes=shapes),
         angle,
     )
 
