@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
@@ -165,6 +165,8 @@ class Truth:
     label: str
     field: str
     concept: str | None = None
+    value: str | None = None
+    """The answer drawn in a filled form (`generate_filled`)."""
 
 
 @dataclass
@@ -436,10 +438,109 @@ def _timeline(w: _Writer) -> None:
 def generate(seed: int, kind: str) -> tuple[bytes, bytes, list[Truth]]:
     """(fillable PDF, flat PDF, truth) of one generated `kind` of form ("questionnaire",
     "contract" or "timeline"); the same seed gives the same bytes and truth."""
-    rng = random.Random(f"{kind}:{seed}")
-    writer = _Writer(rng)
-    {"questionnaire": _questionnaire, "contract": _contract, "timeline": _timeline}[kind](writer)
+    writer = _layout(seed, kind)
     return _save(writer, fillable=True), _save(writer, fillable=False), writer.truth
+
+
+def generate_filled(seed: int, kind: str) -> tuple[bytes, list[Truth]]:
+    """(flat PDF, truth) of the same form as `generate(seed, kind)`, filled in and printed:
+    each answer drawn where a filled widget's appearance puts it when a form is flattened
+    (a line of text 2 pt inside its field, vertically centred; a comb's characters one a
+    cell; a multiline answer from the top; a ZapfDingbats tick or an X in a checked box, a
+    dot in the chosen radio button). About one field in eight is left blank; each truth's
+    `value` is the answer drawn (None: left blank; "on" for a ticked box or button)."""
+    writer = _layout(seed, kind)
+    rng = random.Random(f"filled:{kind}:{seed}")
+    specs = {name: spec for page in writer.pages for name, spec in page.widgets}
+    truth: list[Truth] = []
+    chosen: dict[str, int] = {}
+    for t in writer.truth:
+        spec = specs[t.field]
+        ops = writer.pages[t.page].ops
+        value: str | None = None
+        if spec["kind"] == "radio":
+            options = len(spec["buttons"])
+            pick = chosen.setdefault(t.field, rng.randrange(options + 1))  # `options`: none
+            index = [b for b, _ in spec["buttons"]].index(t.rect)
+            if index == pick:
+                value = "on"
+                ops.append(_dingbat("l", t.rect, 0.6))
+        elif spec["kind"] == "checkbox":
+            if rng.random() < 0.5:
+                value = "on"
+                ops.append(_dingbat("4", t.rect, 0.8) if rng.random() < 0.5 else _cross(t.rect))
+        elif rng.random() < 0.875:
+            value = _answer(rng, t.type, spec)
+            ops.extend(_typed(value, t.rect, spec))
+        truth.append(replace(t, value=value))
+    return _save(writer, fillable=False), truth
+
+
+ANSWERS = {
+    "text": (
+        "Ada Okafor",
+        "Tunde Bello",
+        "St Mary's Church",
+        "Lagos",
+        "Rose gold and ivory",
+        "Clair de Lune",
+        "Bloom & Wild",
+        "4:30 pm",
+        "Rev. J. Adeyemi",
+    ),
+    "date": ("06/14/2027", "2027-06-14", "June 14, 2027", "14/06/2027"),
+    "email": ("ada.okafor@example.com", "tunde@mail.example.org"),
+    "phone": ("+1 555 010 2233", "(555) 201-7788", "555-0142"),
+    "number": ("120", "4,500", "85", "1,250.00"),
+    "multiline": (
+        "Two vegan guests; no nuts at table 4.",
+        "Grandma Ada with all the cousins before the ceremony.",
+    ),
+    "signature": ("A. Okafor", "T. Bello"),
+}
+
+
+def _answer(rng: random.Random, meaning: str, spec: dict) -> str:
+    if spec["kind"] == "comb":
+        return "".join(rng.choice("0123456789") for _ in range(int(spec["cells"])))
+    return rng.choice(ANSWERS.get(meaning, ANSWERS["text"]))
+
+
+def _typed(value: str, rect: tuple[float, float, float, float], spec: dict) -> list[str]:
+    x0, y0, x1, y1 = rect
+    if spec["kind"] == "comb":
+        side = (x1 - x0) / int(spec["cells"])
+        return [
+            f"BT /F1 10 Tf {x0 + i * side + (side - _width(ch, 10)) / 2:.2f} "
+            f"{y0 + (y1 - y0 - 7) / 2:.2f} Td ({_esc(ch)}) Tj ET"
+            for i, ch in enumerate(value)
+        ]
+    size = min(10.0, (y1 - y0) * 0.7)
+    while size > 6 and _width(value, size) > x1 - x0 - 4:
+        size -= 0.5
+    y = y1 - 2 - size if spec["kind"] == "multiline" else y0 + (y1 - y0 - 0.7 * size) / 2
+    return [f"BT /F1 {size:g} Tf {x0 + 2:.2f} {y:.2f} Td ({_esc(value)}) Tj ET"]
+
+
+def _dingbat(glyph: str, rect: tuple[float, float, float, float], share: float) -> str:
+    x0, y0, x1, y1 = rect
+    size = (y1 - y0) * share / 0.7
+    return (
+        f"BT /F2 {size:.2f} Tf {x0 + (x1 - x0) * (1 - share) / 2:.2f} "
+        f"{y0 + (y1 - y0) * (1 - share) / 2:.2f} Td ({glyph}) Tj ET"
+    )
+
+
+def _cross(rect: tuple[float, float, float, float]) -> str:
+    x0, y0, x1, y1 = rect
+    size = (y1 - y0) * 0.9
+    return f"BT /F1 {size:.2f} Tf {x0 + (x1 - x0 - 0.667 * size) / 2:.2f} {y0 + 1:.2f} Td (X) Tj ET"
+
+
+def _layout(seed: int, kind: str) -> _Writer:
+    writer = _Writer(random.Random(f"{kind}:{seed}"))
+    {"questionnaire": _questionnaire, "contract": _contract, "timeline": _timeline}[kind](writer)
+    return writer
 
 
 def _save(writer: _Writer, *, fillable: bool) -> bytes:
@@ -452,11 +553,14 @@ def _save(writer: _Writer, *, fillable: bool) -> bytes:
             Encoding=Name.WinAnsiEncoding,
         )
     )
+    dingbats = pdf.make_indirect(
+        Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.ZapfDingbats)
+    )
     fields = Array()
     for spec in writer.pages:
         pdf.add_blank_page(page_size=(WIDTH, HEIGHT))
         page = pdf.pages[-1].obj
-        page.Resources = Dictionary(Font=Dictionary(F1=font))
+        page.Resources = Dictionary(Font=Dictionary(F1=font, F2=dingbats))
         page.Contents = pdf.make_stream("\n".join(spec.ops).encode("latin-1"))
         if not fillable:
             continue

@@ -35,18 +35,19 @@ import datetime as dt
 import io
 import json
 import platform
+import random
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pikepdf
 
-from bench.formgen import KINDS, Truth, generate
+from bench.formgen import KINDS, Truth, generate, generate_filled
 from bench.harness import DOCS, REPO, recipe, say, write_section
 from bench.scans import scan_pdf
 from trousseau.forms import iou
@@ -80,6 +81,10 @@ class Box:
     type: str
     label: str | None = None
     concept: str | None = None
+    value: str | None = None
+    """The answer it holds: text, "on" for a ticked box or the chosen radio button, None."""
+    name: str | None = None
+    """A true widget's field name (its qualified name), to fill it in."""
 
 
 def match(truth: Sequence[Box], found: Sequence[Box]) -> list[tuple[int, int]]:
@@ -131,6 +136,10 @@ def scores(truth: Sequence[Box], found: Sequence[Box], *, semantic: bool) -> dic
             [t.type for t in truth],
             [found[matched[i]].type if i in matched else "-" for i in range(len(truth))],
         )
+    if any(t.value is not None for t in truth):
+        out["values"] = sum(
+            1 for i, j in pairs if _norm(truth[i].value) == _norm(found[j].value)
+        ) / len(truth)
     return out
 
 
@@ -155,9 +164,13 @@ def detected_boxes(doc: str, data: bytes) -> tuple[list[Box], int]:
         if f.type.value == "radio":
             for o in f.options:
                 if o.rect is not None and o.page is not None:
-                    boxes.append(Box(doc, o.page, o.rect, "radio", o.label, f.concept))
+                    on = "on" if f.value is not None and f.value == o.value else None
+                    boxes.append(Box(doc, o.page, o.rect, "radio", o.label, f.concept, on))
         elif f.rect is not None and f.page is not None:
-            boxes.append(Box(doc, f.page, f.rect, f.type.value, f.label, f.concept))
+            value = f.value if isinstance(f.value, str) else None
+            if f.type.value == "checkbox":
+                value = "on" if value not in (None, "Off") else None
+            boxes.append(Box(doc, f.page, f.rect, f.type.value, f.label, f.concept, value))
     return boxes, report.pages
 
 
@@ -172,37 +185,123 @@ def generated_set(count: int) -> list[tuple[str, bytes, list[Box]]]:
     return result
 
 
+def filled_set(count: int) -> list[tuple[str, bytes, list[Box]]]:
+    """The same `count` forms as `generated_set`, filled in and printed (`generate_filled`):
+    (name, flat bytes, truth with the answers)."""
+    result = []
+    for seed in range(count):
+        kind = KINDS[seed % len(KINDS)]
+        flat, truth = generate_filled(seed, kind)
+        name = f"{kind}-{seed}-filled"
+        result.append((name, flat, [_truth_box(name, t) for t in truth]))
+    return result
+
+
 def _truth_box(doc: str, t: Truth) -> Box:
-    return Box(doc, t.page, t.rect, t.type, t.label, t.concept)
+    return Box(doc, t.page, t.rect, t.type, t.label, t.concept, t.value)
 
 
 def real_set(folder: Path) -> list[tuple[str, bytes, list[Box]]]:
     """The fillable PDFs of `folder` with AcroForm fields: (name, flattened bytes, truth)."""
-    from trousseau.errors import FormError
-    from trousseau.forms import read_fillable
+    result = []
+    for path in sorted(folder.glob("*.pdf")):
+        truth = _widgets(path)
+        if truth:
+            result.append((path.name, flatten(path.read_bytes()), truth))
+    return result
+
+
+def filled_real_set(folder: Path) -> list[tuple[str, bytes, list[Box]]]:
+    """`real_set`'s forms filled in before they are flattened: each text field given one of
+    `FILLS` (cut to its maximum length), every other checkbox ticked (seeded by the file's
+    name), appearances drawn by pikepdf's generator, as a PDF editor fills a form and
+    prints it. A truth's value is what the flattened page shows in its rectangle (a field
+    whose appearance could not be drawn holds none); a ticked box's is "on"."""
+    import pikepdf.form
+    import pypdfium2 as pdfium
 
     result = []
     for path in sorted(folder.glob("*.pdf")):
+        truth = _widgets(path)
+        if not truth:
+            continue
+        rng = random.Random(path.name)
+        ticked: set[str] = set()
+        with pikepdf.open(path) as pdf:
+            form = pikepdf.form.Form(pdf, pikepdf.form.DefaultAppearanceStreamGenerator)
+            for name, f in form.items():
+                try:
+                    if isinstance(f, pikepdf.form.TextField) and not f.is_read_only:
+                        value = rng.choice(FILLS)
+                        f.value = value[: f.max_length] if f.max_length else value
+                    elif isinstance(f, pikepdf.form.CheckboxField) and rng.random() < 0.5:
+                        f.checked = True
+                        ticked.add(name)
+                except (pikepdf.PdfError, ValueError, TypeError, AttributeError):
+                    continue  # a field the generator cannot draw stays blank
+            out = io.BytesIO()
+            pdf.save(out)
+        flat = flatten(out.getvalue())
+        document = pdfium.PdfDocument(flat)
         try:
-            report = read_fillable(path, nearby_labels=False)
-        except FormError:
-            continue
-        if not report.fields:
-            continue
-        truth = []
-        for f in report.fields:
-            if f.type.value == "button":
-                continue
-            places = (
-                [(o.page, o.rect) for o in f.options if o.rect is not None]
-                if f.type.value == "radio"
-                else [(w.page, w.rect) for w in f.widgets]
-            )
-            for page, rect in places:
-                if page is not None and (rect[2] - rect[0]) * (rect[3] - rect[1]) >= 4:
-                    truth.append(Box(path.name, page, rect, f.type.value, f.label))
-        result.append((path.name, flatten(path.read_bytes()), truth))
+            shown = []
+            for box in truth:
+                if box.type == "checkbox":
+                    shown.append(replace(box, value="on" if box.name in ticked else None))
+                    continue
+                page = document[box.page]
+                left, bottom, _, _ = page.get_cropbox()  # the truth is in displayed points
+                x0, y0, x1, y1 = box.rect
+                text = (
+                    page.get_textpage().get_text_bounded(
+                        x0 + left, y0 + bottom, x1 + left, y1 + bottom
+                    )
+                    if page.get_rotation() == 0
+                    else ""
+                )
+                shown.append(replace(box, value=" ".join(text.split()) or None))
+        finally:
+            document.close()
+        result.append(
+            (f"{path.name}-filled", flat, [replace(b, doc=f"{path.name}-filled") for b in shown])
+        )
     return result
+
+
+FILLS = (
+    "Ada Okafor",
+    "06/14/2027",
+    "120",
+    "ada.okafor@example.com",
+    "Lagos",
+    "4,500.00",
+    "+1 555 010 2233",
+)
+"""The answers `filled_real_set` types into real forms."""
+
+
+def _widgets(path: Path) -> list[Box]:
+    """The widgets of a fillable PDF as truth (none when it cannot be read)."""
+    from trousseau.errors import FormError
+    from trousseau.forms import read_fillable
+
+    try:
+        report = read_fillable(path, nearby_labels=False)
+    except FormError:
+        return []
+    truth = []
+    for f in report.fields:
+        if f.type.value == "button":
+            continue
+        places = (
+            [(o.page, o.rect) for o in f.options if o.rect is not None]
+            if f.type.value == "radio"
+            else [(w.page, w.rect) for w in f.widgets]
+        )
+        for page, rect in places:
+            if page is not None and (rect[2] - rect[0]) * (rect[3] - rect[1]) >= 4:
+                truth.append(Box(path.name, page, rect, f.type.value, f.label, name=f.name))
+    return truth
 
 
 def flatten(data: bytes) -> bytes:
@@ -440,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
 
     say(f"generating {args.forms} forms")
     sets: list[tuple[str, list[tuple[str, bytes, list[Box]]], bool]] = [
-        ("(b) generated", generated_set(args.forms), True)
+        ("(b) generated", generated_set(args.forms), True),
+        ("(b) filled in", filled_set(args.forms), True),
     ]
     fillable = SHARED / "fillable"
     real = real_set(PUBLIC)
@@ -449,13 +549,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         say("no shared fillable PDFs: set (a) holds bench/data/forms only")
     sets.append(("(a) real forms, flattened", real, False))
+    filled = filled_real_set(PUBLIC)
+    if fillable.is_dir():
+        filled = filled_real_set(fillable) + filled
+    sets.append(("(a) filled in", filled, False))
     if not args.no_scans:
         for title, docs, semantic in list(sets):
             say(f"{title}: rendering scans")
             scanned = [
                 (name, scan_pdf(data, seed), truth) for seed, (name, data, truth) in enumerate(docs)
             ]
-            sets.append((f"{title.split(' ')[0]} rendered scans", scanned, semantic))
+            filled = ", filled in," if "filled" in title else ""
+            sets.append((f"{title.split(' ')[0]}{filled} rendered scans", scanned, semantic))
     rows = []
     for title, docs, semantic in sets:
         truth = [b for _, _, t in docs for b in t]
@@ -533,19 +638,20 @@ def main(argv: list[str] | None = None) -> int:
         "pair is measured on the same pages.",
         "",
         "| set | system | docs | pages | truth | found | F1 @ IoU 0.5 | checkbox recall "
-        "| labels | type macro-F1 | concept top-1 | pages/s/core |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| labels | type macro-F1 | concept top-1 | answers | pages/s/core |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for title, system, s, pages, speed_ps, ndocs in rows:
         if s is None:
-            lines.append(f"| {title} | {system} | | | | | | | | | | |")
+            lines.append(f"| {title} | {system} | | | | | | | | | | | |")
             continue
         lines.append(
             f"| {title} | {system} | {ndocs} | {pages} | {s['truth']:.0f} | {s['found']:.0f} | "
             f"{_fmt(s['f1'])} | {_fmt(s['checkbox_recall'])} | "
             f"{_fmt(s.get('labels', float('nan')))} | "
             f"{_fmt(s.get('type_f1', float('nan')))} | "
-            f"{_fmt(s.get('concepts', float('nan')))} | {_fmt(speed_ps, 1)} |"
+            f"{_fmt(s.get('concepts', float('nan')))} | "
+            f"{_fmt(s.get('values', float('nan')))} | {_fmt(speed_ps, 1)} |"
         )
     lines.append("")
     lines.append(

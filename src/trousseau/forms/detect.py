@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from trousseau.forms.answers import TICKS, answer_in, ticked, typed_answers
 from trousseau.forms.geometry import iou, union
 from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
 from trousseau.forms.model import Field, FieldType, Option, Rect, Widget
@@ -123,6 +124,7 @@ class _Piece:
     text: str
     rect: Rect  # loose
     glyph: Rect  # tight
+    sure: bool = True  # every letter read with confidence (OCR)
 
 
 @dataclass
@@ -185,7 +187,11 @@ def pieces(chars: Sequence[Char]) -> list[_Piece]:
             text = "".join(c.text for c in current)
             result.append(
                 _Piece(
-                    kind, text, union([c.rect for c in current]), union([c.glyph for c in current])
+                    kind,
+                    text,
+                    union([c.rect for c in current]),
+                    union([c.glyph for c in current]),
+                    all(c.sure for c in current),
                 )
             )
             current.clear()
@@ -485,14 +491,6 @@ def _covered(area: Rect, fills: Sequence[Rect]) -> bool:
     return sum(_inside_share(area, f) for f in fills) >= 0.5
 
 
-TICKS = frozenset(
-    "\u2713\u2714\u2715\u2716\u2717\u2718\u00d7xX\u25a0\u25aa\u25fc\u25cf\u2022\u25c6\u2605\u2611\u2612"
-)
-"""What a ticked checkbox shows (✓ ✔ ✕ ✖ ✗ ✘, the times sign, x, ■ ▪ ◼ ● • ◆ ★ ☑ ☒:
-ZapfDingbats' marks as pdfium maps them); any other sign alone in a small square (`+`, `-`,
-`▲`) is a button's."""
-
-
 def _button_face(box: Rect, texts: Sequence[_Piece]) -> bool:
     """Whether a small square shows a sign that is no tick mark (`+`, `-`, `▲`, `▼`): a push
     button drawn on the page (add a row, move it), nothing to tick or write."""
@@ -534,10 +532,14 @@ def _hatched(area: Rect, hatches: Sequence[tuple[float, float]]) -> bool:
     return False
 
 
-def _candidates(page: PagePrimitives, parts: Sequence[_Piece]) -> list[_Candidate]:
+def _candidates(
+    page: PagePrimitives,
+    parts: Sequence[_Piece],
+    marks: tuple[list[Rect], list[Rect], list[Rect]],
+) -> list[_Candidate]:
     texts = [p for p in parts if p.kind == "text"]
     found: list[_Candidate] = []
-    hlines, cells, boxes = _page_boxes(page)
+    hlines, cells, boxes = marks
     printed = {  # line markers and push buttons: marks of the form, nothing to fill
         i
         for i, b in enumerate(boxes)
@@ -1006,10 +1008,13 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
     each with its rectangle, label and type; `name` is made from the label, unique on the
     page with a suffix, prefixed with the page (`p1.wedding_date`)."""
     parts = pieces(page.chars)
+    marks = _page_boxes(page)
+    answers = _answers(page, parts, marks)
+    parts = [p for p in parts if not any(p is a for a in answers)]
     texts = [p for p in parts if p.kind == "text"]
     markers = [d for d in page.dark if _marker(d, page.dark, texts)]
     runs = [TextRun(p.text, p.rect) for p in texts if not _centred_in_any(p.rect, markers)]
-    kept = _resolve(_candidates(page, parts))
+    kept = _resolve(_candidates(page, parts, marks))
     radios = [c for c in kept if c.shape == "radio"]
     others = [c for c in kept if c.shape != "radio"]
     built: list[tuple[Rect, Field]] = []
@@ -1031,6 +1036,11 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
                     rect=_rounded(c.rect),
                     label=label,
                     label_source="nearby" if label is not None else None,
+                    value=(
+                        ("Yes" if ticked(c.rect, answers) else None)
+                        if c.shape == "checkbox"
+                        else answer_in(c.rect, answers, comb=c.shape == "comb")
+                    ),
                     max_length=c.cells,
                     widgets=(Widget(page_index, _rounded(c.rect)),),
                     source="detected",
@@ -1060,6 +1070,9 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
                     rect=whole,
                     label=label,
                     label_source="nearby" if label is not None else None,
+                    value=next(
+                        (o.value for o in options if o.rect and ticked(o.rect, answers)), None
+                    ),
                     options=options,
                     widgets=tuple(Widget(page_index, r) for r in rects),
                     source="detected",
@@ -1075,6 +1088,23 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
         name = base if seen[base] == 1 else f"{base}_{seen[base]}"
         result.append(_with_name(f, name))
     return result
+
+
+def _answers(
+    page: PagePrimitives, parts: Sequence[_Piece], marks: tuple[list[Rect], list[Rect], list[Rect]]
+) -> list[_Piece]:
+    """The words written into the form's marks (`answers.typed_answers`): its rules and
+    underscore runs, its boxes and cells, its checkboxes and radio buttons."""
+    hlines, cells, boxes = marks
+    texts = [p for p in parts if p.kind == "text"]
+    rules = [*hlines, *(p.glyph for p in parts if p.kind == "leader" and "_" in p.text)]
+    squares = [
+        *(b for b in boxes if _is_square(b)),
+        *page.circles,
+        *(_glyph_box(p) for p in parts if p.kind in ("box", "circle")),
+    ]
+    found = typed_answers(texts, rules, boxes, cells, squares)
+    return [texts[i] for i in sorted(found)]
 
 
 def _beside_any(run: Rect, rects: Sequence[Rect]) -> bool:

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from trousseau.forms.geometry import iou
 from trousseau.forms.model import Rect
 from trousseau.forms.shapes import Char, PagePrimitives
 
@@ -44,6 +45,9 @@ BOX_MIN_PT, BOX_MAX_PT = 5.0, 72.0
 PLAIN_MAX_PT = 14.0
 """The inside of a checkbox, at most, in points: a square hole this small, empty and with
 straight sides is drawn, whatever OCR made of it (`Marks.plain`)."""
+SURE = 70.0
+"""OCR confidence from which a word is taken as read (`Char.sure`): on the benchmark's scans
+typed answers read at 82 or more, the shading and hatching of blank cells at 65 or less."""
 INK_BLOCK = 31
 """Pixels across the neighbourhood a pixel is compared with (about 4 mm at 200 dpi)."""
 INK_CONTRAST = 12
@@ -301,6 +305,8 @@ class Marks:
     circles: list[Rect]
     brackets: list[tuple[Rect, Rect]]
     plain: list[Rect] = field(default_factory=list)
+    ticked: list[Rect] = field(default_factory=list)
+    """The boxes and circles among them that hold a mark: a tick, a cross, a dot."""
 
     def bracket_chars(self) -> list[Char]:
         """Each `[ ]` as the characters a text layer would hold, a line of its own: the
@@ -315,6 +321,82 @@ class Marks:
                 Char("]", closing, closing),
             ]
         return chars
+
+    def tick_chars(self) -> list[Char]:
+        """Each ticked box or circle's mark as the character a text layer would hold (✔),
+        a line of its own, centred in it."""
+        chars: list[Char] = []
+        for x0, y0, x1, y1 in self.ticked:
+            cx, cy, r = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 4
+            mark = (cx - r, cy - r, cx + r, cy + r)
+            chars += [
+                Char("\n", (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0)),
+                Char(TICK, mark, mark),
+            ]
+        return chars
+
+
+TICK = "\u2714"
+
+
+def _centred_mark(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
+    """Whether the ink inside a hole is a mark in its middle (a dot in a radio button, a
+    small tick), clear of its edge, where a letter's bowl has ink along its edge."""
+    x, y, w, h = box
+    m = 3
+    hole = np.zeros((h + 2 * m, w + 2 * m), np.uint8)
+    cv2.drawContours(hole, [contour - np.array([x - m, y - m], np.int32)], -1, 1, cv2.FILLED)
+    hole = np.asarray(cv2.erode(hole, np.ones((5, 5), np.uint8)), dtype=np.uint8)
+    ys, xs = np.nonzero(mask[y : y + h, x : x + w] & (hole[m : m + h, m : m + w] * 255))
+    if not len(xs):
+        return False
+    clear = 0.12
+    return bool(
+        xs.min() >= clear * w
+        and xs.max() <= (1 - clear) * w
+        and ys.min() >= clear * h
+        and ys.max() <= (1 - clear) * h
+        and abs((xs.min() + xs.max()) / 2 - w / 2) <= 0.15 * w
+        and abs((ys.min() + ys.max()) / 2 - h / 2) <= 0.15 * h
+    )
+
+
+def _ticked_between(inner: Gray) -> bool:
+    """Whether the ink between a pair of brackets is one mark clear of both, about as wide
+    as tall and without a hole (`[x]`, `[✔]`), where a bracketed word or sign (`($)`, `(a)`)
+    holds letters."""
+    if not inner.size:
+        return False
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inner)
+    if count != 2:
+        return False
+    x, _, w, h, area = (int(v) for v in stats[1])
+    _, hierarchy = cv2.findContours(inner.copy(), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    holed = any(parent >= 0 for *_, parent in hierarchy[0])
+    return (
+        x >= 1
+        and x + w <= inner.shape[1] - 1
+        and area <= 0.6 * inner.size
+        and 0.75 <= w / h <= 1.5
+        and h >= 0.35 * inner.shape[0]
+        and not holed  # a letter's bowl ("(a)"), where a tick or a cross has none
+    )
+
+
+def _ticked_square(mask: Gray, box: tuple[int, int, int, int]) -> bool:
+    """Whether an outline is a square drawn with a mark across it (a tick or a cross that
+    splits its inside): its four sides inked along their length, ink in its middle."""
+    x, y, w, h = box
+    part = mask[y : y + h, x : x + w] > 0
+    band = max(1, min(w, h) // 8)
+    sides = (
+        part[:band].any(axis=0).mean(),
+        part[-band:].any(axis=0).mean(),
+        part[:, :band].any(axis=1).mean(),
+        part[:, -band:].any(axis=1).mean(),
+    )
+    middle = part[h // 3 : h - h // 3, w // 3 : w - w // 3]
+    return min(sides) >= 0.9 and bool(middle.size) and middle.mean() >= 0.1
 
 
 def marks(mask: Gray, scale: Scale) -> Marks:
@@ -332,9 +414,20 @@ def marks(mask: Gray, scale: Scale) -> Marks:
     opening: list[tuple[int, int, int, int]] = []
     closing: list[tuple[int, int, int, int]] = []
     brackets: list[tuple[Rect, Rect]] = []
+    ticked: list[Rect] = []
+    split: list[Rect] = []
     for contour, (_, _, child, parent) in zip(contours, hierarchy[0], strict=True):
         x, y, w, h = cv2.boundingRect(contour)
         if parent < 0:
+            if (
+                child >= 0
+                and scale.px(6.0) <= w <= scale.px(20.0)
+                and abs(w - h) <= 0.15 * max(w, h)
+                and cv2.contourArea(contour) >= 0.85 * w * h
+                and _ticked_square(mask, (x, y, w, h))
+            ):
+                split.append(scale.rect(x + pad, y + pad, x + w - pad, y + h - pad))
+                continue  # a square a tick or a cross splits (unless its hole is found)
             if (
                 child < 0
                 and scale.px(6.0) <= w <= scale.px(20.0)
@@ -350,8 +443,11 @@ def marks(mask: Gray, scale: Scale) -> Marks:
             continue
         if not (low <= w <= high and low <= h <= high) or abs(w - h) > 0.25 * max(w, h):
             continue
+        marked = False
         if _ink_inside(mask, contour, (x, y, w, h)) > 0.06:
-            continue  # a letter's bowl or a ticked box, not an empty mark
+            if w > scale.px(20.0) or not _centred_mark(mask, contour, (x, y, w, h)):
+                continue  # a letter's bowl or a box written in, not a mark to tick
+            marked = True  # a dot in a radio button, a small tick in a box
         fill = cv2.contourArea(contour) / float(w * h)
         outline = scale.rect(x - pad, y - pad, x + w + pad, y + h + pad)
         if fill >= 0.8:
@@ -360,18 +456,29 @@ def marks(mask: Gray, scale: Scale) -> Marks:
                 plain.append(outline)
         elif 0.6 <= fill < 0.8 and w >= scale.px(6.0):
             circles.append(outline)
+        else:
+            continue
+        if marked:
+            ticked.append(outline)
     for x, y, w, h in opening:
         for cx, cy, cw, ch in closing:
             gap = cx - (x + w)
             overlap = min(y + h, cy + ch) - max(y, cy)
             if scale.px(2.0) <= gap <= scale.px(20.0) and overlap >= 0.7 * max(h, ch):
                 inner = mask[max(y, cy) : min(y + h, cy + ch), x + w : cx]
-                if inner.size and inner.mean() <= 255 * 0.05:
+                empty = inner.size and inner.mean() <= 255 * 0.05
+                if empty or _ticked_between(inner):
                     brackets.append(
                         (scale.rect(x, y, x + w, y + h), scale.rect(cx, cy, cx + cw, cy + ch))
                     )
+                    if not empty:
+                        ticked.append(scale.rect(x, min(y, cy), cx + cw, max(y + h, cy + ch)))
                     break
-    return Marks(boxes, circles, brackets, plain)
+    for square in split:
+        if not any(iou(square, b) > 0.5 for b in boxes):
+            boxes.append(square)
+            ticked.append(square)
+    return Marks(boxes, circles, brackets, plain, ticked)
 
 
 def hatches(mask: Gray, scale: Scale) -> list[tuple[float, float]]:
@@ -577,7 +684,7 @@ def characters(words: Sequence[OcrWord], scale: Scale, shapes: Sequence[Rect]) -
         reach = LOOSE * (max(bottom, word.line[3]) - min(top, word.line[1]))
         high, low = min(top, word.line[1]) - reach, max(bottom, word.line[3]) + reach
         letters = [
-            Char(ch, scale.rect(x0, high, x1, low), glyph)
+            Char(ch, scale.rect(x0, high, x1, low), glyph, word.confidence >= SURE)
             for i, ch in enumerate(word.text)
             if not _inside_any(
                 glyph := scale.rect(x0 := left + i * step, top, x1 := x0 + step, bottom), shapes
@@ -654,17 +761,24 @@ def scan_primitives(
         scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
     ]
     plain = set(found.plain)
+    boxes = [b for b in found.boxes if b in plain or not _inside_any(b, lettered)]
+    circles = [c for c in found.circles if not _inside_any(c, lettered)]  # a letter's bowl
     found = Marks(
-        [b for b in found.boxes if b in plain or not _inside_any(b, lettered)],
-        [c for c in found.circles if not _inside_any(c, lettered)],  # a letter's bowl
+        boxes,
+        circles,
         found.brackets,
         found.plain,
+        [t for t in found.ticked if t in boxes or t in circles],
     )
     outlines = [*found.boxes, *found.circles, *(b for pair in found.brackets for b in pair)]
     return PagePrimitives(
         width=width,
         height=height,
-        chars=(*characters(words, scale, outlines), *found.bracket_chars()),
+        chars=(
+            *characters(words, scale, outlines),
+            *found.bracket_chars(),
+            *found.tick_chars(),
+        ),
         hlines=(*hlines, *dashed),
         vlines=tuple(vlines),
         boxes=(*found.boxes, *drawn.grounds),
@@ -672,4 +786,5 @@ def scan_primitives(
         hatches=tuple(drawn.hatches),
         dotted=tuple(dashed),
         images=1,
+        read=True,
     )

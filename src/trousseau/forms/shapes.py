@@ -43,6 +43,8 @@ class Char:
     text: str
     rect: Rect
     glyph: Rect
+    sure: bool = True
+    """False for a letter OCR read with little confidence (shading, hatching, a stamp)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class PagePrimitives:
     dotted: tuple[Rect, ...] = ()
     arcs: tuple[Rect, ...] = ()
     images: int = 0
+    read: bool = False
+    """Its characters come from OCR (a scan): shading, hatching and stamps read as words."""
 
 
 @dataclass
