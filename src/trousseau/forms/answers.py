@@ -18,8 +18,10 @@ told by where it stands, against the marks of the form:
   ones is printed (its row headings, the cells to fill beside them), and a line's number or
   a sign in a cell (`7`, `+`) is printed too; a second row of headings (words, no figure)
   is no answer;
-- a tick mark (`TICKS`) centred in a small square, a dot in a circle; letters and figures
-  in a row of squares side by side (comb cells, a character each).
+- a tick mark (`TICKS`) centred in a small square, a dot in a circle (or a cross drawn
+  with two strokes); letters and figures in a row of squares side by side (comb cells, a
+  character each, or a line of text across them as a form filler without comb spacing
+  draws it).
 
 `typed_answers` says which words are answers; the detector then finds the fields as on a
 blank form, without them, and `answer_in` gives each field the answer it holds.
@@ -35,12 +37,16 @@ from trousseau.forms.model import Rect
 
 ANSWER_LEAD = 60.0
 """Farthest (points) a label may end before the rule or box it labels, on its row."""
+CLOSE = 12.0
+"""Farthest a label without a colon may end before the box it labels."""
 SITS_BELOW, SITS_ABOVE = 3.0, 6.0
 """A word sits on a rule when its bottom is at most this far below or above it."""
 CAPTION_UNDER = 8.0
 """Farthest a caption may stand under its rule (a signature's)."""
 LABEL_OVER = 10.0
 """Farthest a label may stand over the answer it asks for."""
+CELL_CAPTION = 30.0
+"""Farthest a cell's caption may stand over the box to write in under it, in the cell."""
 MOST = 0.7
 """Words over more of a rule's length than this are a line of text it underlines (a
 heading, a link, a row of a form ruled under its text), not an answer written on it."""
@@ -48,9 +54,13 @@ CAPTIONED = 300.0
 """Longest line a caption under it may name (a signature's; longer ones are separators)."""
 CAPTION_CHARS = 40
 """Longest caption or label standing over or under a field."""
-ROOM = 1.3
+ROOM = 0.9
 """A box to write in is at least this many times as tall as its words (a caption bar's
 words fill it)."""
+CAPTION_ROWS = 3
+"""Most rows a caption printed at the top of a box may take."""
+BLANK = 0.5
+"""A blank gap between a caption and the answer under it, as a share of the answer's height."""
 HEADING = 1.2
 """Words over others taller than this many times their height are a heading, no label."""
 INDENT = 6.0
@@ -92,7 +102,8 @@ def typed_answers(
     table cells, `cells` among them) and `squares` (checkboxes, radio buttons). Without
     `tables` (words read by OCR, which reads a table's shading and hatching as words, so
     that every cell looks written), no table's cells hold answers."""
-    boxed = {i for i, t in enumerate(texts) if any(_share(t.rect, b) >= 0.6 for b in boxes)}
+    holders = [[b for b in boxes if _share(t.rect, b) >= 0.6] for t in texts]
+    boxed = {i for i, held in enumerate(holders) if held}
     free = [i for i in range(len(texts)) if i not in boxed]
     answers: set[int] = set()
     for rule in rules:
@@ -100,7 +111,9 @@ def typed_answers(
     cell_set = set(cells)
     for box in boxes:
         if box not in cell_set and box not in squares:
-            answers.update(_in_box(box, boxes, texts, boxed, free))
+            answers.update(_in_box(box, boxes, texts, holders))
+        if box not in squares:
+            answers.update(_under_caption(box, boxes, texts, holders))
     if tables:
         answers |= _in_tables(texts, cells, boxed)
     for square in squares:
@@ -109,9 +122,7 @@ def typed_answers(
         )
     for row in _combs(squares):
         answers.update(
-            i
-            for i, t in enumerate(texts)
-            if t.text.strip().isalnum() and _share(t.rect, row) >= 0.6
+            i for i, t in enumerate(texts) if _said(t.text) and _share(t.rect, row) >= 0.6
         )
     return answers
 
@@ -136,9 +147,17 @@ def answer_in(field: Rect, answers: Sequence[Words], *, comb: bool) -> str | Non
     return ("" if comb else " ").join(t.text.strip() for t in words) or None
 
 
-def ticked(square: Rect, texts: Sequence[Words]) -> bool:
-    """Whether a checkbox or a radio button shows a tick mark or a dot."""
-    return any(t.text.strip() in TICKS and _centred(t.rect, square) for t in texts)
+def ticked(
+    square: Rect, texts: Sequence[Words], strokes: Sequence[tuple[float, float]] = ()
+) -> bool:
+    """Whether a checkbox or a radio button shows a tick mark or a dot: a mark among
+    `texts`, or a slanted stroke drawn across its middle (`strokes`: their midpoints; a
+    cross drawn with two lines)."""
+    if any(t.text.strip() in TICKS and _centred(t.rect, square) for t in texts):
+        return True
+    x0, y0, x1, y1 = square
+    mx, my = (x1 - x0) / 4, (y1 - y0) / 4
+    return any(x0 + mx < x < x1 - mx and y0 + my < y < y1 - my for x, y in strokes)
 
 
 def _on_rule(rule: Rect, texts: Sequence[Words], free: Sequence[int]) -> list[int]:
@@ -184,14 +203,15 @@ def _rule_labelled(
 
 
 def _in_box(
-    box: Rect, boxes: Sequence[Rect], texts: Sequence[Words], boxed: set[int], free: Sequence[int]
+    box: Rect, boxes: Sequence[Rect], texts: Sequence[Words], holders: Sequence[list[Rect]]
 ) -> list[int]:
     """The words written in a box (not a frame around other boxes): at its top left, with
-    room around them, and the box labelled from outside every box ("Name:" on its left, or
-    a label alone just over it)."""
+    room around them, and the box labelled by words outside it that stand in no box, or in
+    the cell around it: a label on its left ("Name:", or a caption close to it), or a label
+    alone just over it (a cell's caption over the box to write in)."""
     if any(o != box and _share(o, box) > 0.95 for o in boxes):
         return []
-    inside = [i for i in boxed if _share(texts[i].rect, box) >= 0.6]
+    inside = [i for i, held in enumerate(holders) if box in held]
     if not inside or any(_printed(texts[i].text) or not _said(texts[i].text) for i in inside):
         return []
     tall = max(texts[i].rect[3] - texts[i].rect[1] for i in inside)
@@ -201,14 +221,56 @@ def _in_box(
         or box[3] - max(texts[i].rect[3] for i in inside) > INDENT + tall
     ):
         return []
-    for i in free:
+    around = [
+        i
+        for i, held in enumerate(holders)
+        if box not in held and all(_share(box, b) >= 0.95 for b in held)
+    ]
+    for i in around:
         r, text = texts[i].rect, texts[i].text.strip()
-        if _asks(text) and _left_of(r, box[0]) and box[1] <= (r[1] + r[3]) / 2 <= box[3]:
+        left = _left_of(r, box[0]) and box[1] <= (r[1] + r[3]) / 2 <= box[3]
+        if left and (_asks(text) or (_caption(text) and box[0] - r[2] <= CLOSE)):
             return inside
-        over = box[3] - 2 <= r[1] <= box[3] + LABEL_OVER and abs(r[0] - box[0]) <= 6
-        if over and _caption(text) and _alone(i, texts, free) and _small(r, tall):
+        reach = CELL_CAPTION if holders[i] else LABEL_OVER  # a caption in the cell around
+        over = box[3] - 2 <= r[1] <= box[3] + reach and abs(r[0] - box[0]) <= 6
+        if over and _caption(text) and _alone(i, texts, around) and _small(r, tall):
             return inside
     return []
+
+
+def _under_caption(
+    box: Rect, boxes: Sequence[Rect], texts: Sequence[Words], holders: Sequence[list[Rect]]
+) -> list[int]:
+    """The words written in a box or cell under the caption printed at its top ("Give
+    address ...", then the answer): its last row of words, set apart from the caption's
+    rows above by a blank gap, when the caption starts at the box's top left (a box of
+    paragraphs, or one holding other boxes, holds no answer)."""
+    if any(o != box and _share(o, box) > 0.95 for o in boxes):
+        return []
+    inside = [i for i, held in enumerate(holders) if box in held]
+    rows: list[list[int]] = []
+    for i in sorted(inside, key=lambda i: -texts[i].rect[1]):
+        if rows and abs(texts[rows[-1][0]].rect[1] - texts[i].rect[1]) <= 2:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    if not 2 <= len(rows) <= 1 + CAPTION_ROWS:
+        return []
+    last, above = rows[-1], [i for row in rows[:-1] for i in row]
+    tall = max(texts[i].rect[3] - texts[i].rect[1] for i in last)
+    top = max(texts[i].rect[3] for i in above)
+    gap = min(texts[i].rect[1] for i in above) - max(texts[i].rect[3] for i in last)
+    written = " ".join(texts[i].text for i in last).strip()
+    if (
+        gap < BLANK * tall
+        or box[3] - top > INDENT
+        or min(texts[i].rect[0] for i in above) - box[0] > INDENT
+        or not _said(written)
+        or _printed(written)
+        or written.endswith((".", ":"))
+    ):
+        return []
+    return last
 
 
 def _in_tables(texts: Sequence[Words], cells: Sequence[Rect], boxed: set[int]) -> set[int]:

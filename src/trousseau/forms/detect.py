@@ -1037,7 +1037,7 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
                     label=label,
                     label_source="nearby" if label is not None else None,
                     value=(
-                        ("Yes" if ticked(c.rect, answers) else None)
+                        ("Yes" if ticked(c.rect, answers, page.hatches) else None)
                         if c.shape == "checkbox"
                         else answer_in(c.rect, answers, comb=c.shape == "comb")
                     ),
@@ -1071,7 +1071,12 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
                     label=label,
                     label_source="nearby" if label is not None else None,
                     value=next(
-                        (o.value for o in options if o.rect and ticked(o.rect, answers)), None
+                        (
+                            o.value
+                            for o in options
+                            if o.rect and ticked(o.rect, answers, page.hatches)
+                        ),
+                        None,
                     ),
                     options=options,
                     widgets=tuple(Widget(page_index, r) for r in rects),
