@@ -1,0 +1,260 @@
+"""Filled-in forms: answers told from printed words, and read back as the fields' values."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from bench.formgen import KINDS
+from bench.forms import PUBLIC, detected_boxes, filled_real_set, filled_set, generated_set, scores
+
+from tests.forms.test_flat import chars, only, page, ruled
+from trousseau.forms import FieldType
+from trousseau.forms.answers import answer_in, ticked, typed_answers
+from trousseau.forms.detect import detect_fields
+from trousseau.forms.geometry import iou
+from trousseau.forms.raster import Scale, ink, marks
+from trousseau.forms.shapes import Char
+
+BREAK = Char("\n", (0, 0, 0, 0), (0, 0, 0, 0))
+"""A line break between runs of characters (the text layer's order)."""
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="the tesseract command (tesseract-ocr) is missing"
+)
+
+
+def test_an_answer_typed_on_a_labelled_rule_is_the_fields_value() -> None:
+    rule = {"hlines": ((110.0, 698.0, 300.0, 698.6),)}
+    blank = only(detect_fields(page(chars=tuple(chars("Venue:", 72, 700)), **rule), 0))
+    written = [*chars("Venue:", 72, 700), BREAK, *chars("St Mary", 112, 700)]
+    field = only(detect_fields(page(chars=tuple(written), **rule), 0))
+    assert (field.rect, field.label, field.type) == (blank.rect, "Venue", FieldType.TEXT)
+    assert (blank.value, field.value) == (None, "St Mary")
+
+
+def test_words_over_most_of_a_rule_are_text_it_underlines_not_an_answer() -> None:
+    # 105 pt of words over a 110 pt rule
+    underlined = [*chars("Venue:", 72, 700), BREAK, *chars("Terms of the contract", 110, 700)]
+    fields = detect_fields(page(chars=tuple(underlined), hlines=((110.0, 698.0, 220.0, 698.6),)), 0)
+    assert fields == []
+
+
+def test_words_on_a_rule_that_nothing_labels_are_no_answer() -> None:
+    words = chars("and the balance is due", 120, 700)
+    assert (
+        typed_answers(
+            [_Word("and the balance is due", _rect(words))], [(110, 698, 400, 698.6)], [], [], []
+        )
+        == set()
+    )
+
+
+def test_leaders_and_pointers_are_printed_never_written() -> None:
+    label = _Word("Total:", (72, 698, 100, 709))
+    leader = _Word(". . . . ▶", (112, 698, 160, 709))
+    assert typed_answers([label, leader], [(110, 698, 300, 698.6)], [], [], []) == set()
+
+
+def test_a_heading_over_words_on_a_rule_does_not_label_them() -> None:
+    heading = _Word("Wedding contract", (112, 712, 240, 728))  # 16 pt tall
+    words = _Word("Client name", (112, 698, 170, 709))
+    assert typed_answers([heading, words], [(110, 698, 400, 698.6)], [], [], []) == set()
+    label = _Word("Client name", (112, 712, 170, 723))  # the same size: a label over it
+    assert typed_answers([label, words], [(110, 698, 400, 698.6)], [], [], []) == {1}
+
+
+def test_an_answer_in_a_box_labelled_on_its_left_is_the_fields_value() -> None:
+    box = (110.0, 695.0, 300.0, 713.0)
+    written = [*chars("Phone:", 72, 700), BREAK, *chars("555-0142", 112, 700)]
+    field = only(detect_fields(page(chars=tuple(written), boxes=(box,)), 0))
+    assert (field.rect, field.type, field.value) == (box, FieldType.PHONE, "555-0142")
+
+
+def test_words_in_a_box_nothing_outside_labels_stay_a_label_cell() -> None:
+    box = (110.0, 695.0, 300.0, 713.0)
+    fields = detect_fields(page(chars=tuple(chars("Form W-9 Request", 112, 700)), boxes=(box,)), 0)
+    assert fields == []
+
+
+def test_a_filled_tables_cells_are_fields_with_their_answers() -> None:
+    table = ruled((72.0, 142.0, 300.0), (580.0, 600.0, 620.0, 640.0, 660.0))
+    text = chars("Time", 76, 645) + chars("Event", 146, 645)
+    text += chars("4:30 pm", 76, 625) + chars("Ceremony", 146, 625)
+    text += chars("6:00 pm", 76, 605) + chars("Reception", 146, 605)  # the last row blank
+    fields = detect_fields(page(chars=tuple(text), **table), 0)
+    values = {(f.rect, f.label): f.value for f in fields}
+    assert values == {
+        ((72, 600, 142, 620), "Time"): "6:00 pm",
+        ((142, 600, 300, 620), "Event"): "Reception",
+        ((72, 620, 142, 640), "Time"): "4:30 pm",
+        ((142, 620, 300, 640), "Event"): "Ceremony",
+        ((72, 580, 142, 600), "Time"): None,
+        ((142, 580, 300, 600), "Event"): None,
+    }
+
+
+def test_a_printed_column_beside_blank_ones_holds_no_answers() -> None:
+    table = ruled((72.0, 172.0, 300.0), (580.0, 600.0, 620.0, 640.0))
+    text = chars("Province", 76, 625) + chars("Amount", 176, 625)
+    text += chars("Alberta", 76, 605) + chars("Ontario", 76, 585)
+    fields = detect_fields(page(chars=tuple(text), **table), 0)
+    assert sorted(f.rect for f in fields) == [(172, 580, 300, 600), (172, 600, 300, 620)]
+    assert all(f.value is None and f.label == "Amount" for f in fields)
+
+
+def test_a_tick_in_a_checkbox_and_a_dot_in_a_radio_button_are_read() -> None:
+    square = (72.0, 700.0, 82.0, 710.0)
+    text = chars("\u2714", 73.5, 702, 8) + chars("Vegan", 86, 701)
+    box = only(detect_fields(page(chars=tuple(text), boxes=(square,)), 0))
+    assert (box.type, box.value) == (FieldType.CHECKBOX, "Yes")
+    blank = only(detect_fields(page(chars=tuple(chars("Vegan", 86, 701)), boxes=(square,)), 0))
+    assert blank.value is None
+    circles = ((150.0, 600.0, 160.0, 610.0), (210.0, 600.0, 220.0, 610.0))
+    text = chars("Fish", 164, 601) + chars("Meat", 224, 601) + chars("\u25cf", 212.5, 602, 6)
+    radio = only(detect_fields(page(chars=tuple(text), circles=circles), 0))
+    assert radio.value == "meat" and radio.value in [o.value for o in radio.options]
+
+
+def test_a_cross_drawn_with_two_strokes_ticks_a_box() -> None:
+    square = (72.0, 700.0, 82.0, 710.0)
+    assert ticked(square, [], [(77.0, 705.0), (77.2, 704.8)])
+    assert not ticked(square, [], [(72.5, 709.5)])  # a stroke at its corner: its frame
+
+
+def test_comb_characters_run_together() -> None:
+    cells = tuple((110.0 + 16 * i, 700.0, 126.0 + 16 * i, 716.0) for i in range(5))
+    text = chars("ZIP code:", 40, 704)
+    for i, digit in enumerate("90210"):
+        text += [BREAK, *chars(digit, 115 + 16 * i, 704)]
+    field = only(detect_fields(page(chars=tuple(text), boxes=cells), 0))
+    assert (field.max_length, field.value) == (5, "90210")
+
+
+def test_answer_in_reads_lines_top_down_and_left_to_right() -> None:
+    words = [
+        _Word("nuts.", (60, 690, 90, 700)),
+        _Word("No", (40, 702, 55, 712)),
+        _Word("tree", (58, 702, 80, 712)),
+    ]
+    assert answer_in((38, 685, 300, 720), words, comb=False) == "No tree nuts."
+    assert answer_in((300, 685, 400, 720), words, comb=False) is None
+
+
+def test_generated_forms_filled_in_keep_their_fields_and_give_their_answers() -> None:
+    filled = filled_set(6)
+    truth = [b for _, _, t in filled for b in t]
+    found = [b for name, data, _ in filled for b in detected_boxes(name, data)[0]]
+    measured = scores(truth, found, semantic=True)
+    assert measured["f1"] >= 0.97 and measured["labels"] >= 0.95
+    assert measured["values"] >= 0.95
+    assert sum(t.value is not None for t in truth) >= 0.6 * len(truth)  # a real test
+    blank = generated_set(6)  # the same forms blank: unchanged
+    found = [b for name, data, _ in blank for b in detected_boxes(name, data)[0]]
+    assert scores([b for _, _, t in blank for b in t], found, semantic=False)["f1"] == 1.0
+
+
+def test_a_real_form_filled_by_a_pdf_editor_gives_its_answers(tmp_path: Path) -> None:
+    shutil.copy(PUBLIC / "va_21-0966_intent_to_file_xfa_hybrid.pdf", tmp_path)
+    ((name, data, truth),) = filled_real_set(tmp_path)
+    found, _ = detected_boxes(name, data)
+    measured = scores(truth, found, semantic=False)
+    written = sum(t.value is not None for t in truth)
+    assert written >= 40
+    assert measured["f1"] >= 0.7 and measured["values"] >= 0.45
+
+
+@needs_tesseract
+def test_a_scanned_filled_form_gives_its_ticks_dots_and_answers() -> None:
+    from bench.scans import scan_pdf
+
+    ((name, data, truth),) = [
+        d for d in filled_set(KINDS.index("questionnaire") + 1) if "questionnaire" in d[0]
+    ]
+    found, _ = detected_boxes(name, scan_pdf(data, 0))
+    measured = scores(truth, found, semantic=True)
+    assert measured["f1"] >= 0.9 and measured["values"] >= 0.7
+    on = {(t.type, t.rect) for t in truth if t.value == "on"}
+    read = [f for f in found if f.value == "on"]
+    assert on and sum(any(iou(f.rect, r) > 0.5 for f in read) for _, r in on) >= len(on) - 1
+
+
+def test_scanned_ticks_crosses_and_dots_are_marks_that_hold_one() -> None:
+    gray = np.full((300, 600), 255, np.uint8)
+    cv2.rectangle(gray, (50, 50), (78, 78), 0, 2)  # a box crossed corner to corner
+    cv2.line(gray, (52, 52), (76, 76), 0, 2)
+    cv2.line(gray, (52, 76), (76, 52), 0, 2)
+    cv2.circle(gray, (164, 64), 14, 0, 2)  # a radio button with its dot
+    cv2.circle(gray, (164, 64), 7, 0, -1)
+    cv2.rectangle(gray, (250, 50), (278, 78), 0, 2)  # an empty box
+    scale = Scale(200, 108.0)
+    found = marks(ink(gray), scale)
+    crossed, dotted, empty = (
+        scale.rect(50, 50, 79, 79),
+        scale.rect(150, 50, 179, 79),
+        scale.rect(250, 50, 279, 79),
+    )
+    assert any(iou(b, crossed) > 0.6 for b in found.boxes)
+    assert any(iou(c, dotted) > 0.6 for c in found.circles)
+    assert any(iou(t, crossed) > 0.6 for t in found.ticked)
+    assert any(iou(t, dotted) > 0.6 for t in found.ticked)
+    assert any(iou(b, empty) > 0.6 for b in found.boxes)
+    assert not any(iou(t, empty) > 0.3 for t in found.ticked)
+    ticks = [c for c in found.tick_chars() if c.text.strip()]
+    assert len(ticks) == 2 and all(c.text == "\u2714" for c in ticks)
+
+
+def test_a_bracketed_sign_is_no_ticked_checkbox() -> None:
+    gray = np.full((200, 400), 255, np.uint8)
+    cv2.putText(gray, "($)", (50, 100), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    found = marks(ink(gray), Scale(200, 72.0))
+    assert found.ticked == []
+
+
+class _Word:
+    def __init__(self, text: str, rect: tuple[float, float, float, float], sure: bool = True):
+        self.text, self.rect, self.sure = text, rect, sure
+
+
+def _rect(letters: list[Char]) -> tuple[float, float, float, float]:
+    return (
+        min(c.rect[0] for c in letters),
+        min(c.rect[1] for c in letters),
+        max(c.rect[2] for c in letters),
+        max(c.rect[3] for c in letters),
+    )
+
+
+def test_words_ocr_was_unsure_of_write_no_cell() -> None:
+    cells = [(72.0, 600 - 20.0 * r, 172.0, 620 - 20.0 * r) for r in range(4)]
+    cells += [(172.0, 600 - 20.0 * r, 300.0, 620 - 20.0 * r) for r in range(4)]
+    words = [
+        _Word("Province", (76, 604, 120, 614)),
+        _Word("Amount", (176, 604, 210, 614)),
+        _Word("Alberta", (76, 584, 110, 594)),
+        _Word("Ontario", (76, 564, 110, 574)),
+        _Word("Quebec", (76, 544, 110, 554)),
+        _Word("KAA", (176, 564, 196, 574), sure=False),  # a shaded cell read as letters
+        _Word("RXALL", (176, 544, 206, 554), sure=False),
+    ]
+    assert typed_answers(words, [], cells, cells, []) == set()
+    sure = [*words[:5], _Word("120", (176, 564, 196, 574)), _Word("4,500", (176, 544, 200, 554))]
+    assert typed_answers(sure, [], cells, cells, []) == {2, 3, 4, 5, 6}
+
+
+def test_an_answer_under_a_cells_caption_is_its_value() -> None:
+    cell = (72.0, 598.0, 302.0, 634.0)
+    text = [
+        *chars("Give address outside the United States", 74, 625, 7),
+        BREAK,
+        *chars("to which you want any refund check mailed", 74, 617, 7),
+        BREAK,
+        *chars("Lagos", 76, 601),
+    ]
+    field = only(detect_fields(page(chars=tuple(text), boxes=(cell,)), 0))
+    assert field.value == "Lagos"
+    assert field.label is not None and field.label.startswith("Give address")
+    assert field.rect[3] < 617  # the space under the caption
