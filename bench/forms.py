@@ -10,10 +10,18 @@ Run `.venv/bin/python -m bench.forms [--forms 30] [--baseline-pages 12]`. In one
   from a package's test files, listed with its source and SHA-256 in SOURCES.md there),
   truth read from their widgets by `read_fillable`, flattened with pikepdf's
   `flatten_annotations()` (appearances drawn into the page, widgets and /AcroForm removed);
+- filled in: the same forms as they come back filled in and printed. (b) filled in draws
+  each answer where a filled widget's appearance puts it (`formgen.generate_filled`: text,
+  comb characters, ticks, crosses and radio dots; one field in eight left blank); (a)
+  filled in types answers into the real forms' text fields and ticks every other checkbox
+  with pikepdf's appearance generator before flattening (`filled_real_set`: the truth's
+  answer is what the flattened page shows in the widget's rectangle);
 - metrics: class-aware F1 at IoU 0.5 (classes as CommonForms scores them: text box, choice
   button, signature; matched greedily by IoU within a class), checkbox recall, label accuracy,
   type macro-F1 and wedding concept top-1 (on (b), where the printed label, the meaning and
-  the concept are known), pages/s on one core of the detector on born-digital pages, and
+  the concept are known), answers (on the filled sets: the share of true widgets whose
+  answer, or blank, is read back as the field's value; an unmatched widget counts as
+  wrong), pages/s on one core of the detector on born-digital pages, and
   pages/s on one core of `read_fillable` with and without nearby labels, on (b)'s fillable
   versions and on (a), against qpdf's own form helper reading the same inventory;
 - baseline: FFDNet-S (the weights inside the `commonforms==0.1.2` wheel, AGPL-marked: run
@@ -634,8 +642,14 @@ def main(argv: list[str] | None = None) -> int:
         "Set (a) is the fillable PDFs of the shared data that hold AcroForm fields and nine "
         "US federal forms (IRS, DoD, VA, Air Force; `bench/data/forms`, sources in its "
         "SOURCES.md), flattened by drawing their widgets' appearances into the "
-        'page. FFDNet-S runs on one torch thread, its model load not timed; each "same subset" '
-        "pair is measured on the same pages.",
+        'page. "Filled in": the same forms as they come back filled in and printed, (b) with '
+        "each answer drawn where a filled widget's appearance puts it (text, comb characters, "
+        "ticks, crosses, radio dots; one field in eight blank), (a) filled by pikepdf's "
+        "appearance generator (every text field typed, every other checkbox ticked) before "
+        "flattening; answers = the share of true widgets whose answer (or blank) is read back "
+        "as the field's value, an unmatched widget counting as wrong. FFDNet-S runs on one "
+        'torch thread, its model load not timed; each "same subset" pair is measured on the '
+        "same pages.",
         "",
         "| set | system | docs | pages | truth | found | F1 @ IoU 0.5 | checkbox recall "
         "| labels | type macro-F1 | concept top-1 | answers | pages/s/core |",
