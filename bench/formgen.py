@@ -447,7 +447,8 @@ def generate_filled(seed: int, kind: str) -> tuple[bytes, list[Truth]]:
     each answer drawn where a filled widget's appearance puts it when a form is flattened
     (a line of text 2 pt inside its field, vertically centred; a comb's characters one a
     cell; a multiline answer from the top; a ZapfDingbats tick or an X in a checked box, a
-    dot in the chosen radio button). About one field in eight is left blank; each truth's
+    dot in the chosen radio button). About one text field in eight is left blank, half the
+    checkboxes are ticked and a radio group may have no choice; each truth's
     `value` is the answer drawn (None: left blank; "on" for a ticked box or button)."""
     writer = _layout(seed, kind)
     rng = random.Random(f"filled:{kind}:{seed}")

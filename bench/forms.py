@@ -223,8 +223,10 @@ def filled_real_set(folder: Path) -> list[tuple[str, bytes, list[Box]]]:
     """`real_set`'s forms filled in before they are flattened: each text field given one of
     `FILLS` (cut to its maximum length), every other checkbox ticked (seeded by the file's
     name), appearances drawn by pikepdf's generator, as a PDF editor fills a form and
-    prints it. A truth's value is what the flattened page shows in its rectangle (a field
-    whose appearance could not be drawn holds none); a ticked box's is "on"."""
+    prints it. A text field's true value is what the flattened page shows in its rectangle
+    (a field whose appearance could not be drawn holds none); a checkbox's is "on" when
+    this function ticked it (a box the form ships ticked counts as blank: none of set (a)
+    does)."""
     import pikepdf.form
     import pypdfium2 as pdfium
 
@@ -567,8 +569,8 @@ def main(argv: list[str] | None = None) -> int:
             scanned = [
                 (name, scan_pdf(data, seed), truth) for seed, (name, data, truth) in enumerate(docs)
             ]
-            filled = ", filled in," if "filled" in title else ""
-            sets.append((f"{title.split(' ')[0]}{filled} rendered scans", scanned, semantic))
+            kind = ", filled in," if "filled" in title else ""
+            sets.append((f"{title.split(' ')[0]}{kind} rendered scans", scanned, semantic))
     rows = []
     for title, docs, semantic in sets:
         truth = [b for _, _, t in docs for b in t]

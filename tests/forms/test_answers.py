@@ -9,7 +9,15 @@ import cv2
 import numpy as np
 import pytest
 from bench.formgen import KINDS
-from bench.forms import PUBLIC, detected_boxes, filled_real_set, filled_set, generated_set, scores
+from bench.forms import (
+    PUBLIC,
+    detected_boxes,
+    filled_real_set,
+    filled_set,
+    generated_set,
+    real_set,
+    scores,
+)
 
 from tests.forms.test_flat import chars, only, page, ruled
 from trousseau.forms import FieldType
@@ -67,6 +75,38 @@ def test_a_heading_over_words_on_a_rule_does_not_label_them() -> None:
     assert typed_answers([label, words], [(110, 698, 400, 698.6)], [], [], []) == {1}
 
 
+def test_labels_each_on_its_own_rule_are_no_answers_of_each_other() -> None:
+    text = [
+        *chars("Name", 72, 700),
+        BREAK,
+        *chars("Address", 72, 682),
+        BREAK,
+        *chars("City", 72, 664),
+    ]
+    rules = ((72.0, 698.0, 400.0, 698.0), (72.0, 680.0, 400.0, 680.0), (72.0, 662.0, 400.0, 662.0))
+    assert all(f.value is None for f in detect_fields(page(chars=tuple(text), hlines=rules), 0))
+
+
+def test_a_date_format_printed_in_its_box_is_no_answer() -> None:
+    text = [*chars("Date:", 72, 702), BREAK, *chars("MM/DD/YYYY", 112, 701, 7)]
+    fields = detect_fields(page(chars=tuple(text), boxes=((110.0, 695.0, 300.0, 713.0),)), 0)
+    assert [f.value for f in fields] == [None]
+
+
+def test_a_question_over_its_yes_no_boxes_and_two_printed_lines_hold_no_answer() -> None:
+    cell = (72.0, 598.0, 302.0, 634.0)
+    question = [
+        *chars("Are you a US citizen?", 74, 625, 7),
+        BREAK,
+        *chars("\u2610 Yes  \u2610 No", 76, 603),
+    ]
+    assert all(
+        f.value is None for f in detect_fields(page(chars=tuple(question), boxes=(cell,)), 0)
+    )
+    lines = [*chars("Part I", 74, 622), BREAK, *chars("Identification", 74, 604)]
+    assert all(f.value is None for f in detect_fields(page(chars=tuple(lines), boxes=(cell,)), 0))
+
+
 def test_an_answer_in_a_box_labelled_on_its_left_is_the_fields_value() -> None:
     box = (110.0, 695.0, 300.0, 713.0)
     written = [*chars("Phone:", 72, 700), BREAK, *chars("555-0142", 112, 700)]
@@ -122,7 +162,8 @@ def test_a_tick_in_a_checkbox_and_a_dot_in_a_radio_button_are_read() -> None:
 def test_a_cross_drawn_with_two_strokes_ticks_a_box() -> None:
     square = (72.0, 700.0, 82.0, 710.0)
     assert ticked(square, [], [(77.0, 705.0), (77.2, 704.8)])
-    assert not ticked(square, [], [(72.5, 709.5)])  # a stroke at its corner: its frame
+    assert not ticked(square, [], [(77.0, 705.0)])  # one stroke: a slash, a mark of the form
+    assert not ticked(square, [], [(72.5, 709.5), (81.5, 700.5)])  # at its corners: its frame
 
 
 def test_comb_characters_run_together() -> None:
@@ -132,6 +173,11 @@ def test_comb_characters_run_together() -> None:
         text += [BREAK, *chars(digit, 115 + 16 * i, 704)]
     field = only(detect_fields(page(chars=tuple(text), boxes=cells), 0))
     assert (field.max_length, field.value) == (5, "90210")
+
+
+def test_words_of_one_line_stay_in_order_whatever_their_baselines_jitter() -> None:
+    words = [_Word("tree", (58, 702.1, 80, 712)), _Word("No", (40, 701.9, 55, 712))]
+    assert answer_in((30, 690, 300, 720), words, comb=False) == "No tree"
 
 
 def test_answer_in_reads_lines_top_down_and_left_to_right() -> None:
@@ -152,9 +198,20 @@ def test_generated_forms_filled_in_keep_their_fields_and_give_their_answers() ->
     assert measured["f1"] >= 0.97 and measured["labels"] >= 0.95
     assert measured["values"] >= 0.95
     assert sum(t.value is not None for t in truth) >= 0.6 * len(truth)  # a real test
-    blank = generated_set(6)  # the same forms blank: unchanged
+    blank = generated_set(6)  # the same forms blank: unchanged, and no answer on them
     found = [b for name, data, _ in blank for b in detected_boxes(name, data)[0]]
     assert scores([b for _, _, t in blank for b in t], found, semantic=False)["f1"] == 1.0
+    assert all(b.value is None for b in found)
+
+
+def test_blank_federal_forms_give_no_answers_but_the_choice_one_ships_with() -> None:
+    for name, data, _ in real_set(PUBLIC):
+        found, _ = detected_boxes(name, data)
+        written = [(b.type, b.value) for b in found if b.value is not None]
+        if name == "usaf_daf4392.pdf":  # its radio group's /V is Choice5: the button is drawn on
+            assert written == [("checkbox", "on")]
+        else:
+            assert written == [], (name, written)
 
 
 def test_a_real_form_filled_by_a_pdf_editor_gives_its_answers(tmp_path: Path) -> None:
@@ -207,6 +264,27 @@ def test_scanned_ticks_crosses_and_dots_are_marks_that_hold_one() -> None:
     assert len(ticks) == 2 and all(c.text == "\u2714" for c in ticks)
 
 
+def test_a_scanned_x_between_brackets_is_a_ticked_checkbox_and_a_boxed_number_is_not() -> None:
+    gray = np.full((200, 400), 255, np.uint8)
+    for x in (50, 150):  # "[ x ]" and "[   ]", 200 dpi
+        cv2.line(gray, (x, 60), (x, 90), 0, 3)
+        cv2.line(gray, (x, 60), (x + 6, 60), 0, 3)
+        cv2.line(gray, (x, 90), (x + 6, 90), 0, 3)
+        cv2.line(gray, (x + 40, 60), (x + 40, 90), 0, 3)
+        cv2.line(gray, (x + 34, 60), (x + 40, 60), 0, 3)
+        cv2.line(gray, (x + 34, 90), (x + 40, 90), 0, 3)
+    cv2.line(gray, (64, 69), (76, 81), 0, 3)  # the x, clear of both brackets
+    cv2.line(gray, (64, 81), (76, 69), 0, 3)
+    cv2.rectangle(gray, (250, 50), (290, 90), 0, 2)  # a box with "12" printed in it
+    cv2.putText(gray, "12", (256, 80), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2)
+    scale = Scale(200, 72.0)
+    found = marks(ink(gray), scale)
+    assert len(found.brackets) == 2
+    assert len(found.ticked) == 1
+    assert iou(found.ticked[0], scale.rect(48, 58, 92, 92)) > 0.6
+    assert not any(iou(t, scale.rect(250, 50, 291, 91)) > 0.3 for t in found.ticked)
+
+
 def test_a_bracketed_sign_is_no_ticked_checkbox() -> None:
     gray = np.full((200, 400), 255, np.uint8)
     cv2.putText(gray, "($)", (50, 100), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
@@ -246,15 +324,15 @@ def test_words_ocr_was_unsure_of_write_no_cell() -> None:
 
 
 def test_an_answer_under_a_cells_caption_is_its_value() -> None:
-    cell = (72.0, 598.0, 302.0, 634.0)
+    cell = (72.0, 598.0, 302.0, 640.0)
     text = [
-        *chars("Give address outside the United States", 74, 625, 7),
+        *chars("Give address outside the United States", 74, 631, 7),
         BREAK,
-        *chars("to which you want any refund check mailed", 74, 617, 7),
+        *chars("to which you want any refund check mailed", 74, 623, 7),
         BREAK,
-        *chars("Lagos", 76, 601),
+        *chars("Lagos", 76, 601),  # a line's height under the caption
     ]
     field = only(detect_fields(page(chars=tuple(text), boxes=(cell,)), 0))
     assert field.value == "Lagos"
     assert field.label is not None and field.label.startswith("Give address")
-    assert field.rect[3] < 617  # the space under the caption
+    assert field.rect[3] < 623  # the space under the caption

@@ -6,18 +6,22 @@ take them for text (a box holding words is a label cell, a rule with words on it
 them) and lose the fields they fill, or take an answer for a field's label. An answer is
 told by where it stands, against the marks of the form:
 
-- words sitting on a rule (or a run of underscores) that something labels: a label ending
-  just before the rule on its row, a caption just under it (a signature's), or a label just
-  above the words, left-aligned with the rule; words over most of a rule are a line of text
-  it underlines (a heading, a link, a form's row), and leaders or pointers (`. . .`, `▶`)
-  are printed, never written;
+- words sitting on a rule (or a run of underscores) that something labels: "Name:" ending
+  just before the rule on its row, a caption alone just under it (a signature's), or a
+  short label alone over the words, aligned with them, no larger and a blank apart (a
+  heading is larger, a paragraph's next line closer); a word sitting on a rule of its own
+  labels no other (stacked rows); words over most of a rule are a line of text it
+  underlines (a heading, a link, a form's row), and leaders, pointers and date formats
+  (`. . .`, `▶`, `MM/DD/YYYY`) are print;
 - words at the top left of a box (not a table's cell, nor a frame around other boxes)
-  labelled from outside every box, on its left on the same row or just above it;
+  labelled from outside it: "Name:" or a close caption on its left, or a caption over it
+  (the caption of the cell around it, too); and the last row of words in a box or cell,
+  a line's height under the caption printed at its top (not a question's "☐ Yes ☐ No");
 - words in the body cells of a ruled table headed by labels, when some column is partly
   blank, or when every cell is written: a table whose written columns stand beside blank
   ones is printed (its row headings, the cells to fill beside them), and a line's number or
   a sign in a cell (`7`, `+`) is printed too; a second row of headings (words, no figure)
-  is no answer;
+  is no answer; on a scan, OCR's unsure words (shading, hatching) write no cell;
 - a tick mark (`TICKS`) centred in a small square, a dot in a circle (or a cross drawn
   with two strokes); letters and figures in a row of squares side by side (comb cells, a
   character each, or a line of text across them as a form filler without comb spacing
@@ -33,6 +37,9 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from trousseau.forms.model import Rect
 
 ANSWER_LEAD = 60.0
@@ -45,6 +52,8 @@ CAPTION_UNDER = 8.0
 """Farthest a caption may stand under its rule (a signature's)."""
 LABEL_OVER = 10.0
 """Farthest a label may stand over the answer it asks for."""
+LEADING = 2.0
+"""Least blank between a label and the words under it: a paragraph's next line is closer."""
 CELL_CAPTION = 30.0
 """Farthest a cell's caption may stand over the box to write in under it, in the cell."""
 MOST = 0.7
@@ -59,17 +68,26 @@ ROOM = 0.9
 words fill it)."""
 CAPTION_ROWS = 3
 """Most rows a caption printed at the top of a box may take."""
-BLANK = 0.5
+BLANK = 0.9
 """A blank gap between a caption and the answer under it, as a share of the answer's height."""
 HEADING = 1.2
 """Words over others taller than this many times their height are a heading, no label."""
 INDENT = 6.0
 """An answer typed in a box starts within this of its left side and its top."""
-PRINTED = ("\u25b6", "\u25ba", "..", ". .", "__")
+ENTER_MARKS = ("\u25b6", "\u25ba")  # ▶ ►
+"""Pointers a form prints before the place to write."""
+PRINTED = (*ENTER_MARKS, "..", ". .", "__")
 """Leaders and pointers: printed, never written."""
+PLACEHOLDER = re.compile(r"(?i)\(?(mm|dd|yy|yyyy)([/.\- ](mm|dd|yy|yyyy))+\)?")
+"""A date's format printed in its box ("MM/DD/YYYY"): print, not an answer."""
+BOX_MARKS = frozenset("\u2610\u25a1\u2751\u274f\u25a2\u2b1c\u25cb\u25ef\u274d\u26aa")
+"""Checkbox and radio glyphs (☐ □ ❑ ❏ ▢ ⬜ ○ ◯ ❍ ⚪): a row holding one is print."""
+
 TOL = 1.5
 LINE_NUMBER = re.compile(r"\(?\d{1,2}[a-z]?\)?\.?")
-"""A line's number printed in a table's cell ("7", "12a"), no answer."""
+"""A line's number printed in a table's cell ("7", "12a"), no answer. Narrower than the
+detector's (`detect._LINE_NUMBER`, which takes three digits and a lone letter as a number
+cell's): in a table's body, "120" guests is an answer."""
 NARROW = 40.0
 """A column this narrow holds line numbers or signs, not answers."""
 
@@ -94,28 +112,23 @@ def typed_answers(
     boxes: Sequence[Rect],
     cells: Sequence[Rect],
     squares: Sequence[Rect],
-    *,
-    tables: bool = True,
 ) -> set[int]:
     """The indices of `texts` that are answers written into the form's marks: on `rules`
     (horizontal rules and underscore runs, as thin rectangles), in `boxes` (closed boxes and
-    table cells, `cells` among them) and `squares` (checkboxes, radio buttons). Without
-    `tables` (words read by OCR, which reads a table's shading and hatching as words, so
-    that every cell looks written), no table's cells hold answers."""
-    holders = [[b for b in boxes if _share(t.rect, b) >= 0.6] for t in texts]
-    boxed = {i for i, held in enumerate(holders) if held}
-    free = [i for i in range(len(texts)) if i not in boxed]
+    table cells, `cells` among them) and `squares` (checkboxes, radio buttons)."""
+    page = _Page(texts, rules, boxes, squares)
     answers: set[int] = set()
-    for rule in rules:
-        answers.update(_on_rule(rule, texts, free))
+    for rule, on in page.on_rules.items():
+        if _rule_labelled(rule, on, page):
+            answers.update(on)
     cell_set = set(cells)
     for box in boxes:
-        if box not in cell_set and box not in squares:
-            answers.update(_in_box(box, boxes, texts, holders))
-        if box not in squares:
-            answers.update(_under_caption(box, boxes, texts, holders))
-    if tables:
-        answers |= _in_tables(texts, cells, boxed)
+        if box in page.frames or box in page.squares:
+            continue
+        if box not in cell_set:
+            answers.update(_in_box(box, page))
+        answers.update(_under_caption(box, page))
+    answers |= _in_tables(page, cells)
     for square in squares:
         answers.update(
             i for i, t in enumerate(texts) if t.text.strip() in TICKS and _centred(t.rect, square)
@@ -127,6 +140,58 @@ def typed_answers(
     return answers
 
 
+class _Page:
+    """What the rules read of a page, found once: which boxes hold each word (`holders`)
+    and which words each box holds (`inside`), the frames (boxes around other boxes), and
+    the words sitting on each rule."""
+
+    def __init__(
+        self,
+        texts: Sequence[Words],
+        rules: Sequence[Rect],
+        boxes: Sequence[Rect],
+        squares: Sequence[Rect],
+    ) -> None:
+        self.texts = texts
+        self.squares = set(squares)
+        held = _shares([t.rect for t in texts], boxes) >= 0.6
+        self.holders = [[boxes[int(j)] for j in np.flatnonzero(row)] for row in held]
+        self.inside: dict[Rect, list[int]] = {b: [] for b in boxes}
+        for i, holding in enumerate(self.holders):
+            for b in holding:
+                self.inside[b].append(i)
+        within = _shares(boxes, boxes) > 0.95
+        np.fill_diagonal(within, False)
+        self.frames = {boxes[int(j)] for j in np.flatnonzero(within.any(axis=0))}
+        self.free = [i for i, holding in enumerate(self.holders) if not holding]
+        self.on_rules: dict[Rect, list[int]] = {}
+        self.sitting: set[int] = set()
+        """Words sitting on a rule (a label on its own rule labels no other)."""
+        if self.free and rules:
+            free = np.array([texts[i].rect for i in self.free], dtype=float).reshape(-1, 4)
+            for rule in rules:
+                rise = free[:, 1] - rule[1]
+                sits = (
+                    (rise >= -SITS_BELOW)
+                    & (rise <= SITS_ABOVE)
+                    & (free[:, 0] >= rule[0] - TOL)
+                    & (free[:, 2] <= rule[2] + TOL)
+                )
+                on = [self.free[int(k)] for k in np.flatnonzero(sits)]
+                self.sitting.update(on)
+                if on and _written_on(rule, on, texts):
+                    self.on_rules[rule] = on
+
+
+def _written_on(rule: Rect, on: Sequence[int], texts: Sequence[Words]) -> bool:
+    """Whether the words on a rule may be written on it: no leader, pointer or placeholder
+    among them, over less than most of it."""
+    if any(_printed(texts[i].text) for i in on):
+        return False
+    covered = sum(min(texts[i].rect[2], rule[2]) - max(texts[i].rect[0], rule[0]) for i in on)
+    return covered <= MOST * max(rule[2] - rule[0], 1e-6)
+
+
 TICKS = frozenset(
     "\u2713\u2714\u2715\u2716\u2717\u2718\u00d7xX\u25a0\u25aa\u25fc\u25cf\u2022\u25c6\u2605\u2611\u2612"
 )
@@ -136,82 +201,81 @@ TICKS = frozenset(
 
 def answer_in(field: Rect, answers: Sequence[Words], *, comb: bool) -> str | None:
     """The answer written in a field (the answers' words whose centre lies in it, or sits on
-    its rule), in reading order; a comb's characters run together. None when it is blank."""
+    its rule), in reading order: rows top down (words whose bottoms are within 2 pt are one
+    row), each left to right; a comb's characters run together. None when it is blank."""
     x0, y0, x1, y1 = field[0] - 2, field[1] - SITS_BELOW, field[2] + 2, field[3] + 2
     words = [
         t
         for t in answers
         if x0 <= (t.rect[0] + t.rect[2]) / 2 <= x1 and y0 <= (t.rect[1] + t.rect[3]) / 2 <= y1
     ]
-    words.sort(key=lambda t: (-round(t.rect[1] / 4), t.rect[0]))
-    return ("" if comb else " ").join(t.text.strip() for t in words) or None
+    ordered = [words[i] for row in _rows(range(len(words)), words) for i in row]
+    return ("" if comb else " ").join(t.text.strip() for t in ordered) or None
 
 
 def ticked(
     square: Rect, texts: Sequence[Words], strokes: Sequence[tuple[float, float]] = ()
 ) -> bool:
     """Whether a checkbox or a radio button shows a tick mark or a dot: a mark among
-    `texts`, or a slanted stroke drawn across its middle (`strokes`: their midpoints; a
-    cross drawn with two lines)."""
+    `texts`, or a cross drawn with two slanted strokes across its middle (`strokes`: the
+    midpoints of the page's slanted strokes)."""
     if any(t.text.strip() in TICKS and _centred(t.rect, square) for t in texts):
         return True
     x0, y0, x1, y1 = square
     mx, my = (x1 - x0) / 4, (y1 - y0) / 4
-    return any(x0 + mx < x < x1 - mx and y0 + my < y < y1 - my for x, y in strokes)
+    return sum(x0 + mx < x < x1 - mx and y0 + my < y < y1 - my for x, y in strokes) >= 2
 
 
-def _on_rule(rule: Rect, texts: Sequence[Words], free: Sequence[int]) -> list[int]:
-    """The words written on a rule: sitting on it, over less than most of it, no leader
-    among them, and the rule labelled (`_rule_labelled`)."""
-    on = [
-        i
-        for i in free
-        if -SITS_BELOW <= texts[i].rect[1] - rule[1] <= SITS_ABOVE
-        and texts[i].rect[0] >= rule[0] - TOL
-        and texts[i].rect[2] <= rule[2] + TOL
-    ]
-    if not on or any(_printed(texts[i].text) for i in on):
-        return []
-    covered = sum(min(texts[i].rect[2], rule[2]) - max(texts[i].rect[0], rule[0]) for i in on)
-    if covered > MOST * (rule[2] - rule[0]) or not _rule_labelled(rule, on, texts, free):
-        return []
-    return on
-
-
-def _rule_labelled(
-    rule: Rect, on: Sequence[int], texts: Sequence[Words], free: Sequence[int]
-) -> bool:
+def _rule_labelled(rule: Rect, on: Sequence[int], page: _Page) -> bool:
     """Whether words label a rule: "Name:" ending before it on its row, a caption just
-    under it (a signature's line), or a label alone just over the words on it."""
+    under it with no other words under the line (a signature's), or a label alone just
+    over the words on it, no larger than they are, with a blank between (a paragraph's
+    lines are closer). Words that sit on a rule themselves label no other rule (stacked rows,
+    each label on its own rule)."""
+    texts = page.texts
     y = rule[1]
     top = max(texts[i].rect[3] for i in on)
     start = min(texts[i].rect[0] for i in on)
     tall = max(texts[i].rect[3] - texts[i].rect[1] for i in on)
-    for i in free:
+    for i in page.free:
         if i in on:
             continue
         r, text = texts[i].rect, texts[i].text.strip()
         if _asks(text) and _left_of(r, rule[0]) and y - 2 <= (r[1] + r[3]) / 2 <= y + 16:
             return True
+        if i in page.sitting:
+            continue
         under = r[3] <= y + 1 and y - r[3] <= CAPTION_UNDER and abs(r[0] - rule[0]) <= 6
-        if under and _caption(text) and rule[2] - rule[0] <= CAPTIONED:
-            return True
-        over = top - 1 <= r[1] <= top + LABEL_OVER and abs(r[0] - start) <= 6
-        if over and _caption(text) and _alone(i, texts, free) and _small(r, tall):
+        if (
+            under
+            and _caption(text)
+            and rule[2] - rule[0] <= CAPTIONED
+            and _alone_under(i, rule, page)
+        ):
+            return True  # a signature's caption
+        over = top + LEADING <= r[1] <= top + LABEL_OVER and abs(r[0] - start) <= 6
+        if over and _caption(text) and _alone(i, texts, page.free) and _small(r, tall):
             return True
     return False
 
 
-def _in_box(
-    box: Rect, boxes: Sequence[Rect], texts: Sequence[Words], holders: Sequence[list[Rect]]
-) -> list[int]:
-    """The words written in a box (not a frame around other boxes): at its top left, with
-    room around them, and the box labelled by words outside it that stand in no box, or in
-    the cell around it: a label on its left ("Name:", or a caption close to it), or a label
-    alone just over it (a cell's caption over the box to write in)."""
-    if any(o != box and _share(o, box) > 0.95 for o in boxes):
-        return []
-    inside = [i for i, held in enumerate(holders) if box in held]
+def _alone_under(index: int, rule: Rect, page: _Page) -> bool:
+    """Whether a caption is the only word on its row under the rule's length (a table's
+    row of text under a rule is no caption)."""
+    r = page.texts[index].rect
+    span = (rule[0], r[1], rule[2], r[3])
+    return not any(
+        j != index and _same_row(page.texts[j].rect, r) and _overlaps(page.texts[j].rect, span)
+        for j in page.free
+    )
+
+
+def _in_box(box: Rect, page: _Page) -> list[int]:
+    """The words written in a box: at its top left, with room around them, and the box
+    labelled by words outside it that stand in no box, or in the cell around it: a label on
+    its left ("Name:", or a caption close to it), or a label alone just over it (a cell's
+    caption over the box to write in)."""
+    texts, inside = page.texts, page.inside[box]
     if not inside or any(_printed(texts[i].text) or not _said(texts[i].text) for i in inside):
         return []
     tall = max(texts[i].rect[3] - texts[i].rect[1] for i in inside)
@@ -221,39 +285,33 @@ def _in_box(
         or box[3] - max(texts[i].rect[3] for i in inside) > INDENT + tall
     ):
         return []
+    near = (box[0] - ANSWER_LEAD - 4, box[1] - 4, box[2] + 4, box[3] + CELL_CAPTION + 4)
     around = [
         i
-        for i, held in enumerate(holders)
-        if box not in held and all(_share(box, b) >= 0.95 for b in held)
+        for i, held in enumerate(page.holders)
+        if _overlaps(texts[i].rect, near)
+        and box not in held
+        and all(_share(box, b) >= 0.95 for b in held)
     ]
     for i in around:
         r, text = texts[i].rect, texts[i].text.strip()
         left = _left_of(r, box[0]) and box[1] <= (r[1] + r[3]) / 2 <= box[3]
         if left and (_asks(text) or (_caption(text) and box[0] - r[2] <= CLOSE)):
             return inside
-        reach = CELL_CAPTION if holders[i] else LABEL_OVER  # a caption in the cell around
+        reach = CELL_CAPTION if page.holders[i] else LABEL_OVER  # a caption in the cell around
         over = box[3] - 2 <= r[1] <= box[3] + reach and abs(r[0] - box[0]) <= 6
         if over and _caption(text) and _alone(i, texts, around) and _small(r, tall):
             return inside
     return []
 
 
-def _under_caption(
-    box: Rect, boxes: Sequence[Rect], texts: Sequence[Words], holders: Sequence[list[Rect]]
-) -> list[int]:
+def _under_caption(box: Rect, page: _Page) -> list[int]:
     """The words written in a box or cell under the caption printed at its top ("Give
     address ...", then the answer): its last row of words, set apart from the caption's
-    rows above by a blank gap, when the caption starts at the box's top left (a box of
-    paragraphs, or one holding other boxes, holds no answer)."""
-    if any(o != box and _share(o, box) > 0.95 for o in boxes):
-        return []
-    inside = [i for i, held in enumerate(holders) if box in held]
-    rows: list[list[int]] = []
-    for i in sorted(inside, key=lambda i: -texts[i].rect[1]):
-        if rows and abs(texts[rows[-1][0]].rect[1] - texts[i].rect[1]) <= 2:
-            rows[-1].append(i)
-        else:
-            rows.append([i])
+    rows above by a blank gap as tall as it, when the caption starts at the box's top left.
+    A row beside a checkbox (a question's "☐ Yes ☐ No") is print."""
+    texts, inside = page.texts, page.inside[box]
+    rows = _rows(inside, texts)
     if not 2 <= len(rows) <= 1 + CAPTION_ROWS:
         return []
     last, above = rows[-1], [i for row in rows[:-1] for i in row]
@@ -261,6 +319,11 @@ def _under_caption(
     top = max(texts[i].rect[3] for i in above)
     gap = min(texts[i].rect[1] for i in above) - max(texts[i].rect[3] for i in last)
     written = " ".join(texts[i].text for i in last).strip()
+    beside_a_box = any(
+        _same_row(texts[i].rect, square) and -2 <= texts[i].rect[0] - square[2] <= 20
+        for i in last
+        for square in page.squares
+    )
     if (
         gap < BLANK * tall
         or box[3] - top > INDENT
@@ -268,29 +331,33 @@ def _under_caption(
         or not _said(written)
         or _printed(written)
         or written.endswith((".", ":"))
+        or beside_a_box
+        or any(ch in BOX_MARKS for ch in written)
     ):
         return []
     return last
 
 
-def _in_tables(texts: Sequence[Words], cells: Sequence[Rect], boxed: set[int]) -> set[int]:
-    """The words written in the body cells of ruled tables headed by labels: where some
+def _in_tables(page: _Page, cells: Sequence[Rect]) -> set[int]:
+    """The words written in the body cells of ruled tables headed by labels, where some
     column is partly blank and two columns at least are written in (two cells each: one may
-    be a speck OCR read), or every cell is written (a table whose written columns stand
-    beside blank ones is printed: row headings, the cells to fill beside them). A sign or a
-    line's number writes no cell; a cell holding only words OCR was unsure of (shading read
-    as letters, or a blurred word) counts as neither written nor blank."""
+    be a speck OCR read), or where every cell is written (a form filled in to its last row;
+    a printed table of codes written in every cell reads so too: they cannot be told apart
+    by where the words stand). A table whose written columns stand beside blank ones is
+    printed (row headings, the cells to fill beside them). A sign or a line's number writes
+    no cell; a cell holding only words OCR was unsure of (shading read as letters, or a
+    blurred word) counts as neither written nor blank."""
+    texts = page.texts
     inside: dict[Rect, list[int]] = {c: [] for c in cells}
     unsure: set[Rect] = set()
-    for i in boxed:
-        text = texts[i].text.strip()
-        if _said(text) and not LINE_NUMBER.fullmatch(text):
-            for c in cells:
-                if _share(texts[i].rect, c) >= 0.6:
-                    if texts[i].sure:
-                        inside[c].append(i)
-                    else:
-                        unsure.add(c)
+    for c in cells:
+        for i in page.inside.get(c, ()):
+            text = texts[i].text.strip()
+            if _said(text) and not LINE_NUMBER.fullmatch(text):
+                if texts[i].sure:
+                    inside[c].append(i)
+                else:
+                    unsure.add(c)
     answers: set[int] = set()
     for runs in _tables(cells, inside, texts):
         if any(_printed(texts[i].text) for run in runs for c in run for i in inside[c]):
@@ -400,13 +467,47 @@ def _alone(index: int, texts: Sequence[Words], free: Sequence[int]) -> bool:
     )
 
 
+def _rows(indices: Sequence[int], texts: Sequence[Words]) -> list[list[int]]:
+    """Words (their indices) grouped into rows, top down, each left to right: a word whose
+    bottom is within 2 pt of its row's first word's joins it."""
+    rows: list[list[int]] = []
+    for i in sorted(indices, key=lambda i: -texts[i].rect[1]):
+        if rows and abs(texts[rows[-1][0]].rect[1] - texts[i].rect[1]) <= 2:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    return [sorted(row, key=lambda i: texts[i].rect[0]) for row in rows]
+
+
+def _same_row(word: Rect, other: Rect) -> bool:
+    centre = (word[1] + word[3]) / 2
+    return other[1] - 2 <= centre <= other[3] + 2
+
+
+def _overlaps(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _shares(rects: Sequence[Rect], boxes: Sequence[Rect]) -> NDArray[np.float64]:
+    """For each rectangle (rows) and box (columns), how much of the rectangle lies inside
+    the box: `_share` for every pair at once."""
+    a = np.asarray(rects, dtype=float).reshape(-1, 4)[:, None, :]
+    b = np.asarray(boxes, dtype=float).reshape(-1, 4)[None, :, :]
+    ix = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    iy = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    area = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(area > 0, ix * iy / np.where(area > 0, area, 1.0), 0.0)
+
+
 def _small(label: Rect, tall: float) -> bool:
     """Whether a label over words is set no larger than they are (a heading is larger)."""
     return label[3] - label[1] <= HEADING * tall
 
 
 def _printed(text: str) -> bool:
-    return any(mark in text for mark in PRINTED)
+    """Leaders, pointers and placeholders ("MM/DD/YYYY"): print, never written."""
+    return any(mark in text for mark in PRINTED) or bool(PLACEHOLDER.fullmatch(text.strip()))
 
 
 def _said(text: str) -> bool:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from trousseau.forms.answers import TICKS, answer_in, ticked, typed_answers
+from trousseau.forms.answers import ENTER_MARKS, TICKS, answer_in, ticked, typed_answers
 from trousseau.forms.geometry import iou, union
 from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
 from trousseau.forms.model import Field, FieldType, Option, Rect, Widget
@@ -60,7 +60,6 @@ LEADER_GAP = 24.0
 """How far short of a box a dotted leader may stop (room for a `▶` before the box)."""
 LEADER_LEAD = 20.0
 """How far after its line's last word a dotted leader may start."""
-ENTER_MARKS = ("\u25b6", "\u25ba")  # ▶ ►
 """Marks that point at the place to write (a tax form's "enter here")."""
 
 _ASIDE = re.compile(r"\([^)]*\)")
@@ -1010,7 +1009,8 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
     parts = pieces(page.chars)
     marks = _page_boxes(page)
     answers = _answers(page, parts, marks)
-    parts = [p for p in parts if not any(p is a for a in answers)]
+    written = {id(a) for a in answers}
+    parts = [p for p in parts if id(p) not in written]
     texts = [p for p in parts if p.kind == "text"]
     markers = [d for d in page.dark if _marker(d, page.dark, texts)]
     runs = [TextRun(p.text, p.rect) for p in texts if not _centred_in_any(p.rect, markers)]

@@ -306,7 +306,8 @@ class Marks:
     brackets: list[tuple[Rect, Rect]]
     plain: list[Rect] = field(default_factory=list)
     ticked: list[Rect] = field(default_factory=list)
-    """The boxes and circles among them that hold a mark: a tick, a cross, a dot."""
+    """The boxes and circles among them that hold a mark (a tick, a cross, a dot), and the
+    spans of the `[ ]` pairs holding one."""
 
     def bracket_chars(self) -> list[Char]:
         """Each `[ ]` as the characters a text layer would hold, a line of its own: the
@@ -340,16 +341,18 @@ TICK = "\u2714"
 
 
 def _centred_mark(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
-    """Whether the ink inside a hole is a mark in its middle (a dot in a radio button, a
-    small tick), clear of its edge, where a letter's bowl has ink along its edge."""
+    """Whether the ink inside a hole is one mark in its middle (a dot in a radio button, a
+    small tick), clear of its edge, where a letter's bowl has ink along its edge and a
+    boxed number ("12") is several marks."""
     x, y, w, h = box
     m = 3
     hole = np.zeros((h + 2 * m, w + 2 * m), np.uint8)
     cv2.drawContours(hole, [contour - np.array([x - m, y - m], np.int32)], -1, 1, cv2.FILLED)
     hole = np.asarray(cv2.erode(hole, np.ones((5, 5), np.uint8)), dtype=np.uint8)
-    ys, xs = np.nonzero(mask[y : y + h, x : x + w] & (hole[m : m + h, m : m + w] * 255))
-    if not len(xs):
-        return False
+    marked = mask[y : y + h, x : x + w] & (hole[m : m + h, m : m + w] * 255)
+    ys, xs = np.nonzero(marked)
+    if not len(xs) or cv2.connectedComponents(marked)[0] != 2:
+        return False  # no mark, or several (a number, letters)
     clear = 0.12
     return bool(
         xs.min() >= clear * w
@@ -763,12 +766,13 @@ def scan_primitives(
     plain = set(found.plain)
     boxes = [b for b in found.boxes if b in plain or not _inside_any(b, lettered)]
     circles = [c for c in found.circles if not _inside_any(c, lettered)]  # a letter's bowl
+    dropped = {*found.boxes, *found.circles} - {*boxes, *circles}
     found = Marks(
         boxes,
         circles,
         found.brackets,
         found.plain,
-        [t for t in found.ticked if t in boxes or t in circles],
+        [t for t in found.ticked if t not in dropped],
     )
     outlines = [*found.boxes, *found.circles, *(b for pair in found.brackets for b in pair)]
     return PagePrimitives(
@@ -786,5 +790,4 @@ def scan_primitives(
         hatches=tuple(drawn.hatches),
         dotted=tuple(dashed),
         images=1,
-        read=True,
     )

@@ -71,8 +71,6 @@ class PagePrimitives:
     dotted: tuple[Rect, ...] = ()
     arcs: tuple[Rect, ...] = ()
     images: int = 0
-    read: bool = False
-    """Its characters come from OCR (a scan): shading, hatching and stamps read as words."""
 
 
 @dataclass
