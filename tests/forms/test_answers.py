@@ -336,3 +336,14 @@ def test_an_answer_under_a_cells_caption_is_its_value() -> None:
     assert field.value == "Lagos"
     assert field.label is not None and field.label.startswith("Give address")
     assert field.rect[3] < 623  # the space under the caption
+
+
+def test_an_answer_set_larger_than_the_caption_right_over_it_needs_no_blank() -> None:
+    cell = (36.0, 690.0, 237.0, 714.0)  # the 1040's "Your first name and middle initial"
+    close = [*chars("Your first name and middle initial", 40, 706, 7), BREAK]
+    larger = detect_fields(page(chars=(*close, *chars("Ada Okafor", 38, 694, 9)), boxes=(cell,)), 0)
+    assert [f.value for f in larger] == ["Ada Okafor"]
+    same = detect_fields(
+        page(chars=(*close, *chars("and last name", 40, 698, 7)), boxes=(cell,)), 0
+    )
+    assert all(f.value is None for f in same)  # a caption's second line, set as close
