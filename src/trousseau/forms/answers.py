@@ -16,7 +16,8 @@ told by where it stands, against the marks of the form:
 - words at the top left of a box (not a table's cell, nor a frame around other boxes)
   labelled from outside it: "Name:" or a close caption on its left, or a caption over it
   (the caption of the cell around it, too); and the last row of words in a box or cell,
-  a line's height under the caption printed at its top (not a question's "☐ Yes ☐ No");
+  a line's height under the caption printed at its top, or set larger than it (not a
+  question's "☐ Yes ☐ No");
 - words in the body cells of a ruled table headed by labels, when some column is partly
   blank, or when every cell is written: a table whose written columns stand beside blank
   ones is printed (its row headings, the cells to fill beside them), and a line's number or
