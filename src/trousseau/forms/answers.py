@@ -41,6 +41,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from trousseau.forms.geometry import centred_in, inside_share
 from trousseau.forms.model import Rect
 
 ANSWER_LEAD = 60.0
@@ -136,11 +137,11 @@ def typed_answers(
     answers |= _in_tables(page, cells)
     for square in squares:
         answers.update(
-            i for i, t in enumerate(texts) if t.text.strip() in TICKS and _centred(t.rect, square)
+            i for i, t in enumerate(texts) if t.text.strip() in TICKS and centred_in(t.rect, square)
         )
     for row in _combs(squares):
         answers.update(
-            i for i, t in enumerate(texts) if _said(t.text) and _share(t.rect, row) >= 0.6
+            i for i, t in enumerate(texts) if _said(t.text) and inside_share(t.rect, row) >= 0.6
         )
     return answers
 
@@ -224,7 +225,7 @@ def ticked(
     """Whether a checkbox or a radio button shows a tick mark or a dot: a mark among
     `texts`, or a cross drawn with two slanted strokes across its middle (`strokes`: the
     midpoints of the page's slanted strokes)."""
-    if any(t.text.strip() in TICKS and _centred(t.rect, square) for t in texts):
+    if any(t.text.strip() in TICKS and centred_in(t.rect, square) for t in texts):
         return True
     x0, y0, x1, y1 = square
     mx, my = (x1 - x0) / 4, (y1 - y0) / 4
@@ -296,7 +297,7 @@ def _in_box(box: Rect, page: _Page) -> list[int]:
         for i, held in enumerate(page.holders)
         if _overlaps(texts[i].rect, near)
         and box not in held
-        and all(_share(box, b) >= 0.95 for b in held)
+        and all(inside_share(box, b) >= 0.95 for b in held)
     ]
     for i in around:
         r, text = texts[i].rect, texts[i].text.strip()
@@ -498,7 +499,7 @@ def _overlaps(a: Rect, b: Rect) -> bool:
 
 def _shares(rects: Sequence[Rect], boxes: Sequence[Rect]) -> NDArray[np.float64]:
     """For each rectangle (rows) and box (columns), how much of the rectangle lies inside
-    the box: `_share` for every pair at once."""
+    the box: `geometry.inside_share` for every pair at once."""
     a = np.asarray(rects, dtype=float).reshape(-1, 4)[:, None, :]
     b = np.asarray(boxes, dtype=float).reshape(-1, 4)[None, :, :]
     ix = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
@@ -520,18 +521,3 @@ def _printed(text: str) -> bool:
 
 def _said(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
-
-
-def _centred(word: Rect, square: Rect) -> bool:
-    x, y = (word[0] + word[2]) / 2, (word[1] + word[3]) / 2
-    return square[0] < x < square[2] and square[1] < y < square[3]
-
-
-def _share(a: Rect, b: Rect) -> float:
-    """How much of `a`'s area lies inside `b`."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    if ix <= 0 or iy <= 0 or area <= 0:
-        return 0.0
-    return ix * iy / area

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from trousseau.forms.answers import ENTER_MARKS, TICKS, answer_in, ticked, typed_answers
-from trousseau.forms.geometry import iou, union
+from trousseau.forms.geometry import centred_in, inside_share, iou, union
 from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
 from trousseau.forms.model import Field, FieldType, Option, Rect, Widget
 from trousseau.forms.shapes import Char, PagePrimitives
@@ -331,23 +331,13 @@ def _continues_row(cell: Rect, cells: Sequence[Rect]) -> bool:
     )
 
 
-def _inside_share(a: Rect, b: Rect) -> float:
-    """How much of `a`'s area lies inside `b`."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    if ix <= 0 or iy <= 0 or area <= 0:
-        return 0.0
-    return ix * iy / area
-
-
 def _large_button(r: Rect, texts: Sequence[_Piece]) -> bool:
     """A square (or circle) larger than a checkbox is still a button on a page drawn large:
     empty, with a caption just to its right whose letters are at least 40% of its side."""
     w, h = r[2] - r[0], r[3] - r[1]
     if not (CHECKBOX_MAX < w <= 72 and abs(w - h) <= 0.08 * w + 2):
         return False
-    if any(_inside_share(p.rect, r) > 0.5 for p in texts):
+    if any(inside_share(p.rect, r) > 0.5 for p in texts):
         return False
     for p in texts:
         centre = (p.rect[1] + p.rect[3]) / 2
@@ -437,7 +427,7 @@ def _text_inside(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
     return [
         p
         for p in texts
-        if _inside_share(p.rect, rect) >= 0.6 and sum(ch.isalnum() for ch in p.text) >= 3
+        if inside_share(p.rect, rect) >= 0.6 and sum(ch.isalnum() for ch in p.text) >= 3
     ]
 
 
@@ -451,7 +441,7 @@ number column of a tax form), not a field."""
 
 def _centred_token(rect: Rect, texts: Sequence[_Piece]) -> Rect | None:
     """The ink box of a line number or a letter printed alone in a cell, centred in it."""
-    inside = [p for p in texts if _inside_share(p.rect, rect) >= 0.6]
+    inside = [p for p in texts if inside_share(p.rect, rect) >= 0.6]
     if len(inside) != 1 or not _LINE_NUMBER.fullmatch(inside[0].text.strip()):
         return None
     token = inside[0].rect
@@ -487,7 +477,7 @@ def _numbering(areas: Sequence[Rect], texts: Sequence[_Piece]) -> set[Rect]:
 def _covered(area: Rect, fills: Sequence[Rect]) -> bool:
     """Whether fills (patterns, grey shading) cover most of a box, together: a column may be
     shaded row by row."""
-    return sum(_inside_share(area, f) for f in fills) >= 0.5
+    return sum(inside_share(area, f) for f in fills) >= 0.5
 
 
 def _button_face(box: Rect, texts: Sequence[_Piece]) -> bool:
@@ -506,8 +496,7 @@ def _centred_inside(box: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
 
 
 def _centred_in_any(rect: Rect, boxes: Sequence[Rect]) -> bool:
-    x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
-    return any(b[0] < x < b[2] and b[1] < y < b[3] for b in boxes)
+    return any(centred_in(rect, b) for b in boxes)
 
 
 def _marker(box: Rect, dark: Sequence[Rect], texts: Sequence[_Piece]) -> bool:
@@ -724,7 +713,7 @@ def _area_fields(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> 
     w, h = area[2] - area[0], area[3] - area[1]
     if w < 15 or h < 8:
         return []
-    if any(o is not area and _inside_share(o, area) > 0.95 and o != area for o in areas):
+    if any(o is not area and inside_share(o, area) > 0.95 and o != area for o in areas):
         return []
     inside = _text_inside(area, texts)
     caption: str | None = None
@@ -852,13 +841,13 @@ def _resolve(found: Sequence[_Candidate]) -> list[_Candidate]:
     for c in sorted(found, key=lambda c: (c.rank, -c.rect[3], c.rect[0])):
         clash = False
         for k in kept:
-            if iou(c.rect, k.rect) > 0.3 or _inside_share(c.rect, k.rect) > 0.6:
+            if iou(c.rect, k.rect) > 0.3 or inside_share(c.rect, k.rect) > 0.6:
                 clash = True
                 break
             if (
                 k.shape in ("checkbox", "radio", "comb")
                 and c.shape not in ("checkbox", "radio")
-                and _inside_share(k.rect, c.rect) > 0.6
+                and inside_share(k.rect, c.rect) > 0.6
                 and c.rank > 3
             ):
                 clash = True
@@ -996,7 +985,7 @@ def unread_cells(page: PagePrimitives) -> list[Rect]:
             continue
         if _is_square(b):
             continue
-        if any(_inside_share(t, b) >= 0.5 for t in texts):
+        if any(inside_share(t, b) >= 0.5 for t in texts):
             continue
         found.append(b)
     return found

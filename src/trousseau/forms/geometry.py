@@ -73,3 +73,19 @@ def iou(a: Rect, b: Rect) -> float:
     inter = ix * iy
     whole = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / whole if whole > 0 else 0.0
+
+
+def inside_share(a: Rect, b: Rect) -> float:
+    """How much of `a`'s area lies inside `b` (0 when `a` is empty)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    if ix <= 0 or iy <= 0 or area <= 0:
+        return 0.0
+    return ix * iy / area
+
+
+def centred_in(rect: Rect, box: Rect) -> bool:
+    """Whether `rect`'s centre lies strictly inside `box`."""
+    x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    return box[0] < x < box[2] and box[1] < y < box[3]
