@@ -82,6 +82,7 @@ def test_a_count_is_ascii_digits_within_a_bigint_or_a_400(value: str) -> None:
 @example("0", 10, False)
 @example("11", 10, False)
 @example("99999999999999999999", 10, False)
+@example("0\x1f", 10, False)  # str.strip takes \x1f for whitespace, int() does not
 def test_a_length_is_within_the_limit_or_a_named_refusal(
     value: str | None, limit: int, deferred: bool
 ) -> None:

@@ -50,9 +50,10 @@ def parse_count(header: str, value: str | None) -> int:
     """A non-negative byte count from a header; IngestError (400) if absent or malformed."""
     if value is None:
         raise IngestError(f"send the {header} header (a byte count)")
-    if not _DIGITS.fullmatch(value.strip()) or int(value) > 2**63 - 1:
+    digits = value.strip(" \t")  # a header's optional whitespace is spaces and tabs only
+    if not _DIGITS.fullmatch(digits) or int(digits) > 2**63 - 1:
         raise IngestError(f"{header} must be a non-negative whole number of bytes, not {value!r}")
-    return int(value)
+    return int(digits)
 
 
 def parse_length(value: str | None, *, limit: int, defer: str | None = None) -> int:
