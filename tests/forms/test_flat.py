@@ -13,6 +13,7 @@ from pikepdf import Dictionary, Name
 
 from trousseau.forms import FieldType, FormKind, read_form
 from trousseau.forms.detect import detect_fields, infer_type, iou, pieces
+from trousseau.forms.flat import page_primitives
 from trousseau.forms.model import Field, Rect
 from trousseau.forms.shapes import Char, PagePrimitives, Paint, ShapeSink
 
@@ -715,3 +716,48 @@ def test_a_row_between_two_rules_open_at_the_margin_is_a_field() -> None:
         ("Your first name", 36.0),
         ("Last name", 300.0),
     ]
+
+
+def test_characters_carry_their_fonts_name_and_colour_and_a_filled_form_its_answers() -> None:
+    # Four cells captioned in black Helvetica, each answered in navy Courier a line under the
+    # caption (too close for the rules alone), two of them on a rule labelled "Name:".
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    sheet = pdf.pages[0].obj
+    sheet.Resources = Dictionary(
+        Font=Dictionary(
+            F1=Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica),
+            F2=Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Courier),
+        )
+    )
+    content = []
+    for n, (caption, answer) in enumerate(
+        [
+            ("Your first name", "Ada"),
+            ("Last name", "Okafor"),
+            ("City", "Lagos"),
+            ("Country", "Nigeria"),
+        ]
+    ):
+        x = 40 + 140 * n
+        content.append(f"0.5 w {x} 690 136 24 re S".encode())
+        content.append(f"BT 0 g /F1 7 Tf {x + 3} 706 Td ({caption}) Tj ET".encode())
+        content.append(f"BT 0 0 0.5 rg /F2 8 Tf {x + 3} 697 Td ({answer}) Tj ET".encode())
+    for n, answer in enumerate(["Rev. Adeyemi", "St Mary", "June 14"]):
+        x = 40 + 180 * n
+        content.append(f"BT 0 g /F1 9 Tf {x} 600 Td (Name:) Tj ET".encode())
+        content.append(f"0.6 w {x + 30} 598 m {x + 170} 598 l S".encode())
+        content.append(f"BT 0 0 0.5 rg /F2 9 Tf {x + 34} 600 Td ({answer}) Tj ET".encode())
+    sheet.Contents = pdf.make_stream(b"\n".join(content))
+    out = io.BytesIO()
+    pdf.save(out)
+    document = pdfium.PdfDocument(out.getvalue())
+    try:
+        primitives = page_primitives(document[0], (0, 0, 612, 792), 0)
+    finally:
+        document.close()
+    styles = {c.text: c.style for c in primitives.chars if c.text in "YA"}
+    assert styles == {"Y": "Helvetica 000000", "A": "Courier 000080"}
+    report = read_form(out.getvalue(), name="filled.pdf", nearby_labels=False)
+    values = {f.value for f in report.fields}
+    assert {"Ada", "Okafor", "Lagos", "Nigeria", "Rev. Adeyemi", "St Mary", "June 14"} <= values

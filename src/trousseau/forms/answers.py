@@ -28,14 +28,23 @@ told by where it stands, against the marks of the form:
   character each, or a line of text across them as a form filler without comb spacing
   draws it).
 
-`typed_answers` says which words are answers; the detector then finds the fields as on a
-blank form, without them, and `answer_in` gives each field the answer it holds.
+A form filled in on a computer also says it by its answers' style: the filler writes them
+all in its fields' font and colour. `StyleVote` elects that style over a document's pages
+from the answers the rules above find, and every word set in it is an answer, where the
+rules alone miss some (cells captioned as tight over their answers as over a caption's
+second line); a style that labels the answers is the print's, and a form typed in it is read
+by the rules alone.
+
+`typed_answers` (`read_answers`, with the labels that told them) says which words are
+answers; the detector then finds the fields as on a blank form, without them, and
+`answer_in` gives each field the answer it holds.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -112,6 +121,15 @@ class Words(Protocol):
         """False for words OCR read with little confidence."""
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the rules read of a page's words: which are answers, and which printed words
+    told them (the labels, captions and headings the answers were written against)."""
+
+    answers: frozenset[int]
+    labels: frozenset[int]
+
+
 def typed_answers(
     texts: Sequence[Words],
     rules: Sequence[Rect],
@@ -122,19 +140,38 @@ def typed_answers(
     """The indices of `texts` that are answers written into the form's marks: on `rules`
     (horizontal rules and underscore runs, as thin rectangles), in `boxes` (closed boxes and
     table cells, `cells` among them) and `squares` (checkboxes, radio buttons)."""
+    return set(read_answers(texts, rules, boxes, cells, squares).answers)
+
+
+def read_answers(
+    texts: Sequence[Words],
+    rules: Sequence[Rect],
+    boxes: Sequence[Rect],
+    cells: Sequence[Rect],
+    squares: Sequence[Rect],
+) -> Reading:
+    """`typed_answers`, with the printed words that labelled them."""
     page = _Page(texts, rules, boxes, squares)
     answers: set[int] = set()
+    labels: set[int] = set()
+
+    def add(found: tuple[list[int], list[int]]) -> None:
+        if found[0]:
+            answers.update(found[0])
+            labels.update(found[1])
+
     for rule, on in page.on_rules.items():
-        if _rule_labelled(rule, on, page):
-            answers.update(on)
+        label = _rule_label(rule, on, page)
+        if label is not None:
+            add((on, [label]))
     cell_set = set(cells)
     for box in boxes:
         if box in page.frames or box in page.squares:
             continue
         if box not in cell_set:
-            answers.update(_in_box(box, page))
-        answers.update(_under_caption(box, page))
-    answers |= _in_tables(page, cells)
+            add(_in_box(box, page))
+        add(_under_caption(box, page))
+    add(_in_tables(page, cells))
     for square in squares:
         answers.update(
             i for i, t in enumerate(texts) if t.text.strip() in TICKS and centred_in(t.rect, square)
@@ -143,7 +180,80 @@ def typed_answers(
         answers.update(
             i for i, t in enumerate(texts) if _said(t.text) and inside_share(t.rect, row) >= 0.6
         )
-    return answers
+    return Reading(frozenset(answers), frozenset(labels - answers))
+
+
+FILLER_PLACES = 3
+"""Least number of columns (`FILLER_COLUMN` wide) a style's answers stand in before it is
+taken for the filler's: a printed column of row headings stands in one."""
+FILLER_COLUMN = 20.0
+FILLER_SHARE = 0.05
+"""Least share of a style's words the rules read as answers before it is the filler's."""
+LABELS_SHARE = 0.1
+"""Most labels of answers a filler's style may set, as a share of its answers (an answer
+overflowing onto the row under it reads as that row's label)."""
+PRINT_SHARE = 0.02
+"""Most share of a style's words that may ask ("Name:") before it is print."""
+LONG_WORDS, LONG_SHARE = 50, 0.1
+"""A run of more characters than this is a sentence; more than this share of them, print."""
+
+
+class Styled(Words, Protocol):
+    @property
+    def style(self) -> str:
+        """How the words are set (font and colour), "" when unknown (a scan)."""
+
+
+@dataclass
+class _Tally:
+    words: int = 0
+    answers: int = 0
+    labels: int = 0
+    asks: int = 0
+    long: int = 0
+    places: set[int] = field(default_factory=set)
+
+
+class StyleVote:
+    """The filler's style, voted over a document's pages. A form filled in on a computer
+    writes every answer in its fields' style (a font and a colour; the size fits each
+    field), which the print rarely shares. The rules (`read_answers`) find some answers by
+    where they stand; a style whose words they read as answers in several columns, which
+    seldom labels an answer, never asks ("Name:") and never runs on in sentences, is the
+    filler's: every word set in it is an answer, also where the rules alone miss it (the
+    answers of cells captioned tight over them). A form typed in the print's own style (a
+    Word document filled in before printing) gets no filler's style: its labels share it."""
+
+    def __init__(self) -> None:
+        self._tallies: dict[str, _Tally] = {}
+
+    def add(self, texts: Sequence[Styled], reading: Reading) -> None:
+        """Count one page's words (`texts`) and what the rules read of them."""
+        for i, t in enumerate(texts):
+            if not t.style or not _said(t.text):
+                continue
+            tally = self._tallies.setdefault(t.style, _Tally())
+            tally.words += 1
+            text = t.text.strip()
+            tally.asks += _asks(text)
+            tally.long += len(text) > LONG_WORDS
+            if i in reading.answers:
+                tally.answers += 1
+                tally.places.add(round(t.rect[0] / FILLER_COLUMN))
+            elif i in reading.labels:
+                tally.labels += 1
+
+    def fillers(self) -> frozenset[str]:
+        """The styles the answers are written in (none when no style stands out)."""
+        return frozenset(
+            style
+            for style, t in self._tallies.items()
+            if len(t.places) >= FILLER_PLACES
+            and t.answers >= FILLER_SHARE * t.words
+            and t.labels <= LABELS_SHARE * t.answers
+            and t.asks <= PRINT_SHARE * t.words
+            and t.long <= LONG_SHARE * t.words
+        )
 
 
 class _Page:
@@ -232,8 +342,8 @@ def ticked(
     return sum(x0 + mx < x < x1 - mx and y0 + my < y < y1 - my for x, y in strokes) >= 2
 
 
-def _rule_labelled(rule: Rect, on: Sequence[int], page: _Page) -> bool:
-    """Whether words label a rule: "Name:" ending before it on its row, a caption just
+def _rule_label(rule: Rect, on: Sequence[int], page: _Page) -> int | None:
+    """The words that label a rule, if any: "Name:" ending before it on its row, a caption just
     under it with no other words under the line (a signature's), or a label alone just
     over the words on it, no larger than they are, with a blank between (a paragraph's
     lines are closer). Words that sit on a rule themselves label no other rule (stacked rows,
@@ -248,7 +358,7 @@ def _rule_labelled(rule: Rect, on: Sequence[int], page: _Page) -> bool:
             continue
         r, text = texts[i].rect, texts[i].text.strip()
         if _asks(text) and _left_of(r, rule[0]) and y - 2 <= (r[1] + r[3]) / 2 <= y + 16:
-            return True
+            return i
         if i in page.sitting:
             continue
         under = r[3] <= y + 1 and y - r[3] <= CAPTION_UNDER and abs(r[0] - rule[0]) <= 6
@@ -258,11 +368,11 @@ def _rule_labelled(rule: Rect, on: Sequence[int], page: _Page) -> bool:
             and rule[2] - rule[0] <= CAPTIONED
             and _alone_under(i, rule, page)
         ):
-            return True  # a signature's caption
+            return i  # a signature's caption
         over = top + LEADING <= r[1] <= top + LABEL_OVER and abs(r[0] - start) <= 6
         if over and _caption(text) and _alone(i, texts, page.free) and _small(r, tall):
-            return True
-    return False
+            return i
+    return None
 
 
 def _alone_under(index: int, rule: Rect, page: _Page) -> bool:
@@ -276,21 +386,21 @@ def _alone_under(index: int, rule: Rect, page: _Page) -> bool:
     )
 
 
-def _in_box(box: Rect, page: _Page) -> list[int]:
-    """The words written in a box: at its top left, with room around them, and the box
-    labelled by words outside it that stand in no box, or in the cell around it: a label on
-    its left ("Name:", or a caption close to it), or a label alone just over it (a cell's
-    caption over the box to write in)."""
+def _in_box(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
+    """The words written in a box, and the label that tells them: words at its top left,
+    with room around them, the box labelled by words outside it that stand in no box, or in
+    the cell around it: a label on its left ("Name:", or a caption close to it), or a label
+    alone just over it (a cell's caption over the box to write in)."""
     texts, inside = page.texts, page.inside[box]
     if not inside or any(_printed(texts[i].text) or not _said(texts[i].text) for i in inside):
-        return []
+        return [], []
     tall = max(texts[i].rect[3] - texts[i].rect[1] for i in inside)
     if (
         box[3] - box[1] < ROOM * tall
         or min(texts[i].rect[0] for i in inside) - box[0] > INDENT
         or box[3] - max(texts[i].rect[3] for i in inside) > INDENT + tall
     ):
-        return []
+        return [], []
     near = (box[0] - ANSWER_LEAD - 4, box[1] - 4, box[2] + 4, box[3] + CELL_CAPTION + 4)
     around = [
         i
@@ -303,15 +413,15 @@ def _in_box(box: Rect, page: _Page) -> list[int]:
         r, text = texts[i].rect, texts[i].text.strip()
         left = _left_of(r, box[0]) and box[1] <= (r[1] + r[3]) / 2 <= box[3]
         if left and (_asks(text) or (_caption(text) and box[0] - r[2] <= CLOSE)):
-            return inside
+            return inside, [i]
         reach = CELL_CAPTION if page.holders[i] else LABEL_OVER  # a caption in the cell around
         over = box[3] - 2 <= r[1] <= box[3] + reach and abs(r[0] - box[0]) <= 6
         if over and _caption(text) and _alone(i, texts, around) and _small(r, tall):
-            return inside
-    return []
+            return inside, [i]
+    return [], []
 
 
-def _under_caption(box: Rect, page: _Page) -> list[int]:
+def _under_caption(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
     """The words written in a box or cell under the caption printed at its top ("Give
     address ...", then the answer): its last row of words, set apart from the caption's
     rows above by a blank gap as tall as it, or set larger than them, when the caption
@@ -320,7 +430,7 @@ def _under_caption(box: Rect, page: _Page) -> list[int]:
     texts, inside = page.texts, page.inside[box]
     rows = _rows(inside, texts)
     if not 2 <= len(rows) <= 1 + CAPTION_ROWS:
-        return []
+        return [], []
     last, above = rows[-1], [i for row in rows[:-1] for i in row]
     tall = max(texts[i].rect[3] - texts[i].rect[1] for i in last)
     top = max(texts[i].rect[3] for i in above)
@@ -343,11 +453,11 @@ def _under_caption(box: Rect, page: _Page) -> list[int]:
         or beside_a_box
         or any(ch in BOX_MARKS for ch in written)
     ):
-        return []
-    return last
+        return [], []
+    return last, above
 
 
-def _in_tables(page: _Page, cells: Sequence[Rect]) -> set[int]:
+def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]]:
     """The words written in the body cells of ruled tables headed by labels, where some
     column is partly blank and two columns at least are written in (two cells each: one may
     be a speck OCR read), or where every cell is written (a form filled in to its last row;
@@ -367,7 +477,8 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> set[int]:
                     inside[c].append(i)
                 else:
                     unsure.add(c)
-    answers: set[int] = set()
+    answers: list[int] = []
+    headings: list[int] = []
     for runs in _tables(cells, inside, texts):
         if any(_printed(texts[i].text) for run in runs for c in run for i in inside[c]):
             continue
@@ -377,8 +488,9 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> set[int]:
         partly = any(2 <= w < len(k) for w, k in zip(written, known, strict=True))
         full = all(k and w == len(k) for w, k in zip(written, known, strict=True))
         if (partly and sum(w >= 2 for w in written) >= 2) or full:
-            answers.update(i for run in runs for c in run[body:] for i in inside[c])
-    return answers
+            answers += [i for run in runs for c in run[body:] for i in inside[c]]
+            headings += [i for run in runs for c in run[:body] for i in inside[c]]
+    return answers, headings
 
 
 def _tables(

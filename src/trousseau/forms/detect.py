@@ -25,7 +25,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from trousseau.forms.answers import ENTER_MARKS, TICKS, answer_in, ticked, typed_answers
+from trousseau.forms.answers import (
+    ENTER_MARKS,
+    TICKS,
+    Reading,
+    answer_in,
+    read_answers,
+    ticked,
+)
 from trousseau.forms.geometry import centred_in, inside_share, iou, union
 from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
 from trousseau.forms.model import Field, FieldType, Option, Rect, Widget
@@ -124,6 +131,7 @@ class _Piece:
     rect: Rect  # loose
     glyph: Rect  # tight
     sure: bool = True  # every letter read with confidence (OCR)
+    style: str = ""  # the style of all its characters, "" when they differ or it is unknown
 
 
 @dataclass
@@ -191,6 +199,7 @@ def pieces(chars: Sequence[Char]) -> list[_Piece]:
                     union([c.rect for c in current]),
                     union([c.glyph for c in current]),
                     all(c.sure for c in current),
+                    _one_style(current),
                 )
             )
             current.clear()
@@ -229,6 +238,11 @@ def pieces(chars: Sequence[Char]) -> list[_Piece]:
         current.append(char)
     flush()
     return result
+
+
+def _one_style(chars: Sequence[Char]) -> str:
+    styles = {c.style for c in chars if c.text != " "}
+    return styles.pop() if len(styles) == 1 else ""
 
 
 def _merge_lines(lines: Sequence[Rect], horizontal: bool) -> list[Rect]:
@@ -991,15 +1005,51 @@ def unread_cells(page: PagePrimitives) -> list[Rect]:
     return found
 
 
-def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
-    """The fields of one printed page, in reading order (top to bottom, left to right),
-    each with its rectangle, label and type; `name` is made from the label, unique on the
-    page with a suffix, prefixed with the page (`p1.wedding_date`)."""
+@dataclass(frozen=True)
+class Written:
+    """A page's words cut into pieces, its marks, and what the answer rules read of its
+    words (`texts`, the pieces of text, are what `reading` numbers)."""
+
+    parts: list[_Piece]
+    marks: tuple[list[Rect], list[Rect], list[Rect]]
+    texts: list[_Piece]
+    reading: Reading
+
+    def answers(self, styles: frozenset[str]) -> list[_Piece]:
+        """The pieces written into the form: those the rules read, and every piece set in
+        one of the filler's `styles` (`answers.StyleVote`)."""
+        chosen = set(self.reading.answers)
+        if styles:
+            chosen.update(i for i, t in enumerate(self.texts) if t.style in styles)
+        return [self.texts[i] for i in sorted(chosen)]
+
+
+def read_written(page: PagePrimitives) -> Written:
+    """What `detect_fields` reads of a page before it looks for fields: its pieces, marks
+    and answers, for a document's pages to vote on the filler's style first."""
     parts = pieces(page.chars)
     marks = _page_boxes(page)
-    answers = _answers(page, parts, marks)
-    written = {id(a) for a in answers}
-    parts = [p for p in parts if id(p) not in written]
+    texts = [p for p in parts if p.kind == "text"]
+    return Written(parts, marks, texts, _answers(page, parts, marks, texts))
+
+
+def detect_fields(
+    page: PagePrimitives,
+    page_index: int,
+    *,
+    styles: frozenset[str] = frozenset(),
+    written: Written | None = None,
+) -> list[Field]:
+    """The fields of one printed page, in reading order (top to bottom, left to right),
+    each with its rectangle, label and type; `name` is made from the label, unique on the
+    page with a suffix, prefixed with the page (`p1.wedding_date`). Words set in one of
+    `styles` (the filler's, voted over the document) are answers wherever they stand;
+    `written` is the page's `read_written`, when it was read already."""
+    written = written or read_written(page)
+    answers = written.answers(styles)
+    taken = {id(a) for a in answers}
+    parts = [p for p in written.parts if id(p) not in taken]
+    marks = written.marks
     texts = [p for p in parts if p.kind == "text"]
     markers = [d for d in page.dark if _marker(d, page.dark, texts)]
     runs = [TextRun(p.text, p.rect) for p in texts if not _centred_in_any(p.rect, markers)]
@@ -1085,20 +1135,22 @@ def detect_fields(page: PagePrimitives, page_index: int) -> list[Field]:
 
 
 def _answers(
-    page: PagePrimitives, parts: Sequence[_Piece], marks: tuple[list[Rect], list[Rect], list[Rect]]
-) -> list[_Piece]:
-    """The words written into the form's marks (`answers.typed_answers`): its rules and
-    underscore runs, its boxes and cells, its checkboxes and radio buttons."""
+    page: PagePrimitives,
+    parts: Sequence[_Piece],
+    marks: tuple[list[Rect], list[Rect], list[Rect]],
+    texts: Sequence[_Piece],
+) -> Reading:
+    """What the answer rules read of the words written into the form's marks
+    (`answers.read_answers`): its rules and underscore runs, its boxes and cells, its
+    checkboxes and radio buttons."""
     hlines, cells, boxes = marks
-    texts = [p for p in parts if p.kind == "text"]
     rules = [*hlines, *(p.glyph for p in parts if p.kind == "leader" and "_" in p.text)]
     squares = [
         *(b for b in boxes if _is_square(b)),
         *page.circles,
         *(_glyph_box(p) for p in parts if p.kind in ("box", "circle")),
     ]
-    found = typed_answers(texts, rules, boxes, cells, squares)
-    return [texts[i] for i in sorted(found)]
+    return read_answers(texts, rules, boxes, cells, squares)
 
 
 def _beside_any(run: Rect, rects: Sequence[Rect]) -> bool:

@@ -20,8 +20,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from trousseau.errors import OcrUnavailable, PdfTooLarge
+from trousseau.forms.answers import StyleVote
 from trousseau.forms.concepts import assign_concepts
-from trousseau.forms.detect import detect_fields
+from trousseau.forms.detect import Written, detect_fields, read_written
 from trousseau.forms.fillable import read_fillable
 from trousseau.forms.geometry import normalise_box, normalise_rotation, to_displayed
 from trousseau.forms.model import Field, FormKind, FormReport, Rect
@@ -41,6 +42,10 @@ _MAX_DEPTH = 12
 GREY_SHADE = 200
 """Lightest neutral grey fill read as shading ("do not fill"; tax forms use 192): lighter
 tints (Word's 217 for header rows, 230-240 backgrounds) are boxes like any other."""
+STYLE_WINDOW = 8
+"""Pages read ahead before the first is searched for fields, so that the filler's style
+(`answers.StyleVote`) is voted over them; later pages are searched as they are read, with
+the vote so far."""
 _TINT_TOL = 1.5
 """Points a white box may stick out of the tint it is drawn on."""
 
@@ -193,6 +198,45 @@ class _Walker:
         )
 
 
+_TEXT_OBJECT = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
+    ctypes.cast(raw.FPDFText_GetTextObject, ctypes.c_void_p).value or 0
+)
+"""pdfium's FPDFText_GetTextObject answering the handle as a plain int: a key for a dict,
+read for every character at a quarter of the cost of the typed binding and a cast."""
+
+
+class _Styles:
+    """The style of each character of a text page (`Char.style`): its font's name and its
+    colour, read once per text object. The size is left out: a form filler sizes each
+    field's text to fit it."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+        self._textpage = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+        self._objects: dict[int, str] = {}
+        self._name = ctypes.create_string_buffer(128)
+        self._rgba = [ctypes.c_uint() for _ in range(4)]
+
+    def of(self, index: int) -> str:
+        key = _TEXT_OBJECT(self._textpage, index) or 0
+        look = self._objects.get(key)
+        if look is None:
+            look = self._look(ctypes.cast(key, raw.FPDF_PAGEOBJECT)) if key else ""
+            self._objects[key] = look
+        return look
+
+    def _look(self, obj: raw.FPDF_PAGEOBJECT) -> str:
+        font = raw.FPDFTextObj_GetFont(obj)
+        length = raw.FPDFFont_GetBaseFontName(font, self._name, len(self._name)) if font else 0
+        name = self._name.raw[: max(0, min(length, len(self._name)) - 1)].decode("latin-1")
+        r, g, b, a = self._rgba
+        colour = (
+            f"{r.value:02x}{g.value:02x}{b.value:02x}"
+            if raw.FPDFPageObj_GetFillColor(obj, r, g, b, a)
+            else "-"
+        )
+        return f"{name.split('+')[-1]} {colour}"
+
+
 def _whitish(rgba: list[ctypes.c_uint]) -> bool:
     """Whether a colour read into `rgba` is white as far as paper goes (each channel 245+)."""
     return all(c.value >= 245 for c in rgba[:3])
@@ -205,6 +249,7 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
     walker.walk([raw.FPDFPage_GetObject(page, i) for i in range(count)], _IDENTITY, 0)
     chars: list[Char] = []
     textpage = page.get_textpage()
+    styles = _Styles(textpage)
     try:
         for i in range(textpage.count_chars()):
             code = raw.FPDFText_GetUnicode(textpage, i)
@@ -222,7 +267,8 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
                 tight = to_displayed(normalise_box(textpage.get_charbox(i)), box, rotation, 2)
             except (pdfium.PdfiumError, ValueError):
                 continue
-            chars.append(Char(text, loose, tight))
+            style = styles.of(i) if text != " " else ""
+            chars.append(Char(text, loose, tight, style=style))
     finally:
         textpage.close()
     width, height = box[2] - box[0], box[3] - box[1]
@@ -282,6 +328,16 @@ def detect_pages(
     except pdfium.PdfiumError as exc:
         found.problem = str(exc)
         return found
+    vote = StyleVote()
+    waiting: list[tuple[int, PagePrimitives, Written]] = []
+
+    def search() -> None:
+        styles = vote.fillers()
+        for index, primitives, written in waiting:
+            found.fields.extend(detect_fields(primitives, index, styles=styles, written=written))
+        waiting.clear()
+
+    ahead = STYLE_WINDOW
     try:
         for index in pages:
             if check is not None:
@@ -306,10 +362,17 @@ def detect_pages(
                         continue
             finally:
                 page.close()
-            found.fields.extend(detect_fields(primitives, index))
+            written = read_written(primitives)
+            vote.add(written.texts, written.reading)
+            waiting.append((index, primitives, written))
+            if len(waiting) >= ahead:
+                search()
+                ahead = 1
+        search()
         return found
     except (pdfium.PdfiumError, ValueError, IndexError) as exc:
         found.problem = str(exc)
+        search()
         return found
     finally:
         document.close()

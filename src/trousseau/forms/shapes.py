@@ -45,6 +45,9 @@ class Char:
     glyph: Rect
     sure: bool = True
     """False for a letter OCR read with little confidence (shading, hatching, a stamp)."""
+    style: str = ""
+    """How the character is set: its font and colour ("" when unknown, as on a scan).
+    A form filled in on a computer writes its answers in the filler's style, not the print's."""
 
 
 @dataclass(frozen=True)
