@@ -22,7 +22,14 @@ from bench.forms import (
 
 from tests.forms.test_flat import chars, only, page, ruled
 from trousseau.forms import FieldType
-from trousseau.forms.answers import StyleVote, answer_in, read_answers, ticked, typed_answers
+from trousseau.forms.answers import (
+    Styles,
+    StyleVote,
+    answer_in,
+    read_answers,
+    ticked,
+    typed_answers,
+)
 from trousseau.forms.detect import detect_fields
 from trousseau.forms.geometry import iou
 from trousseau.forms.raster import Scale, ink, marks
@@ -427,7 +434,7 @@ def test_words_in_the_fillers_style_are_answers_where_the_rules_alone_miss_them(
     answer = _styled("Ada Okafor", 40, 697, "Helvetica-Bold 000080", 7)  # set as close
     primitives = page(chars=(*caption, BREAK, *answer), boxes=(cell,))
     assert [f.value for f in detect_fields(primitives, 0)] == []  # a label cell
-    (field,) = detect_fields(primitives, 0, styles=frozenset({"Helvetica-Bold 000080"}))
+    (field,) = detect_fields(primitives, 0, styles=Styles(frozenset({"Helvetica-Bold 000080"})))
     assert field.value == "Ada Okafor"
     assert field.label is not None and field.label.startswith("Your first name")
 
@@ -439,3 +446,38 @@ def test_a_federal_form_filled_in_a_style_of_its_own_gives_its_answers(tmp_path:
     measured = scores(truth, found, semantic=False)
     assert sum(t.value is not None for t in truth) >= 300
     assert measured["f1"] >= 0.88 and measured["values"] >= 0.45  # 0.67 and 0.12 by place alone
+
+
+def test_once_the_fillers_style_is_known_the_styles_that_label_are_print() -> None:
+    vote = StyleVote()
+    words, reading = _page_of("Helvetica-Bold 000080", "HelveticaNeue 231f20", 3)
+    vote.add(words, reading)  # type: ignore[arg-type]
+    assert vote.result() == Styles(
+        frozenset({"Helvetica-Bold 000080"}), frozenset({"HelveticaNeue 231f20"})
+    )
+    alike = StyleVote()
+    words, reading = _page_of("Helvetica 000000", "Helvetica 000000", 3)
+    alike.add(words, reading)  # type: ignore[arg-type]
+    assert alike.result() == Styles()  # no filler's style: nothing is called print
+
+
+def test_a_tables_row_headings_in_the_prints_style_are_no_answers_once_it_is_known() -> None:
+    xs, ys = (72.0, 172.0, 300.0), (540.0, 560.0, 580.0, 600.0, 620.0)
+    text: list[Char] = [*_styled("Province", 76, 606, "Arial 000000"), BREAK]
+    text += [*_styled("Amount", 176, 606, "Arial 000000"), BREAK]
+    for row, (province, amount) in enumerate(
+        [("Alberta", "120"), ("Quebec", "85"), ("Yukon", "4,500")]
+    ):
+        y = 586 - 20 * row
+        text += [*_styled(province, 76, y, "Arial 000000"), BREAK]
+        text += [*_styled(amount, 176, y, "Courier 000080"), BREAK]
+    primitives = page(chars=tuple(text), **ruled(xs, ys))
+    by_place = detect_fields(primitives, 0)
+    assert {f.value for f in by_place} >= {"Alberta", "120"}  # every cell written: all answers
+    styles = Styles(frozenset({"Courier 000080"}), frozenset({"Arial 000000"}))
+    by_style = detect_fields(primitives, 0, styles=styles)
+    assert sorted((f.label, f.value) for f in by_style) == [
+        ("Amount", "120"),
+        ("Amount", "4,500"),
+        ("Amount", "85"),
+    ]  # the provinces are the rows' headings, printed

@@ -214,6 +214,18 @@ class _Tally:
     places: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Styles:
+    """What a document's vote says of its styles (`StyleVote`)."""
+
+    filler: frozenset[str] = frozenset()
+    """The styles the answers are written in: every word set in one is an answer."""
+    printed: frozenset[str] = frozenset()
+    """Where a filler's style is known, the styles that label answers: the print's, whose
+    words the rules took for answers are print too (a table's row headings, written in
+    every cell once its other columns are filled)."""
+
+
 class StyleVote:
     """The filler's style, voted over a document's pages. A form filled in on a computer
     writes every answer in its fields' style (a font and a colour; the size fits each
@@ -242,6 +254,19 @@ class StyleVote:
                 tally.places.add(round(t.rect[0] / FILLER_COLUMN))
             elif i in reading.labels:
                 tally.labels += 1
+
+    def result(self) -> Styles:
+        """The filler's styles (none when no style stands out) and, when there are, the
+        print's."""
+        filler = self.fillers()
+        if not filler:
+            return Styles()
+        printed = frozenset(
+            style
+            for style, t in self._tallies.items()
+            if style not in filler and (t.labels or t.asks)
+        )
+        return Styles(filler, printed)
 
     def fillers(self) -> frozenset[str]:
         """The styles the answers are written in (none when no style stands out)."""

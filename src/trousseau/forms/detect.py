@@ -29,6 +29,7 @@ from trousseau.forms.answers import (
     ENTER_MARKS,
     TICKS,
     Reading,
+    Styles,
     answer_in,
     read_answers,
     ticked,
@@ -1015,12 +1016,12 @@ class Written:
     texts: list[_Piece]
     reading: Reading
 
-    def answers(self, styles: frozenset[str]) -> list[_Piece]:
-        """The pieces written into the form: those the rules read, and every piece set in
-        one of the filler's `styles` (`answers.StyleVote`)."""
-        chosen = set(self.reading.answers)
-        if styles:
-            chosen.update(i for i, t in enumerate(self.texts) if t.style in styles)
+    def answers(self, styles: Styles) -> list[_Piece]:
+        """The pieces written into the form: those the rules read, less those set in the
+        print's style, and every piece set in the filler's (`answers.StyleVote`)."""
+        chosen = {i for i in self.reading.answers if self.texts[i].style not in styles.printed}
+        if styles.filler:
+            chosen.update(i for i, t in enumerate(self.texts) if t.style in styles.filler)
         return [self.texts[i] for i in sorted(chosen)]
 
 
@@ -1037,16 +1038,17 @@ def detect_fields(
     page: PagePrimitives,
     page_index: int,
     *,
-    styles: frozenset[str] = frozenset(),
+    styles: Styles | None = None,
     written: Written | None = None,
 ) -> list[Field]:
     """The fields of one printed page, in reading order (top to bottom, left to right),
     each with its rectangle, label and type; `name` is made from the label, unique on the
-    page with a suffix, prefixed with the page (`p1.wedding_date`). Words set in one of
-    `styles` (the filler's, voted over the document) are answers wherever they stand;
-    `written` is the page's `read_written`, when it was read already."""
+    page with a suffix, prefixed with the page (`p1.wedding_date`). `styles`, voted over
+    the document, say which words are answers wherever they stand (the filler's style) and
+    which are print (the print's); `written` is the page's `read_written`, when it was read
+    already."""
     written = written or read_written(page)
-    answers = written.answers(styles)
+    answers = written.answers(styles or Styles())
     taken = {id(a) for a in answers}
     parts = [p for p in written.parts if id(p) not in taken]
     marks = written.marks

@@ -332,7 +332,7 @@ def detect_pages(
     waiting: list[tuple[int, PagePrimitives, Written]] = []
 
     def search() -> None:
-        styles = vote.fillers()
+        styles = vote.result()
         for index, primitives, written in waiting:
             found.fields.extend(detect_fields(primitives, index, styles=styles, written=written))
         waiting.clear()
