@@ -23,6 +23,7 @@ from bench.forms import (
 from tests.forms.test_flat import chars, only, page, ruled
 from trousseau.forms import FieldType
 from trousseau.forms.answers import (
+    Reading,
     Styles,
     StyleVote,
     answer_in,
@@ -302,8 +303,12 @@ def test_a_bracketed_sign_is_no_ticked_checkbox() -> None:
 
 class _Word:
     def __init__(
-        self, text: str, rect: tuple[float, float, float, float], sure: bool = True, style: str = ""
-    ):
+        self,
+        text: str,
+        rect: tuple[float, float, float, float],
+        sure: bool = True,
+        style: str = "",
+    ) -> None:
         self.text, self.rect, self.sure, self.style = text, rect, sure, style
 
 
@@ -373,59 +378,90 @@ def test_read_answers_names_the_printed_words_that_told_each_answer() -> None:
     assert (reading.answers, reading.labels) == ({1}, {0})
 
 
-def _page_of(style: str, label_style: str, columns: int) -> tuple[list[_Word], object]:
-    """A page of `columns` rules each labelled "Name:" (set in `label_style`) with an answer
-    on it in `style`, and a caption in `style` under a tight heading the rules cannot read."""
+def _page_of(
+    style: str, label_style: str, columns: int, *extra: _Word
+) -> tuple[list[_Word], Reading]:
+    """A page of `columns` rules, a column each, each with an answer on it set in `style`
+    and a caption over it ("Venue", set in `label_style`, no colon), and `extra` words."""
     words: list[_Word] = []
     rules = []
     for n in range(columns):
-        x = 72 + 160 * n
-        words.append(_Word("Name:", (x, 698, x + 30, 709), style=label_style))
-        words.append(_Word(f"Answer {n}", (x + 42, 698, x + 90, 709), style=style))
-        rules.append((x + 40, 697.0, x + 150, 697.6))
-    words.append(_Word("Ada Okafor", (72, 600, 130, 611), style=style))
+        x, y = 72 + 160 * n, 700 - 60 * n
+        words.append(_Word(f"Answer {n}", (x + 2, y, x + 50, y + 11), style=style))
+        words.append(_Word("Venue", (x + 2, y + 14, x + 30, y + 24), style=label_style))
+        rules.append((float(x), y - 1.0, x + 150.0, y - 0.4))
+    words += extra
     return words, read_answers(words, rules, [], [], [])
+
+
+FILL, PRINT = "Helvetica-Bold 000080", "HelveticaNeue 231f20"
 
 
 def test_a_style_the_rules_read_as_answers_in_several_columns_is_the_fillers() -> None:
     vote = StyleVote()
-    words, reading = _page_of("Helvetica-Bold 000080", "HelveticaNeue 231f20", 3)
-    vote.add(words, reading)  # type: ignore[arg-type]
-    assert vote.fillers() == {"Helvetica-Bold 000080"}
+    words, reading = _page_of(FILL, PRINT, 3)
+    assert reading.answers == {0, 2, 4} and reading.labels == {1, 3, 5}
+    vote.add(words, reading)
+    assert vote.fillers() == {FILL}
+    assert vote.result() == Styles(frozenset({FILL}), frozenset({PRINT}))  # the labels' style
 
 
 def test_no_fillers_style_when_the_answers_share_the_labels_style() -> None:
     vote = StyleVote()
-    words, reading = _page_of("Helvetica 000000", "Helvetica 000000", 3)
-    vote.add(words, reading)  # type: ignore[arg-type]
-    assert vote.fillers() == frozenset()  # a form typed in the print's own style
+    vote.add(*_page_of("Helvetica 000000", "Helvetica 000000", 3))
+    assert vote.result() == Styles()  # a form typed in the print's own style: no style at all
 
 
 def test_no_fillers_style_from_answers_in_one_column_or_without_a_style() -> None:
     one_column = StyleVote()
-    words, reading = _page_of("Helvetica-Bold 000080", "HelveticaNeue 231f20", 1)
     for _ in range(3):  # three pages, each with its answer in the same column
-        one_column.add(words, reading)  # type: ignore[arg-type]
+        one_column.add(*_page_of(FILL, PRINT, 1))
     assert one_column.fillers() == frozenset()  # a printed column of row headings
     scan = StyleVote()
-    words, reading = _page_of("", "", 3)
-    scan.add(words, reading)  # type: ignore[arg-type]
+    scan.add(*_page_of("", "", 3))
     assert scan.fillers() == frozenset()
 
 
-def test_a_style_that_asks_or_runs_on_in_sentences_is_print() -> None:
-    for extra in ("Telephone:", "This agreement is made between the couple and the studio named"):
+def test_a_style_that_asks_runs_on_or_is_mostly_not_answers_is_print() -> None:
+    def place(k: int) -> tuple[float, float, float, float]:
+        return (72, 400 - 12 * k, 400, 410 - 12 * k)
+
+    asks = [_Word("Telephone:", place(k), style=FILL) for k in range(3)]
+    sentences = [
+        _Word("This agreement is made between the couple and the studio", place(k), style=FILL)
+        for k in range(3)
+    ]
+    body = [_Word("word", place(k), style=FILL) for k in range(150)]
+    for extra in (asks, sentences, body):
         vote = StyleVote()
-        words, reading = _page_of("Helvetica-Bold 000080", "HelveticaNeue 231f20", 3)
-        many = [
-            *words,
-            *(
-                _Word(extra, (72, 500 - 12 * k, 400, 510 - 12 * k), style="Helvetica-Bold 000080")
-                for k in range(3)
-            ),
-        ]
-        vote.add(many, reading)  # type: ignore[arg-type]
-        assert vote.fillers() == frozenset(), extra
+        vote.add(*_page_of(FILL, PRINT, 3, *extra))
+        assert vote.fillers() == frozenset(), extra[0].text
+
+
+def test_a_printed_table_written_in_every_cell_casts_no_vote() -> None:
+    cells = [
+        (72.0 + 100 * c, 600 - 20.0 * r, 172.0 + 100 * c, 620 - 20.0 * r)
+        for c in range(3)
+        for r in range(4)
+    ]
+    words = [
+        _Word(h, (76 + 100 * c, 604, 120 + 100 * c, 614), style="Arial-Bold 000000")
+        for c, h in enumerate(["Item", "Price", "Notes"])
+    ]
+    words += [
+        _Word(
+            f"cell {c}{r}",
+            (76 + 100 * c, 584 - 20 * r, 120 + 100 * c, 594 - 20 * r),
+            style="ArialMT 000000",
+        )
+        for c in range(3)
+        for r in range(3)
+    ]
+    reading = read_answers(words, [], cells, cells, [])
+    assert len(reading.answers) == 9 and reading.tabled == reading.answers  # a price list
+    vote = StyleVote()
+    vote.add(words, reading)
+    assert vote.result() == Styles()  # its captions elsewhere keep their style's words
 
 
 def test_words_in_the_fillers_style_are_answers_where_the_rules_alone_miss_them() -> None:
@@ -446,19 +482,6 @@ def test_a_federal_form_filled_in_a_style_of_its_own_gives_its_answers(tmp_path:
     measured = scores(truth, found, semantic=False)
     assert sum(t.value is not None for t in truth) >= 300
     assert measured["f1"] >= 0.88 and measured["values"] >= 0.45  # 0.67 and 0.12 by place alone
-
-
-def test_once_the_fillers_style_is_known_the_styles_that_label_are_print() -> None:
-    vote = StyleVote()
-    words, reading = _page_of("Helvetica-Bold 000080", "HelveticaNeue 231f20", 3)
-    vote.add(words, reading)  # type: ignore[arg-type]
-    assert vote.result() == Styles(
-        frozenset({"Helvetica-Bold 000080"}), frozenset({"HelveticaNeue 231f20"})
-    )
-    alike = StyleVote()
-    words, reading = _page_of("Helvetica 000000", "Helvetica 000000", 3)
-    alike.add(words, reading)  # type: ignore[arg-type]
-    assert alike.result() == Styles()  # no filler's style: nothing is called print
 
 
 def test_a_tables_row_headings_in_the_prints_style_are_no_answers_once_it_is_known() -> None:

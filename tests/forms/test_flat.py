@@ -13,7 +13,7 @@ from pikepdf import Dictionary, Name
 
 from trousseau.forms import FieldType, FormKind, read_form
 from trousseau.forms.detect import detect_fields, infer_type, iou, pieces
-from trousseau.forms.flat import page_primitives
+from trousseau.forms.flat import detect_pages, page_primitives
 from trousseau.forms.model import Field, Rect
 from trousseau.forms.shapes import Char, PagePrimitives, Paint, ShapeSink
 
@@ -761,3 +761,50 @@ def test_characters_carry_their_fonts_name_and_colour_and_a_filled_form_its_answ
     report = read_form(out.getvalue(), name="filled.pdf", nearby_labels=False)
     values = {f.value for f in report.fields}
     assert {"Ada", "Okafor", "Lagos", "Nigeria", "Rev. Adeyemi", "St Mary", "June 14"} <= values
+
+
+def test_a_long_document_is_searched_in_page_order_past_the_style_window() -> None:
+    pdf = pikepdf.new()
+    font = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+    for n in range(11):
+        pdf.add_blank_page(page_size=(612, 792))
+        sheet = pdf.pages[n].obj
+        sheet.Resources = Dictionary(Font=Dictionary(F1=font))
+        sheet.Contents = pdf.make_stream(
+            f"BT /F1 10 Tf 72 700 Td (Venue {n + 1}: ____________________) Tj ET".encode()
+        )
+    out = io.BytesIO()
+    pdf.save(out)
+    seen: list[int] = []
+    found = detect_pages(out.getvalue(), range(11), check=seen.append)
+    assert [(f.page, f.label) for f in found.fields] == [(n, f"Venue {n + 1}") for n in range(11)]
+    assert seen[:8] == list(range(8))  # eight pages read before the first is searched
+    assert sorted(seen) == sorted([*range(11), *range(11)])  # each read and searched in time
+    broken = detect_pages(out.getvalue(), [0, 1, 99])  # a page that cannot be read
+    assert broken.problem is not None
+    assert [f.page for f in broken.fields] == [0, 1]  # the pages read before it are kept
+
+
+def test_a_fonts_long_name_is_read_whole_into_the_style() -> None:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    sheet = pdf.pages[0].obj
+    long_name = "ABCDEF+" + "Wedding" * 20  # 147 bytes: longer than the first buffer
+    sheet.Resources = Dictionary(
+        Font=Dictionary(
+            F1=Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica),
+            F2=Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name("/" + long_name)),
+        )
+    )
+    sheet.Contents = pdf.make_stream(
+        b"BT /F1 9 Tf 72 600 Td (Hi) Tj ET BT 0 0 0.5 rg /F2 9 Tf 72 500 Td (Yo) Tj ET"
+    )
+    out = io.BytesIO()
+    pdf.save(out)
+    document = pdfium.PdfDocument(out.getvalue())
+    try:
+        chars = page_primitives(document[0], (0, 0, 612, 792), 0).chars
+    finally:
+        document.close()
+    styles = {c.text: c.style for c in chars if c.text in "HY"}
+    assert styles == {"H": "Helvetica 000000", "Y": "Wedding" * 20 + " 000080"}  # subset tag cut

@@ -128,6 +128,9 @@ class Reading:
 
     answers: frozenset[int]
     labels: frozenset[int]
+    tabled: frozenset[int] = frozenset()
+    """The answers read from tables written in every cell, which a printed table (a price
+    list) is as well: they cast no vote for a style (`StyleVote`)."""
 
 
 def typed_answers(
@@ -139,7 +142,8 @@ def typed_answers(
 ) -> set[int]:
     """The indices of `texts` that are answers written into the form's marks: on `rules`
     (horizontal rules and underscore runs, as thin rectangles), in `boxes` (closed boxes and
-    table cells, `cells` among them) and `squares` (checkboxes, radio buttons)."""
+    table cells, `cells` among them) and `squares` (checkboxes, radio buttons). The plain
+    form of `read_answers`, which the detector calls."""
     return set(read_answers(texts, rules, boxes, cells, squares).answers)
 
 
@@ -171,7 +175,8 @@ def read_answers(
         if box not in cell_set:
             add(_in_box(box, page))
         add(_under_caption(box, page))
-    add(_in_tables(page, cells))
+    tabled, headings, full = _in_tables(page, cells)
+    add((tabled, headings))
     for square in squares:
         answers.update(
             i for i, t in enumerate(texts) if t.text.strip() in TICKS and centred_in(t.rect, square)
@@ -180,14 +185,15 @@ def read_answers(
         answers.update(
             i for i, t in enumerate(texts) if _said(t.text) and inside_share(t.rect, row) >= 0.6
         )
-    return Reading(frozenset(answers), frozenset(labels - answers))
+    return Reading(frozenset(answers), frozenset(labels - answers), frozenset(full))
 
 
 FILLER_PLACES = 3
 """Least number of columns (`FILLER_COLUMN` wide) a style's answers stand in before it is
 taken for the filler's: a printed column of row headings stands in one."""
 FILLER_COLUMN = 20.0
-FILLER_SHARE = 0.05
+"""Width of the columns a style's answers are counted in (`FILLER_PLACES`), in points."""
+FILLER_SHARE = 0.03
 """Least share of a style's words the rules read as answers before it is the filler's."""
 LABELS_SHARE = 0.1
 """Most labels of answers a filler's style may set, as a share of its answers (an answer
@@ -199,6 +205,8 @@ LONG_WORDS, LONG_SHARE = 50, 0.1
 
 
 class Styled(Words, Protocol):
+    """Words with the style they are set in: the detector's pieces of a born-digital page."""
+
     @property
     def style(self) -> str:
         """How the words are set (font and colour), "" when unknown (a scan)."""
@@ -206,6 +214,10 @@ class Styled(Words, Protocol):
 
 @dataclass
 class _Tally:
+    """What a document's words in one style were: how many, how many the rules read as
+    answers (outside tables written in every cell) and in which columns, how many labelled
+    an answer, asked ("Name:") or ran on."""
+
     words: int = 0
     answers: int = 0
     labels: int = 0
@@ -221,8 +233,9 @@ class Styles:
     filler: frozenset[str] = frozenset()
     """The styles the answers are written in: every word set in one is an answer."""
     printed: frozenset[str] = frozenset()
-    """Where a filler's style is known, the styles that label answers: the print's, whose
-    words the rules took for answers are print too (a table's row headings, written in
+    """Where a filler's style is known, the styles that label answers (more than one in ten
+    of their own answers) or ask: the print's, whose words the rules took for answers are
+    print too (a table's row headings, written in
     every cell once its other columns are filled)."""
 
 
@@ -249,6 +262,8 @@ class StyleVote:
             text = t.text.strip()
             tally.asks += _asks(text)
             tally.long += len(text) > LONG_WORDS
+            if i in reading.tabled:
+                continue
             if i in reading.answers:
                 tally.answers += 1
                 tally.places.add(round(t.rect[0] / FILLER_COLUMN))
@@ -264,7 +279,8 @@ class StyleVote:
         printed = frozenset(
             style
             for style, t in self._tallies.items()
-            if style not in filler and (t.labels or t.asks)
+            if style not in filler
+            and (t.labels > LABELS_SHARE * t.answers or t.asks > PRINT_SHARE * t.words)
         )
         return Styles(filler, printed)
 
@@ -482,7 +498,7 @@ def _under_caption(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
     return last, above
 
 
-def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]]:
+def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int], list[int]]:
     """The words written in the body cells of ruled tables headed by labels, where some
     column is partly blank and two columns at least are written in (two cells each: one may
     be a speck OCR read), or where every cell is written (a form filled in to its last row;
@@ -490,7 +506,8 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]
     by where the words stand). A table whose written columns stand beside blank ones is
     printed (row headings, the cells to fill beside them). A sign or a line's number writes
     no cell; a cell holding only words OCR was unsure of (shading read as letters, or a
-    blurred word) counts as neither written nor blank."""
+    blurred word) counts as neither written nor blank. Also the headings, and which of the
+    answers fill a table written in every cell."""
     texts = page.texts
     inside: dict[Rect, list[int]] = {c: [] for c in cells}
     unsure: set[Rect] = set()
@@ -504,6 +521,7 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]
                     unsure.add(c)
     answers: list[int] = []
     headings: list[int] = []
+    full_tables: list[int] = []
     for runs in _tables(cells, inside, texts):
         if any(_printed(texts[i].text) for run in runs for c in run for i in inside[c]):
             continue
@@ -513,9 +531,12 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]
         partly = any(2 <= w < len(k) for w, k in zip(written, known, strict=True))
         full = all(k and w == len(k) for w, k in zip(written, known, strict=True))
         if (partly and sum(w >= 2 for w in written) >= 2) or full:
-            answers += [i for run in runs for c in run[body:] for i in inside[c]]
+            found = [i for run in runs for c in run[body:] for i in inside[c]]
+            answers += found
             headings += [i for run in runs for c in run[:body] for i in inside[c]]
-    return answers, headings
+            if full:
+                full_tables += found
+    return answers, headings, full_tables
 
 
 def _tables(

@@ -242,6 +242,7 @@ def pieces(chars: Sequence[Char]) -> list[_Piece]:
 
 
 def _one_style(chars: Sequence[Char]) -> str:
+    """The style all of a piece's inked characters are set in, "" when they differ."""
     styles = {c.style for c in chars if c.text != " "}
     return styles.pop() if len(styles) == 1 else ""
 

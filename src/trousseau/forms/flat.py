@@ -45,7 +45,7 @@ tints (Word's 217 for header rows, 230-240 backgrounds) are boxes like any other
 STYLE_WINDOW = 8
 """Pages read ahead before the first is searched for fields, so that the filler's style
 (`answers.StyleVote`) is voted over them; later pages are searched as they are read, with
-the vote so far."""
+the vote so far (a page past the window is read with the style its predecessors elected)."""
 _TINT_TOL = 1.5
 """Points a white box may stick out of the tint it is drawn on."""
 
@@ -202,7 +202,8 @@ _TEXT_OBJECT = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
     ctypes.cast(raw.FPDFText_GetTextObject, ctypes.c_void_p).value or 0
 )
 """pdfium's FPDFText_GetTextObject answering the handle as a plain int: a key for a dict,
-read for every character at a quarter of the cost of the typed binding and a cast."""
+read for every character at a quarter of the cost of the typed binding and a cast. The C
+calling convention, as pypdfium2 loads pdfium (`ctypes.CDLL`)."""
 
 
 class _Styles:
@@ -227,6 +228,9 @@ class _Styles:
     def _look(self, obj: raw.FPDF_PAGEOBJECT) -> str:
         font = raw.FPDFTextObj_GetFont(obj)
         length = raw.FPDFFont_GetBaseFontName(font, self._name, len(self._name)) if font else 0
+        if length > len(self._name):  # pdfium wrote nothing: a longer buffer, then again
+            self._name = ctypes.create_string_buffer(length)
+            length = raw.FPDFFont_GetBaseFontName(font, self._name, len(self._name))
         name = self._name.raw[: max(0, min(length, len(self._name)) - 1)].decode("latin-1")
         r, g, b, a = self._rgba
         colour = (
@@ -333,11 +337,13 @@ def detect_pages(
 
     def search() -> None:
         styles = vote.result()
-        for index, primitives, written in waiting:
+        while waiting:
+            index, primitives, written = waiting.pop(0)
+            if check is not None:
+                check(index)
             found.fields.extend(detect_fields(primitives, index, styles=styles, written=written))
-        waiting.clear()
 
-    ahead = STYLE_WINDOW
+    window = STYLE_WINDOW
     try:
         for index in pages:
             if check is not None:
@@ -365,14 +371,17 @@ def detect_pages(
             written = read_written(primitives)
             vote.add(written.texts, written.reading)
             waiting.append((index, primitives, written))
-            if len(waiting) >= ahead:
+            if len(waiting) >= window:
                 search()
-                ahead = 1
+                window = 1
         search()
         return found
     except (pdfium.PdfiumError, ValueError, IndexError) as exc:
         found.problem = str(exc)
-        search()
+        try:  # the pages read before the one that failed
+            search()
+        except (pdfium.PdfiumError, ValueError, IndexError):
+            waiting.clear()
         return found
     finally:
         document.close()
