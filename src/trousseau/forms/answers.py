@@ -189,10 +189,11 @@ def read_answers(
 
 
 FILLER_PLACES = 3
-"""Least number of columns (`FILLER_COLUMN` wide) a style's answers stand in before it is
-taken for the filler's: a printed column of row headings stands in one."""
-FILLER_COLUMN = 20.0
-"""Width of the columns a style's answers are counted in (`FILLER_PLACES`), in points."""
+"""Least number of places (squares `FILLER_PLACE` a side) a style's answers stand in before
+it is taken for the filler's: a word the rules mistake on every page of a form stands in
+one. (Answers stacked in one column count: the W-9's name, business and address boxes.)"""
+FILLER_PLACE = 20.0
+"""Side of the squares a style's answers are counted in (`FILLER_PLACES`), in points."""
 FILLER_SHARE = 0.03
 """Least share of a style's words the rules read as answers before it is the filler's."""
 LABELS_SHARE = 0.1
@@ -215,7 +216,7 @@ class Styled(Words, Protocol):
 @dataclass
 class _Tally:
     """What a document's words in one style were: how many, how many the rules read as
-    answers (outside tables written in every cell) and in which columns, how many labelled
+    answers (outside tables written in every cell) and in which places, how many labelled
     an answer, asked ("Name:") or ran on."""
 
     words: int = 0
@@ -223,7 +224,7 @@ class _Tally:
     labels: int = 0
     asks: int = 0
     long: int = 0
-    places: set[int] = field(default_factory=set)
+    places: set[tuple[int, int]] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ class StyleVote:
     """The filler's style, voted over a document's pages. A form filled in on a computer
     writes every answer in its fields' style (a font and a colour; the size fits each
     field), which the print rarely shares. The rules (`read_answers`) find some answers by
-    where they stand; a style whose words they read as answers in several columns, which
+    where they stand; a style whose words they read as answers in several places, which
     seldom labels an answer, never asks ("Name:") and never runs on in sentences, is the
     filler's: every word set in it is an answer, also where the rules alone miss it (the
     answers of cells captioned tight over them). A form typed in the print's own style (a
@@ -266,7 +267,7 @@ class StyleVote:
                 continue
             if i in reading.answers:
                 tally.answers += 1
-                tally.places.add(round(t.rect[0] / FILLER_COLUMN))
+                tally.places.add((round(t.rect[0] / FILLER_PLACE), round(t.rect[1] / FILLER_PLACE)))
             elif i in reading.labels:
                 tally.labels += 1
 
