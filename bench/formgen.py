@@ -442,14 +442,17 @@ def generate(seed: int, kind: str) -> tuple[bytes, bytes, list[Truth]]:
     return _save(writer, fillable=True), _save(writer, fillable=False), writer.truth
 
 
-def generate_filled(seed: int, kind: str) -> tuple[bytes, list[Truth]]:
+def generate_filled(seed: int, kind: str, *, ink: str | None = None) -> tuple[bytes, list[Truth]]:
     """(flat PDF, truth) of the same form as `generate(seed, kind)`, filled in and printed:
     each answer drawn where a filled widget's appearance puts it when a form is flattened
     (a line of text 2 pt inside its field, vertically centred; a comb's characters one a
     cell; a multiline answer from the top; a ZapfDingbats tick or an X in a checked box, a
     dot in the chosen radio button). About one text field in eight is left blank, half the
     checkboxes are ticked and a radio group may have no choice; each truth's
-    `value` is the answer drawn (None: left blank; "on" for a ticked box or button)."""
+    `value` is the answer drawn (None: left blank; "on" for a ticked box or button).
+    The answers are set in the print's own font and colour (a Word document typed into
+    before printing), or with `ink` (a PDF fill colour, "0 0 0.5 rg") in that colour, as a
+    PDF editor draws its fields' appearances."""
     writer = _layout(seed, kind)
     rng = random.Random(f"filled:{kind}:{seed}")
     specs = {name: spec for page in writer.pages for name, spec in page.widgets}
@@ -457,7 +460,8 @@ def generate_filled(seed: int, kind: str) -> tuple[bytes, list[Truth]]:
     chosen: dict[str, int] = {}
     for t in writer.truth:
         spec = specs[t.field]
-        ops = writer.pages[t.page].ops
+        page_ops = writer.pages[t.page].ops
+        ops: list[str] = []
         value: str | None = None
         if spec["kind"] == "radio":
             options = len(spec["buttons"])
@@ -473,6 +477,7 @@ def generate_filled(seed: int, kind: str) -> tuple[bytes, list[Truth]]:
         elif rng.random() < 0.875:
             value = _answer(rng, t.type, spec)
             ops.extend(_typed(value, t.rect, spec))
+        page_ops.extend(f"q {ink} {op} Q" if ink else op for op in ops)
         truth.append(replace(t, value=value))
     return _save(writer, fillable=False), truth
 

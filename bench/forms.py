@@ -66,6 +66,8 @@ SHARED = REPO.parent / "shared" / "data" / "pdf"
 PUBLIC = REPO / "bench" / "data" / "forms"
 """Public US federal forms (SOURCES.md there): set (a) with the shared fillable PDFs."""
 FFDNET_VENV = REPO / ".bench" / "ffdnet-venv"
+NAVY = "0 0 0.5 rg"
+"""The colour a PDF editor's fields often write their answers in (a form's /DA)."""
 FFDNET_WHEEL_MODEL = "commonforms/models/FFDNet-S.pt"
 BUTTONS = {"checkbox", "radio"}
 
@@ -193,13 +195,14 @@ def generated_set(count: int) -> list[tuple[str, bytes, list[Box]]]:
     return result
 
 
-def filled_set(count: int) -> list[tuple[str, bytes, list[Box]]]:
-    """The same `count` forms as `generated_set`, filled in and printed (`generate_filled`):
-    (name, flat bytes, truth with the answers)."""
+def filled_set(count: int, *, ink: str | None = None) -> list[tuple[str, bytes, list[Box]]]:
+    """The same `count` forms as `generated_set`, filled in and printed (`generate_filled`;
+    `ink`: the answers in that colour, as a PDF editor writes them): (name, flat bytes,
+    truth with the answers)."""
     result = []
     for seed in range(count):
         kind = KINDS[seed % len(KINDS)]
-        flat, truth = generate_filled(seed, kind)
+        flat, truth = generate_filled(seed, kind, ink=ink)
         name = f"{kind}-{seed}-filled"
         result.append((name, flat, [_truth_box(name, t) for t in truth]))
     return result
@@ -577,6 +580,10 @@ def main(argv: list[str] | None = None) -> int:
             ]
             kind = " filled in," if "filled" in title else ""
             sets.append((f"{title.split(' ')[0]}{kind} rendered scans", scanned, semantic))
+    sets.insert(
+        2,
+        ("(b) filled in by a PDF editor (answers in navy)", filled_set(args.forms, ink=NAVY), True),
+    )
     rows = []
     for title, docs, semantic in sets:
         truth = [b for _, _, t in docs for b in t]
@@ -652,7 +659,9 @@ def main(argv: list[str] | None = None) -> int:
         "SOURCES.md), flattened by drawing their widgets' appearances into the "
         'page. "Filled in": the same forms as they come back filled in and printed, (b) with '
         "each answer drawn where a filled widget's appearance puts it (text, comb characters, "
-        "ticks, crosses, radio dots; one field in eight blank), (a) filled by pikepdf's "
+        "ticks, crosses, radio dots; one field in eight blank) in the print's own font and "
+        "colour (a Word document typed into), or in navy (a PDF editor's fields; no scans of "
+        "these: a grey scan cannot tell navy from black), (a) filled by pikepdf's "
         "appearance generator (every text field typed, every other checkbox ticked) before "
         "flattening; answers = the share of true widgets whose answer (or blank) is read back "
         "as the field's value, an unmatched widget counting as wrong. FFDNet-S runs on one "

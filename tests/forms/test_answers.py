@@ -513,3 +513,24 @@ def test_a_w9_filled_in_gives_its_answers_stacked_in_one_column(tmp_path: Path) 
     measured = scores(truth, found, semantic=False)
     assert sum(t.value is not None for t in truth) >= 15
     assert measured["values"] >= 0.8  # 0.52 when its answers had to stand in three columns
+
+
+def test_generated_forms_filled_in_by_a_pdf_editor_are_read_by_their_style() -> None:
+    filled = filled_set(6, ink="0 0 0.5 rg")  # the answers in navy, ticks and crosses too
+    truth = [b for _, _, t in filled for b in t]
+    found = [b for name, data, _ in filled for b in detected_boxes(name, data)[0]]
+    measured = scores(truth, found, semantic=True)
+    assert measured["f1"] == 1.0 and measured["labels"] == 1.0
+    assert measured["values"] == 1.0
+
+
+def test_a_tick_in_a_square_stays_an_answer_whatever_its_style() -> None:
+    square = (72.0, 600.0, 84.0, 612.0)
+    words = [_Word("X", (74, 601, 82, 611), style=PRINT)]
+    reading = read_answers(words, [], [square], [], [square])
+    assert reading.answers == reading.marked == {0}
+    box = (72.0, 600.0, 84.0, 612.0)
+    text = (*_styled("X", 74.5, 602.5, PRINT, 8), BREAK, *_styled("Vegan", 90, 602, PRINT))
+    printed = Styles(frozenset({FILL}), frozenset({PRINT}))
+    (field,) = detect_fields(page(chars=text, boxes=(box,)), 0, styles=printed)
+    assert field.value == "Yes"  # the cross in the print's style still ticks the box

@@ -131,6 +131,9 @@ class Reading:
     tabled: frozenset[int] = frozenset()
     """The answers read from tables written in every cell, which a printed table (a price
     list) is as well: they cast no vote for a style (`StyleVote`)."""
+    marked: frozenset[int] = frozenset()
+    """The answers in checkboxes, radio buttons and comb cells: a mark in a square is an
+    answer whatever style it is set in."""
 
 
 def typed_answers(
@@ -177,15 +180,19 @@ def read_answers(
         add(_under_caption(box, page))
     tabled, headings, full = _in_tables(page, cells)
     add((tabled, headings))
+    marked: set[int] = set()
     for square in squares:
-        answers.update(
+        marked.update(
             i for i, t in enumerate(texts) if t.text.strip() in TICKS and centred_in(t.rect, square)
         )
     for row in _combs(squares):
-        answers.update(
+        marked.update(
             i for i, t in enumerate(texts) if _said(t.text) and inside_share(t.rect, row) >= 0.6
         )
-    return Reading(frozenset(answers), frozenset(labels - answers), frozenset(full))
+    answers |= marked
+    return Reading(
+        frozenset(answers), frozenset(labels - answers), frozenset(full), frozenset(marked)
+    )
 
 
 FILLER_PLACES = 3

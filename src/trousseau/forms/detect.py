@@ -1018,9 +1018,15 @@ class Written:
     reading: Reading
 
     def answers(self, styles: Styles) -> list[_Piece]:
-        """The pieces written into the form: those the rules read, less those set in the
-        print's style, and every piece set in the filler's (`answers.StyleVote`)."""
-        chosen = {i for i in self.reading.answers if self.texts[i].style not in styles.printed}
+        """The pieces written into the form: those the rules read, less the words set in the
+        print's style (a mark in a square stays), and every piece set in the filler's
+        (`answers.StyleVote`)."""
+        reading = self.reading
+        chosen = {
+            i
+            for i in reading.answers
+            if i in reading.marked or self.texts[i].style not in styles.printed
+        }
         if styles.filler:
             chosen.update(i for i, t in enumerate(self.texts) if t.style in styles.filler)
         return [self.texts[i] for i in sorted(chosen)]
