@@ -145,8 +145,8 @@ def typed_answers(
 ) -> set[int]:
     """The indices of `texts` that are answers written into the form's marks: on `rules`
     (horizontal rules and underscore runs, as thin rectangles), in `boxes` (closed boxes and
-    table cells, `cells` among them) and `squares` (checkboxes, radio buttons). The plain
-    form of `read_answers`, which the detector calls."""
+    table cells, `cells` among them) and `squares` (checkboxes, radio buttons): the plain
+    form of `read_answers` (which the detector calls, for the labels too)."""
     return set(read_answers(texts, rules, boxes, cells, squares).answers)
 
 
@@ -243,8 +243,8 @@ class Styles:
     printed: frozenset[str] = frozenset()
     """Where a filler's style is known, the styles that label answers (more than one in ten
     of their own answers) or ask: the print's, whose words the rules took for answers are
-    print too (a table's row headings, written in
-    every cell once its other columns are filled)."""
+    print too (a table's row headings, written in every cell once its other columns are
+    filled)."""
 
 
 class StyleVote:

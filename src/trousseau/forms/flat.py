@@ -206,7 +206,7 @@ read for every character at a quarter of the cost of the typed binding and a cas
 calling convention, as pypdfium2 loads pdfium (`ctypes.CDLL`)."""
 
 
-class _Styles:
+class _StyleReader:
     """The style of each character of a text page (`Char.style`): its font's name and its
     colour, read once per text object. The size is left out: a form filler sizes each
     field's text to fit it."""
@@ -253,7 +253,7 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
     walker.walk([raw.FPDFPage_GetObject(page, i) for i in range(count)], _IDENTITY, 0)
     chars: list[Char] = []
     textpage = page.get_textpage()
-    styles = _Styles(textpage)
+    styles = _StyleReader(textpage)
     try:
         for i in range(textpage.count_chars()):
             code = raw.FPDFText_GetUnicode(textpage, i)
