@@ -279,6 +279,33 @@ def test_scanned_ticks_crosses_and_dots_are_marks_that_hold_one() -> None:
     assert len(ticks) == 2 and all(c.text == "\u2714" for c in ticks)
 
 
+def test_a_small_mark_clear_of_a_box_s_edge_ticks_it() -> None:
+    """A PDF editor draws its cross or dot small, in the middle of the box, clear of the
+    band along its edge (DD 293's crosses): still a tick. Digits run together by the scan
+    ("12" in a box) are not, nor is a speck."""
+    gray = np.full((200, 600), 255, np.uint8)
+    cv2.rectangle(gray, (50, 50), (80, 80), 0, 2)  # 11 pt box, a 4 pt cross in its middle
+    cv2.line(gray, (59, 59), (71, 71), 0, 2)
+    cv2.line(gray, (59, 71), (71, 59), 0, 2)
+    cv2.rectangle(gray, (150, 50), (180, 80), 0, 2)  # a dot in its middle
+    cv2.rectangle(gray, (161, 61), (169, 69), 0, -1)
+    cv2.rectangle(gray, (250, 50), (290, 90), 0, 2)  # "12" printed in a box
+    cv2.putText(gray, "12", (256, 80), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2)
+    cv2.rectangle(gray, (350, 50), (380, 80), 0, 2)  # a speck in its middle
+    cv2.rectangle(gray, (364, 64), (366, 66), 0, -1)
+    cv2.rectangle(gray, (450, 50), (480, 80), 200, -1)  # a push button: ▲ on a grey face
+    cv2.rectangle(gray, (450, 50), (480, 80), 0, 2)
+    cv2.fillPoly(gray, [np.array([(465, 58), (457, 72), (473, 72)], np.int32)], 0)
+    scale = Scale(200, 72.0)
+    found = marks(ink(gray), scale, gray)
+    assert not any(iou(b, scale.rect(450, 50, 481, 81)) > 0.3 for b in found.boxes)
+    crossed, dotted = scale.rect(50, 50, 81, 81), scale.rect(150, 50, 181, 81)
+    assert any(iou(t, crossed) > 0.6 for t in found.ticked)
+    assert any(iou(t, dotted) > 0.6 for t in found.ticked)
+    assert len(found.ticked) == 2, found.ticked
+    assert sum(any(iou(p, r) > 0.6 for p in found.plain) for r in (crossed, dotted)) == 2
+
+
 def test_a_scanned_x_between_brackets_is_a_ticked_checkbox_and_a_boxed_number_is_not() -> None:
     gray = np.full((200, 400), 255, np.uint8)
     for x in (50, 150):  # "[ x ]" and "[   ]", 200 dpi
@@ -342,6 +369,33 @@ def test_words_ocr_was_unsure_of_write_no_cell() -> None:
     assert typed_answers(words, [], cells, cells, []) == set()
     sure = [*words[:5], _Word("120", (176, 564, 196, 574)), _Word("4,500", (176, 544, 200, 554))]
     assert typed_answers(sure, [], cells, cells, []) == {2, 3, 4, 5, 6}
+
+
+def test_the_cells_after_a_line_number_hold_its_answers() -> None:
+    """A tax form's amount column: the line's words, then its number alone in a narrow cell,
+    then the cells written in (dollars and cents). A printed numbered list and a row of
+    numbered column headings stand in the same cells with no line's words before them:
+    print."""
+    row = [(400.0, 498.0, 420.0, 512.0), (420.0, 498.0, 500.0, 512.0), (500.0, 498.0, 520.0, 512.0)]
+    listed = [(40.0, 400.0, 60.0, 414.0), (60.0, 400.0, 200.0, 414.0)]
+    numbered = [(40.0 + 30 * i, 300.0, 70.0 + 30 * i, 314.0) for i in range(3)]
+    cells = [*row, *listed, *numbered]
+    words = [
+        _Word("Wages, salaries, tips", (40, 500, 200, 510)),
+        _Word("8", (406, 500, 412, 510)),
+        _Word("4,500", (424, 500, 450, 510)),
+        _Word("00", (504, 500, 514, 510)),
+        _Word("1", (46, 402, 52, 412)),
+        _Word("Getting ready", (64, 402, 130, 412)),
+        _Word("(1)", (46, 302, 60, 312)),
+        _Word("(2)", (76, 302, 90, 312)),
+        _Word("(3)", (106, 302, 120, 312)),
+    ]
+    reading = read_answers(words, [], cells, cells, [])
+    assert reading.answers == {2, 3}
+    assert reading.labels == {1}
+    blank = [w for i, w in enumerate(words) if i not in (2, 3)]
+    assert typed_answers(blank, [], cells, cells, []) == set()
 
 
 def test_an_answer_under_a_cells_caption_is_its_value() -> None:

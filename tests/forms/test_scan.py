@@ -259,11 +259,36 @@ def test_a_checkbox_ocr_read_into_the_word_beside_it_stays_a_checkbox() -> None:
         OcrWord("EIJI]", (500, 50, 529, 79), line, 10.0),
     ]
     mask = ink(gray)
-    assert len(marks(mask, scale).boxes) == 3  # the bowl and the button are square holes too
+    assert len(marks(mask, scale).boxes) == 2  # the bowl is a square hole too; "+" a face
     primitives = scan_primitives(mask, words, dpi=200, width=324.0, height=144.0)
     assert len(primitives.boxes) == 1, primitives.boxes
     assert iou(primitives.boxes[0], scale.rect(50, 50, 79, 79)) > 0.7
     assert all(not 18 <= c.glyph[0] < 28 for c in primitives.chars if c.text.strip())
+
+
+def test_a_ticked_checkbox_ocr_read_into_the_word_beside_it_stays_a_ticked_checkbox() -> None:
+    """A crossed box, a box with a tick or a dot clear of its edge, read by OCR into the
+    caption beside it ("XARMY"): still a checkbox, ticked (as an empty one is, above)."""
+    scale = Scale(200, 144.0)
+    gray = np.full((400, 900), 255, np.uint8)
+    cv2.rectangle(gray, (50, 50), (78, 78), 0, 2)  # crossed corner to corner
+    cv2.line(gray, (52, 52), (76, 76), 0, 2)
+    cv2.line(gray, (52, 76), (76, 52), 0, 2)
+    cv2.putText(gray, "ARMY", (84, 77), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    cv2.rectangle(gray, (300, 50), (328, 78), 0, 2)  # a small cross in its middle
+    cv2.line(gray, (308, 58), (320, 70), 0, 2)
+    cv2.line(gray, (308, 70), (320, 58), 0, 2)
+    cv2.putText(gray, "NAVY", (334, 77), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    line = (40, 40, 800, 92)
+    words = [
+        OcrWord("XARMY", (50, 50, 160, 79), line, 60.0),
+        OcrWord("[x]NAVY", (300, 50, 410, 79), line, 40.0),
+    ]
+    primitives = scan_primitives(ink(gray), words, dpi=200, width=324.0, height=144.0)
+    squares = (scale.rect(50, 50, 79, 79), scale.rect(300, 50, 329, 79))
+    assert all(any(iou(b, s) > 0.6 for b in primitives.boxes) for s in squares)
+    ticks = [c for c in primitives.chars if c.text == "\u2714"]
+    assert len(ticks) == 2 and all(any(iou(c.rect, s) > 0 for s in squares) for c in ticks)
 
 
 def test_a_dashed_writing_line_is_a_rule_and_a_dot_leader_or_small_print_is_not() -> None:

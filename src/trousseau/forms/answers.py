@@ -180,6 +180,7 @@ def read_answers(
         add(_under_caption(box, page))
     tabled, headings, full = _in_tables(page, cells)
     add((tabled, headings))
+    add(_after_numbers(page, cells))
     marked: set[int] = set()
     for square in squares:
         marked.update(
@@ -545,6 +546,54 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]
             if full:
                 full_tables += found
     return answers, headings, full_tables
+
+
+def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]]:
+    """The words written in the cells that follow a line's number on its row, as a tax
+    form's amount column does ("Wages . . . | 8 | 4,500 | 00"): the number alone in a narrow
+    cell, the line's words on its left, each next cell sharing the edge of the one before
+    and the number's row, its words on one row. A row of numbered or lettered cells with no
+    words before it (a table's column headings, a printed numbered list) is no line."""
+    texts = page.texts
+    answers: list[int] = []
+    labels: list[int] = []
+    by_left: dict[int, list[Rect]] = {}
+    for c in cells:
+        by_left.setdefault(round(c[0]), []).append(c)
+    for cell in cells:
+        numbers = page.inside.get(cell, [])
+        if (
+            not numbers
+            or cell[2] - cell[0] > NARROW
+            or not all(LINE_NUMBER.fullmatch(texts[i].text.strip()) for i in numbers)
+            or not any(
+                _same_row(texts[i].rect, cell) and texts[i].rect[2] <= cell[0] + TOL
+                for i in page.free
+            )
+        ):
+            continue
+        edge = cell
+        while True:
+            following = [
+                c
+                for x in (round(edge[2]) - 1, round(edge[2]), round(edge[2]) + 1)
+                for c in by_left.get(x, ())
+                if abs(c[0] - edge[2]) <= TOL
+                and abs(c[1] - cell[1]) <= TOL
+                and abs(c[3] - cell[3]) <= TOL
+            ]
+            if not following:
+                break
+            edge = following[0]
+            words = page.inside.get(edge, [])
+            if (
+                words
+                and len(_rows(words, texts)) == 1
+                and all(_said(texts[i].text) and not _printed(texts[i].text) for i in words)
+            ):
+                answers += words
+                labels += numbers
+    return answers, labels
 
 
 def _tables(

@@ -43,8 +43,9 @@ VLINE_MIN_PT = 14.0
 BOX_MIN_PT, BOX_MAX_PT = 5.0, 72.0
 """The inside of a checkbox or comb cell, in points."""
 PLAIN_MAX_PT = 14.0
-"""The inside of a checkbox, at most, in points: a square hole this small, empty and with
-straight sides is drawn, whatever OCR made of it (`Marks.plain`)."""
+"""The inside of a checkbox, at most, in points: a square hole this small with straight
+sides, empty or holding a mark (a tick, a cross, a dot), is drawn, whatever OCR made of it
+(`Marks.plain`)."""
 SURE = 70.0
 """OCR confidence from which a word is taken as read (`Char.sure`): on the benchmark's scans
 typed answers read at 82 or more, the shading and hatching of blank cells at 65 or less."""
@@ -259,14 +260,21 @@ def _ink_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int
     return float(np.count_nonzero(mask[y : y + h, x : x + w] & inside)) / area
 
 
-def _plain(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
-    """A square hole as a checkbox is drawn: straight sides (most of its columns and rows
-    span most of it, which a letter's round or D-shaped bowl does not) and nothing in its
-    middle (a push button's sign, a tick)."""
+def _straight(contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
+    """Whether a hole has straight sides, as a checkbox is drawn: most of its columns and
+    rows span most of it, which a letter's round or D-shaped bowl does not."""
     x, y, w, h = box
     hole = np.zeros((h, w), np.uint8)
     cv2.drawContours(hole, [contour - np.array([x, y], np.int32)], -1, 1, cv2.FILLED)
-    if min((hole.sum(axis=0) >= 0.8 * h).mean(), (hole.sum(axis=1) >= 0.8 * w).mean()) < 0.8:
+    spans = min((hole.sum(axis=0) >= 0.8 * h).mean(), (hole.sum(axis=1) >= 0.8 * w).mean())
+    return bool(spans >= 0.8)
+
+
+def _plain(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
+    """A square hole as a checkbox is drawn: straight sides (`_straight`) and nothing in its
+    middle (a push button's sign, a tick)."""
+    x, y, w, h = box
+    if not _straight(contour, box):
         return False
     m = max(2, min(w, h) // 5)
     middle = mask[y + m : y + h - m, x + m : x + w - m]
@@ -297,9 +305,9 @@ def _bracket(mask: Gray, box: tuple[int, int, int, int]) -> str | None:
 class Marks:
     """The page's marks to fill, in points: checkbox squares and comb cells (boxes), radio
     buttons (circles), and `[ ]` pairs (the rectangles of the two brackets). `plain` holds
-    the boxes drawn as a checkbox is (`_plain`, at most `PLAIN_MAX_PT`): OCR often reads such
-    a square as letters of the word beside it ("[_]YES", "ClYes"), which does not make it a
-    letter's bowl."""
+    the boxes drawn as a checkbox is (straight sides, at most `PLAIN_MAX_PT`, empty or
+    ticked): OCR often reads such a square as letters of the word beside it ("[_]YES",
+    "ClYes", a crossed box as "XARMY"), which does not make it a letter's bowl."""
 
     boxes: list[Rect]
     circles: list[Rect]
@@ -340,16 +348,22 @@ class Marks:
 TICK = "\u2714"
 
 
-def _centred_mark(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
-    """Whether the ink inside a hole is one mark in its middle (a dot in a radio button, a
-    small tick), clear of its edge, where a letter's bowl has ink along its edge and a
-    boxed number ("12") is several marks."""
+def _mark_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> Gray:
+    """The ink inside a hole, its own outline left out (however jagged the scan made it)."""
     x, y, w, h = box
     m = 3
     hole = np.zeros((h + 2 * m, w + 2 * m), np.uint8)
     cv2.drawContours(hole, [contour - np.array([x - m, y - m], np.int32)], -1, 1, cv2.FILLED)
     hole = np.asarray(cv2.erode(hole, np.ones((5, 5), np.uint8)), dtype=np.uint8)
-    marked = mask[y : y + h, x : x + w] & (hole[m : m + h, m : m + w] * 255)
+    return np.asarray(mask[y : y + h, x : x + w] & (hole[m : m + h, m : m + w] * 255), np.uint8)
+
+
+def _centred_mark(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
+    """Whether the ink inside a hole is one mark in its middle (a dot in a radio button, a
+    small tick), clear of its edge, where a letter's bowl has ink along its edge and a
+    boxed number ("12") is several marks."""
+    _, _, w, h = box
+    marked = _mark_inside(mask, contour, box)
     ys, xs = np.nonzero(marked)
     if not len(xs) or cv2.connectedComponents(marked)[0] != 2:
         return False  # no mark, or several (a number, letters)
@@ -362,6 +376,60 @@ def _centred_mark(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, i
         and abs((xs.min() + xs.max()) / 2 - w / 2) <= 0.15 * w
         and abs((ys.min() + ys.max()) / 2 - h / 2) <= 0.15 * h
     )
+
+
+def _tick_shaped(marked: Gray) -> bool:
+    """Whether the one mark in a hole is shaped as a tick, a cross or a dot: about as wide
+    as tall, a third of the hole's height at least, without a hole of its own (where a
+    boxed number's digits, run together by the scan, are wider, or hold a bowl)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(marked)
+    if count != 2:
+        return False
+    _, _, w, h, _ = (int(v) for v in stats[1])
+    _, hierarchy = cv2.findContours(marked.copy(), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    holed = any(parent >= 0 for *_, parent in hierarchy[0])
+    return 0.75 <= w / h <= 1.33 and h >= 0.3 * marked.shape[0] and not holed
+
+
+SIGN_SHARE = 0.8
+"""Share of a thin mark's ink on its middle row or column from which it is a plus sign (a
+push button's face). A tick or a cross spreads wider; a dot is no thin mark."""
+FACE_SHADE = 30
+"""Grey levels under the page's paper from which the inside of a box is shaded (its lighter
+quarter, clear of the blur of its outline and its mark): a push button's face (▲ ▼ + - on
+grey), where a checkbox is as white as the page."""
+
+
+def _button_face(
+    mask: Gray,
+    contour: NDArray[Any],
+    box: tuple[int, int, int, int],
+    gray: Gray | None,
+    paper: float,
+) -> bool:
+    """Whether the mark inside a hole is a push button's face, not a tick, a cross or a dot:
+    a plus or a minus sign drawn along its middle row and column, or any mark on a shaded
+    ground (when the page's grey pixels are known)."""
+    marked = _mark_inside(mask, contour, box)
+    ys, xs = np.nonzero(marked)
+    if not len(xs):
+        return False
+    cx, cy = (xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2
+    wide, tall = int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+    if not 0.4 <= wide / tall <= 2.5:
+        return True  # a bar: a minus sign
+    crossed = ((np.abs(xs - cx) <= 0.15 * wide) | (np.abs(ys - cy) <= 0.15 * tall)).mean()
+    if len(xs) <= 0.5 * wide * tall and crossed >= SIGN_SHARE:
+        return True  # a plus sign's thin strokes, where a dot fills its square
+    if gray is None:
+        return False
+    x, y, w, h = box
+    outline = np.zeros((h, w), np.uint8)
+    cv2.drawContours(outline, [contour - np.array([x, y], np.int32)], -1, 1, cv2.FILLED)
+    hole = cv2.erode(outline, np.ones((5, 5), np.uint8))
+    near = cv2.dilate(marked, np.ones((5, 5), np.uint8))
+    ground = gray[y : y + h, x : x + w][(hole > 0) & (near == 0)]
+    return bool(ground.size) and float(np.percentile(ground, 75)) < paper - FACE_SHADE
 
 
 def _ticked_between(inner: Gray) -> bool:
@@ -402,12 +470,14 @@ def _ticked_square(mask: Gray, box: tuple[int, int, int, int]) -> bool:
     return min(sides) >= 0.9 and bool(middle.size) and middle.mean() >= 0.1
 
 
-def marks(mask: Gray, scale: Scale) -> Marks:
+def marks(mask: Gray, scale: Scale, gray: Gray | None = None) -> Marks:
     """Checkbox squares and comb cells, radio buttons, and `[ ]` pairs: empty square or round
-    holes in the ink (each as the outline around it), and bracket strokes facing each other."""
+    holes in the ink (each as the outline around it), and bracket strokes facing each other.
+    The page's `gray` pixels, when given, tell a push button's shaded face from a ticked box."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if not len(contours):
         return Marks([], [], [])
+    paper = float(np.median(gray[::8, ::8][mask[::8, ::8] == 0])) if gray is not None else 255.0
     low, high = scale.px(BOX_MIN_PT), scale.px(BOX_MAX_PT)
     pad = scale.px(0.5)
     small = scale.px(PLAIN_MAX_PT)
@@ -419,6 +489,7 @@ def marks(mask: Gray, scale: Scale) -> Marks:
     brackets: list[tuple[Rect, Rect]] = []
     ticked: list[Rect] = []
     split: list[Rect] = []
+    faces: list[Rect] = []
     for contour, (_, _, child, parent) in zip(contours, hierarchy[0], strict=True):
         x, y, w, h = cv2.boundingRect(contour)
         if parent < 0:
@@ -446,16 +517,32 @@ def marks(mask: Gray, scale: Scale) -> Marks:
             continue
         if not (low <= w <= high and low <= h <= high) or abs(w - h) > 0.25 * max(w, h):
             continue
-        marked = False
         if _ink_inside(mask, contour, (x, y, w, h)) > 0.06:
             if w > scale.px(20.0) or not _centred_mark(mask, contour, (x, y, w, h)):
                 continue  # a letter's bowl or a box written in, not a mark to tick
             marked = True  # a dot in a radio button, a small tick in a box
+        else:  # a mark may stand in the middle, clear of the edge
+            marked = (
+                w <= scale.px(20.0)
+                and _centred_mark(mask, contour, (x, y, w, h))
+                and _tick_shaped(_mark_inside(mask, contour, (x, y, w, h)))
+            )
+        if marked and _button_face(mask, contour, (x, y, w, h), gray, paper):
+            faces.append(scale.rect(x, y, x + w, y + h))
+            continue  # a push button, nothing to fill
         fill = cv2.contourArea(contour) / float(w * h)
         outline = scale.rect(x - pad, y - pad, x + w + pad, y + h + pad)
         if fill >= 0.8:
             boxes.append(outline)
-            if w <= small and h <= small and _plain(mask, contour, (x, y, w, h)):
+            if (
+                w <= small
+                and h <= small
+                and (
+                    _straight(contour, (x, y, w, h))
+                    if marked
+                    else _plain(mask, contour, (x, y, w, h))
+                )
+            ):
                 plain.append(outline)
         elif 0.6 <= fill < 0.8 and w >= scale.px(6.0):
             circles.append(outline)
@@ -478,9 +565,11 @@ def marks(mask: Gray, scale: Scale) -> Marks:
                         ticked.append(scale.rect(x, min(y, cy), cx + cw, max(y + h, cy + ch)))
                     break
     for square in split:
-        if not any(iou(square, b) > 0.5 for b in boxes):
+        if not any(iou(square, b) > 0.5 for b in (*boxes, *faces)):
             boxes.append(square)
             ticked.append(square)
+            if square[2] - square[0] <= PLAIN_MAX_PT and square[3] - square[1] <= PLAIN_MAX_PT:
+                plain.append(square)  # its four sides are straight (`_ticked_square`)
     return Marks(boxes, circles, brackets, plain, ticked)
 
 
@@ -735,7 +824,7 @@ def ink_shapes(mask: Gray, scale: Scale, gray: Gray | None = None) -> InkShapes:
     (`white_boxes`) when its grey pixels are given."""
     hlines, vlines = rules(mask, scale)
     grounds = white_boxes(gray, scale) if gray is not None else []
-    return InkShapes(hlines, vlines, marks(mask, scale), hatches(mask, scale), grounds)
+    return InkShapes(hlines, vlines, marks(mask, scale, gray), hatches(mask, scale), grounds)
 
 
 def scan_primitives(
