@@ -372,14 +372,15 @@ def test_words_ocr_was_unsure_of_write_no_cell() -> None:
 
 
 def test_the_cells_after_a_line_number_hold_its_answers() -> None:
-    """A tax form's amount column: the line's words, then its number alone in a narrow cell,
-    then the cells written in (dollars and cents). A printed numbered list and a row of
-    numbered column headings stand in the same cells with no line's words before them:
-    print."""
+    """A tax form's amount column: the line's words (in a box or not), then its number alone
+    in a narrow cell, then the cells written in (dollars and cents). A printed numbered list
+    and a row of numbered column headings stand in the same cells with no line's words
+    before them, and a line's columns numbered after its words ("7a | 7b"): print."""
     row = [(400.0, 498.0, 420.0, 512.0), (420.0, 498.0, 500.0, 512.0), (500.0, 498.0, 520.0, 512.0)]
     listed = [(40.0, 400.0, 60.0, 414.0), (60.0, 400.0, 200.0, 414.0)]
     numbered = [(40.0 + 30 * i, 300.0, 70.0 + 30 * i, 314.0) for i in range(3)]
-    cells = [*row, *listed, *numbered]
+    headed = [(400.0, 598.0, 420.0, 612.0), (420.0, 598.0, 440.0, 612.0)]
+    cells = [*row, *listed, *numbered, *headed]
     words = [
         _Word("Wages, salaries, tips", (40, 500, 200, 510)),
         _Word("8", (406, 500, 412, 510)),
@@ -390,8 +391,12 @@ def test_the_cells_after_a_line_number_hold_its_answers() -> None:
         _Word("(1)", (46, 302, 60, 312)),
         _Word("(2)", (76, 302, 90, 312)),
         _Word("(3)", (106, 302, 120, 312)),
+        _Word("Exemptions", (40, 600, 200, 610)),  # columns 7a and 7b headed after it
+        _Word("7a", (404, 600, 414, 610)),
+        _Word("7b", (424, 600, 434, 610)),
     ]
-    reading = read_answers(words, [], cells, cells, [])
+    frame = (30.0, 496.0, 400.0, 514.0)  # the lines' words stand in a box of their own
+    reading = read_answers(words, [], [*cells, frame], cells, [])
     assert reading.answers == {2, 3}
     assert reading.labels == {1}
     blank = [w for i, w in enumerate(words) if i not in (2, 3)]

@@ -103,6 +103,8 @@ LINE_NUMBER = re.compile(r"\(?\d{1,2}[a-z]?\)?\.?")
 """A line's number printed in a table's cell ("7", "12a"), no answer. Narrower than the
 detector's (`detect._LINE_NUMBER`, which takes three digits and a lone letter as a number
 cell's): in a table's body, "120" guests is an answer."""
+HEADING_NUMBER = re.compile(r"\(\d{1,2}[a-z]?\)|\d{1,2}[a-z]")
+"""A number that names a line or a column ("7b", "(2)"), where an amount is digits alone."""
 NARROW = 40.0
 """A column this narrow holds line numbers or signs, not answers."""
 
@@ -551,9 +553,10 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]
 def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]]:
     """The words written in the cells that follow a line's number on its row, as a tax
     form's amount column does ("Wages . . . | 8 | 4,500 | 00"): the number alone in a narrow
-    cell, the line's words on its left, each next cell sharing the edge of the one before
-    and the number's row, its words on one row. A row of numbered or lettered cells with no
-    words before it (a table's column headings, a printed numbered list) is no line."""
+    cell, the line's words on its left (in a box or not), each next cell sharing the edge of
+    the one before and the number's row, its words on one row. A row of numbered cells with
+    no words before it (a table's numbered column headings, a printed numbered list) is no
+    line."""
     texts = page.texts
     answers: list[int] = []
     labels: list[int] = []
@@ -567,8 +570,10 @@ def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[
             or cell[2] - cell[0] > NARROW
             or not all(LINE_NUMBER.fullmatch(texts[i].text.strip()) for i in numbers)
             or not any(
-                _same_row(texts[i].rect, cell) and texts[i].rect[2] <= cell[0] + TOL
-                for i in page.free
+                _same_row(t.rect, cell)
+                and t.rect[2] <= cell[0] + TOL
+                and sum(ch.isalpha() for ch in t.text) >= 3
+                for t in texts
             )
         ):
             continue
@@ -586,6 +591,8 @@ def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[
                 break
             edge = following[0]
             words = page.inside.get(edge, [])
+            if words and all(HEADING_NUMBER.fullmatch(texts[i].text.strip()) for i in words):
+                break  # the next line's number: a row of numbered headings ("7a | 7b")
             if (
                 words
                 and len(_rows(words, texts)) == 1
