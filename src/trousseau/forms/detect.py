@@ -187,6 +187,7 @@ def pieces(chars: Sequence[Char]) -> list[_Piece]:
     result: list[_Piece] = []
     current: list[Char] = []
     kind = ""
+    inked = Char("", (0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0))
 
     def flush() -> None:
         while current and current[-1].text == " ":
@@ -214,8 +215,7 @@ def pieces(chars: Sequence[Char]) -> list[_Piece]:
             flush()
             continue
         if current:
-            inked = [c for c in current if c.text != " "]
-            last = inked[-1] if inked else current[-1]
+            last = inked
             height = max(last.rect[3] - last.rect[1], 1.0)
             centre, last_centre = (
                 (char.rect[1] + char.rect[3]) / 2,
@@ -237,6 +237,8 @@ def pieces(chars: Sequence[Char]) -> list[_Piece]:
             continue
         kind = klass
         current.append(char)
+        if char.text != " ":
+            inked = char  # the piece's last inked character (it never starts with a space)
     flush()
     return result
 
@@ -443,8 +445,15 @@ def _text_inside(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
     return [
         p
         for p in texts
-        if inside_share(p.rect, rect) >= 0.6 and sum(ch.isalnum() for ch in p.text) >= 3
+        if _meets(p.rect, rect)
+        and inside_share(p.rect, rect) >= 0.6
+        and sum(ch.isalnum() for ch in p.text) >= 3
     ]
+
+
+def _meets(a: Rect, b: Rect) -> bool:
+    """Whether two rectangles overlap at all (a cheap test before measuring how much)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 _LINE_NUMBER = re.compile(r"\(?\d{1,3}[a-z]?\)?\.?|\(?[a-z]\)?\.?", re.IGNORECASE)
@@ -457,7 +466,7 @@ number column of a tax form), not a field."""
 
 def _centred_token(rect: Rect, texts: Sequence[_Piece]) -> Rect | None:
     """The ink box of a line number or a letter printed alone in a cell, centred in it."""
-    inside = [p for p in texts if inside_share(p.rect, rect) >= 0.6]
+    inside = [p for p in texts if _meets(p.rect, rect) and inside_share(p.rect, rect) >= 0.6]
     if len(inside) != 1 or not _LINE_NUMBER.fullmatch(inside[0].text.strip()):
         return None
     token = inside[0].rect
@@ -729,7 +738,10 @@ def _area_fields(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> 
     w, h = area[2] - area[0], area[3] - area[1]
     if w < 15 or h < 8:
         return []
-    if any(o is not area and inside_share(o, area) > 0.95 and o != area for o in areas):
+    if any(
+        o is not area and _meets(o, area) and inside_share(o, area) > 0.95 and o != area
+        for o in areas
+    ):
         return []
     inside = _text_inside(area, texts)
     caption: str | None = None
@@ -857,6 +869,8 @@ def _resolve(found: Sequence[_Candidate]) -> list[_Candidate]:
     for c in sorted(found, key=lambda c: (c.rank, -c.rect[3], c.rect[0])):
         clash = False
         for k in kept:
+            if not _meets(c.rect, k.rect):
+                continue  # neither measure can clash
             if iou(c.rect, k.rect) > 0.3 or inside_share(c.rect, k.rect) > 0.6:
                 clash = True
                 break
@@ -927,11 +941,13 @@ def _column_header(rect: Rect, runs: Sequence[TextRun]) -> str | None:
     best: tuple[float, str] | None = None
     for run in runs:
         r = run.rect
-        text = clean_label(run.text)
-        if text is None or r[1] < rect[3] - 2 or r[1] - rect[3] > 400:
+        if r[1] < rect[3] - 2 or r[1] - rect[3] > 400:
             continue
         overlap = min(r[2], rect[2]) - max(r[0], rect[0])
         if overlap < 0.6 * (r[2] - r[0]):
+            continue
+        text = clean_label(run.text)
+        if text is None:
             continue
         gap = r[1] - rect[3]
         if best is None or gap < best[0]:
@@ -950,10 +966,12 @@ def _above(rect: Rect, runs: Sequence[TextRun]) -> tuple[float, str] | None:
     best: tuple[float, str] | None = None
     for run in runs:
         r = run.rect
-        text = clean_label(run.text)
-        if text is None or r[1] < rect[3] - 2 or r[1] - rect[3] > MAX_ABOVE_GAP:
+        if r[1] < rect[3] - 2 or r[1] - rect[3] > MAX_ABOVE_GAP:
             continue
         if not (rect[0] - 5 <= r[0] < rect[2]):
+            continue
+        text = clean_label(run.text)
+        if text is None:
             continue
         gap = max(r[1] - rect[3], 0.0)
         if best is None or gap < best[0]:
@@ -968,11 +986,13 @@ def _below(rect: Rect, runs: Sequence[TextRun]) -> tuple[float, str] | None:
     y = rect[1] + 1
     for run in runs:
         r = run.rect
-        text = clean_label(run.text)
-        if text is None or r[3] > y + 2 or y - r[3] > 14:
+        if r[3] > y + 2 or y - r[3] > 14:
             continue
         overlap = min(r[2], rect[2]) - max(r[0], rect[0])
         if overlap < 0.5 * (r[2] - r[0]):
+            continue
+        text = clean_label(run.text)
+        if text is None:
             continue
         gap = max(y - r[3], 0.0)
         if best is None or gap < best[0]:

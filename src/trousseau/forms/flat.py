@@ -241,6 +241,30 @@ class _StyleReader:
         return f"{name.split('+')[-1]} {colour}"
 
 
+class _CharBoxes:
+    """Each character's loose and tight box, read from pdfium into buffers made once (the
+    typed helper makes four numbers for every call)."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage) -> None:
+        self._textpage = textpage.raw
+        self._rect = raw.FS_RECTF()
+        self._left, self._right, self._bottom, self._top = (ctypes.c_double() for _ in range(4))
+
+    def of(self, index: int) -> tuple[Rect, Rect] | None:
+        """(loose, tight) as left, bottom, right, top; None when pdfium has neither."""
+        if not raw.FPDFText_GetLooseCharBox(self._textpage, index, self._rect):
+            return None
+        if not raw.FPDFText_GetCharBox(
+            self._textpage, index, self._left, self._right, self._bottom, self._top
+        ):
+            return None
+        r = self._rect
+        return (
+            (r.left, r.bottom, r.right, r.top),
+            (self._left.value, self._bottom.value, self._right.value, self._top.value),
+        )
+
+
 def _whitish(rgba: list[ctypes.c_uint]) -> bool:
     """Whether a colour read into `rgba` is white as far as paper goes (each channel 245+)."""
     return all(c.value >= 245 for c in rgba[:3])
@@ -254,6 +278,7 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
     chars: list[Char] = []
     textpage = page.get_textpage()
     styles = _StyleReader(textpage)
+    boxes = _CharBoxes(textpage)
     try:
         for i in range(textpage.count_chars()):
             code = raw.FPDFText_GetUnicode(textpage, i)
@@ -264,12 +289,13 @@ def page_primitives(page: pdfium.PdfPage, box: Rect, rotation: int) -> PagePrimi
                 continue
             if not text:
                 continue
+            read = boxes.of(i)
+            if read is None:
+                continue
             try:
-                loose = to_displayed(
-                    normalise_box(textpage.get_charbox(i, loose=True)), box, rotation, 2
-                )
-                tight = to_displayed(normalise_box(textpage.get_charbox(i)), box, rotation, 2)
-            except (pdfium.PdfiumError, ValueError):
+                loose = to_displayed(normalise_box(read[0]), box, rotation, 2)
+                tight = to_displayed(normalise_box(read[1]), box, rotation, 2)
+            except ValueError:
                 continue
             style = styles.of(i) if text != " " else ""
             chars.append(Char(text, loose, tight, style=style))

@@ -8,6 +8,7 @@ reports is where a person sees the field: origin at the bottom left of the displ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import isfinite
 
 from trousseau.forms.model import Rect
 
@@ -22,11 +23,15 @@ def normalise_box(corners: Sequence[float]) -> Rect:
     """
     if len(corners) != 4:
         raise ValueError(f"a rectangle needs 4 numbers, got {len(corners)}")
-    xa, ya, xb, yb = (float(v) for v in corners)
-    for v in (xa, ya, xb, yb):
-        if v != v or v in (float("inf"), float("-inf")):
-            raise ValueError("a rectangle's numbers must be finite")
-    return (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+    xa, ya, xb, yb = map(float, corners)
+    if not (isfinite(xa) and isfinite(ya) and isfinite(xb) and isfinite(yb)):
+        raise ValueError("a rectangle's numbers must be finite")
+    return (
+        xa if xa <= xb else xb,
+        ya if ya <= yb else yb,
+        xb if xa <= xb else xa,
+        yb if ya <= yb else ya,
+    )
 
 
 def normalise_rotation(rotate: int) -> int:
