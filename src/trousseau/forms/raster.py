@@ -382,13 +382,22 @@ def _tick_shaped(marked: Gray) -> bool:
     """Whether the one mark in a hole is shaped as a tick, a cross or a dot: about as wide
     as tall, a third of the hole's height at least, without a hole of its own (where a
     boxed number's digits, run together by the scan, are wider, or hold a bowl)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(marked)
-    if count != 2:
+    lone = _lone_mark(marked)
+    if lone is None:
         return False
-    _, _, w, h, _ = (int(v) for v in stats[1])
-    _, hierarchy = cv2.findContours(marked.copy(), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    holed = any(parent >= 0 for *_, parent in hierarchy[0])
+    (_, _, w, h, _), holed = lone
     return 0.75 <= w / h <= 1.33 and h >= 0.3 * marked.shape[0] and not holed
+
+
+def _lone_mark(image: Gray) -> tuple[tuple[int, int, int, int, int], bool] | None:
+    """The one mark in an image (its left, top, width, height and area, and whether it has a
+    hole of its own, as a letter's bowl does); None when it holds none or several."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(image)
+    if count != 2:
+        return None
+    x, y, w, h, area = (int(v) for v in stats[1])
+    _, hierarchy = cv2.findContours(image.copy(), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return (x, y, w, h, area), any(parent >= 0 for *_, parent in hierarchy[0])
 
 
 SIGN_SHARE = 0.8
@@ -438,12 +447,10 @@ def _ticked_between(inner: Gray) -> bool:
     holds letters."""
     if not inner.size:
         return False
-    count, _, stats, _ = cv2.connectedComponentsWithStats(inner)
-    if count != 2:
+    lone = _lone_mark(inner)
+    if lone is None:
         return False
-    x, _, w, h, area = (int(v) for v in stats[1])
-    _, hierarchy = cv2.findContours(inner.copy(), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    holed = any(parent >= 0 for *_, parent in hierarchy[0])
+    (x, _, w, h, area), holed = lone
     return (
         x >= 1
         and x + w <= inner.shape[1] - 1
