@@ -251,7 +251,7 @@ class _CharBoxes:
         self._left, self._right, self._bottom, self._top = (ctypes.c_double() for _ in range(4))
 
     def of(self, index: int) -> tuple[Rect, Rect] | None:
-        """(loose, tight) as left, bottom, right, top; None when pdfium has neither."""
+        """(loose, tight) as left, bottom, right, top; None when pdfium lacks either."""
         if not raw.FPDFText_GetLooseCharBox(self._textpage, index, self._rect):
             return None
         if not raw.FPDFText_GetCharBox(

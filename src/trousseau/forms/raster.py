@@ -358,12 +358,11 @@ def _mark_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, in
     return np.asarray(mask[y : y + h, x : x + w] & (hole[m : m + h, m : m + w] * 255), np.uint8)
 
 
-def _centred_mark(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
-    """Whether the ink inside a hole is one mark in its middle (a dot in a radio button, a
-    small tick), clear of its edge, where a letter's bowl has ink along its edge and a
-    boxed number ("12") is several marks."""
-    _, _, w, h = box
-    marked = _mark_inside(mask, contour, box)
+def _centred_mark(marked: Gray) -> bool:
+    """Whether the ink inside a hole (`_mark_inside`) is one mark in its middle (a dot in a
+    radio button, a small tick), clear of its edge, where a letter's bowl has ink along its
+    edge and a boxed number ("12") is several marks."""
+    h, w = marked.shape
     ys, xs = np.nonzero(marked)
     if not len(xs) or cv2.connectedComponents(marked)[0] != 2:
         return False  # no mark, or several (a number, letters)
@@ -410,16 +409,15 @@ grey), where a checkbox is as white as the page."""
 
 
 def _button_face(
-    mask: Gray,
+    marked: Gray,
     contour: NDArray[Any],
     box: tuple[int, int, int, int],
     gray: Gray | None,
     paper: float,
 ) -> bool:
-    """Whether the mark inside a hole is a push button's face, not a tick, a cross or a dot:
-    a plus or a minus sign drawn along its middle row and column, or any mark on a shaded
-    ground (when the page's grey pixels are known)."""
-    marked = _mark_inside(mask, contour, box)
+    """Whether the mark inside a hole (`marked`, `_mark_inside`) is a push button's face, not
+    a tick, a cross or a dot: a plus or a minus sign drawn along its middle row and column,
+    or any mark on a shaded ground (when the page's grey pixels are known)."""
     ys, xs = np.nonzero(marked)
     if not len(xs):
         return False
@@ -524,17 +522,14 @@ def marks(mask: Gray, scale: Scale, gray: Gray | None = None) -> Marks:
             continue
         if not (low <= w <= high and low <= h <= high) or abs(w - h) > 0.25 * max(w, h):
             continue
+        ink = _mark_inside(mask, contour, (x, y, w, h)) if w <= scale.px(20.0) else None
         if _ink_inside(mask, contour, (x, y, w, h)) > 0.06:
-            if w > scale.px(20.0) or not _centred_mark(mask, contour, (x, y, w, h)):
+            if ink is None or not _centred_mark(ink):
                 continue  # a letter's bowl or a box written in, not a mark to tick
             marked = True  # a dot in a radio button, a small tick in a box
         else:  # a mark may stand in the middle, clear of the edge
-            marked = (
-                w <= scale.px(20.0)
-                and _centred_mark(mask, contour, (x, y, w, h))
-                and _tick_shaped(_mark_inside(mask, contour, (x, y, w, h)))
-            )
-        if marked and _button_face(mask, contour, (x, y, w, h), gray, paper):
+            marked = ink is not None and _centred_mark(ink) and _tick_shaped(ink)
+        if marked and ink is not None and _button_face(ink, contour, (x, y, w, h), gray, paper):
             faces.append(scale.rect(x, y, x + w, y + h))
             continue  # a push button, nothing to fill
         fill = cv2.contourArea(contour) / float(w * h)
