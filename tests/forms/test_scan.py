@@ -291,6 +291,87 @@ def test_a_ticked_checkbox_ocr_read_into_the_word_beside_it_stays_a_ticked_check
     assert len(ticks) == 2 and all(any(iou(c.rect, s) > 0 for s in squares) for c in ticks)
 
 
+def test_a_filled_square_is_a_ticked_checkbox_even_with_its_broken_outline_stuck_to_it() -> None:
+    """A checked box drawn as a black square inside a light outline (■ in a grey □): the
+    scan keeps pieces of the outline stuck to the block, which made it no square before.
+    Still a ticked checkbox, and one whatever OCR read over it ("4B"). Bold letters the blur
+    ran into one block, and a square block at the edge of a dark banner, are no box."""
+    scale = Scale(200, 144.0)
+    gray = np.full((400, 900), 255, np.uint8)
+    cv2.rectangle(gray, (52, 52), (69, 69), 0, -1)  # the fill, 6.3 pt
+    cv2.line(gray, (49, 60), (49, 72), 0, 1)  # what is left of its outline, stuck to it
+    cv2.putText(gray, "DIPLOMA", (80, 70), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 1)
+    cv2.putText(gray, "N", (300, 72), cv2.FONT_HERSHEY_SIMPLEX, 0.75, 0, 6)  # bold, run together
+    cv2.rectangle(gray, (500, 30), (880, 100), 70, -1)  # a dark banner...
+    cv2.rectangle(gray, (520, 52), (537, 69), 0, -1)  # ...with a darker block on it
+    gray = cv2.GaussianBlur(gray, (0, 0), 0.8)
+    mask = ink(gray)
+    found = marks(mask, scale, gray)
+    square = scale.rect(52, 52, 70, 70)
+    assert [b for b in found.boxes if iou(b, square) > 0.6] == [
+        t for t in found.ticked if iou(t, square) > 0.6
+    ]
+    assert any(iou(b, square) > 0.6 for b in found.boxes)
+    assert len(found.boxes) == 1, found.boxes  # not the bold "N", nor the banner's block
+    words = [OcrWord("4B", (48, 51, 71, 71), (40, 40, 200, 80), 30.0)]
+    primitives = scan_primitives(mask, words, dpi=200, width=324.0, height=144.0)
+    assert any(iou(b, square) > 0.6 for b in primitives.boxes)
+    assert [c.text for c in primitives.chars if c.text == "\u2714"] == ["\u2714"]
+
+
+def test_a_chosen_radio_button_is_a_ticked_circle_however_its_dot_meets_its_ring() -> None:
+    """A radio button's dot the blur ran into its ring on one side (its hole a crescent), and
+    one whose ring of paper around the dot is all blur (no shaded ground: no push button's
+    face), are chosen radio buttons."""
+    scale = Scale(200, 144.0)
+    gray = np.full((300, 700), 255, np.uint8)
+    cv2.circle(gray, (60, 60), 14, 0, 2)
+    cv2.circle(gray, (62, 60), 10, 0, -1)  # off centre, touching the ring
+    cv2.circle(gray, (200, 60), 14, 0, 2)
+    cv2.circle(gray, (200, 60), 9, 0, -1)  # a thin gap all around
+    gray = cv2.GaussianBlur(gray, (0, 0), 1.0)
+    found = marks(ink(gray), scale, gray)
+    chosen = (scale.rect(46, 46, 75, 75), scale.rect(186, 46, 215, 75))
+    for ring in chosen:
+        assert any(iou(c, ring) > 0.6 for c in found.circles), (ring, found.circles)
+        assert any(iou(t, ring) > 0.6 for t in found.ticked), (ring, found.ticked)
+
+
+def test_radio_buttons_ocr_read_as_round_letters_stay_radio_buttons() -> None:
+    """Tesseract reads a row of empty radio buttons as "OO": the circles stay; a word whose
+    letter's bowl is a circle ("DOG") still hides it."""
+    gray = np.full((300, 700), 255, np.uint8)
+    for x in (60, 130):
+        cv2.circle(gray, (x, 60), 14, 0, 2)
+    cv2.circle(gray, (400, 60), 14, 0, 2)
+    line = (40, 40, 600, 80)
+    words = [
+        OcrWord("OO", (44, 44, 146, 76), line, 50.0),
+        OcrWord("DOG", (360, 44, 440, 76), line, 50.0),
+    ]
+    primitives = scan_primitives(ink(gray), words, dpi=200, width=252.0, height=144.0)
+    assert len(primitives.circles) == 2, primitives.circles
+    assert all(c[2] < 60 for c in primitives.circles)
+
+
+def test_a_tick_that_comes_close_to_a_small_box_s_sides_ticks_it() -> None:
+    """A ✔ set to a small box's size comes close to its sides (an 8 pt box as a PDF editor
+    fills it), where the centred-mark test wants a margin; with the box joined to the rule
+    beside it, no other test sees the box. Ticked, where a number typed in such a box (two
+    marks) is no mark to tick."""
+    scale = Scale(200, 144.0)
+    gray = np.full((200, 400), 255, np.uint8)
+    for left, right in ((50, 86), (250, 286)):  # 13 pt boxes, each joined to a rule
+        cv2.rectangle(gray, (left, 50), (right, 86), 0, 2)
+        cv2.line(gray, (left - 40, 50), (left, 50), 0, 2)
+    tick = np.array([[56, 68], [64, 78], [80, 58]], np.int32)
+    cv2.polylines(gray, [tick], False, 0, 2)
+    cv2.putText(gray, "47", (254, 80), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+    found = marks(ink(gray), scale, gray)
+    assert any(iou(t, scale.rect(50, 50, 87, 87)) > 0.6 for t in found.ticked), found
+    assert not any(iou(t, scale.rect(250, 50, 287, 87)) > 0.3 for t in found.ticked)
+
+
 def test_a_dashed_writing_line_is_a_rule_and_a_dot_leader_or_small_print_is_not() -> None:
     """A scan leaves a dashed writing line as a row of dashes: it is a rule (dotted, so the
     leader rule applies). Dots spaced as a leader's, and small letters in a row, are not."""

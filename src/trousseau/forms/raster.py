@@ -388,6 +388,16 @@ def _tick_shaped(marked: Gray) -> bool:
     return 0.75 <= w / h <= 1.33 and h >= 0.3 * marked.shape[0] and not holed
 
 
+def _tick_filling(marked: Gray, w: int, h: int, scale: Scale) -> bool:
+    """Whether the one mark in a small square hole is a tick or a cross drawn across most of
+    it (a ✔ glyph set to the box's size reaches its edges, which `_centred_mark` does not
+    allow)."""
+    if max(w, h) > scale.px(PLAIN_MAX_PT) or not _tick_shaped(marked):
+        return False
+    lone = _lone_mark(marked)
+    return lone is not None and lone[0][3] >= 0.45 * h
+
+
 def _lone_mark(image: Gray) -> tuple[tuple[int, int, int, int, int], bool] | None:
     """The one mark in an image (its left, top, width, height and area, and whether it has a
     hole of its own, as a letter's bowl does); None when it holds none or several."""
@@ -406,6 +416,16 @@ FACE_SHADE = 30
 """Grey levels under the page's paper from which the inside of a box is shaded (its lighter
 quarter, clear of the blur of its outline and its mark): a push button's face (▲ ▼ + - on
 grey), where a checkbox is as white as the page."""
+
+
+GROUND_SHARE = 0.25
+"""Least share of a hole left as ground (clear of its mark's blur) for its shade to tell."""
+SOLID_FILL = 0.9
+"""Least share of a filled box's block (its broken outline cut off) that is ink."""
+SOLID_FULL = 0.75
+"""Least share of a filled box's rows and of its columns inked along nine tenths of their
+length (the filled boxes of the benchmark's scans 0.82-0.94; bold letters run together
+0.62 at most)."""
 
 
 def _button_face(
@@ -436,7 +456,9 @@ def _button_face(
     hole = cv2.erode(outline, np.ones((5, 5), np.uint8))
     near = cv2.dilate(marked, np.ones((5, 5), np.uint8))
     ground = gray[y : y + h, x : x + w][(hole > 0) & (near == 0)]
-    return bool(ground.size) and float(np.percentile(ground, 75)) < paper - FACE_SHADE
+    if ground.size < GROUND_SHARE * np.count_nonzero(hole):
+        return False  # a radio button's dot leaves a thin ring, all blur: no ground to judge
+    return float(np.percentile(ground, 75)) < paper - FACE_SHADE
 
 
 def _ticked_between(inner: Gray) -> bool:
@@ -457,6 +479,64 @@ def _ticked_between(inner: Gray) -> bool:
         and h >= 0.35 * inner.shape[0]
         and not holed  # a letter's bowl ("(a)"), where a tick or a cross has none
     )
+
+
+def _dotted_ring(mask: Gray, box: tuple[int, int, int, int]) -> bool:
+    """Whether a round outline holds a solid dot in its middle (a chosen radio button, ◉),
+    where a ring around a letter (©, @) holds the letter's strokes and its counter."""
+    x, y, w, h = box
+    part = mask[y : y + h, x : x + w] > 0
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = ((xx - (w - 1) / 2) / w) ** 2 + ((yy - (h - 1) / 2) / h) ** 2
+    middle = part[r <= 0.2**2]
+    return bool(middle.size) and float(middle.mean()) >= 0.95
+
+
+def _solid_square(
+    mask: Gray,
+    box: tuple[int, int, int, int],
+    scale: Scale,
+    gray: Gray | None = None,
+    paper: float = 255.0,
+) -> Rect | None:
+    """The square of a filled (checked) box drawn as one solid block, in points (with its
+    outline when the scan merged the two); None for any other shape. A light outline around
+    a dark fill (■ in a grey □) leaves broken strokes stuck to the block, so the block is
+    measured without them (an opening a fifth of its size wide). Bold letters that the blur
+    ran together are no block: notches are left between them, so fewer of their rows and
+    columns run full. A block on a dark ground (the edge of a banner) is no box either: a
+    checkbox stands on the paper."""
+    x, y, w, h = box
+    part = mask[y : y + h, x : x + w]
+    size = max(3, min(w, h) // 5)
+    core = np.asarray(
+        cv2.morphologyEx(part, cv2.MORPH_OPEN, np.ones((size, size), np.uint8)), np.uint8
+    )
+    found = _lone_mark(core)
+    if found is None:
+        return None
+    (cx, cy, cw, ch, area), holed = found
+    if (
+        holed
+        or abs(cw - ch) > 0.15 * max(cw, ch)
+        or not scale.px(5.5) <= min(cw, ch)
+        or area < SOLID_FILL * cw * ch
+        or cw * ch < 0.6 * w * h
+    ):
+        return None
+    block = core[cy : cy + ch, cx : cx + cw] > 0
+    full = min((block.sum(axis=0) >= 0.9 * ch).mean(), (block.sum(axis=1) >= 0.9 * cw).mean())
+    if full < SOLID_FULL:
+        return None
+    left, top = x + cx, y + cy
+    if gray is not None:
+        m = scale.px(2.0)
+        around = gray[max(0, top - m) : top + ch + m, max(0, left - m) : left + cw + m]
+        ring = np.ones(around.shape, bool)
+        ring[m:-m, m:-m] = False
+        if float(np.median(around[ring])) < paper - FACE_SHADE:
+            return None
+    return scale.rect(left, top, left + cw, top + ch)
 
 
 def _ticked_square(mask: Gray, box: tuple[int, int, int, int]) -> bool:
@@ -494,6 +574,7 @@ def marks(mask: Gray, scale: Scale, gray: Gray | None = None) -> Marks:
     brackets: list[tuple[Rect, Rect]] = []
     ticked: list[Rect] = []
     split: list[Rect] = []
+    dotted: list[Rect] = []
     faces: list[Rect] = []
     for contour, (_, _, child, parent) in zip(contours, hierarchy[0], strict=True):
         x, y, w, h = cv2.boundingRect(contour)
@@ -508,13 +589,22 @@ def marks(mask: Gray, scale: Scale, gray: Gray | None = None) -> Marks:
                 split.append(scale.rect(x + pad, y + pad, x + w - pad, y + h - pad))
                 continue  # a square a tick or a cross splits (unless its hole is found)
             if (
-                child < 0
+                child >= 0
                 and scale.px(6.0) <= w <= scale.px(20.0)
                 and abs(w - h) <= 0.15 * max(w, h)
-                and cv2.contourArea(contour) >= 0.85 * w * h
+                and 0.65 <= cv2.contourArea(contour) / float(w * h) <= 0.85
+                and _dotted_ring(mask, (x, y, w, h))
             ):
-                boxes.append(scale.rect(x, y, x + w, y + h))  # a filled (checked) square
-                continue
+                dotted.append(scale.rect(x - pad, y - pad, x + w + pad, y + h + pad))
+                continue  # a chosen radio button whose dot the blur ran into its ring
+            if child < 0 and scale.px(5.5) <= min(w, h) and max(w, h) <= scale.px(20.0):
+                solid = _solid_square(mask, (x, y, w, h), scale, gray, paper)
+                if solid is not None:  # a filled (checked) square
+                    boxes.append(solid)
+                    ticked.append(solid)
+                    if max(solid[2] - solid[0], solid[3] - solid[1]) <= PLAIN_MAX_PT:
+                        plain.append(solid)
+                    continue
             if child < 0 and scale.px(6.0) <= h <= scale.px(18.0) and w <= 0.45 * h:
                 side = _bracket(mask, (x, y, w, h))
                 if side is not None:
@@ -524,7 +614,7 @@ def marks(mask: Gray, scale: Scale, gray: Gray | None = None) -> Marks:
             continue
         ink = _mark_inside(mask, contour, (x, y, w, h)) if w <= scale.px(20.0) else None
         if _ink_inside(mask, contour, (x, y, w, h)) > 0.06:
-            if ink is None or not _centred_mark(ink):
+            if ink is None or not (_centred_mark(ink) or _tick_filling(ink, w, h, scale)):
                 continue  # a letter's bowl or a box written in, not a mark to tick
             marked = True  # a dot in a radio button, a small tick in a box
         else:  # a mark may stand in the middle, clear of the edge
@@ -566,6 +656,10 @@ def marks(mask: Gray, scale: Scale, gray: Gray | None = None) -> Marks:
                     if not empty:
                         ticked.append(scale.rect(x, min(y, cy), cx + cw, max(y + h, cy + ch)))
                     break
+    for ring in dotted:
+        if not any(iou(ring, c) > 0.5 for c in (*circles, *boxes, *faces)):
+            circles.append(ring)
+            ticked.append(ring)
     for square in split:
         if not any(iou(square, b) > 0.5 for b in (*boxes, *faces)):
             boxes.append(square)
@@ -759,6 +853,18 @@ def _is_text(word: OcrWord) -> bool:
     return not (word.confidence < 20 and len(word.text) <= 2)
 
 
+_ROUND = set("Oo0")
+
+
+def _rings_read(box: Rect, text: str, circles: Sequence[Rect]) -> bool:
+    """Whether a word is OCR's reading of the radio buttons in it ("OO" over two rings): it
+    holds only round letters, one for each circle inside it, where a word whose letter's
+    bowl is a circle holds other letters too."""
+    if not set(text) <= _ROUND:
+        return False
+    return sum(1 for c in circles if _inside_any(c, [box])) >= len(text)
+
+
 def _inside_any(rect: Rect, shapes: Sequence[Rect]) -> bool:
     cx, cy = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
     return any(s[0] <= cx <= s[2] and s[1] <= cy <= s[3] for s in shapes)
@@ -852,7 +958,11 @@ def scan_primitives(
     ]
     found = drawn.marks
     lettered = [
-        scale.rect(*w.box) for w in words if _is_text(w) and sum(c.isalnum() for c in w.text) >= 2
+        scale.rect(*w.box)
+        for w in words
+        if _is_text(w)
+        and sum(c.isalnum() for c in w.text) >= 2
+        and not _rings_read(scale.rect(*w.box), w.text, found.circles)
     ]
     plain = set(found.plain)
     boxes = [b for b in found.boxes if b in plain or not _inside_any(b, lettered)]
