@@ -372,6 +372,36 @@ def test_a_tick_that_comes_close_to_a_small_box_s_sides_ticks_it() -> None:
     assert not any(iou(t, scale.rect(250, 50, 287, 87)) > 0.3 for t in found.ticked)
 
 
+def test_a_table_s_row_rule_with_answers_written_up_to_it_on_both_sides_is_a_rule() -> None:
+    """A tax form's amount column filled in to the brim: the answers touch the rule between
+    two rows from above and below, which made it look like letters blurred together along
+    their baseline. Crossed by the cells' walls, it is a rule; the edges of a push button's
+    dark face, between its outline's sides, are not."""
+    scale = Scale(200, 144.0)
+    gray = np.full((400, 900), 255, np.uint8)
+    for x in (100, 160, 500, 580):
+        cv2.line(gray, (x, 50), (x, 300), 0, 2)
+    for y in (150, 190, 230):
+        cv2.line(gray, (100, y), (580, y), 0, 2)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for text, x, y in (("15", 110, 186), ("+1 555 010 2233", 166, 188), ("120", 506, 188)):
+        cv2.putText(gray, text, (x, y), font, 1.0, 0, 3)
+    for text, x in (("16b", 104), ("Lagos Nigeria 1234", 166), ("Lag", 506)):
+        cv2.putText(gray, text, (x, 215), cv2.FONT_HERSHEY_TRIPLEX, 1.0, 0, 2)
+    cv2.rectangle(gray, (620, 60), (880, 110), 120, 2)  # a push button: a light outline...
+    cv2.rectangle(gray, (625, 65), (875, 105), 80, -1)  # ...around a dark face
+    cv2.putText(gray, "SUBMIT", (680, 98), font, 1.0, 230, 2)
+    gray = cv2.GaussianBlur(gray, (0, 0), 0.8)
+    hlines, _ = rules(ink(gray), scale)
+    table = [y for x0, y, _, _ in hlines if x0 < 100]
+    assert len(table) == 3, hlines
+    assert any(abs(y - scale.y(190)) <= 1.0 for y in table), hlines
+    button = sorted(y for x0, y, _, _ in hlines if x0 > 200)
+    assert len(button) == 2 and all(
+        min(abs(y - scale.y(60)), abs(y - scale.y(110))) <= 1.0 for y in button
+    ), button
+
+
 def test_a_dashed_writing_line_is_a_rule_and_a_dot_leader_or_small_print_is_not() -> None:
     """A scan leaves a dashed writing line as a row of dashes: it is a rule (dotted, so the
     leader rule applies). Dots spaced as a leader's, and small letters in a row, are not."""

@@ -200,17 +200,48 @@ def rules(mask: Gray, scale: Scale) -> tuple[list[Rect], list[Rect]]:
     """The horizontal and vertical rules of the page, as zero-thickness rectangles in points
     (the form `ShapeSink` gives a drawn rule)."""
     thick = scale.px(LINE_MAX_PT)
+    walls = [r for r in _runs(mask, (1, scale.px(VLINE_MIN_PT))) if r[2] - r[0] <= thick]
     hlines: list[Rect] = []
     for left, top, right, bottom in _runs(mask, (scale.px(HLINE_MIN_PT), 1)):
         if bottom - top <= thick and not _inside_lettering(mask, left, top, right, bottom):
             y = scale.y((top + bottom) / 2.0)
             hlines.append((scale.x(left), y, scale.x(right), y))
+            continue
+        row = _walled_row(mask, (left, top, right, bottom), walls, scale)
+        if row is not None:
+            hlines.append((scale.x(left), scale.y(row), scale.x(right), scale.y(row)))
     vlines: list[Rect] = []
-    for left, top, right, bottom in _runs(mask, (1, scale.px(VLINE_MIN_PT))):
-        if right - left <= thick:
-            x = scale.x((left + right) / 2.0)
-            vlines.append((x, scale.y(bottom), x, scale.y(top)))
+    for left, top, right, bottom in walls:
+        x = scale.x((left + right) / 2.0)
+        vlines.append((x, scale.y(bottom), x, scale.y(top)))
     return hlines, vlines
+
+
+def _walled_row(
+    mask: Gray,
+    run: tuple[int, int, int, int],
+    walls: Sequence[tuple[int, int, int, int]],
+    scale: Scale,
+) -> float | None:
+    """The row of a table's rule that the letters written on both sides of it made thick,
+    or lettering-like (a form filled in to the brim): one row inked along nine tenths of the
+    run, crossed by three vertical rules at least, one of them at an end, as a table's row
+    rule meets its cells' walls, where blurred letters run between walls, not across them.
+    None when it is no such rule."""
+    left, top, right, bottom = run
+    near = scale.px(2.0)
+    crossing = [
+        (wl + wr) / 2
+        for wl, wt, wr, wb in walls
+        if left - near <= (wl + wr) / 2 <= right + near and wt <= top + near and wb >= bottom - near
+    ]
+    if len(crossing) < 3 or (min(crossing) > left + near and max(crossing) < right - near):
+        return None
+    coverage = (mask[top : bottom + 1, left:right] > 0).mean(axis=1)
+    best = int(np.argmax(coverage))
+    if coverage[best] < 0.9 or np.count_nonzero(coverage >= 0.9) > scale.px(1.5):
+        return None  # no line, or the edge of a filled block (a push button)
+    return float(top + best)
 
 
 DOT_GAP_PT = 2.0
