@@ -403,6 +403,29 @@ def test_the_cells_after_a_line_number_hold_its_answers() -> None:
     assert typed_answers(blank, [], cells, cells, []) == set()
 
 
+def test_a_table_with_hatched_cells_is_filled_in_and_its_cells_hold_answers() -> None:
+    """A return's table marks some cells "do not fill" with hatching: its other cells are
+    to be filled, so their words are answers even without a filler's style (a scan): those
+    in the hatched cell's row right of a cell, and in its column under a cell. The column's
+    heading on top and the row's label on the left stay print, as does the same table with
+    no hatching."""
+    cells = [
+        (100.0 + 80.0 * c, 686.0 - 14.0 * r, 180.0 + 80.0 * c, 700.0 - 14.0 * r)
+        for r in range(3)
+        for c in range(3)
+    ]
+    hatched = [cells[4]]  # the middle cell
+    words = [
+        _Word("Amount", (104, 688, 150, 698)),  # the first column's heading
+        _Word("Quantity", (184, 688, 230, 698)),  # the hatched column's heading
+        _Word("Opening", (104, 674, 150, 684)),  # the hatched row's label
+        _Word("Lagos", (264, 674, 300, 684)),
+        _Word("+ 120", (184, 660, 230, 670)),
+    ]
+    assert read_answers(words, [], cells, cells, [], hatched).answers == {3, 4}
+    assert read_answers(words, [], cells, cells, []).answers == set()
+
+
 def test_an_answer_under_a_cells_caption_is_its_value() -> None:
     cell = (72.0, 598.0, 302.0, 640.0)
     text = [

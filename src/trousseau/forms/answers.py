@@ -144,12 +144,14 @@ def typed_answers(
     boxes: Sequence[Rect],
     cells: Sequence[Rect],
     squares: Sequence[Rect],
+    hatched: Sequence[Rect] = (),
 ) -> set[int]:
     """The indices of `texts` that are answers written into the form's marks: on `rules`
     (horizontal rules and underscore runs, as thin rectangles), in `boxes` (closed boxes and
-    table cells, `cells` among them) and `squares` (checkboxes, radio buttons): the plain
-    form of `read_answers` (which the detector calls, for the labels too)."""
-    return set(read_answers(texts, rules, boxes, cells, squares).answers)
+    table cells, `cells` among them, `hatched` the cells marked "do not fill") and `squares`
+    (checkboxes, radio buttons): the plain form of `read_answers` (which the detector calls,
+    for the labels too)."""
+    return set(read_answers(texts, rules, boxes, cells, squares, hatched).answers)
 
 
 def read_answers(
@@ -158,6 +160,7 @@ def read_answers(
     boxes: Sequence[Rect],
     cells: Sequence[Rect],
     squares: Sequence[Rect],
+    hatched: Sequence[Rect] = (),
 ) -> Reading:
     """`typed_answers`, with the printed words that labelled them."""
     page = _Page(texts, rules, boxes, squares)
@@ -183,6 +186,7 @@ def read_answers(
     tabled, headings, full = _in_tables(page, cells)
     add((tabled, headings))
     add(_after_numbers(page, cells))
+    add((_beside_hatching(page, cells, hatched), []))
     marked: set[int] = set()
     for square in squares:
         marked.update(
@@ -601,6 +605,40 @@ def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[
                 answers += words
                 labels += numbers
     return answers, labels
+
+
+def _beside_hatching(page: _Page, cells: Sequence[Rect], hatched: Sequence[Rect]) -> list[int]:
+    """The words written in the cells of a table that marks some of its cells "do not
+    fill" with hatching: the table is to be filled in, its cells' words one row each are
+    answers where no filler's style tells them apart (a scan). A cell counts when a hatched
+    cell shares its row and its column, or its column and a cell stands above it (not the
+    column's heading), or its row and a cell stands to its left (not the row's label)."""
+    if not hatched:
+        return []
+    texts = page.texts
+
+    def same_row(a: Rect, b: Rect) -> bool:
+        return abs(a[1] - b[1]) <= TOL and abs(a[3] - b[3]) <= TOL
+
+    def same_column(a: Rect, b: Rect) -> bool:
+        return abs(a[0] - b[0]) <= TOL and abs(a[2] - b[2]) <= TOL
+
+    answers: list[int] = []
+    for cell in cells:
+        words = page.inside.get(cell, [])
+        if not words or cell in hatched:
+            continue
+        row = any(same_row(cell, h) for h in hatched)
+        column = any(same_column(cell, h) for h in hatched)
+        above = column and any(same_column(cell, c) and abs(c[1] - cell[3]) <= TOL for c in cells)
+        left = row and any(same_row(cell, c) and abs(c[2] - cell[0]) <= TOL for c in cells)
+        if not ((row and column) or above or left):
+            continue
+        if len(_rows(words, texts)) == 1 and all(
+            _said(texts[i].text) and not _printed(texts[i].text) for i in words
+        ):
+            answers += words
+    return answers
 
 
 def _tables(

@@ -1179,7 +1179,8 @@ def _answers(
         *page.circles,
         *(_glyph_box(p) for p in parts if p.kind in ("box", "circle")),
     ]
-    return read_answers(texts, rules, boxes, cells, squares)
+    hatched = [c for c in cells if _hatched(c, page.hatches)]
+    return read_answers(texts, rules, boxes, cells, squares, hatched)
 
 
 def _beside_any(run: Rect, rects: Sequence[Rect]) -> bool:
