@@ -403,6 +403,23 @@ def test_the_cells_after_a_line_number_hold_its_answers() -> None:
     assert typed_answers(blank, [], cells, cells, []) == set()
 
 
+def test_the_cells_after_a_misread_line_number_hold_its_answers() -> None:
+    """In a column of line numbers, a number OCR misread ("ta") or left out still starts its
+    line: the cell after it holds the line's answer."""
+    rows = [(600.0 - 14 * r, 614.0 - 14 * r) for r in range(5)]
+    numbers = [(400.0, y0, 420.0, y1) for y0, y1 in rows]
+    amounts = [(420.0, y0, 500.0, y1) for y0, y1 in rows]
+    words = []
+    for (y0, _), number in zip(rows, ("1a", "1b", "1c", "ta", ""), strict=True):
+        words.append(_Word("Wages, salaries", (40, y0 + 2, 200, y0 + 12)))
+        if number:
+            words.append(_Word(number, (404, y0 + 2, 414, y0 + 12)))
+        words.append(_Word("Lagos", (424, y0 + 2, 450, y0 + 12)))
+    cells = [*numbers, *amounts]
+    answers = read_answers(words, [], cells, cells, []).answers
+    assert {words[i].text for i in answers} == {"Lagos"} and len(answers) == 5
+
+
 def test_a_table_with_hatched_cells_is_filled_in_and_its_cells_hold_answers() -> None:
     """A return's table marks some cells "do not fill" with hatching: its other cells are
     to be filled, so their words are answers even without a filler's style (a scan): those

@@ -223,6 +223,20 @@ def test_a_narrow_cell_holding_a_line_number_is_not_a_field() -> None:
     assert [f.rect for f in fields] == [(300, 600, 400, 618)]  # a number at a wide box's edge
 
 
+def test_a_column_of_line_numbers_is_no_field_where_a_number_is_misread_or_missing() -> None:
+    """A scan's OCR misreads a tax form's "1c" as "te" and leaves another number out: the
+    cells still stand in a column that numbers the lines, and take no answer."""
+    grid = ruled((300, 325, 500), (500, 514, 528, 542, 556, 570))
+    text: list[Char] = []
+    for number, y in (("1a", 559), ("1b", 545), ("te", 531), ("1d", 517), ("", 503)):
+        text += chars("Wages, salaries", 100, y) + chars(number, 307, y)
+    fields = detect_fields(page(chars=tuple(text), **grid), 0)
+    assert sorted(f.rect for f in fields if f.rect and f.rect[0] >= 300) == [
+        (325, y0, 500, y1)
+        for y0, y1 in ((500, 514), (514, 528), (528, 542), (542, 556), (556, 570))
+    ]
+
+
 def test_a_tall_row_numbered_on_its_last_line_takes_its_amounts_there() -> None:
     """An item two lines long makes its row of amount cells two lines tall; its line number
     (`4a`) is on the last line, where the amounts go (a tax form's 1040NR page 4)."""

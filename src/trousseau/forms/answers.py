@@ -43,7 +43,7 @@ answers; the detector then finds the fields as on a blank form, without them, an
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -557,22 +557,34 @@ def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]
 def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int]]:
     """The words written in the cells that follow a line's number on its row, as a tax
     form's amount column does ("Wages . . . | 8 | 4,500 | 00"): the number alone in a narrow
-    cell, the line's words on its left (in a box or not), each next cell sharing the edge of
-    the one before and the number's row, its words on one row. A row of numbered cells with
-    no words before it (a table's numbered column headings, a printed numbered list) is no
-    line."""
+    cell (or a short token, or nothing, in a column of such cells: a scan's OCR misreads
+    "1a" as "ta"), the line's words on its left (in a box or not), each next cell sharing
+    the edge of the one before and the number's row, its words on one row. A row of
+    numbered cells with no words before it (a table's numbered column headings, a printed
+    numbered list) is no line."""
     texts = page.texts
     answers: list[int] = []
     labels: list[int] = []
     by_left: dict[int, list[Rect]] = {}
     for c in cells:
         by_left.setdefault(round(c[0]), []).append(c)
+
+    def numbering(cell: Rect) -> bool:
+        inside = page.inside.get(cell, [])
+        return bool(inside) and all(LINE_NUMBER.fullmatch(texts[i].text.strip()) for i in inside)
+
+    column = number_columns(cells, {c for c in cells if numbering(c)})
     for cell in cells:
         numbers = page.inside.get(cell, [])
         if (
-            not numbers
-            or cell[2] - cell[0] > NARROW
-            or not all(LINE_NUMBER.fullmatch(texts[i].text.strip()) for i in numbers)
+            cell[2] - cell[0] > NARROW
+            or not (
+                numbering(cell)
+                or (
+                    cell in column
+                    and all(len(texts[i].text.strip()) <= SHORT_TOKEN for i in numbers)
+                )
+            )
             or not any(
                 _same_row(t.rect, cell)
                 and t.rect[2] <= cell[0] + TOL
@@ -639,6 +651,31 @@ def _beside_hatching(page: _Page, cells: Sequence[Rect], hatched: Sequence[Rect]
         ):
             answers += words
     return answers
+
+
+SHORT_TOKEN = 3
+"""Most characters of what OCR made of a line number it misread ("ta" for "1a", '1"')."""
+
+
+def _short(indices: Sequence[int], texts: Sequence[Words]) -> bool:
+    return all(len(texts[i].text.strip()) <= SHORT_TOKEN for i in indices)
+
+
+def number_columns(cells: Sequence[Rect], numbered: Collection[Rect]) -> set[Rect]:
+    """The narrow cells (`NARROW`) stacked in a column with others that hold a line's number
+    (`numbered`), three at least. The column numbers the form's lines, so each of its cells
+    holds a number even where a scan's OCR misread it or left it out; none of them takes an
+    answer (callers keep the cells holding more than a short token out)."""
+    columns: dict[tuple[int, int], list[Rect]] = {}
+    for c in cells:
+        if c[2] - c[0] <= NARROW:
+            columns.setdefault((round(c[0]), round(c[2])), []).append(c)
+    found: set[Rect] = set()
+    for column in columns.values():
+        count = sum(1 for c in column if c in numbered)
+        if count >= 3:
+            found.update(column)
+    return found
 
 
 def _tables(

@@ -27,10 +27,12 @@ from dataclasses import dataclass, replace
 
 from trousseau.forms.answers import (
     ENTER_MARKS,
+    SHORT_TOKEN,
     TICKS,
     Reading,
     Styles,
     answer_in,
+    number_columns,
     read_answers,
     ticked,
 )
@@ -496,6 +498,11 @@ def _numbering(areas: Sequence[Rect], texts: Sequence[_Piece]) -> set[Rect]:
                 and (abs(a[2] - b[0]) <= TOL or abs(b[2] - a[0]) <= TOL)
             ):
                 numbering.add(a)
+    column = number_columns(areas, {a for a in numbering if a[2] - a[0] <= NUMBER_CELL})
+    for area in column - numbering:
+        inside = [p for p in texts if _meets(p.rect, area) and inside_share(p.rect, area) >= 0.6]
+        if all(len(p.text.strip()) <= SHORT_TOKEN for p in inside):
+            numbering.add(area)  # a number a scan's OCR misread ("ta") or left out
     return numbering
 
 
