@@ -99,14 +99,24 @@ def numbered_rows() -> bytes:
 @needs_tesseract
 def test_line_numbers_the_page_ocr_skipped_are_read_again(monkeypatch) -> None:
     """Tesseract's sparse reading of a page skips some bold numbers alone in their cells;
-    read again together as a block, they make their cells line numbers, not fields."""
+    read again together as a block, they make their cells line numbers, not fields. The
+    column the numbers read at once stand in does too, on its own; without either, a
+    number cell is taken for a field."""
     scan = scanned(numbered_rows(), angle=0.8)
     amounts = [(455, 700 - i * 14) for i in range(8)]
-    report = read_form(scan, name="rows.pdf")
-    assert sorted((round(f.rect[0]), round(f.rect[1])) for f in report.fields) == sorted(amounts)
+
+    def fields() -> list[tuple[int, int]]:
+        report = read_form(scan, name="rows.pdf")
+        return sorted((round(f.rect[0]), round(f.rect[1])) for f in report.fields)
+
+    assert fields() == sorted(amounts)
+    monkeypatch.setattr("trousseau.forms.detect.number_columns", lambda cells, numbered: set())
+    assert fields() == sorted(amounts)  # the second reading alone
+    monkeypatch.undo()
     monkeypatch.setattr("trousseau.forms.scan.unread_cells", lambda page: [])
-    once = read_form(scan, name="rows.pdf")
-    assert any(f.rect[0] < 450 for f in once.fields)  # a number cell taken for a field
+    assert fields() == sorted(amounts)  # the column alone
+    monkeypatch.setattr("trousseau.forms.detect.number_columns", lambda cells, numbered: set())
+    assert any(x < 450 for x, _ in fields())  # neither: a number cell taken for a field
 
 
 @needs_tesseract
