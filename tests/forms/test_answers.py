@@ -403,6 +403,28 @@ def test_the_cells_after_a_line_number_hold_its_answers() -> None:
     assert typed_answers(blank, [], cells, cells, []) == set()
 
 
+def test_an_answer_after_the_capitals_caption_at_a_cell_s_left_is_its_value() -> None:
+    """A government form's cell asks with a caption in capitals at its left ("LAST",
+    "NAME (If different)"), and the answer follows on its row after a gap. A second
+    caption in capitals, a date's format, or words set just a space after it, are print."""
+
+    def cell(*words: tuple[str, float, float]) -> set[str]:
+        box = (90.0, 579.0, 594.0, 594.0)
+        texts = [_Word(text, (x0, 582, x1, 591)) for text, x0, x1 in words]
+        reading = read_answers(texts, [], [box], [box], [])
+        return {texts[i].text for i in reading.answers}
+
+    assert cell(("LAST", 94, 114), ("Okafor", 128, 160)) == {"Okafor"}
+    assert cell(("NAME", 94, 120), ("(If different)", 122, 170), ("Ada Okafor", 180, 230)) == {
+        "Ada Okafor"
+    }
+    assert cell(("STREET", 94, 125), ("12 Marina Road", 135, 200)) == {"12 Marina Road"}
+    assert cell(("LAST", 94, 114), ("FIRST", 200, 224)) == set()
+    assert cell(("DATE", 94, 114), ("MM/DD/YYYY", 128, 180)) == set()
+    assert cell(("LAST", 94, 114), ("name only", 116, 160)) == set()  # a word space after it
+    assert cell(("last", 94, 114), ("Okafor", 128, 160)) == set()  # no caption in capitals
+
+
 def test_the_cells_after_a_misread_line_number_hold_its_answers() -> None:
     """In a column of line numbers, a number OCR misread ("ta") or left out still starts its
     line: the cell after it holds the line's answer."""

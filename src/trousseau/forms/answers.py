@@ -183,6 +183,7 @@ def read_answers(
         if box not in cell_set:
             add(_in_box(box, page))
         add(_under_caption(box, page))
+        add(_after_caption(box, page))
     tabled, headings, full = _in_tables(page, cells)
     add((tabled, headings))
     add(_after_numbers(page, cells))
@@ -511,6 +512,52 @@ def _under_caption(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
     ):
         return [], []
     return last, above
+
+
+CAPTION_GAP = 6.0
+"""Least gap (points) between a box's caption and the answer written after it on its row:
+more than a word space."""
+
+
+def _after_caption(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
+    """The words written after the caption printed at a box's left, on its one row, as a
+    government form's cells ask ("LAST  Okafor", "STREET  12 Marina"): the caption in
+    capitals (a parenthesis may follow), starting at the box's left; after a gap, words
+    that are not in capitals, not a parenthesis and not print (a date's format). A cell's
+    own second caption ("LAST  FIRST") is in capitals too and stays print."""
+    texts, inside = page.texts, page.inside[box]
+    rows = _rows(inside, texts)
+    if len(rows) != 1 or len(rows[0]) < 2:
+        return [], []
+    row = rows[0]
+    first = texts[row[0]]
+    if first.rect[0] - box[0] > INDENT or not _capitals(first.text):
+        return [], []
+    captions = [row[0]]
+    for i in row[1:]:
+        if texts[i].text.strip().startswith("("):
+            captions.append(i)  # the caption's parenthesis: "NAME (If different)"
+        else:
+            break
+    rest = row[len(captions) :]
+    if not rest:
+        return [], []
+    gap = texts[rest[0]].rect[0] - max(texts[i].rect[2] for i in captions)
+    if gap < CAPTION_GAP or not all(
+        _said(texts[i].text)
+        and not _printed(texts[i].text)
+        and not _capitals(texts[i].text)
+        and not texts[i].text.strip().startswith("(")
+        for i in rest
+    ):
+        return [], []
+    return rest, captions
+
+
+def _capitals(text: str) -> bool:
+    """Whether a caption is set in capitals: letters, all upper case."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
 def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int], list[int]]:
