@@ -418,9 +418,12 @@ def test_an_answer_after_the_capitals_caption_at_a_cell_s_left_is_its_value() ->
     assert cell(("NAME", 94, 120), ("(If different)", 122, 170), ("Ada Okafor", 180, 230)) == {
         "Ada Okafor"
     }
+    assert cell(("EMAIL (Address Required)", 94, 200), ("ada@example.com", 210, 280)) == {
+        "ada@example.com"
+    }
     assert cell(("STREET", 94, 125), ("12 Marina Road", 135, 200)) == {"12 Marina Road"}
     assert cell(("LAST", 94, 114), ("FIRST", 200, 224)) == set()
-    assert cell(("DATE", 94, 114), ("MM/DD/YYYY", 128, 180)) == set()
+    assert cell(("DATE", 94, 114), ("mm/dd/yyyy", 128, 180)) == set()
     assert cell(("LAST", 94, 114), ("name only", 116, 160)) == set()  # a word space after it
     assert cell(("last", 94, 114), ("Okafor", 128, 160)) == set()  # no caption in capitals
 
@@ -445,9 +448,9 @@ def test_the_cells_after_a_misread_line_number_hold_its_answers() -> None:
 def test_a_table_with_hatched_cells_is_filled_in_and_its_cells_hold_answers() -> None:
     """A return's table marks some cells "do not fill" with hatching: its other cells are
     to be filled, so their words are answers even without a filler's style (a scan): those
-    in the hatched cell's row right of a cell, and in its column under a cell. The column's
-    heading on top and the row's label on the left stay print, as does the same table with
-    no hatching."""
+    in a hatched cell's row right of a cell, in its column under a cell, or in both a
+    hatched cell's row and another's column. The column's heading on top and the row's
+    label on the left stay print, as does the same table with no hatching."""
     cells = [
         (100.0 + 80.0 * c, 686.0 - 14.0 * r, 180.0 + 80.0 * c, 700.0 - 14.0 * r)
         for r in range(3)
@@ -455,14 +458,17 @@ def test_a_table_with_hatched_cells_is_filled_in_and_its_cells_hold_answers() ->
     ]
     hatched = [cells[4]]  # the middle cell
     words = [
-        _Word("Amount", (104, 688, 150, 698)),  # the first column's heading
         _Word("Quantity", (184, 688, 230, 698)),  # the hatched column's heading
         _Word("Opening", (104, 674, 150, 684)),  # the hatched row's label
-        _Word("Lagos", (264, 674, 300, 684)),
-        _Word("+ 120", (184, 660, 230, 670)),
+        _Word("Lagos", (264, 674, 300, 684)),  # in its row, right of a cell
+        _Word("+ 120", (184, 660, 230, 670)),  # in its column, under a cell
+        _Word("4,500.00", (264, 660, 300, 670)),  # in neither
     ]
-    assert read_answers(words, [], cells, cells, [], hatched).answers == {3, 4}
+    assert read_answers(words, [], cells, cells, [], hatched).answers == {2, 3}
     assert read_answers(words, [], cells, cells, []).answers == set()
+    corner = [_Word("Okafor", (104, 688, 150, 698))]  # hatching in its row and its column
+    assert read_answers(corner, [], cells, cells, [], [cells[2], cells[6]]).answers == {0}
+    assert read_answers(corner, [], cells, cells, [], [cells[2]]).answers == set()
 
 
 def test_an_answer_under_a_cells_caption_is_its_value() -> None:

@@ -225,7 +225,8 @@ def test_a_narrow_cell_holding_a_line_number_is_not_a_field() -> None:
 
 def test_a_column_of_line_numbers_is_no_field_where_a_number_is_misread_or_missing() -> None:
     """A scan's OCR misreads a tax form's "1c" as "te" and leaves another number out: the
-    cells still stand in a column that numbers the lines, and take no answer."""
+    cells still stand in a column that numbers the lines, and take no answer. A cell with
+    the same edges lower down, not stacked under them, is no part of that column."""
     grid = ruled((300, 325, 500), (500, 514, 528, 542, 556, 570))
     text: list[Char] = []
     for number, y in (("1a", 559), ("1b", 545), ("te", 531), ("1d", 517), ("", 503)):
@@ -235,6 +236,10 @@ def test_a_column_of_line_numbers_is_no_field_where_a_number_is_misread_or_missi
         (325, y0, 500, y1)
         for y0, y1 in ((500, 514), (514, 528), (528, 542), (542, 556), (556, 570))
     ]
+    apart = ruled((300, 325, 500), (300, 314))  # the same edges lower down, not stacked
+    lines = {k: grid[k] + apart[k] for k in grid}
+    fields = detect_fields(page(chars=tuple(text), **lines), 0)
+    assert (300, 300, 325, 314) in [f.rect for f in fields]
 
 
 def test_a_tall_row_numbered_on_its_last_line_takes_its_amounts_there() -> None:

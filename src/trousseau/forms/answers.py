@@ -43,7 +43,7 @@ answers; the detector then finds the fields as on a blank form, without them, an
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -514,50 +514,54 @@ def _under_caption(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
     return last, above
 
 
-CAPTION_GAP = 6.0
-"""Least gap (points) between a box's caption and the answer written after it on its row:
+ANSWER_GAP = 6.0
+"""Least gap (points) between a cell's caption and the answer written after it on its row:
 more than a word space."""
+ASIDE = re.compile(r"\([^)]*\)")
+"""An aside in brackets, not counted in a caption's case: "EMAIL (Address Required)"."""
+
+
+def in_capitals(text: str) -> bool:
+    """Whether words are set in capitals, as a government form's captions are: four fifths
+    of their letters upper case, an aside in brackets not counted."""
+    letters = [ch for ch in ASIDE.sub("", text) if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
 
 
 def _after_caption(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
     """The words written after the caption printed at a box's left, on its one row, as a
     government form's cells ask ("LAST  Okafor", "STREET  12 Marina"): the caption in
-    capitals (a parenthesis may follow), starting at the box's left; after a gap, words
-    that are not in capitals, not a parenthesis and not print (a date's format). A cell's
-    own second caption ("LAST  FIRST") is in capitals too and stays print."""
+    capitals (`in_capitals`; an aside in brackets may follow it), starting at the box's
+    left; after a gap, words that are not in capitals, not an aside and not print (a date's
+    format). A cell's own second caption ("LAST  FIRST") is in capitals too and stays print.
+    Two limits: an instruction printed after a caption ("TELEPHONE  Include area code")
+    reads as an answer, and an answer written in capitals is not read."""
     texts, inside = page.texts, page.inside[box]
     rows = _rows(inside, texts)
     if len(rows) != 1 or len(rows[0]) < 2:
         return [], []
     row = rows[0]
     first = texts[row[0]]
-    if first.rect[0] - box[0] > INDENT or not _capitals(first.text):
+    if first.rect[0] - box[0] > INDENT or not in_capitals(first.text):
         return [], []
     captions = [row[0]]
     for i in row[1:]:
-        if texts[i].text.strip().startswith("("):
-            captions.append(i)  # the caption's parenthesis: "NAME (If different)"
-        else:
+        if not texts[i].text.strip().startswith("("):
             break
+        captions.append(i)  # the caption's aside, set apart: "NAME  (If different)"
     rest = row[len(captions) :]
     if not rest:
         return [], []
     gap = texts[rest[0]].rect[0] - max(texts[i].rect[2] for i in captions)
-    if gap < CAPTION_GAP or not all(
+    if gap < ANSWER_GAP or not all(
         _said(texts[i].text)
         and not _printed(texts[i].text)
-        and not _capitals(texts[i].text)
+        and not in_capitals(texts[i].text)
         and not texts[i].text.strip().startswith("(")
         for i in rest
     ):
         return [], []
     return rest, captions
-
-
-def _capitals(text: str) -> bool:
-    """Whether a caption is set in capitals: letters, all upper case."""
-    letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
 def _in_tables(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[int], list[int]]:
@@ -616,21 +620,20 @@ def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[
     for c in cells:
         by_left.setdefault(round(c[0]), []).append(c)
 
-    def numbering(cell: Rect) -> bool:
-        inside = page.inside.get(cell, [])
-        return bool(inside) and all(LINE_NUMBER.fullmatch(texts[i].text.strip()) for i in inside)
-
-    column = number_columns(cells, {c for c in cells if numbering(c)})
+    numbered = {
+        c
+        for c in cells
+        if page.inside.get(c)
+        and all(LINE_NUMBER.fullmatch(texts[i].text.strip()) for i in page.inside[c])
+    }
+    column = number_columns(cells, numbered)
     for cell in cells:
         numbers = page.inside.get(cell, [])
         if (
             cell[2] - cell[0] > NARROW
             or not (
-                numbering(cell)
-                or (
-                    cell in column
-                    and all(len(texts[i].text.strip()) <= SHORT_TOKEN for i in numbers)
-                )
+                cell in numbered
+                or (cell in column and short_tokens(texts[i].text for i in numbers))
             )
             or not any(
                 _same_row(t.rect, cell)
@@ -671,26 +674,20 @@ def _beside_hatching(page: _Page, cells: Sequence[Rect], hatched: Sequence[Rect]
     fill" with hatching: the table is to be filled in, its cells' words one row each are
     answers where no filler's style tells them apart (a scan). A cell counts when a hatched
     cell shares its row and its column, or its column and a cell stands above it (not the
-    column's heading), or its row and a cell stands to its left (not the row's label)."""
+    column's heading), or its row and a cell stands to its left (not the row's label). The
+    hatching labels nothing, so no label comes back."""
     if not hatched:
         return []
     texts = page.texts
-
-    def same_row(a: Rect, b: Rect) -> bool:
-        return abs(a[1] - b[1]) <= TOL and abs(a[3] - b[3]) <= TOL
-
-    def same_column(a: Rect, b: Rect) -> bool:
-        return abs(a[0] - b[0]) <= TOL and abs(a[2] - b[2]) <= TOL
-
     answers: list[int] = []
     for cell in cells:
         words = page.inside.get(cell, [])
         if not words or cell in hatched:
             continue
-        row = any(same_row(cell, h) for h in hatched)
-        column = any(same_column(cell, h) for h in hatched)
-        above = column and any(same_column(cell, c) and abs(c[1] - cell[3]) <= TOL for c in cells)
-        left = row and any(same_row(cell, c) and abs(c[2] - cell[0]) <= TOL for c in cells)
+        row = any(_row_mates(cell, h) for h in hatched)
+        column = any(_column_mates(cell, h) for h in hatched)
+        above = column and any(_column_mates(cell, c) and abs(c[1] - cell[3]) <= TOL for c in cells)
+        left = row and any(_row_mates(cell, c) and abs(c[2] - cell[0]) <= TOL for c in cells)
         if not ((row and column) or above or left):
             continue
         if len(_rows(words, texts)) == 1 and all(
@@ -704,32 +701,49 @@ SHORT_TOKEN = 3
 """Most characters of what OCR made of a line number it misread ("ta" for "1a", '1"')."""
 
 
-def _short(indices: Sequence[int], texts: Sequence[Words]) -> bool:
-    return all(len(texts[i].text.strip()) <= SHORT_TOKEN for i in indices)
+def _row_mates(a: Rect, b: Rect) -> bool:
+    """Whether two cells stand in one table row (the same top and bottom)."""
+    return abs(a[1] - b[1]) <= TOL and abs(a[3] - b[3]) <= TOL
+
+
+def _column_mates(a: Rect, b: Rect) -> bool:
+    """Whether two cells stand in one table column (the same left and right edges)."""
+    return abs(a[0] - b[0]) <= TOL and abs(a[2] - b[2]) <= TOL
+
+
+def short_tokens(words: Iterable[str]) -> bool:
+    """Whether every word is a short token (`SHORT_TOKEN`), as a misread line number is."""
+    return all(len(word.strip()) <= SHORT_TOKEN for word in words)
+
+
+NUMBER_GAP = 36.0
+"""Tallest gap (points) between two cells of one column of line numbers: a form's rows
+skip a heading or a shaded line, and a scan may lose a row's rule."""
 
 
 def number_columns(cells: Sequence[Rect], numbered: Collection[Rect]) -> set[Rect]:
-    """The narrow cells (`NARROW`) stacked in a column with others that hold a line's number
-    (`numbered`), three at least. The column numbers the form's lines, so each of its cells
-    holds a number even where a scan's OCR misread it or left it out; none of them takes an
-    answer (callers keep the cells holding more than a short token out)."""
-    columns: dict[tuple[int, int], list[Rect]] = {}
-    for c in cells:
-        if c[2] - c[0] <= NARROW:
-            columns.setdefault((round(c[0]), round(c[2])), []).append(c)
+    """The narrow cells (`NARROW`) stacked in a column (gaps of `NUMBER_GAP` at most) with
+    three or more of them holding a line's number (`numbered`: `LINE_NUMBER`, where an
+    amount has three digits or more). The column numbers the form's lines, so each of its
+    cells holds a number even where a scan's OCR misread it or left it out; none of them
+    takes an answer (callers keep the cells holding more than a short token out,
+    `short_tokens`)."""
     found: set[Rect] = set()
-    for column in columns.values():
-        count = sum(1 for c in column if c in numbered)
-        if count >= 3:
-            found.update(column)
+    for column in _columns(c for c in cells if c[2] - c[0] <= NARROW):
+        runs: list[list[Rect]] = []
+        for c in sorted(column, key=lambda c: -c[3]):
+            if runs and runs[-1][-1][1] - c[3] <= NUMBER_GAP:
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        for run in runs:
+            if sum(1 for c in run if c in numbered) >= 3:
+                found.update(run)
     return found
 
 
-def _tables(
-    cells: Sequence[Rect], inside: dict[Rect, list[int]], texts: Sequence[Words]
-) -> list[list[list[Rect]]]:
-    """The ruled tables among the cells: columns (cells stacked, top first) headed by a
-    label, wider than a line number's, at least two beside each other over the same rows."""
+def _columns(cells: Iterable[Rect]) -> list[list[Rect]]:
+    """Cells grouped by their left and right edges (within `TOL`)."""
     columns: dict[tuple[float, float], list[Rect]] = {}
     for c in cells:
         key = next(
@@ -737,8 +751,16 @@ def _tables(
             (c[0], c[2]),
         )
         columns.setdefault(key, []).append(c)
+    return list(columns.values())
+
+
+def _tables(
+    cells: Sequence[Rect], inside: dict[Rect, list[int]], texts: Sequence[Words]
+) -> list[list[list[Rect]]]:
+    """The ruled tables among the cells: columns (cells stacked, top first) headed by a
+    label, wider than a line number's, at least two beside each other over the same rows."""
     tables: dict[tuple[int, int], list[list[Rect]]] = {}
-    for column in columns.values():
+    for column in _columns(cells):
         for run in _stacked(sorted(column, key=lambda c: -c[3])):
             header = run[0]
             if len(run) > 2 and header[2] - header[0] > NARROW and _labels(header, inside, texts):

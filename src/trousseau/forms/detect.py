@@ -27,13 +27,15 @@ from dataclasses import dataclass, replace
 
 from trousseau.forms.answers import (
     ENTER_MARKS,
-    SHORT_TOKEN,
+    LINE_NUMBER,
     TICKS,
     Reading,
     Styles,
     answer_in,
+    in_capitals,
     number_columns,
     read_answers,
+    short_tokens,
     ticked,
 )
 from trousseau.forms.geometry import centred_in, inside_share, iou, union
@@ -72,8 +74,6 @@ LEADER_LEAD = 20.0
 """How far after its line's last word a dotted leader may start."""
 """Marks that point at the place to write (a tax form's "enter here")."""
 
-_ASIDE = re.compile(r"\([^)]*\)")
-"""An aside in brackets after a caption ("(If different)", "(Required)")."""
 CAPTION_ROOM = 40.0
 """Least room after a caption in its box for the answer, in points."""
 AFTER_CAPTION = 0.3
@@ -468,7 +468,7 @@ number column of a tax form), not a field."""
 
 def _centred_token(rect: Rect, texts: Sequence[_Piece]) -> Rect | None:
     """The ink box of a line number or a letter printed alone in a cell, centred in it."""
-    inside = [p for p in texts if _meets(p.rect, rect) and inside_share(p.rect, rect) >= 0.6]
+    inside = _held(rect, texts)
     if len(inside) != 1 or not _LINE_NUMBER.fullmatch(inside[0].text.strip()):
         return None
     token = inside[0].rect
@@ -476,6 +476,11 @@ def _centred_token(rect: Rect, texts: Sequence[_Piece]) -> Rect | None:
     if abs((token[0] + token[2]) / 2 - (rect[0] + rect[2]) / 2) > width / 4:
         return None
     return token
+
+
+def _held(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
+    """The words mostly inside a box (three fifths of their own box or more)."""
+    return [p for p in texts if _meets(p.rect, rect) and inside_share(p.rect, rect) >= 0.6]
 
 
 def _numbering(areas: Sequence[Rect], texts: Sequence[_Piece]) -> set[Rect]:
@@ -498,10 +503,15 @@ def _numbering(areas: Sequence[Rect], texts: Sequence[_Piece]) -> set[Rect]:
                 and (abs(a[2] - b[0]) <= TOL or abs(b[2] - a[0]) <= TOL)
             ):
                 numbering.add(a)
-    column = number_columns(areas, {a for a in numbering if a[2] - a[0] <= NUMBER_CELL})
+    numbers = {
+        a
+        for a in numbering
+        if a[2] - a[0] <= NUMBER_CELL
+        and all(LINE_NUMBER.fullmatch(p.text.strip()) for p in _held(a, texts))
+    }
+    column = number_columns(areas, numbers)
     for area in column - numbering:
-        inside = [p for p in texts if _meets(p.rect, area) and inside_share(p.rect, area) >= 0.6]
-        if all(len(p.text.strip()) <= SHORT_TOKEN for p in inside):
+        if short_tokens(p.text for p in _held(area, texts)):
             numbering.add(area)  # a number a scan's OCR misread ("ta") or left out
     return numbering
 
@@ -797,10 +807,7 @@ def _after_caption(
         return []
     if len(captions) == 1:
         text = captions[0][1]
-        bare = _ASIDE.sub("", text)
-        letters = [ch for ch in bare if ch.isalpha()]
-        capitals = bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
-        if not (capitals or text.endswith(":")):
+        if not (in_capitals(text) or text.endswith(":")):
             return []
     ends = [c[0][0] for c in captions[1:]] + [area[2]]
     spans = [(rect[2], end) for (rect, _), end in zip(captions, ends, strict=True)]

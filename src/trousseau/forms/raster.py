@@ -217,6 +217,16 @@ def rules(mask: Gray, scale: Scale) -> tuple[list[Rect], list[Rect]]:
     return hlines, vlines
 
 
+WALL_REACH_PT = 2.0
+"""How far past a run's ends and its edges a vertical rule may stop and still cross it."""
+RULE_ROW_INK = 0.9
+"""Share of a run's length a rule's row is inked along (letters leave gaps)."""
+ROW_RULE_MAX_PT = 1.5
+"""Thickest row rule told from the letters written against it: a table's row rules are
+hairlines (at most 1.5 pt of fully inked rows at 200 dpi), where the edge of a push
+button's dark face runs solid for 3 pt and more."""
+
+
 def _walled_row(
     mask: Gray,
     run: tuple[int, int, int, int],
@@ -229,7 +239,7 @@ def _walled_row(
     rule meets its cells' walls, where blurred letters run between walls, not across them.
     None when it is no such rule."""
     left, top, right, bottom = run
-    near = scale.px(2.0)
+    near = scale.px(WALL_REACH_PT)
     crossing = [
         (wl + wr) / 2
         for wl, wt, wr, wb in walls
@@ -237,11 +247,12 @@ def _walled_row(
     ]
     if len(crossing) < 3 or (min(crossing) > left + near and max(crossing) < right - near):
         return None
-    coverage = (mask[top : bottom + 1, left:right] > 0).mean(axis=1)
+    coverage = (mask[top:bottom, left:right] > 0).mean(axis=1)
     best = int(np.argmax(coverage))
-    if coverage[best] < 0.9 or np.count_nonzero(coverage >= 0.9) > scale.px(1.5):
+    full = np.count_nonzero(coverage >= RULE_ROW_INK)
+    if coverage[best] < RULE_ROW_INK or full > scale.px(ROW_RULE_MAX_PT):
         return None  # no line, or the edge of a filled block (a push button)
-    return float(top + best)
+    return top + best + 0.5  # the middle of the row's pixels, as `rules` places a rule
 
 
 DOT_GAP_PT = 2.0
@@ -413,20 +424,26 @@ def _tick_shaped(marked: Gray) -> bool:
     as tall, a third of the hole's height at least, without a hole of its own (where a
     boxed number's digits, run together by the scan, are wider, or hold a bowl)."""
     lone = _lone_mark(marked)
-    if lone is None:
-        return False
+    return lone is not None and _tick_shape(lone, marked.shape[0], 0.3)
+
+
+def _tick_shape(
+    lone: tuple[tuple[int, int, int, int, int], bool], height: int, least: float
+) -> bool:
+    """Whether a lone mark (`_lone_mark`) is shaped as a tick, a cross or a dot: about as
+    wide as tall, `least` of its hole's `height` at least, without a hole of its own."""
     (_, _, w, h, _), holed = lone
-    return 0.75 <= w / h <= 1.33 and h >= 0.3 * marked.shape[0] and not holed
+    return 0.75 <= w / h <= 1.33 and h >= least * height and not holed
 
 
 def _tick_filling(marked: Gray, w: int, h: int, scale: Scale) -> bool:
     """Whether the one mark in a small square hole is a tick or a cross drawn across most of
     it (a ✔ glyph set to the box's size reaches its edges, which `_centred_mark` does not
     allow)."""
-    if max(w, h) > scale.px(PLAIN_MAX_PT) or not _tick_shaped(marked):
+    if max(w, h) > scale.px(PLAIN_MAX_PT):
         return False
     lone = _lone_mark(marked)
-    return lone is not None and lone[0][3] >= 0.45 * h
+    return lone is not None and _tick_shape(lone, h, 0.45)
 
 
 def _lone_mark(image: Gray) -> tuple[tuple[int, int, int, int, int], bool] | None:
@@ -487,7 +504,7 @@ def _button_face(
     hole = cv2.erode(outline, np.ones((5, 5), np.uint8))
     near = cv2.dilate(marked, np.ones((5, 5), np.uint8))
     ground = gray[y : y + h, x : x + w][(hole > 0) & (near == 0)]
-    if ground.size < GROUND_SHARE * np.count_nonzero(hole):
+    if not ground.size or ground.size < GROUND_SHARE * np.count_nonzero(hole):
         return False  # a radio button's dot leaves a thin ring, all blur: no ground to judge
     return float(np.percentile(ground, 75)) < paper - FACE_SHADE
 
@@ -527,8 +544,8 @@ def _solid_square(
     mask: Gray,
     box: tuple[int, int, int, int],
     scale: Scale,
-    gray: Gray | None = None,
-    paper: float = 255.0,
+    gray: Gray | None,
+    paper: float,
 ) -> Rect | None:
     """The square of a filled (checked) box drawn as one solid block, in points (with its
     outline when the scan merged the two); None for any other shape. A light outline around
@@ -562,10 +579,11 @@ def _solid_square(
     left, top = x + cx, y + cy
     if gray is not None:
         m = scale.px(2.0)
-        around = gray[max(0, top - m) : top + ch + m, max(0, left - m) : left + cw + m]
+        x0, y0 = max(0, left - m), max(0, top - m)
+        around = gray[y0 : top + ch + m, x0 : left + cw + m]
         ring = np.ones(around.shape, bool)
-        ring[m:-m, m:-m] = False
-        if float(np.median(around[ring])) < paper - FACE_SHADE:
+        ring[top - y0 : top - y0 + ch, left - x0 : left - x0 + cw] = False
+        if ring.any() and float(np.median(around[ring])) < paper - FACE_SHADE:
             return None
     return scale.rect(left, top, left + cw, top + ch)
 
@@ -989,11 +1007,11 @@ def scan_primitives(
     ]
     found = drawn.marks
     lettered = [
-        scale.rect(*w.box)
-        for w in words
+        box
+        for w, box in ((w, scale.rect(*w.box)) for w in words)
         if _is_text(w)
         and sum(c.isalnum() for c in w.text) >= 2
-        and not _rings_read(scale.rect(*w.box), w.text, found.circles)
+        and not _rings_read(box, w.text, found.circles)
     ]
     plain = set(found.plain)
     boxes = [b for b in found.boxes if b in plain or not _inside_any(b, lettered)]
