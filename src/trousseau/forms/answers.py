@@ -50,7 +50,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from trousseau.forms.geometry import centred_in, inside_share
+from trousseau.forms.geometry import centred_in, inside_share, overlaps
 from trousseau.forms.model import Rect
 
 ANSWER_LEAD = 60.0
@@ -438,7 +438,7 @@ def _alone_under(index: int, rule: Rect, page: _Page) -> bool:
     r = page.texts[index].rect
     span = (rule[0], r[1], rule[2], r[3])
     return not any(
-        j != index and _same_row(page.texts[j].rect, r) and _overlaps(page.texts[j].rect, span)
+        j != index and _same_row(page.texts[j].rect, r) and overlaps(page.texts[j].rect, span)
         for j in page.free
     )
 
@@ -462,7 +462,7 @@ def _in_box(box: Rect, page: _Page) -> tuple[list[int], list[int]]:
     around = [
         i
         for i, held in enumerate(page.holders)
-        if _overlaps(texts[i].rect, near)
+        if overlaps(texts[i].rect, near)
         and box not in held
         and all(inside_share(box, b) >= 0.95 for b in held)
     ]
@@ -649,9 +649,7 @@ def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[
                 c
                 for x in (round(edge[2]) - 1, round(edge[2]), round(edge[2]) + 1)
                 for c in by_left.get(x, ())
-                if abs(c[0] - edge[2]) <= TOL
-                and abs(c[1] - cell[1]) <= TOL
-                and abs(c[3] - cell[3]) <= TOL
+                if abs(c[0] - edge[2]) <= TOL and _row_mates(c, cell)
             ]
             if not following:
                 break
@@ -659,11 +657,7 @@ def _after_numbers(page: _Page, cells: Sequence[Rect]) -> tuple[list[int], list[
             words = page.inside.get(edge, [])
             if words and all(HEADING_NUMBER.fullmatch(texts[i].text.strip()) for i in words):
                 break  # the next line's number: a row of numbered headings ("7a | 7b")
-            if (
-                words
-                and len(_rows(words, texts)) == 1
-                and all(_said(texts[i].text) and not _printed(texts[i].text) for i in words)
-            ):
+            if words and _written_row(words, texts):
                 answers += words
                 labels += numbers
     return answers, labels
@@ -690,11 +684,17 @@ def _beside_hatching(page: _Page, cells: Sequence[Rect], hatched: Sequence[Rect]
         left = row and any(_row_mates(cell, c) and abs(c[2] - cell[0]) <= TOL for c in cells)
         if not ((row and column) or above or left):
             continue
-        if len(_rows(words, texts)) == 1 and all(
-            _said(texts[i].text) and not _printed(texts[i].text) for i in words
-        ):
+        if _written_row(words, texts):
             answers += words
     return answers
+
+
+def _written_row(words: Sequence[int], texts: Sequence[Words]) -> bool:
+    """Whether a cell's words stand on one row and say something that is not print (a
+    leader, a date's format): what a filler writes in a cell."""
+    return len(_rows(words, texts)) == 1 and all(
+        _said(texts[i].text) and not _printed(texts[i].text) for i in words
+    )
 
 
 SHORT_TOKEN = 3
@@ -857,10 +857,6 @@ def _rows(indices: Sequence[int], texts: Sequence[Words]) -> list[list[int]]:
 def _same_row(word: Rect, other: Rect) -> bool:
     centre = (word[1] + word[3]) / 2
     return other[1] - 2 <= centre <= other[3] + 2
-
-
-def _overlaps(a: Rect, b: Rect) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _shares(rects: Sequence[Rect], boxes: Sequence[Rect]) -> NDArray[np.float64]:

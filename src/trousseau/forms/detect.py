@@ -38,7 +38,7 @@ from trousseau.forms.answers import (
     short_tokens,
     ticked,
 )
-from trousseau.forms.geometry import centred_in, inside_share, iou, union
+from trousseau.forms.geometry import centred_in, inside_share, iou, overlaps, union
 from trousseau.forms.labels import MAX_ABOVE_GAP, TextRun, clean_label, nearest_label
 from trousseau.forms.model import Field, FieldType, Option, Rect, Widget
 from trousseau.forms.shapes import Char, PagePrimitives
@@ -444,18 +444,7 @@ def _underlines_text(line: Rect, texts: Sequence[_Piece]) -> bool:
 def _text_inside(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
     """The words inside a box that say something: signs (`+`, `=`, `$`) and short line
     numbers at its edge (`2a`) are printed in fields to write in, and do not count."""
-    return [
-        p
-        for p in texts
-        if _meets(p.rect, rect)
-        and inside_share(p.rect, rect) >= 0.6
-        and sum(ch.isalnum() for ch in p.text) >= 3
-    ]
-
-
-def _meets(a: Rect, b: Rect) -> bool:
-    """Whether two rectangles overlap at all (a cheap test before measuring how much)."""
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    return [p for p in _held(rect, texts) if sum(ch.isalnum() for ch in p.text) >= 3]
 
 
 _LINE_NUMBER = re.compile(r"\(?\d{1,3}[a-z]?\)?\.?|\(?[a-z]\)?\.?", re.IGNORECASE)
@@ -480,7 +469,7 @@ def _centred_token(rect: Rect, texts: Sequence[_Piece]) -> Rect | None:
 
 def _held(rect: Rect, texts: Sequence[_Piece]) -> list[_Piece]:
     """The words mostly inside a box (three fifths of their own box or more)."""
-    return [p for p in texts if _meets(p.rect, rect) and inside_share(p.rect, rect) >= 0.6]
+    return [p for p in texts if overlaps(p.rect, rect) and inside_share(p.rect, rect) >= 0.6]
 
 
 def _numbering(areas: Sequence[Rect], texts: Sequence[_Piece]) -> set[Rect]:
@@ -756,7 +745,7 @@ def _area_fields(area: Rect, areas: Sequence[Rect], texts: Sequence[_Piece]) -> 
     if w < 15 or h < 8:
         return []
     if any(
-        o is not area and _meets(o, area) and inside_share(o, area) > 0.95 and o != area
+        o is not area and overlaps(o, area) and inside_share(o, area) > 0.95 and o != area
         for o in areas
     ):
         return []
@@ -883,7 +872,7 @@ def _resolve(found: Sequence[_Candidate]) -> list[_Candidate]:
     for c in sorted(found, key=lambda c: (c.rank, -c.rect[3], c.rect[0])):
         clash = False
         for k in kept:
-            if not _meets(c.rect, k.rect):
+            if not overlaps(c.rect, k.rect):
                 continue  # neither measure can clash
             if iou(c.rect, k.rect) > 0.3 or inside_share(c.rect, k.rect) > 0.6:
                 clash = True

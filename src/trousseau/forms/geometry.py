@@ -90,6 +90,11 @@ def inside_share(a: Rect, b: Rect) -> float:
     return ix * iy / area
 
 
+def overlaps(a: Rect, b: Rect) -> bool:
+    """Whether two rectangles overlap at all (a cheap test before measuring how much)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def centred_in(rect: Rect, box: Rect) -> bool:
     """Whether `rect`'s centre lies strictly inside `box`."""
     x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2

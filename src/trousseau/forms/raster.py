@@ -284,22 +284,33 @@ def dashed_rules(mask: Gray, scale: Scale, solid: Sequence[Rect]) -> list[Rect]:
     return found
 
 
-def _ink_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> float:
-    """The share of ink in a band just inside a hole's edge (its own outline is not counted,
-    however jagged the scan made it; a tick or a dot in the middle, a checked mark, is not
-    counted either)."""
+HOLE_PAD = 3
+"""Pixels around a hole's box in `_hole`'s image (the erosion needs room at the edges)."""
+
+
+def _hole(contour: NDArray[Any], box: tuple[int, int, int, int]) -> Gray:
+    """A hole's inside, its own outline left out however jagged the scan made it (eroded by
+    two pixels), as 255 on an image `HOLE_PAD` pixels larger than its box all round: found
+    once for the tests of what the hole holds."""
     x, y, w, h = box
-    m = 3
+    m = HOLE_PAD
     inside = np.zeros((h + 2 * m, w + 2 * m), np.uint8)
     cv2.drawContours(inside, [contour - np.array([x - m, y - m], np.int32)], -1, 255, cv2.FILLED)
-    inside = np.asarray(cv2.erode(inside, np.ones((5, 5), np.uint8)), dtype=np.uint8)
+    return np.asarray(cv2.erode(inside, np.ones((5, 5), np.uint8)), dtype=np.uint8)
+
+
+def _ink_inside(mask: Gray, hole: Gray, box: tuple[int, int, int, int]) -> float:
+    """The share of ink in a band just inside a hole's edge (`hole`, `_hole`; a tick or a
+    dot in the middle, a checked mark, is not counted)."""
+    x, y, w, h = box
+    m = HOLE_PAD
     core = max(3, int(min(w, h) * 0.3) | 1)
-    centre = cv2.erode(inside, np.ones((core, core), np.uint8))
-    inside = np.where(centre > 0, 0, inside).astype(np.uint8)[m : m + h, m : m + w]
-    area = int(np.count_nonzero(inside))
+    centre = cv2.erode(hole, np.ones((core, core), np.uint8))
+    band = np.where(centre > 0, 0, hole).astype(np.uint8)[m : m + h, m : m + w]
+    area = int(np.count_nonzero(band))
     if not area:
         return 1.0
-    return float(np.count_nonzero(mask[y : y + h, x : x + w] & inside)) / area
+    return float(np.count_nonzero(mask[y : y + h, x : x + w] & band)) / area
 
 
 def _straight(contour: NDArray[Any], box: tuple[int, int, int, int]) -> bool:
@@ -390,14 +401,11 @@ class Marks:
 TICK = "\u2714"
 
 
-def _mark_inside(mask: Gray, contour: NDArray[Any], box: tuple[int, int, int, int]) -> Gray:
-    """The ink inside a hole, its own outline left out (however jagged the scan made it)."""
+def _mark_inside(mask: Gray, hole: Gray, box: tuple[int, int, int, int]) -> Gray:
+    """The ink inside a hole (`hole`, `_hole`), its own outline left out."""
     x, y, w, h = box
-    m = 3
-    hole = np.zeros((h + 2 * m, w + 2 * m), np.uint8)
-    cv2.drawContours(hole, [contour - np.array([x - m, y - m], np.int32)], -1, 1, cv2.FILLED)
-    hole = np.asarray(cv2.erode(hole, np.ones((5, 5), np.uint8)), dtype=np.uint8)
-    return np.asarray(mask[y : y + h, x : x + w] & (hole[m : m + h, m : m + w] * 255), np.uint8)
+    m = HOLE_PAD
+    return np.asarray(mask[y : y + h, x : x + w] & hole[m : m + h, m : m + w], np.uint8)
 
 
 def _centred_mark(marked: Gray) -> bool:
@@ -661,8 +669,9 @@ def marks(mask: Gray, scale: Scale, gray: Gray | None = None) -> Marks:
             continue
         if not (low <= w <= high and low <= h <= high) or abs(w - h) > 0.25 * max(w, h):
             continue
-        ink = _mark_inside(mask, contour, (x, y, w, h)) if w <= scale.px(20.0) else None
-        if _ink_inside(mask, contour, (x, y, w, h)) > 0.06:
+        hole = _hole(contour, (x, y, w, h))
+        ink = _mark_inside(mask, hole, (x, y, w, h)) if w <= scale.px(20.0) else None
+        if _ink_inside(mask, hole, (x, y, w, h)) > 0.06:
             if ink is None or not (_centred_mark(ink) or _tick_filling(ink, w, h, scale)):
                 continue  # a letter's bowl or a box written in, not a mark to tick
             marked = True  # a dot in a radio button, a small tick in a box
