@@ -17,14 +17,19 @@ that the four share the machine's moods):
 (c) sharp's four per-output pipelines on the same files (`bench.imaging`'s driver: one Node
     process, 2 photos in flight);
 (d) the render alone: trousseau's render path (`imaging.render` to the four profiles) in 2
-    warm processes, as `bench.imaging` measures it.
+    warm processes, as `bench.imaging` measures it;
+(e) what any durable, content-addressed ingest costs before a job runs, the floor under the
+    end-to-end modes: the folder stored alone (each file read, hashed once with SHA-256,
+    written and fsync'd under its hash, as many threads as ingest stores with, no catalog
+    and no verifying re-read), and the two commands' cold starts with nothing to do.
 
 The inputs are textured, noisy 24 MP JPEGs like a camera's fine setting (quality 95, 4:4:4,
 ~7.5 MB: `generate_photo(..., fine=True)`, cached in .bench/fine-24mp/) and, as a second
 row, the smooth 4:2:0 samples of `trousseau demo` (.bench/wedding-24mp/, shared with
 bench.wedding). It reports the ratios to sharp, and for each end-to-end mode the time spent
 outside the render per photo: (end to end - render alone) / photos, as a share of the
-render's time per photo. The table is printed and written between the `bench:endtoend`
+render's time per photo, and how much of that budget the floor (e) takes alone. The table
+is printed and written between the `bench:endtoend`
 markers of docs/benchmarks.md.
 """
 
@@ -35,6 +40,7 @@ if __name__ == "__main__" and not __package__:
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import multiprocessing
 import os
@@ -45,7 +51,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +81,7 @@ VARIANTS_ONLY = {"TROUSSEAU_ANALYSIS__CULLING": "false"}
 TEXTURED = "textured (q95 4:4:4)"
 SMOOTH = "smooth demo (q90 4:2:0)"
 E2E, ONE, SHARP, RENDER = "end to end", "one command", "sharp", "render alone"
+STORE, STARTS = "durable store alone", "cold starts"
 MODES = {E2E: "end to end (ingest + work)", ONE: "end to end, one command (ingest --work)"}
 
 FLOOR_E2E = 1.5
@@ -173,6 +180,14 @@ class Row:
         per_photo = (e2e.seconds - render.seconds) / self.photos
         return per_photo, per_photo / (render.seconds / self.photos)
 
+    def floor_share(self) -> tuple[float, float, float] | None:
+        """The floor's budget outside the render (FLOOR_OUTSIDE of the render alone), in
+        seconds for the whole row, and the durable store's and the cold starts' seconds."""
+        render, store, starts = self.best(RENDER), self.best(STORE), self.best(STARTS)
+        if not (render and store and starts):
+            return None
+        return FLOOR_OUTSIDE * render.seconds, store.seconds, starts.seconds
+
 
 def run_e2e(paths: Sequence[Path], rnd: int) -> tuple[Timing, list[str]]:
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -262,6 +277,75 @@ def run_one_command(paths: Sequence[Path], rnd: int) -> tuple[Timing, list[str]]
     return timing, result.problems
 
 
+def run_store(paths: Sequence[Path], rnd: int) -> Timing:
+    """The least a durable, content-addressed store does with the folder, timed: each file read
+    from the page cache, hashed once (its address), written and fsync'd under its hash in a
+    fresh directory beside the data directories, then that directory fsync'd; as many threads
+    as ingest stores with. No catalog, no verifying re-read, no job."""
+    from trousseau.ingest.pipeline import STORE_AHEAD
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    target = Path(tempfile.mkdtemp(prefix="endtoend-store-", dir=CACHE))
+
+    def put(path: Path) -> None:
+        data = path.read_bytes()
+        with (target / hashlib.sha256(data).hexdigest()).open("xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+
+    try:
+        busy0, times0 = machine_busy_seconds(), os.times()
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(STORE_AHEAD) as pool:
+            list(pool.map(put, paths))
+        directory = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        seconds = time.perf_counter() - t0
+        times1 = os.times()
+        cpu = (times1.user - times0.user) + (times1.system - times0.system)
+        other = max(0.0, machine_busy_seconds() - busy0 - cpu) / seconds
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    return Timing(seconds, cpu, other, rnd)
+
+
+def run_cold_starts(rnd: int) -> Timing:
+    """The two end-to-end commands with nothing to do, one after the other: `ingest` of an
+    empty folder into an empty data directory (its catalog created), then `work --workers 2
+    --until-idle` on it."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="endtoend-starts-", dir=CACHE))
+    try:
+        empty, data = workdir / "photos", workdir / "data"
+        empty.mkdir()
+        env = {**wedding._environment(), **VARIANTS_ONLY}
+        commands = [
+            wedding._cli(
+                data, "ingest", str(empty), "--wedding", wedding.WEDDING, "--sla", wedding.SLA
+            ),
+            wedding._cli(data, "work", "--workers", str(WORKERS), "--until-idle"),
+        ]
+        busy0, cpu0 = machine_busy_seconds(), wedding._children_cpu()
+        t0 = time.perf_counter()
+        for command in commands:
+            done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(
+                    f"{' '.join(command[2:])} failed ({done.returncode}):\n"
+                    f"{(done.stdout + done.stderr)[-3000:]}"
+                )
+        seconds = time.perf_counter() - t0
+        cpu = wedding._children_cpu() - cpu0
+        other = max(0.0, machine_busy_seconds() - busy0 - cpu) / seconds
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return Timing(seconds, cpu, other, rnd)
+
+
 def _last_recorded(url: str, began: dt.datetime) -> float | None:
     """Seconds from `began` to the last photo's record (its job enqueued with it)."""
     from sqlalchemy import text
@@ -287,7 +371,7 @@ def measure(
     rows: list[Row], sets: dict[str, list[Path]], repeats: int, sharp: imaging.Sharp | None
 ) -> None:
     specs = imaging.output_specs({})
-    systems = [E2E, ONE, RENDER] + ([SHARP] if sharp else [])
+    systems = [E2E, ONE, RENDER, STORE, STARTS] + ([SHARP] if sharp else [])
     for row in rows:
         paths = sets[row.inputs][: row.photos]
         items = [imaging.Item(p.name, str(p)) for p in paths]
@@ -304,6 +388,10 @@ def measure(
                 elif system == ONE:
                     timing, problems = run_one_command(paths, rnd)
                     row.problems += [f"{MODES[ONE]}: {p}" for p in problems]
+                elif system == STORE:
+                    timing = run_store(paths, rnd)
+                elif system == STARTS:
+                    timing = run_cold_starts(rnd)
                 elif system == SHARP:
                     assert sharp is not None
                     timed = sharp.run(specs, items)
@@ -346,6 +434,9 @@ COLUMNS = [
     "render vs sharp",
     "outside render per photo, ingest + work",
     "outside render per photo, one command",
+    "durable store alone (SHA-256, write, fsync)",
+    "cold starts (ingest + work, nothing to do)",
+    "the floor's budget outside the render (15% of it)",
     "other load (cores)",
 ]
 
@@ -355,6 +446,22 @@ def _outside_cell(row: Row, mode: str) -> str:
     if outside is None:
         return "-"
     return f"{1000 * outside[0]:.0f} ms = {100 * outside[1]:.0f}% of the render"
+
+
+def _seconds_cell(row: Row, system: str) -> str:
+    t = row.best(system)
+    return "-" if t is None else f"{t.seconds:.2f} s ({t.cpu_seconds:.2f} CPU s)"
+
+
+def _budget_cell(row: Row) -> str:
+    share = row.floor_share()
+    if share is None:
+        return "-"
+    budget, store, starts = share
+    return (
+        f"{budget:.2f} s; the store and the cold starts alone take "
+        f"{100 * (store + starts) / budget:.0f}% of it"
+    )
 
 
 def table(rows: Sequence[Row]) -> list[list[str]]:
@@ -380,6 +487,9 @@ def table(rows: Sequence[Row]) -> list[list[str]]:
                 _x(row.ratio(RENDER, SHARP)),
                 _outside_cell(row, E2E),
                 _outside_cell(row, ONE),
+                _cell(row, STORE),
+                _seconds_cell(row, STARTS),
+                _budget_cell(row),
                 f"{min(loads):.2f}-{max(loads):.2f}" if loads else "-",
             ]
         )
@@ -423,6 +533,30 @@ def floors(rows: Sequence[Row]) -> list[tuple[bool, str]]:
     return out
 
 
+def budget_notes(rows: Sequence[Row]) -> list[str]:
+    """For each textured row, what the floor (e) alone spends of the outside-render budget:
+    in wall time (the mode the issue names runs it before any job) and in CPU time (the
+    one-command mode overlaps it with the render, on the same cores)."""
+    out = []
+    for row in rows:
+        share = row.floor_share() if row.inputs == TEXTURED else None
+        store, starts = row.best(STORE), row.best(STARTS)
+        if share is None or store is None or starts is None:
+            continue
+        budget = share[0]
+        cpu = store.cpu_seconds + starts.cpu_seconds
+        out.append(
+            f"{row.photos} textured: the budget outside the render is {budget:.2f} s "
+            f"({100 * FLOOR_OUTSIDE:.0f}% of the render alone), {WORKERS * budget:.2f} CPU s on "
+            f"{WORKERS} cores. Storing the folder durably (one SHA-256, write, fsync; nothing "
+            f"else) took {store.seconds:.2f} s and the two commands' cold starts "
+            f"{starts.seconds:.2f} s: {(store.seconds + starts.seconds) / budget:.1f}x the budget "
+            f"before any job runs; in CPU, {cpu:.2f} s: "
+            f"{cpu / (WORKERS * budget):.1f}x the budget's CPU"
+        )
+    return out
+
+
 def print_report(rows: Sequence[Row]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -436,6 +570,8 @@ def print_report(rows: Sequence[Row]) -> None:
     console.print(grid)
     for ok, text in floors(rows):
         console.print(f"[{'green' if ok else 'red'}]{'PASS' if ok else 'MISS'}[/] {text}")
+    for text in budget_notes(rows):
+        console.print(f"FLOOR {text}")
     for row in rows:
         for problem in row.problems:
             console.print(f"[red]PROBLEM[/] {row.photos} {row.inputs}: {problem}")
@@ -467,6 +603,14 @@ processes, one photo at a time each; "sharp" is sharp's four per-output pipeline
 each end-to-end mode = (end to end - render alone) / photos, as a share of the render alone
 per photo: ingest, process starts, the vault's durable writes and verified reads,
 placeholders and the catalog (in the one-command mode, less what overlaps the render).
+"Durable store alone" is the least any durable, content-addressed ingest does with the
+folder, in this process: each file read from the page cache, hashed once with SHA-256, written
+and fsync'd under its hash in a fresh directory on the data's disk, then the directory
+fsync'd, by as many threads as ingest stores with (no catalog, no verifying re-read, no
+job). "Cold starts" are the two end-to-end commands run with nothing to do: `ingest` of an
+empty folder into an empty data directory, then `work --workers {workers} --until-idle`.
+Their sum, set against the floor's budget outside the render, shows how much of that budget
+is spent before a single job runs.
 """
 
 
@@ -485,6 +629,10 @@ def markdown(rows: Sequence[Row], date: str, command: str, machine: str, sharp: 
     lines += ["| " + " | ".join(c.replace("|", "/") for c in cells) + " |" for cells in table(rows)]
     lines += ["", "Floors from the issue:", ""]
     lines += [f"- {'PASS' if ok else 'MISS'}: {text}" for ok, text in floors(rows)]
+    notes = budget_notes(rows)
+    if notes:
+        lines += ["", "What the outside-render floor leaves, measured in the same run:", ""]
+        lines += [f"- {text}" for text in notes]
     problems = [f"{r.photos} {r.inputs}: {p}" for r in rows for p in r.problems]
     if problems:
         lines += ["", "Problems:", ""] + [f"- {p}" for p in problems]
