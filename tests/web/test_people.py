@@ -95,3 +95,26 @@ def test_a_person_is_split_and_merged_back(api, studio, rival, faces_wedding) ->
     assert set(persons) == {obama, biden} and persons[obama]["faces"] == 3
     itself = api.client.post(f"{url}/{obama}/merge", json={"other": obama}, headers=studio)
     assert itself.status_code == 422
+
+
+BIG = 2**64
+"""An id no catalog's integer holds (SQLite's and PostgreSQL's are 64-bit, signed)."""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PATCH", f"people/{BIG}", {"name": "Ada"}, "path.person_id"),
+        ("DELETE", f"people/{BIG}", None, "path.person_id"),
+        ("POST", f"people/{BIG}/merge", {"other": 1}, "path.person_id"),
+        ("POST", "people/1/merge", {"other": BIG}, "body.other"),
+        ("POST", "people/1/split", {"faces": [BIG]}, "body.faces.0"),
+        ("POST", "people/1/split", {"faces": [0]}, "body.faces.0"),
+    ],
+)
+def test_an_id_out_of_range_is_a_422_naming_it(api, studio, method, path, body, field) -> None:
+    """A person or face id no catalog can hold is refused before any query (it was a 500)."""
+    api.wedding(studio, "ids", faces=True)
+    answer = api.client.request(method, f"/api/v1/weddings/ids/{path}", json=body, headers=studio)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["message"].startswith(field)

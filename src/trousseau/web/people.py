@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
@@ -30,13 +30,15 @@ from trousseau.catalog import (
 from trousseau.errors import InvalidValue
 from trousseau.web.auth import Caller
 from trousseau.web.bodies import own_body_limit
-from trousseau.web.config import API_PREFIX
+from trousseau.web.config import API_PREFIX, MAX_ID
 from trousseau.web.errors import ErrorBody, PayloadTooLarge
 from trousseau.web.services import Services, ServicesDep
 from trousseau.web.weddings import StorableText
 
 router = APIRouter(prefix=API_PREFIX, tags=["people"])
 SELFIE_MAX_BYTES = 25 * 2**20
+PersonId = Annotated[int, Path(ge=1, le=MAX_ID)]
+FaceId = Annotated[int, Field(ge=1, le=MAX_ID)]
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "no such wedding (or person) for this key"},
     409: {"model": ErrorBody, "description": "the wedding did not opt in to face analysis"},
@@ -79,11 +81,13 @@ class PersonIn(BaseModel):
 
 
 class MergeIn(BaseModel):
-    other: int = Field(description="the person that is the same guest: it is merged into this one")
+    other: int = Field(
+        ge=1, le=MAX_ID, description="the person that is the same guest: it is merged into this one"
+    )
 
 
 class SplitIn(BaseModel):
-    faces: list[int] = Field(
+    faces: list[FaceId] = Field(
         min_length=1, max_length=10_000, description="the faces that are another guest"
     )
 
@@ -142,7 +146,7 @@ def people(slug: str, caller: Caller, services: ServicesDep) -> PeopleOut:
 
 @router.patch("/weddings/{slug}/people/{person_id}", response_model=PeopleOut, responses=_ANSWERS)
 def rename(
-    slug: str, person_id: int, body: PersonIn, caller: Caller, services: ServicesDep
+    slug: str, person_id: PersonId, body: PersonIn, caller: Caller, services: ServicesDep
 ) -> PeopleOut:
     """Name (or, with null, un-name) one of the wedding's persons."""
     wedding = _opted_in(services, caller.tenant_id, slug)
@@ -152,7 +156,7 @@ def rename(
 
 
 @router.delete("/weddings/{slug}/people/{person_id}", status_code=204, responses=_ANSWERS)
-def forget(slug: str, person_id: int, caller: Caller, services: ServicesDep) -> Response:
+def forget(slug: str, person_id: PersonId, caller: Caller, services: ServicesDep) -> Response:
     """Forget a person: its faces and their embeddings are deleted."""
     wedding = _opted_in(services, caller.tenant_id, slug)
     with services.catalog.begin() as conn:
@@ -164,7 +168,7 @@ def forget(slug: str, person_id: int, caller: Caller, services: ServicesDep) -> 
     "/weddings/{slug}/people/{person_id}/merge", response_model=PeopleOut, responses=_CHANGES
 )
 def merge(
-    slug: str, person_id: int, body: MergeIn, caller: Caller, services: ServicesDep
+    slug: str, person_id: PersonId, body: MergeIn, caller: Caller, services: ServicesDep
 ) -> PeopleOut:
     """One guest found as two: `other`'s faces join this person, and `other` is gone."""
     wedding = _opted_in(services, caller.tenant_id, slug)
@@ -177,7 +181,7 @@ def merge(
     "/weddings/{slug}/people/{person_id}/split", response_model=PeopleOut, responses=_CHANGES
 )
 def split(
-    slug: str, person_id: int, body: SplitIn, caller: Caller, services: ServicesDep
+    slug: str, person_id: PersonId, body: SplitIn, caller: Caller, services: ServicesDep
 ) -> PeopleOut:
     """Two guests found as one: the faces named become a new person."""
     wedding = _opted_in(services, caller.tenant_id, slug)
