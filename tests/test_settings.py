@@ -51,6 +51,8 @@ def test_named_config_file_must_exist(monkeypatch, tmp_path):
         ({"workers": -1}, "workers"),
         ({"default_sla": "express"}, "default_sla 'express' is not one of"),
         ({"sla_classes": {"same-day": "-PT5M"}}, "must allow a positive delay"),
+        ({"sla_classes": {"same-day": "P99999999D"}}, "more than the 3650 a deadline"),
+        ({"web": {"upload_expiry": "P99999999D"}}, "web.upload_expiry"),
         ({"jobs": {"lease_seconds": 0}}, "jobs.lease_seconds"),
         ({"colour": "blue"}, "colour"),
     ],

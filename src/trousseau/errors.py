@@ -91,6 +91,10 @@ class EmptyInput(IngestError):
     """An input file has zero bytes."""
 
 
+class InputChanged(IngestError):
+    """An input changed while it was stored (still being written or copied): not recorded."""
+
+
 class UnsupportedFormat(IngestError):
     """An input's content is not an image format trousseau accepts."""
 

@@ -32,6 +32,10 @@ from pydantic_settings import SettingsError as SourceError
 
 from trousseau.errors import SettingsError, WrongRegion
 
+MAX_SLA_DELAY = timedelta(days=3650)
+"""The longest delay an SLA class may give (ten years): a deadline further ahead is a typo,
+and one near the calendar's end cannot be computed."""
+
 DEFAULT_SLA_CLASSES: dict[str, timedelta] = {
     "same-day": timedelta(minutes=30),
     "next-day": timedelta(hours=2),
@@ -141,6 +145,7 @@ class WebSettings(BaseModel):
     upload_expiry: timedelta = Field(
         timedelta(hours=24),
         gt=timedelta(0),
+        le=timedelta(days=365),
         description="a resumable upload idle this long expires and its bytes are removed",
     )
     max_open_uploads: int = Field(
@@ -567,6 +572,11 @@ class Settings(BaseSettings):
         for name, delay in value.items():
             if delay <= timedelta(0):
                 raise ValueError(f"SLA class {name!r} must allow a positive delay, got {delay}")
+            if delay > MAX_SLA_DELAY:
+                raise ValueError(
+                    f"SLA class {name!r} allows {delay.days} days, more than the "
+                    f"{MAX_SLA_DELAY.days} a deadline may lie ahead: give a shorter delay"
+                )
         return value
 
     @model_validator(mode="after")

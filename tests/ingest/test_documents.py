@@ -71,3 +71,18 @@ def test_a_file_is_read_from_its_path_under_its_name(
             settings=settings,
             clock=clock,
         )
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_readably(
+    catalog, vault, settings, wedding, clock, tmp_path
+):
+    """A PDF named on another system (Latin-1 bytes) is recorded under its readable part; it
+    once failed in the catalog after its blob was stored."""
+    import os
+
+    path = tmp_path / os.fsdecode(b"contrat_\xe9t\xe9.pdf")
+    path.write_bytes(make_form())
+    done = submit_document(
+        path, wedding=wedding, catalog=catalog, vault=vault, settings=settings, clock=clock
+    )
+    assert done.created and done.filename == "contrat_\ufffdt\ufffd.pdf"

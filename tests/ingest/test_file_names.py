@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from trousseau.catalog import iter_photos
 from trousseau.catalog.text import text_problem
 from trousseau.ingest import IngestSummary, WeddingSpec, ingest, prepare_wedding
-from trousseau.ingest.pipeline import file_name_text
+from trousseau.ingest.sources import file_name_text
 
 from .conftest import make_jpeg
 

@@ -216,3 +216,37 @@ def test_a_probe_failure_of_any_kind_records_the_photo_without_metadata(
     with catalog.begin() as conn:
         stored = list(iter_photos(conn))
     assert [(p.width, p.captured_at, p.camera) for p in stored] == [(None, None, None)] * 5
+
+
+@pytest.mark.parametrize("change", ["emptied", "rewritten"])
+def test_a_file_that_changes_while_it_is_stored_is_refused(
+    tmp_path, catalog, vault, settings, clock, monkeypatch, change
+):
+    """A card copy still running, or a file rewritten meanwhile: what was checked is not what
+    would be recorded, so nothing is; the next file goes on."""
+    from trousseau.ingest import pipeline
+
+    card = tmp_path / "card"
+    card.mkdir()
+    moving = make_jpeg(card / "IMG_0001.JPG", seed=1)
+    make_jpeg(card / "IMG_0002.JPG", seed=2)
+    sniff = pipeline.sniff
+
+    def sniff_then_change(path):
+        fmt = sniff(path)
+        if path == moving:
+            if change == "emptied":
+                path.write_bytes(b"")
+            else:
+                make_jpeg(path, seed=3, size=(640, 480))
+        return fmt
+
+    monkeypatch.setattr(pipeline, "sniff", sniff_then_change)
+    summary = _run([card], catalog, vault, settings, clock)
+    assert summary.accepted == 1
+    (rejected,) = summary.rejected
+    assert rejected.path == moving
+    assert "IMG_0001.JPG changed while it was stored" in rejected.error
+    assert "nothing was recorded" in rejected.error
+    with catalog.begin() as conn:
+        assert [p.original_name for p in iter_photos(conn)] == ["IMG_0002.JPG"]

@@ -3,8 +3,12 @@
 To a folder, blobs are written as `<folder>/<tenant id>/<wedding id>/<sha256>` (a blob's name
 is its hash, so the folder proves itself: `sha256sum` of each file is its name), with the
 names the catalog knows listed in `names.tsv` beside them, and the catalog dump as
-`<folder>/catalog.<format>`. Into the vault, each blob the vault lacks is put back (the vault
-checks the hash again); blobs it already holds are left alone. Every write is verified
+`<folder>/catalog.<format>`. `names.tsv` holds a line a blob: its path, a tab, and its name
+with backslash, tab, newline and carriage return written `\\\\`, `\\t`, `\\n` and `\\r` (as
+PostgreSQL's text COPY format writes them), so a name holding them stays on its line.
+
+Into the vault, each blob the vault lacks is put back (the vault checks the hash again);
+blobs it already holds are left alone. Every write is verified
 against the snapshot's SHA-256 before it is renamed into place: a restore leaves a file whole
 or not at all.
 """
@@ -131,7 +135,8 @@ def restore(
                 future.cancel()
     for entry in entries:
         if names is not None and entry.sha256 in names:
-            listing.append(f"{entry.tenant}/{entry.wedding}/{entry.sha256}\t{names[entry.sha256]}")
+            name = tsv_field(names[entry.sha256])
+            listing.append(f"{entry.tenant}/{entry.wedding}/{entry.sha256}\t{name}")
     catalog = None
     if to is not None:
         if listing:
@@ -140,6 +145,15 @@ def restore(
             dump = snapshot.dumps[-1]
             catalog = repo.restore_blob(dump, to / f"catalog.{dump.format}")
     return RestoreReport(snapshot, restored, size, skipped, catalog, tuple(erased))
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tsv_field(text: str) -> str:
+    """`text` as one field of a tab-separated line: backslash, tab, newline and carriage return
+    escaped (a file name on a card may hold any of them)."""
+    return text.translate(_TSV_ESCAPES)
 
 
 def _restore_one(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from trousseau.catalog import Catalog, FormDocument, Wedding, find_document, insert_document
 from trousseau.clock import Clock
 from trousseau.errors import InputMissing, InputUnreadable, PdfTooLarge
+from trousseau.ingest.sources import file_name_text
 from trousseau.jobs import NewJob, deadline_for, enqueue
 from trousseau.kinds import FIRST_FOR_DOCUMENT
 from trousseau.settings import Settings
@@ -82,7 +83,7 @@ def submit_document(
             raise ValueError("submit_document(bytes) needs the file's name: name='form.pdf'")
         data = source
     else:
-        name = name or source.name
+        name = name or file_name_text(source)
         data = _read(source, settings.forms.max_bytes)
     settings.residency.guard(wedding.slug, wedding.region)
     check_pdf(name, data, settings)

@@ -38,10 +38,10 @@ from trousseau.catalog import (
     zone_of,
 )
 from trousseau.clock import Clock
-from trousseau.errors import ChecksumMismatch, IngestError
+from trousseau.errors import ChecksumMismatch, IngestError, InputChanged
 from trousseau.imaging import PhotoInfo, probe, sniff
 from trousseau.ingest.pacing import BackupPacer
-from trousseau.ingest.sources import collect
+from trousseau.ingest.sources import collect, file_name_text
 from trousseau.jobs import NewJob, deadline_for, enqueue, subject_key
 from trousseau.kinds import FIRST_FOR_PHOTO
 from trousseau.settings import Settings
@@ -307,13 +307,6 @@ def _stored(paths: Iterable[Path], vault: Vault) -> Iterator[tuple[Path, _Stored
                 future.cancel()
 
 
-def file_name_text(path: Path) -> str:
-    """A file's name as text any catalog stores: a name on the card that is not UTF-8 (Python
-    reads its bytes as lone surrogates, which no catalog can encode) keeps its readable part,
-    the rest shown as U+FFFD, rather than stopping the card."""
-    return os.fsencode(path.name).decode("utf-8", errors="replace")
-
-
 @dataclass(frozen=True)
 class _Target:
     catalog: Catalog
@@ -339,8 +332,18 @@ class _Stored:
 
 
 def _store(path: Path, vault: Vault, *, name: str, expected_sha256: str | None = None) -> _Stored:
-    """Sniff `path` (the only time) and store it durably; an IngestError stores nothing."""
+    """Sniff `path` (the only time) and store it durably; an IngestError records nothing.
+
+    A file that changes between the check and the store (a card copy still running, a file
+    overwritten or truncated meanwhile) is refused with InputChanged: what was checked is
+    not what was stored. Its bytes stay in the vault unrecorded, an orphan `trousseau
+    verify` collects."""
+    try:
+        checked: os.stat_result | None = path.stat()
+    except OSError:
+        checked = None  # sniff says why
     fmt = sniff(path)
+    checked = checked or path.stat()
     try:
         blob = vault.put_file(path, expected_sha256=expected_sha256)
     except ChecksumMismatch as exc:
@@ -349,7 +352,29 @@ def _store(path: Path, vault: Vault, *, name: str, expected_sha256: str | None =
             f"{name} does not hash to the announced SHA-256 {expected_sha256}: it was damaged "
             "on the way or the checksum is wrong; nothing was stored; send it again"
         ) from exc
+    _check_unchanged(path, name, checked, blob.size)
     return _Stored(path, name, fmt, blob)
+
+
+def _check_unchanged(path: Path, name: str, checked: os.stat_result, stored: int) -> None:
+    try:
+        now = path.stat()
+    except OSError as exc:
+        raise InputChanged(
+            f"{name} went away while it was stored ({exc.strerror or exc}): nothing was "
+            "recorded; copy it again and re-run the ingest"
+        ) from exc
+    same = (now.st_size, now.st_mtime_ns, now.st_ino) == (
+        checked.st_size,
+        checked.st_mtime_ns,
+        checked.st_ino,
+    )
+    if not same or stored != checked.st_size:
+        raise InputChanged(
+            f"{name} changed while it was stored ({checked.st_size} bytes when checked, "
+            f"{stored} read, {now.st_size} now): it is still being written or copied; nothing "
+            "was recorded; wait for the copy to finish and re-run the ingest"
+        )
 
 
 def _record(target: _Target, stored: _Stored, now: datetime) -> Accepted:

@@ -43,3 +43,10 @@ def _walk(folder: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
     return found
+
+
+def file_name_text(path: Path) -> str:
+    """A file's name as text any catalog stores: a name on the card that is not UTF-8 (Python
+    reads its bytes as lone surrogates, which no catalog can encode) keeps its readable part,
+    the rest shown as U+FFFD, rather than stopping the card."""
+    return os.fsencode(path.name).decode("utf-8", errors="replace")
