@@ -16,7 +16,9 @@ def work(
     ctx: typer.Context,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-n", help="Job processes (default: settings, one per core)."),
+        typer.Option(
+            "--workers", "-n", min=0, help="Job processes (default: settings, one per core)."
+        ),
     ] = None,
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="Exit once no job is queued or running.")
