@@ -176,3 +176,138 @@ def test_bad_wedding_values_are_one_line_and_record_nothing(cli: Cli, tmp_path, 
 def test_a_key_for_an_unaddressable_tenant_is_refused(cli: Cli):
     result = cli.run("keys", "create", "--tenant", "Smith/Jones")
     assert_one_line_error(result, "'Smith/Jones' cannot be a tenant slug")
+
+
+# --- render: a bad --output, names too long for the file system --------------------------
+
+
+def test_render_refuses_an_output_that_is_a_file(cli: Cli, tmp_path):
+    photo = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1, size=(64, 48))
+    taken = tmp_path / "variants"
+    taken.write_text("keep me", encoding="utf-8")
+
+    result = cli.invoke("render", str(photo), "-o", str(taken))
+
+    assert_one_line_error(result, f"--output {taken} is a file, not a folder", "name a folder")
+    assert taken.read_text(encoding="utf-8") == "keep me"
+
+
+def test_render_refuses_an_output_under_a_file(cli: Cli, tmp_path):
+    photo = make_jpeg(tmp_path / "IMG_0001.JPG", seed=1, size=(64, 48))
+    (tmp_path / "afile").write_bytes(b"")
+
+    result = cli.invoke("render", str(photo), "-o", str(tmp_path / "afile" / "out"))
+
+    assert_one_line_error(result, "--output", "cannot be created as a folder", "Not a directory")
+
+
+def test_render_long_names_use_a_short_temporary_name_and_one_too_long_fails_alone(
+    cli: Cli, tmp_path
+):
+    """A 240-character stem fits NAME.reception.jpg (254) but not NAME.reception.jpg.partial;
+    a 250-character one fits no variant name: that photo fails, the others are rendered."""
+    card = tmp_path / "card"
+    card.mkdir()
+    fits = make_jpeg(card / ("a" * 240 + ".jpg"), seed=1, size=(64, 48))
+    too_long = make_jpeg(card / ("b" * 250 + ".jpg"), seed=2, size=(64, 48))
+    make_jpeg(card / "c.jpg", seed=3, size=(64, 48))
+    out = tmp_path / "out"
+
+    result = cli.invoke("render", str(card), "-o", str(out))
+
+    assert_one_line_error(result, "1 file(s) could not be rendered")
+    text = " ".join(result.stderr.split())
+    assert f"failed {too_long.name}: cannot write" in text
+    assert "File name too long" in text and "rename the photo shorter" in text
+    names = {p.name for p in out.iterdir()}
+    assert f"{fits.stem}.reception.jpg" in names and "c.thumb.webp" in names
+    assert not any(name.startswith("b") for name in names)
+    assert not any(name.endswith(".partial") for name in names)
+
+
+def test_render_prints_file_names_with_brackets_as_they_are(cli: Cli, tmp_path):
+    card = tmp_path / "card"
+    card.mkdir()
+    make_jpeg(card / "IMG_0001 [edit].jpg", seed=1, size=(64, 48))
+    (card / "IMG_0002 [v2].jpg").write_bytes(b"")
+
+    result = cli.invoke("render", str(card), "-o", str(tmp_path / "out"))
+
+    assert_one_line_error(result, "failed IMG_0002 [v2].jpg: IMG_0002 [v2].jpg is empty")
+    assert "IMG_0001 [edit].jpg: portrait" in result.stdout
+
+
+def test_ingest_prints_file_names_with_brackets_as_they_are(cli: Cli, tmp_path):
+    from ..imaging.exif import odd_subsec_jpeg
+
+    card = tmp_path / "card"
+    card.mkdir()
+    (card / "IMG_0001 [edit].JPG").write_bytes(b"")
+    odd_subsec_jpeg(card / "IMG_0002 [v2].JPG")
+
+    result = cli.run("ingest", str(card), "--wedding", "w")
+
+    assert_one_line_error(result, "1 file(s) were not ingested")
+    assert "IMG_0001 [edit].JPG is empty (0 bytes)" in result.stdout
+    assert "IMG_0002 [v2].JPG: its SubSecTimeOriginal" in result.stdout
+
+
+# --- numbers and dates past what the catalog or the calendar holds ----------------------
+
+TOO_BIG = str(2**63)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["jobs", "retry", TOO_BIG], ["Invalid value", "9223372036854775807"]),
+        (["jobs", "retry", "0"], ["Invalid value", "greater than or equal to 1"]),
+        (["jobs", "list", "--limit", TOO_BIG], ["Invalid value for '--limit'"]),
+        (["freeze", "override", "revoke", TOO_BIG, "--by", "alice"], ["Invalid value"]),
+        (["freeze", "override", "approve", TOO_BIG, "--by", "bob"], ["Invalid value"]),
+        (["freeze", "audit", "show", "--after", TOO_BIG], ["Invalid value for '--after'"]),
+        (["freeze", "audit", "show", "--limit", TOO_BIG], ["Invalid value for '--limit'"]),
+        (["freeze", "export", "gitlab", "--horizon", TOO_BIG], ["Invalid value for '--horizon'"]),
+        (
+            ["freeze", "check", "--env", "production", "--service", "web", "--at",
+             "9999-12-31T23:00:00+00:00"],
+            ["--at '9999-12-31T23:00:00+00:00' is out of range", "1900-01-01 to 9000-12-31"],
+        ),
+        (
+            ["freeze", "timeline", "--region", "uk", "--from", "0001-01-01T00:00:00+00:00",
+             "--to", "0001-01-02T00:00:00+00:00"],
+            ["--from '0001-01-01T00:00:00+00:00' is out of range"],
+        ),
+        (
+            ["freeze", "override", "request", "--env", "production", "--service", "web",
+             "--reason", "x", "--for", "1e300h", "--by", "alice"],
+            ["duration '1e300h' is too long"],
+        ),
+        (["verify", "--orphan-grace-hours", "1e300"], ["Invalid value for '--orphan-grace-hours'"]),
+        (["verify", "--orphan-grace-hours", "inf"], ["Invalid value for '--orphan-grace-hours'"]),
+        (["verify", "--orphan-grace-hours", "nan"], ["Invalid value for '--orphan-grace-hours'"]),
+        (
+            ["plan", "show", "--date", "9999-12-31"],
+            ["--date '9999-12-31' is out of range: give a day from 1900-01-01 to 9000-12-31"],
+        ),
+        (
+            ["plan", "calibrate", "--from", "0001-01-01", "--to", "9999-12-31"],
+            ["--from '0001-01-01' is out of range"],
+        ),
+        (["plan", "sample", "--month", "9999-12-01"], ["--month '9999-12-01' is out of range"]),
+    ],
+)  # fmt: skip
+def test_numbers_and_dates_out_of_range_are_one_line(cli: Cli, args, fragments):
+    result = cli.invoke(*args)
+    assert_one_line_error(result, *fragments)
+
+
+def test_plan_simulate_names_a_calendar_wedding_out_of_range(cli: Cli, tmp_path):
+    calendar = tmp_path / "far.csv"
+    calendar.write_text(
+        "wedding,date,ceremony_time,timezone,region,culture,guests,expected_photos,sla\n"
+        "a,9999-12-31,13:00,Europe/London,uk,british,,3000,same-day\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke("plan", "simulate", "--calendar", str(calendar))
+    assert_one_line_error(result, f"the wedding 'a' of {calendar} on 9999-12-31 is out of range")

@@ -44,3 +44,24 @@ def test_cull_names_rejects_duplicates_and_bursts(tmp_path, shared_data) -> None
     assert {status["IMG_0001.JPG"], status["IMG_0002.JPG"]} == {"keep", "duplicate"}
     bursts = [sorted(b["photos"]) for b in body["bursts"]]
     assert ["IMG_0001.JPG", "IMG_0002.JPG"] in [b[:2] for b in bursts]
+
+
+def test_cull_prints_names_with_brackets_as_they_are(tmp_path, shared_data) -> None:
+    """Photo names are text, not rich markup: "[edit]" is printed, not swallowed."""
+    source = cv2.imread(str(shared_data / "photos" / "orientation" / "Landscape_0.jpg"))
+    card = tmp_path / "card"
+    card.mkdir()
+    cv2.imwrite(str(card / "IMG_0001 [edit].JPG"), source, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    cv2.imwrite(str(card / "IMG_0002 [b].JPG"), source, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    made = _run(tmp_path, "ingest", str(card), "--wedding", "w", "--date", "2027-06-19")
+    assert made.exit_code == 0, made.output
+    assert _run(tmp_path, "work", "--until-idle").exit_code == 0
+
+    done = _run(tmp_path, "cull", "w")
+
+    assert done.exit_code == 0, done.output
+    assert "IMG_0001 [edit].JPG" in done.stdout and "IMG_0002 [b].JPG" in done.stdout
+    assert (
+        "representative IMG_000" in done.stdout and " [" in done.stdout.split("representative")[1]
+    )
+    assert "burst: IMG_0001 [edit].JPG, IMG_0002 [b].JPG -> pick IMG_000" in done.stdout

@@ -186,3 +186,28 @@ def test_submit_refuses_a_jpeg_and_an_unknown_wedding(cli: Cli, tmp_path: Path) 
     form = tmp_path / "form.pdf"
     form.write_bytes(make_form())
     assert_one_line_error(cli.run("forms", "submit", str(form), "-w", "nope"), "no wedding 'nope'")
+
+
+def test_rebuild_into_a_path_under_a_file_is_one_line(forms_cli: Cli, form: Path) -> None:
+    """The cleanup of the temporary file must not hide the cause behind its own error."""
+    (form.parent / "afile").write_bytes(b"")
+    out = form.parent / "afile" / "out.pdf"
+    result = forms_cli.invoke("forms", "analyze", str(form), "--rebuild", str(out))
+    assert_one_line_error(result, f"cannot write {out} (Not a directory)", "--rebuild")
+
+
+def test_rebuild_to_a_long_name_uses_a_short_temporary_name(forms_cli: Cli, form: Path) -> None:
+    """254 characters fit a file name; `.NAME.partial` (263) would not."""
+    out = form.parent / ("q" * 250 + ".pdf")
+    result = forms_cli.invoke("forms", "analyze", str(form), "--rebuild", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:5] == b"%PDF-"
+    assert [p.name for p in form.parent.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_a_file_name_with_brackets_is_printed_as_it_is(forms_cli: Cli, tmp_path: Path) -> None:
+    form = tmp_path / "form [v2].pdf"
+    form.write_bytes(make_form())
+    result = forms_cli.invoke("forms", "analyze", str(form))
+    assert result.returncode == 0, result.stderr
+    assert "form [v2].pdf: 10 field(s) on 2 page(s)" in result.stdout

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console, errors
@@ -57,7 +58,10 @@ def init_command(ctx: typer.Context, to: ToOption = None) -> None:
     from trousseau.clock import utc_now
 
     repo = create_backup(settings_of(ctx), to, clock=utc_now)
-    console.print(f"created backup repository {repo.config.id[:12]} at {repo.target.name}")
+    console.print(
+        f"created backup repository {repo.config.id[:12]} at {escape(repo.target.name)}",
+        highlight=False,
+    )
 
 
 @backup_app.command("run")
@@ -107,7 +111,8 @@ def run_command(
         vault = vault_of(settings)
         if follow:
             console.print(
-                f"following the change log into {repo.target.name} (Ctrl-C or SIGTERM stops)",
+                f"following the change log into {escape(repo.target.name)} "
+                "(Ctrl-C or SIGTERM stops)",
                 highlight=False,
             )
         while not stop.is_set():
@@ -165,7 +170,7 @@ def _replicate_all(settings: Settings) -> None:
     for replica in replicas:
         report = replicate(primary, replica)
         console.print(
-            f"replica {replica.name}: {len(report.copied)} files copied "
+            f"replica {escape(replica.name)}: {len(report.copied)} files copied "
             f"({report.bytes_copied / 1e6:.1f} MB), {len(report.deleted)} deleted"
             f"{' (new replica)' if report.initialized else ''}",
             highlight=False,
@@ -221,11 +226,11 @@ def copies_command(
         table.add_column(column)
     for r in rows:
         table.add_row(
-            r.tenant,
-            r.wedding,
+            escape(r.tenant),
+            escape(r.wedding),
             str(r.blobs),
             "yes" if r.in_vault else "no",
-            ", ".join(r.targets) or "-",
+            escape(", ".join(r.targets) or "-"),
             f"{r.copies}/{r.goal}",
             "met" if r.met else "[red]short[/red]",
         )
@@ -259,7 +264,7 @@ def status_command(
         print(json.dumps(status.to_json(), indent=2))
         return
     for line in status.lines():
-        console.print(line, highlight=False)
+        console.print(escape(line), highlight=False)
 
 
 @backup_app.command("snapshots")
@@ -296,9 +301,9 @@ def verify_command(
     finally:
         catalog.dispose()
     for problem in report.problems:
-        errors.print(f"[red]damaged:[/] {problem}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]damaged:[/] {escape(problem)}", highlight=False, soft_wrap=True)
     for erased in report.erased:
-        console.print(f"erased: {erased}", highlight=False, soft_wrap=True)
+        console.print(f"erased: {escape(erased)}", highlight=False, soft_wrap=True)
     depth = "structure and data" if report.read_data else "structure"
     console.print(
         f"{depth}: {report.snapshots} snapshots, {report.packs} packs, {report.chunks} chunks"
@@ -383,7 +388,7 @@ def restore_command(
         if vault is not None:
             vault.close()
     seconds = time.perf_counter() - started
-    where = str(to) if to is not None else "the vault"
+    where = escape(str(to)) if to is not None else "the vault"
     console.print(
         f"restored {report.blobs} blobs ({report.bytes / 1e6:.1f} MB, "
         f"{report.bytes / 1e6 / max(seconds, 1e-9):.0f} MB/s) from snapshot "
@@ -431,7 +436,7 @@ def erase_command(
         catalog.dispose()
         vault.close()
     console.print(
-        f"wedding {wedding!r} erased: its backup key destroyed (audit record "
+        f"wedding {escape(repr(wedding))} erased: its backup key destroyed (audit record "
         f"{done.audit_records[0][:12]}), {done.photos} photos and {done.variants} variants "
         f"removed from the catalog, {done.blobs_deleted} blobs deleted from the vault"
         f"{f' ({done.blobs_kept} kept: another wedding holds them)' if done.blobs_kept else ''}",
@@ -460,7 +465,10 @@ def restore_catalog_command(
     url = into or settings.catalog_url
     fmt = dump.name.rsplit(".", 1)[-1] if "." in dump.name else ""
     restore_catalog(dump, url, format=fmt, replace=replace)
-    console.print(f"restored the catalog from {dump} into {redact_url(url)}", highlight=False)
+    console.print(
+        f"restored the catalog from {escape(str(dump))} into {escape(redact_url(url))}",
+        highlight=False,
+    )
 
 
 @backup_app.command("unlock")
@@ -473,7 +481,7 @@ def unlock_command(ctx: typer.Context, to: ToOption = None) -> None:
     removed = remove_stale(repo.target, utc_now)
     console.print(f"removed {len(removed)} stale locks", highlight=False)
     for info in removed:
-        console.print(f"  {info.describe()}", highlight=False)
+        console.print(f"  {escape(info.describe())}", highlight=False)
 
 
 def _keep(option: str, what: str) -> object:
@@ -543,11 +551,11 @@ def forget_command(
         table.add_row(
             snap.id[:12],
             f"{snap.time.astimezone(zone):%Y-%m-%d %H:%M:%S}",
-            snap.host,
+            escape(snap.host),
             str(len(snap.weddings)),
             f"{snap.size / 1e6:.1f}",
             "keep" if fate.keep else "[red]forget[/]",
-            ", ".join(fate.reasons),
+            escape(", ".join(fate.reasons)),
         )
     console.print(table)
     verb = "would forget" if dry_run else "forgot"
@@ -586,7 +594,9 @@ def prune_command(
     def show(event: PruneProgress) -> None:
         counts[event.stage] = counts.get(event.stage, 0) + 1
         if event.stage in (PruneStage.REPACK, PruneStage.INDEX) or counts[event.stage] % 100 == 1:
-            errors.print(f"  {event.stage} {counts[event.stage]}: {event.path}", highlight=False)
+            errors.print(
+                f"  {event.stage} {counts[event.stage]}: {escape(str(event.path))}", highlight=False
+            )
 
     repo = _open(settings_of(ctx), to)
     report = prune_repository(
@@ -682,7 +692,7 @@ def tiers_command(
     if latest is None:
         console.print("no snapshot yet: every tier is empty", highlight=False)
     for line in report.lines():
-        console.print(line, highlight=False, soft_wrap=True)
+        console.print(escape(line), highlight=False, soft_wrap=True)
 
 
 @backup_app.command("lifecycle")

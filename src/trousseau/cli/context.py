@@ -6,12 +6,15 @@ command that needs neither, and `--help`, load neither.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.output import console
 
@@ -19,6 +22,10 @@ if TYPE_CHECKING:
     from trousseau.catalog import Catalog
     from trousseau.settings import Settings
     from trousseau.vault import Vault
+
+CATALOG_INT_MAX = 2**63 - 1
+"""The largest integer a catalog column holds (SQLite INTEGER, PostgreSQL BIGINT): an id or a
+count past it is refused by its option (`max=`), before the database raises OverflowError."""
 
 
 def settings_of(ctx: typer.Context) -> Settings:
@@ -64,4 +71,25 @@ def write_or_print(text: str, out: Path | None) -> None:
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {out}", highlight=False)
+        console.print(f"wrote {escape(str(out))}", highlight=False)
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """`data` written to `path` whole or not at all: into a temporary file beside it, then
+    renamed over it, so a reader never sees half a file.
+
+    The temporary name is short and fixed in length (`.<16 hex>.partial`): one derived from
+    `path` (`NAME.partial`) would pass the file-name limit before `path` itself does. On
+    failure the temporary file is removed and the OSError raised, for the caller to name
+    `path` and the cause.
+    """
+    temporary = path.with_name(f".{secrets.token_hex(8)}.partial")
+    file = temporary.open("xb")  # created with the umask's mode, as `path` would be
+    try:
+        with file:
+            file.write(data)
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise

@@ -11,6 +11,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console
@@ -44,15 +45,16 @@ def cull(
         console.print_json(json.dumps(body))
         return
     for row in body["photos"]:
-        why = "; ".join(row["reasons"])
+        why = escape("; ".join(row["reasons"]))
         score = "-" if row["keep_score"] is None else f"{row['keep_score']:.2f}"
-        console.print(f"{row['status']:10s} {score:>5s}  {row['photo']}  {why}", highlight=False)
+        photo = escape(row["photo"])
+        console.print(f"{row['status']:10s} {score:>5s}  {photo}  {why}", highlight=False)
     for moment in body["moments"]:
         console.print(
             f"moment {moment['start'] or 'undated'}: {moment['photos']} photo(s), "
-            f"representative {moment['representative']}",
+            f"representative {escape(str(moment['representative']))}",
             highlight=False,
         )
     for burst in body["bursts"]:
-        console.print(f"burst: {', '.join(burst['photos'])} -> pick {burst['pick']}",
-                      highlight=False)  # fmt: skip
+        photos = escape(", ".join(burst["photos"]))
+        console.print(f"burst: {photos} -> pick {escape(burst['pick'])}", highlight=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console
@@ -102,7 +103,7 @@ def _show(data: dict[str, Any]) -> None:
         value = data.get(key)
         return "-" if value is None else f"{value:.1f} s"
 
-    verdict = "passed" if data.get("ok") else f"FAILED: {data.get('error')}"
+    verdict = "passed" if data.get("ok") else f"FAILED: {escape(str(data.get('error')))}"
     console.print(
         f"drill {verdict}; snapshot {str(data.get('snapshot'))[:12]}, "
         f"{len(data.get('weddings') or [])} wedding(s), {data.get('blobs', 0)} blobs "

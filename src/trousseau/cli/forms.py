@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from trousseau.cli.context import settings_of
+from trousseau.cli.context import settings_of, write_whole
 from trousseau.cli.output import console, errors
 from trousseau.errors import FormError
 
@@ -83,21 +83,22 @@ def analyze(
     if report.fields:
         console.print(_table(report))
     console.print(
-        f"{report.name}: {len(report.fields)} field(s) on {report.pages} page(s), "
+        f"{escape(report.name)}: {len(report.fields)} field(s) on {report.pages} page(s), "
         f"form {report.kind.value}",
         highlight=False,
     )
 
 
 def _write(path: Path, data: bytes) -> None:
-    """The rebuilt PDF written whole (a temporary file renamed over `path`)."""
-    temporary = path.with_name(f".{path.name}.partial")
+    """The rebuilt PDF written whole (a temporary file with a short name, renamed over
+    `path`); a failure is one FormError naming `path` and the cause, whatever it was."""
     try:
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        write_whole(path, data)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise FormError(f"cannot write {path} ({exc.strerror or exc}): check the folder") from None
+        raise FormError(
+            f"cannot write {path} ({exc.strerror or exc}): check that --rebuild names a file "
+            "in a folder you can write to, with a name the file system accepts"
+        ) from None
 
 
 @forms_app.command("schema")

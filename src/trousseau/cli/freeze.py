@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from trousseau.cli.context import By, actor, catalog_of, settings_of
+from trousseau.cli.context import CATALOG_INT_MAX, By, actor, catalog_of, settings_of
 from trousseau.cli.output import console
 from trousseau.errors import InvalidValue
 
@@ -45,6 +46,11 @@ freeze_app.add_typer(export_app, name="export")
 
 EXIT = {"allow": 0, "needs-approval": 3, "deny": 4}
 
+FIRST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(9001, 1, 1, tzinfo=UTC)
+"""The instants a command accepts: the policy is read for a year or more around one, and
+Python's dates end at year 9999, so one near either end would overflow in the middle."""
+
 
 def _ledger(settings: Settings) -> Ledger:
     from trousseau.clock import utc_now
@@ -62,6 +68,10 @@ def _duration(text: str) -> timedelta:
         raise InvalidValue(
             f"duration {text!r} is not a number with a unit s, m, h or d (like 90m or 2h)"
         ) from None
+    except OverflowError:  # infinite, or past timedelta's 999,999,999 days
+        raise InvalidValue(
+            f"duration {text!r} is too long: give a finite one, like 90m or 2h"
+        ) from None
 
 
 def _instant(text: str | None, what: str) -> datetime:
@@ -74,6 +84,10 @@ def _instant(text: str | None, what: str) -> datetime:
     if moment.tzinfo is None:
         raise InvalidValue(
             f"{what} {text!r} has no UTC offset: write it like 2026-06-13T10:00:00+02:00"
+        )
+    if not FIRST_INSTANT <= moment < LAST_INSTANT:
+        raise InvalidValue(
+            f"{what} {text!r} is out of range: give an instant from 1900-01-01 to 9000-12-31"
         )
     return moment
 
@@ -161,12 +175,12 @@ def check_command(
         if decision.override:
             o = decision.override
             console.print(
-                f"  override {o.id}: {o.reason} (requested by {o.requested_by}, approved by "
-                f"{o.approved_by}, until {o.expires_at.isoformat()})",
+                f"  override {o.id}: {escape(o.reason)} (requested by {escape(o.requested_by)}, "
+                f"approved by {escape(o.approved_by or '')}, until {o.expires_at.isoformat()})",
                 highlight=False,
             )
         for reason in decision.reasons:
-            console.print(f"  {reason.level.name.lower()}: {reason.text}", highlight=False)
+            console.print(f"  {reason.level.name.lower()}: {escape(reason.text)}", highlight=False)
     raise typer.Exit(EXIT[decision.verdict])
 
 
@@ -202,7 +216,7 @@ def timeline_command(
         )
         return
     for p in pieces:
-        why = "; ".join(r.text for r in p.reasons) or "-"
+        why = escape("; ".join(r.text for r in p.reasons) or "-")
         console.print(
             f"{p.start.isoformat()}  {p.end.isoformat()}  {p.level.name.lower():8s}  {why}",
             highlight=False,
@@ -220,8 +234,8 @@ def _print_override(o: Override, now: datetime) -> None:
     if o.revoked_by:
         who += f", revoked by {o.revoked_by}"
     console.print(
-        f"{o.id:>5}  {o.state(now).value:8s}  {scope}  until {o.expires_at.isoformat()}  "
-        f"{who}: {o.reason}",
+        f"{o.id:>5}  {o.state(now).value:8s}  {escape(scope)}  until {o.expires_at.isoformat()}  "
+        f"{escape(who)}: {escape(o.reason)}",
         highlight=False,
     )
 
@@ -250,7 +264,7 @@ def override_request(
     finally:
         ledger.catalog.dispose()
     console.print(
-        f"override {made.id} requested by {made.requested_by}, pending until "
+        f"override {made.id} requested by {escape(made.requested_by)}, pending until "
         f"{made.expires_at.isoformat()}: a second person approves it with "
         f"`trousseau freeze override approve {made.id}`",
         highlight=False,
@@ -267,7 +281,9 @@ def _decide(ctx: typer.Context, override_id: int, by: str, approve: bool) -> Ove
         ledger.catalog.dispose()
 
 
-OverrideNumber = Annotated[int, typer.Argument(help="The override's number.")]
+OverrideNumber = Annotated[
+    int, typer.Argument(help="The override's number.", min=1, max=CATALOG_INT_MAX)
+]
 
 
 @override_app.command("approve")
@@ -275,7 +291,8 @@ def override_approve(ctx: typer.Context, override_id: OverrideNumber, by: By = "
     """Approve someone else's override (never your own)."""
     done = _decide(ctx, override_id, by, approve=True)
     console.print(
-        f"override {done.id} approved by {done.approved_by}: {done.environment}/{done.service} "
+        f"override {done.id} approved by {escape(done.approved_by or '')}: "
+        f"{escape(done.environment)}/{escape(done.service)} "
         f"may deploy until {done.expires_at.isoformat()}",
         highlight=False,
     )
@@ -285,7 +302,7 @@ def override_approve(ctx: typer.Context, override_id: OverrideNumber, by: By = "
 def override_revoke(ctx: typer.Context, override_id: OverrideNumber, by: By = "") -> None:
     """Withdraw an override before it expires."""
     done = _decide(ctx, override_id, by, approve=False)
-    console.print(f"override {done.id} revoked by {done.revoked_by}", highlight=False)
+    console.print(f"override {done.id} revoked by {escape(done.revoked_by or '')}", highlight=False)
 
 
 @override_app.command("list")
@@ -336,8 +353,12 @@ def audit_verify(
 @audit_app.command("show")
 def audit_show(
     ctx: typer.Context,
-    after: Annotated[int, typer.Option(help="Entries after this number.")] = 0,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
+    after: Annotated[
+        int, typer.Option(help="Entries after this number.", min=0, max=CATALOG_INT_MAX)
+    ] = 0,
+    limit: Annotated[
+        int, typer.Option(help="At most this many.", min=1, max=CATALOG_INT_MAX)
+    ] = 100,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The audit log's entries in order."""
@@ -365,8 +386,8 @@ def audit_show(
         return
     for e in entries:
         console.print(
-            f"{e.seq:>6}  {e.at.isoformat()}  {e.action.value:8s}  {e.actor}  "
-            f"{json.dumps(e.body, sort_keys=True)}",
+            f"{e.seq:>6}  {e.at.isoformat()}  {e.action.value:8s}  {escape(e.actor)}  "
+            f"{escape(json.dumps(e.body, sort_keys=True))}",
             highlight=False,
         )
 
@@ -377,7 +398,9 @@ Regions = Annotated[
     list[str] | None,
     typer.Option("--region", help="A region (repeat for several; default: every region)."),
 ]
-Horizon = Annotated[int, typer.Option(help="Days ahead, at most 365 (cron has no year).")]
+Horizon = Annotated[
+    int, typer.Option(help="Days ahead, at most 365 (cron has no year).", min=1, max=365)
+]
 
 
 def _plans(
@@ -421,7 +444,7 @@ def _report(plans: list[Plan]) -> None:
     errors.print(f"regenerate before {until.isoformat()}", highlight=False)
     for p in plans:
         for note in p.notes:
-            errors.print(f"  {p.region}: {note}", highlight=False)
+            errors.print(f"  {escape(p.region)}: {escape(note)}", highlight=False)
 
 
 @export_app.command("argocd")

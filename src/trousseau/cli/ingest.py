@@ -56,7 +56,9 @@ def ingest_command(
     ] = False,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-n", help="Job processes with --work (default: settings)."),
+        typer.Option(
+            "--workers", "-n", min=0, help="Job processes with --work (default: settings)."
+        ),
     ] = None,
 ) -> None:
     """Store originals durably, record them and enqueue their processing.
@@ -154,15 +156,17 @@ class _Tally:
 
 def _show(event: IngestEvent, tally: _Tally) -> None:
     """Count one file's fate on the progress bar; a rejected file's reason is printed."""
+    from rich.markup import escape  # a file name may hold [brackets]: not markup
+
     from trousseau.ingest import IngestOutcome
 
     tally.summary.add(event)
     tally.read += _size(event.path)
     tally.bar.update(tally.task, advance=1, bytes=tally.read)
     if event.outcome == IngestOutcome.REJECTED:
-        tally.bar.console.print(f"[yellow]rejected[/] {event.error}", highlight=False)
+        tally.bar.console.print(f"[yellow]rejected[/] {escape(str(event.error))}", highlight=False)
     for warning in event.warnings:
-        tally.bar.console.print(f"[yellow]warning[/] {warning}", highlight=False)
+        tally.bar.console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
 
 
 def _ingest_while_working(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import settings_of, vault_of
 from trousseau.cli.output import console
@@ -21,5 +22,5 @@ def init(ctx: typer.Context) -> None:
     vault = vault_of(settings)
     vault.close()
     change = "up to date" if before == after else f"migrated {before or 'empty'} → {after}"
-    console.print(f"catalog  {catalog.url}  (schema {after}, {change})")
-    console.print(f"vault    {vault.url}")
+    console.print(f"catalog  {escape(str(catalog.url))}  (schema {after}, {change})")
+    console.print(f"vault    {escape(str(vault.url))}")

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from trousseau.cli.context import catalog_of, settings_of
+from trousseau.cli.context import CATALOG_INT_MAX, catalog_of, settings_of
 from trousseau.cli.output import console
 from trousseau.clock import utc_now
 from trousseau.errors import SettingsError
@@ -31,15 +32,15 @@ def _table(rows: Sequence[JobRow], *, with_error: bool) -> Table:
     for r in rows:
         cells = [
             str(r.id),
-            r.kind,
-            r.sla,
+            escape(r.kind),
+            escape(r.sla),
             r.state,
             f"{r.deadline:%Y-%m-%d %H:%M:%S}",
             f"{r.attempts}/{r.max_attempts}",
-            str(r.payload),
+            escape(str(r.payload)),
         ]
         if with_error:
-            cells.append((r.last_error or "").splitlines()[0] if r.last_error else "")
+            cells.append(escape(r.last_error.splitlines()[0]) if r.last_error else "")
         table.add_row(*cells)
     return table
 
@@ -48,7 +49,7 @@ def _table(rows: Sequence[JobRow], *, with_error: bool) -> Table:
 def list_command(
     ctx: typer.Context,
     state: Annotated[str | None, typer.Option(help="queued, running, done or dead.")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=CATALOG_INT_MAX)] = 50,
 ) -> None:
     """Jobs, open ones by deadline."""
     from trousseau.jobs import JobState, list_jobs
@@ -66,7 +67,9 @@ def list_command(
 
 
 @jobs_app.command("dead")
-def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+def dead_command(
+    ctx: typer.Context, limit: Annotated[int, typer.Option(min=1, max=CATALOG_INT_MAX)] = 50
+) -> None:
     """Dead-letter jobs with the whole error that put them there."""
     from trousseau.jobs import JobState, list_jobs
 
@@ -81,7 +84,7 @@ def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] 
         return
     for r in rows:
         console.print(
-            f"[bold]job {r.id}[/] {r.kind} {r.payload} — {r.sla}, due "
+            f"[bold]job {r.id}[/] {escape(r.kind)} {escape(str(r.payload))} — {escape(r.sla)}, due "
             f"{r.deadline:%Y-%m-%d %H:%M:%S} UTC, {r.attempts}/{r.max_attempts} attempts",
             highlight=False,
         )
@@ -93,7 +96,9 @@ def dead_command(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1)] 
 @jobs_app.command("retry")
 def retry_command(
     ctx: typer.Context,
-    ids: Annotated[list[int] | None, typer.Argument(help="Dead job ids.")] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Dead job ids.", min=1, max=CATALOG_INT_MAX)
+    ] = None,
     all_dead: Annotated[bool, typer.Option("--all", help="Retry every dead job.")] = False,
 ) -> None:
     """Send dead jobs back to the queue with fresh attempts."""

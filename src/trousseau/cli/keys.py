@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console, errors
@@ -44,9 +45,10 @@ def create_command(
     finally:
         catalog.dispose()
     if new_tenant:
-        errors.print(f"tenant {tenant!r} created", highlight=False, soft_wrap=True)
+        errors.print(f"tenant {escape(repr(tenant))} created", highlight=False, soft_wrap=True)
     errors.print(
-        f"key {issued.key.id} for tenant {tenant!r} (scopes: {' '.join(sorted(issued.key.scopes))})"
+        f"key {issued.key.id} for tenant {escape(repr(tenant))} "
+        f"(scopes: {escape(' '.join(sorted(issued.key.scopes)))})"
         ": store it now, it is shown only once",
         highlight=False,
         soft_wrap=True,
@@ -81,8 +83,8 @@ def list_command(
         state = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d %H:%M}"
         table.add_row(
             str(key.id),
-            key.tenant_slug,
-            key.name,
+            escape(key.tenant_slug),
+            escape(key.name),
             " ".join(sorted(key.scopes)),
             f"{key.created_at:%Y-%m-%d %H:%M}",
             state,
@@ -104,7 +106,7 @@ def revoke_command(
     finally:
         catalog.dispose()
     console.print(
-        f"key {key.id} of tenant {key.tenant_slug!r} revoked "
+        f"key {key.id} of tenant {escape(repr(key.tenant_slug))} revoked "
         f"at {key.revoked_at:%Y-%m-%d %H:%M} UTC",
         highlight=False,
         soft_wrap=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import By, actor, catalog_of, settings_of, write_or_print
 from trousseau.cli.output import console
@@ -48,7 +49,7 @@ def emergency_on(
         catalog.dispose()
     console.print(
         f"emergency on until {made.until.isoformat()}: at least {made.floor} workers, deploys "
-        f"denied, {', '.join(made.paused_slas) or 'no'} work paused",
+        f"denied, {escape(', '.join(made.paused_slas) or 'no')} work paused",
         highlight=False,
     )
 
@@ -67,7 +68,7 @@ def emergency_off(
         done = switch_off(catalog, by=actor(by), reason=reason, now=datetime.now(UTC))
     finally:
         catalog.dispose()
-    console.print(f"emergency {done.id} off (by {done.ended_by})", highlight=False)
+    console.print(f"emergency {done.id} off (by {escape(done.ended_by or '')})", highlight=False)
 
 
 @emergency_app.command("status")
@@ -101,8 +102,8 @@ def emergency_status(
         console.print("the emergency switch is off")
     else:
         console.print(
-            f"emergency on since {body['since']} until {body['until']} by {body['by']}: "
-            f"{body['reason']}",
+            f"emergency on since {body['since']} until {body['until']} by "
+            f"{escape(str(body['by']))}: {escape(str(body['reason']))}",
             highlight=False,
         )
 
@@ -176,5 +177,7 @@ def readiness_command(
             f"{when.isoformat()}: {'ready' if result.ready else 'NOT ready'}", highlight=False
         )
         for c in result.checks:
-            console.print(f"  {c.status.value:4s}  {c.name}: {c.detail}", highlight=False)
+            console.print(
+                f"  {c.status.value:4s}  {escape(c.name)}: {escape(c.detail)}", highlight=False
+            )
     raise typer.Exit(0 if result.ready else 3)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console
@@ -135,26 +136,29 @@ def people(
         console.print_json(json.dumps(body))
         return
     console.print(
-        f"{len(faces)} face(s), {len(persons)} person(s) in {target.slug} "
+        f"{len(faces)} face(s), {len(persons)} person(s) in {escape(target.slug)} "
         f"(this scan: {report.photos} photo(s), {report.faces} face(s), "
         f"{report.waiting} waiting for their variants, {report.originals} small-faced read "
         "from their original)",
         highlight=False,
     )
     for entry in body["persons"]:
-        label = entry["name"] or "unnamed"
+        label = escape(entry["name"] or "unnamed")
         console.print(
             f"person {entry['id']} ({label}): {entry['faces']} face(s) in "
-            f"{len(entry['photos'])} photo(s): {', '.join(entry['photos'][:8])}"
+            f"{len(entry['photos'])} photo(s): {escape(', '.join(entry['photos'][:8]))}"
             + (" ..." if len(entry["photos"]) > 8 else ""),
             highlight=False,
         )
     for failure in body["failed"]:
-        console.print(f"could not scan {failure['photo']}: {failure['reason']}", highlight=False)
+        console.print(
+            f"could not scan {escape(failure['photo'])}: {escape(failure['reason'])}",
+            highlight=False,
+        )
     for photo, reason in report.unread_originals:
         console.print(
-            f"faces of {photo} read from its variant only: its original cannot be read "
-            f"({reason}); check it with `trousseau verify`",
+            f"faces of {escape(photo)} read from its variant only: its original cannot be "
+            f"read ({escape(reason)}); check it with `trousseau verify`",
             highlight=False,
         )
 
@@ -202,9 +206,9 @@ def find_me(
         console.print_json(json.dumps(body))
         return
     if not matches:
-        console.print(f"no photo of this person in {target.slug}", highlight=False)
+        console.print(f"no photo of this person in {escape(target.slug)}", highlight=False)
     for m in matches:
-        console.print(f"{m.confidence:.3f}  {m.photo}", highlight=False)
+        console.print(f"{m.confidence:.3f}  {escape(m.photo)}", highlight=False)
 
 
 def _named(text: str) -> tuple[int, str | None]:

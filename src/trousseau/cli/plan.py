@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of
 from trousseau.cli.output import console, errors
@@ -32,11 +33,26 @@ Calendar = Annotated[
 ]
 
 
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9000, 12, 31)
+"""The days a plan may name. The plan reads a day or two around its range (and a month for
+`sample`); Python's dates stop at years 1 and 9999, so a day near either end would overflow."""
+
+
 def _day(text: str, what: str) -> datetime:
+    """`text` (YYYY-MM-DD) as midnight UTC; `what` (the option) names it in an error."""
     try:
-        return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidValue(f"{what} {text!r} is not a date YYYY-MM-DD") from None
+    _within(day, f"{what} {text!r}")
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+def _within(day: date, what: str) -> None:
+    """Refuse `day` outside FIRST_DAY..LAST_DAY, naming it as `what`."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidValue(f"{what} is out of range: give a day from {FIRST_DAY} to {LAST_DAY}")
 
 
 def _weddings(
@@ -192,6 +208,8 @@ def simulate_command(
     weddings = read_calendar(calendar, slas=settings.sla_classes, default_sla=settings.default_sla)
     if not weddings:
         raise InvalidValue(f"the calendar {calendar} holds no wedding")
+    for w in weddings:
+        _within(w.date, f"the wedding {w.ref!r} of {calendar} on {w.date}")
     first = _day(start, "--from") if start else _day(min(w.date for w in weddings).isoformat(), "")
     last = (
         _day(end, "--to")
@@ -212,7 +230,7 @@ def simulate_command(
         from trousseau.planning import plot_busiest_day
 
         plot_busiest_day(result, plot)
-        errors.print(f"drew the busiest day to {plot}", highlight=False)
+        errors.print(f"drew the busiest day to {escape(str(plot))}", highlight=False)
     if as_json:
         console.print_json(json.dumps(comparison_json(result)))
         return
@@ -287,6 +305,6 @@ def calibrate_command(
     console.print(
         f"fitted on {result.fitted} weddings, held out {result.held_out}: hourly error "
         f"{result.error_before:.1%} before, {result.error_after:.1%} after"
-        + (f"; written to {write}" if write else ""),
+        + (f"; written to {escape(str(write))}" if write else ""),
         highlight=False,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import settings_of
 from trousseau.cli.output import console, errors
@@ -43,8 +44,6 @@ def configured_profiles(ctx: typer.Context) -> dict[str, Profile]:
 
 def fail(exc: SettingsError) -> NoReturn:
     """Print `exc` as one line (escaped: its "[profiles.x]" is text, not rich markup); exit 2."""
-    from rich.markup import escape
-
     errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
@@ -96,7 +95,7 @@ def list_command(ctx: typer.Context) -> None:
     table.add_column("enabled", no_wrap=True)
     for p in rows:
         table.add_row(
-            p.name,
+            escape(p.name),
             size_cell(p),
             format_cell(p),
             "-" if p.format == "png" else str(p.quality),
@@ -141,6 +140,7 @@ def check_command(
             fail(exc)
     enabled = [p.name for p in enabled_profiles(profiles)]
     console.print(
-        f"ok: {len(profiles)} profiles ({len(enabled)} enabled: {', '.join(enabled) or 'none'})",
+        f"ok: {len(profiles)} profiles ({len(enabled)} enabled: "
+        f"{escape(', '.join(enabled) or 'none')})",
         highlight=False,
     )

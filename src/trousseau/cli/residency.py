@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console
@@ -81,21 +82,24 @@ def report(
         if not settings.residency.enabled:
             console.print("residency is off (no residency.region): nothing is pinned")
         if note:
-            console.print(note, highlight=False)
+            console.print(escape(note), highlight=False)
         for place in places:
             mark = "ok " if place.in_place else "OUT"
+            stores = ", ".join(
+                f"{s.role} {s.url} ({s.region or 'no region'})" for s in place.stores
+            )
             console.print(
-                f"{mark} {place.tenant}/{place.wedding} region {place.region or '-'}: "
-                f"{place.blobs} blob(s), {place.bytes / 1e6:.1f} MB in "
-                + ", ".join(f"{s.role} {s.url} ({s.region or 'no region'})" for s in place.stores),
+                f"{mark} {escape(place.tenant)}/{escape(place.wedding)} region "
+                f"{escape(place.region or '-')}: {place.blobs} blob(s), "
+                f"{place.bytes / 1e6:.1f} MB in {escape(stores)}",
                 highlight=False,
             )
             if place.backup_copies is not None:
                 held = ", ".join(place.backup_copies) or "none"
-                console.print(f"    whole in the backup targets: {held}", highlight=False)
+                console.print(f"    whole in the backup targets: {escape(held)}", highlight=False)
             for problem in place.problems:
-                console.print(f"    {problem}", highlight=False)
+                console.print(f"    {escape(problem)}", highlight=False)
             for sha, role, name in place.blob_list:
-                console.print(f"    {sha} {role} {name}", highlight=False)
+                console.print(f"    {sha} {role} {escape(name)}", highlight=False)
     if wrong:
         raise typer.Exit(OUT_OF_PLACE)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from trousseau.cli.context import catalog_of, settings_of, vault_of
 from trousseau.cli.output import console, errors
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 DEFAULT_GRACE_HOURS = 24.0
 """An unreferenced blob younger than this may be an ingest's whose record is on its way (a
 crashed ingest re-run within a day finds it again); older, it is an orphan."""
+
+MAX_GRACE_HOURS = 24.0 * 365 * 100
+"""A century: a longer grace period protects nothing more, and one reaching past year 1 would
+overflow the cutoff's date arithmetic. The range check refuses inf and nan too."""
 
 
 def verify(
@@ -43,7 +48,9 @@ def verify(
     orphan_grace_hours: Annotated[
         float,
         typer.Option(
-            min=0.0, help="Unreferenced blobs stored more recently than this are not orphans."
+            min=0.0,
+            max=MAX_GRACE_HOURS,
+            help="Unreferenced blobs stored more recently than this are not orphans.",
         ),
     ] = DEFAULT_GRACE_HOURS,
 ) -> None:
@@ -117,7 +124,7 @@ def verify(
         )
     if problems:
         for p in problems:
-            errors.print(f"[red]damaged[/] {p}", highlight=False)
+            errors.print(f"[red]damaged[/] {escape(p)}", highlight=False)
         errors.print(f"{len(problems)} blob(s) missing or damaged: restore them from backup")
         raise typer.Exit(1)
 
