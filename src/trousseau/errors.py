@@ -196,6 +196,10 @@ class TargetFull(BackupError):
     """A backup target has no room: the file being written was not kept (nothing half-written)."""
 
 
+class RestoreFailed(BackupError):
+    """A restore could not write where it was told (not a folder, read-only, a full disk)."""
+
+
 class WeddingErased(BackupError):
     """The wedding's data key was destroyed (`backup erase`): its data cannot be restored."""
 

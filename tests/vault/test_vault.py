@@ -210,3 +210,30 @@ def test_sweep_partials_never_touches_blobs(vault: Vault) -> None:
 def test_close_is_idempotent(vault: Vault) -> None:
     vault.close()
     vault.close()
+
+
+def test_repair_replaces_a_damaged_copy_and_keeps_it_aside(
+    vault: Vault, tamper: Callable[[str, bytes], None], tmp_path: Path
+) -> None:
+    """What a restore from backup does to a blob `trousseau verify` found damaged (a put
+    alone keeps the stored copy: the blob could never be mended)."""
+    digest = vault.put_bytes(PHOTO).sha256
+    good = tmp_path / "good"
+    good.write_bytes(PHOTO)
+    assert vault.repair(good, digest) is False  # whole: left alone
+    tamper(digest, b"rot" + PHOTO[3:])
+    with pytest.raises(BlobCorrupt):
+        vault.verify(digest)
+    assert vault.repair(good, digest) is True
+    assert vault.verify(digest) == len(PHOTO)
+    assert vault.get_bytes(digest) == PHOTO
+    assert list(vault.iter_blobs()) == [digest]  # the damaged copy is kept outside the blobs
+    with pytest.raises(ChecksumMismatch):
+        vault.repair(good, ABSENT)  # only the bytes of that blob mend it
+
+
+def test_repair_puts_back_a_missing_blob(vault: Vault, tmp_path: Path) -> None:
+    good = tmp_path / "good"
+    good.write_bytes(PHOTO)
+    assert vault.repair(good, sha(PHOTO)) is True
+    assert vault.get_bytes(sha(PHOTO)) == PHOTO

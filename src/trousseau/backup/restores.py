@@ -15,6 +15,7 @@ or not at all.
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from trousseau.backup.repository import Repository
 from trousseau.backup.snapshots import BlobEntry, Snapshot
-from trousseau.errors import NotFound, WeddingErased
+from trousseau.errors import NotFound, RestoreFailed, VaultError, WeddingErased
 from trousseau.vault import Vault
 
 
@@ -95,6 +96,8 @@ def restore(
     """
     if (to is None) == (vault is None):
         raise ValueError("restore to a folder or into a vault: exactly one of them")
+    if to is not None and to.exists() and not to.is_dir():
+        raise RestoreFailed(f"cannot restore to {to}: it is a file, not a folder; name a folder")
     entries: list[BlobEntry] = []
     erased: list[str] = []
     for ref in snapshot.weddings:
@@ -139,11 +142,14 @@ def restore(
             listing.append(f"{entry.tenant}/{entry.wedding}/{entry.sha256}\t{name}")
     catalog = None
     if to is not None:
-        if listing:
-            (to / "names.tsv").write_text("\n".join(listing) + "\n", encoding="utf-8")
-        if with_catalog and snapshot.dumps:
-            dump = snapshot.dumps[-1]
-            catalog = repo.restore_blob(dump, to / f"catalog.{dump.format}")
+        try:
+            if listing:
+                _write_names(to / NAMES_FILE, listing)
+            if with_catalog and snapshot.dumps:
+                dump = snapshot.dumps[-1]
+                catalog = repo.restore_blob(dump, to / f"catalog.{dump.format}")
+        except OSError as exc:
+            raise _unwritable(to, exc) from exc
     return RestoreReport(snapshot, restored, size, skipped, catalog, tuple(erased))
 
 
@@ -156,19 +162,72 @@ def tsv_field(text: str) -> str:
     return text.translate(_TSV_ESCAPES)
 
 
+NAMES_FILE = "names.tsv"
+
+
+def _write_names(path: Path, listing: list[str]) -> None:
+    """`names.tsv` with these lines, keeping the lines of blobs restored there before (a
+    second wedding restored into the same folder), written whole (a temporary file renamed)."""
+    lines = dict.fromkeys(listing)
+    if path.exists():
+        ours = {line.split("\t", 1)[0] for line in listing}
+        earlier = path.read_text(encoding="utf-8").splitlines()
+        lines = dict.fromkeys(
+            [line for line in earlier if line and line.split("\t", 1)[0] not in ours] + listing
+        )
+    temporary = path.with_name(f".{NAMES_FILE}.partial")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def _unwritable(to: Path, exc: OSError) -> RestoreFailed:
+    """A restore's write refused by the folder or its disk, said as what to do."""
+    why = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "the disk is full: free space (or choose a folder on another disk) and retry"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = "it cannot be written: choose a folder you can write to and retry"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        advice = "something that is not a folder is in the way: choose another folder"
+    else:
+        advice = "check the folder and its disk, then retry"
+    where = exc.filename or to
+    return RestoreFailed(
+        f"cannot restore to {to}: writing {where} failed ({why}); {advice}; every file "
+        "restored there so far is whole"
+    )
+
+
 def _restore_one(
     repo: Repository, entry: BlobEntry, *, to: Path | None, vault: Vault | None
 ) -> bool:
-    """Restore one blob; True when it was already there, whole."""
+    """Restore one blob; True when it was already there, whole.
+
+    Into a vault, a blob the vault holds is checked first: a missing or damaged copy (the
+    reason `trousseau verify` sends the operator here) is replaced by the verified one, the
+    damaged copy set aside (`Vault.repair`)."""
     if vault is not None:
-        if vault.exists(entry.sha256):
+        try:
+            vault.verify(entry.sha256)
             return True
-        with tempfile.TemporaryDirectory(prefix="trousseau-restore-") as scratch:
-            path = repo.restore_blob(entry, Path(scratch) / entry.sha256)
-            vault.put_file(path, expected_sha256=entry.sha256)
+        except VaultError:
+            pass
+        try:
+            with tempfile.TemporaryDirectory(prefix="trousseau-restore-") as scratch:
+                path = repo.restore_blob(entry, Path(scratch) / entry.sha256)
+                vault.repair(path, entry.sha256)
+        except OSError as exc:
+            raise RestoreFailed(
+                f"cannot restore blob {entry.sha256} into the vault: its temporary copy in "
+                f"{tempfile.gettempdir()} failed ({exc.strerror or exc}); free space there or "
+                "point TMPDIR at a disk with room, then retry"
+            ) from exc
         return False
     assert to is not None
     folder = to / entry.tenant / entry.wedding
-    folder.mkdir(parents=True, exist_ok=True)
-    repo.restore_blob(entry, folder / entry.sha256)  # always written: a file there may be bad
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        repo.restore_blob(entry, folder / entry.sha256)  # always written: a file there may be bad
+    except OSError as exc:
+        raise _unwritable(to, exc) from exc
     return False

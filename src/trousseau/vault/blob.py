@@ -42,6 +42,11 @@ class StoredBlob:
     stored_at: datetime
 
 
+DAMAGED_DIR = "damaged"
+"""Where a vault keeps the damaged copies it replaced (`Vault.repair`): evidence, never
+deleted by trousseau, outside the blobs' own keys."""
+
+
 def check_sha256(value: object, *, name: str = "sha256") -> str:
     """Return `value` if it is 64 lowercase hex characters, else raise ValueError.
 

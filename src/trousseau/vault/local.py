@@ -42,10 +42,12 @@ from trousseau.errors import (
 from trousseau.processes import Liveness
 from trousseau.vault.blob import (
     CHUNK_SIZE,
+    DAMAGED_DIR,
     BlobInfo,
     StoredBlob,
     blob_key,
     check_expected,
+    check_sha256,
     corrupt,
     digest,
     mismatch,
@@ -155,6 +157,34 @@ class LocalVault:
         if actual != sha256:
             raise BlobCorrupt(corrupt(sha256, str(path), actual))
         return size
+
+    def repair(self, path: Path, sha256: str) -> bool:
+        """See `Vault.repair`: the damaged file goes to `<root>/damaged/<sha256>.<ns>`."""
+        check_sha256(sha256)
+        try:
+            self.verify(sha256)
+            return False
+        except BlobMissing:
+            pass
+        except VaultError:  # damaged, or not a readable file (a directory in its place)
+            self._set_aside(sha256)
+        self.put_file(path, expected_sha256=sha256)
+        return True
+
+    def _set_aside(self, sha256: str) -> None:
+        final = self.blob_path(sha256)
+        aside = self.root / DAMAGED_DIR / f"{sha256}.{time.time_ns()}"
+        try:
+            aside.parent.mkdir(exist_ok=True)
+            final.replace(aside)
+            _fsync_dir(final.parent)
+            _fsync_dir(aside.parent)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise self._write_error(
+                exc, f"setting the damaged blob {sha256} aside", "; the vault was not changed"
+            ) from exc
 
     def iter_blobs(self) -> Iterator[str]:
         """Every published sha256, in key order."""

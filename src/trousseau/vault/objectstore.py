@@ -20,6 +20,7 @@ refuses a body damaged on the way. `verify` re-hashes the stored bytes when a sc
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,7 @@ from obstore.exceptions import (
 from trousseau.errors import BlobCorrupt, BlobMissing, ChecksumMismatch, VaultError, VaultReadOnly
 from trousseau.vault.blob import (
     CHUNK_SIZE,
+    DAMAGED_DIR,
     BlobInfo,
     StoredBlob,
     blob_key,
@@ -128,6 +130,25 @@ class ObjectStoreVault:
         if actual != sha256:
             raise BlobCorrupt(corrupt(sha256, self._where(key), actual))
         return size
+
+    def repair(self, path: Path, sha256: str) -> bool:
+        """See `Vault.repair`: the damaged object is copied to `damaged/<sha256>.<ns>` before
+        the verified copy replaces it."""
+        try:
+            self.verify(sha256)
+            return False
+        except BlobMissing:
+            pass
+        except BlobCorrupt:
+            key = blob_key(sha256)
+            aside = f"{DAMAGED_DIR}/{sha256}.{time.time_ns()}"
+            try:
+                obstore.copy(self.store, key, aside)
+                obstore.delete(self.store, key)
+            except (BaseError, OSError) as exc:
+                raise self._write_error(key, f"the damaged blob {sha256}", exc) from exc
+        self.put_file(path, expected_sha256=sha256)
+        return True
 
     def iter_blobs(self) -> Iterator[str]:
         """Every stored sha256, in key order; objects outside the layout are skipped."""

@@ -56,6 +56,12 @@ class Vault(Protocol):
         """Re-hash the stored bytes and return their size; BlobMissing or BlobCorrupt."""
         ...
 
+    def repair(self, path: Path, sha256: str) -> bool:
+        """Put `path`, whose bytes must hash to `sha256`, in place of a missing or damaged
+        copy of that blob (a restore from backup); False, changing nothing, when the stored
+        copy is whole. A damaged copy is moved aside under `damaged/`, never deleted."""
+        ...
+
     def iter_blobs(self) -> Iterator[str]:
         """Every stored sha256, once each; stray files or objects are skipped."""
         ...

@@ -74,6 +74,10 @@ class ReplicatedVault:
         replica holds the blob (`trousseau verify` reports it for repair)."""
         return self.primary.verify(sha256)
 
+    def repair(self, path: Path, sha256: str) -> bool:
+        """Every store's copy repaired: the primary's, then each replica's."""
+        return any([store.repair(path, sha256) for store in self.stores])
+
     def iter_blobs(self) -> Iterator[str]:
         return self.primary.iter_blobs()
 
