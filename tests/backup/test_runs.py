@@ -304,3 +304,61 @@ def test_a_vendors_pdf_form_is_backed_up_with_its_wedding_and_restored(
     (restored,) = out.glob("*/*/*")
     assert restored.name == sha and restored.read_bytes() == pdf
     assert str(wedding.id) == restored.parent.name and submitted.sha256 == sha
+
+
+def _damage(vault, sha256: str) -> bytes:
+    path = vault.blob_path(sha256)
+    original = path.read_bytes()
+    path.chmod(0o644)
+    path.write_bytes(b"rot" + original[3:])
+    return original
+
+
+def _mend(vault, sha256: str, original: bytes) -> None:
+    vault.blob_path(sha256).write_bytes(original)
+
+
+@pytest.mark.parametrize("first_run", ["full", "incremental"])
+def test_a_damaged_vault_blob_is_left_out_and_the_rest_is_backed_up(
+    tmp_path, catalog, vault, repo, settings, clock, first_run
+):
+    """One damaged photo once kept every wedding (and the catalog) out of every run."""
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(3))
+    if first_run == "incremental":
+        assert not _run(catalog, vault, repo, settings, clock).damaged
+        _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(10, 13))
+    with catalog.begin() as conn:
+        shas = sorted({b.sha256 for b in wedding_blobs(conn)})
+    damaged = shas[-1]
+    original = _damage(vault, damaged)
+
+    report = _run(catalog, vault, repo, settings, clock)
+
+    assert report.snapshot is not None and not report.more_pending
+    (why,) = report.damaged
+    assert damaged in why and "not backed up" in why
+    out = tmp_path / "out"
+    restore(repo, find_snapshot(repo, "latest"), to=out)
+    assert {p.name for p in out.glob("*/*/*")} == set(shas) - {damaged}
+
+    _mend(vault, damaged, original)
+    again = _run(catalog, vault, repo, settings, clock)
+    assert again.snapshot is not None and not again.damaged
+    whole = tmp_path / "whole"
+    restore(repo, find_snapshot(repo, "latest"), to=whole)
+    assert {p.name for p in whole.glob("*/*/*")} == set(shas)
+
+
+def test_a_run_with_nothing_changed_still_notices_a_repository_it_cannot_open(
+    tmp_path, catalog, vault, repo, settings, clock
+):
+    """The no-change shortcut reads no key: it must not call a keyless repository up to
+    date (a cron'd run would report success against a backup nothing can open)."""
+    from trousseau.backup.runs import up_to_date
+
+    _ingest(tmp_path, catalog, vault, settings, clock, "smith-jones", range(2))
+    _run(catalog, vault, repo, settings, clock)
+    assert up_to_date(catalog, repo.target)
+    for key in (tmp_path / "repo" / "keys").iterdir():
+        key.unlink()
+    assert not up_to_date(catalog, repo.target)

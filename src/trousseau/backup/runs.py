@@ -44,6 +44,7 @@ from trousseau.catalog import (
     wedding_blobs,
 )
 from trousseau.clock import Clock
+from trousseau.errors import BlobCorrupt, BlobMissing
 from trousseau.vault import Vault
 
 BATCH = 5000
@@ -66,8 +67,8 @@ def owner_names(blob: WeddingBlob) -> tuple[str, str]:
 def up_to_date(catalog: Catalog, target: Target) -> bool:
     """True when the repository on `target` holds a snapshot and every change: a run would do
     nothing. Needs no passphrase (the key derivation alone takes a third of a second)."""
-    if not target.list("snapshots/"):
-        return False
+    if not target.list("snapshots/") or not target.list("keys/") or not target.exists("config"):
+        return False  # a run opens it and says what is wrong
     with catalog.begin() as conn:
         return not pending_changes(conn, repository_key(target), limit=1)
 
@@ -112,6 +113,9 @@ class RunReport:
     more_pending: bool
     """The backlog was larger than one batch: run again."""
     seconds: float
+    damaged: tuple[str, ...] = ()
+    """Blobs the vault could not give whole (missing or damaged), each with why: left out of
+    the snapshot, their changes still pending, while everything else was backed up."""
 
 
 def run_backup(
@@ -148,7 +152,7 @@ def run_backup(
     with catalog.begin() as conn:
         blobs = _full_list(conn) if full else _changed(conn, changes)
     stop = None if full or budget is None else started + budget
-    snapshot, read, dumped, left = _write(
+    snapshot, read, dumped, left, damaged = _write(
         repo,
         vault,
         blobs,
@@ -158,22 +162,23 @@ def run_backup(
         host=host,
         stop=stop,
     )
-    waiting = {(b.wedding_id, b.sha256) for b in left}
+    waiting = {(b.wedding_id, b.sha256) for b in [*left, *(blob for blob, _ in damaged)]}
     done = [c.id for c in changes if (c.wedding_id, c.subject) not in waiting]
     with catalog.begin() as conn:
-        if full:
+        if full and not damaged:
             advance_cursor(conn, key, upto, now=clock())
-        else:
+        elif not full:  # a full run with damage keeps the cursor: the next run walks it all
             mark_backed_up(conn, key, done, now=clock())
     return RunReport(
         snapshot=snapshot,
         full=full,
         changes=len(changes),
-        blobs=len(blobs) - len(left),
+        blobs=len(blobs) - len(left) - len(damaged),
         bytes_read=read,
         catalog_bytes=dumped,
-        more_pending=len(changes) >= batch or bool(left),
+        more_pending=(len(changes) >= batch and bool(done)) or bool(left),
         seconds=time.perf_counter() - started,
+        damaged=tuple(why for _, why in damaged),
     )
 
 
@@ -217,11 +222,14 @@ def _write(
     progress: Progress | None,
     host: str | None,
     stop: float | None = None,
-) -> tuple[Snapshot, int, int, list[WeddingBlob]]:
+) -> tuple[Snapshot, int, int, list[WeddingBlob], list[tuple[WeddingBlob, str]]]:
     """Store the blobs, dump the catalog, commit; past `stop` (a `perf_counter` time) the
-    blobs not yet stored are left out and returned. Three stages overlap: a reading thread reads
-    and cuts the next blobs, this thread seals chunks into packs, and the writer's own thread
-    names and writes the previous pack (hashing, encryption and I/O release the GIL)."""
+    blobs not yet stored are left out and returned, and so is each blob the vault cannot give
+    whole, with why (one damaged photo must not keep the others out of the backup).
+
+    Three stages overlap: a reading thread reads and cuts the next blobs, this thread seals
+    chunks into packs, and the writer's own thread names and writes the previous pack
+    (hashing, encryption and I/O release the GIL)."""
     read = 0
     with (
         repo.writer(clock=clock, host=host) as writer,
@@ -237,6 +245,7 @@ def _write(
         ahead: deque[tuple[WeddingBlob, Future[ChunkedBlob] | None]] = deque()
         queued = iter(todo)
         left: list[WeddingBlob] = []
+        damaged: list[tuple[WeddingBlob, str]] = []
         try:
             for done in range(1, len(todo) + 1):
                 if stop is not None and done > 1 and time.perf_counter() > stop:
@@ -252,8 +261,12 @@ def _write(
                     writer.add_blob(tenant, wedding, blob.sha256, io.BytesIO(), role=role)
                     size = 0
                 else:
-                    chunked = loading.result()
-                    writer.add_blob(tenant, wedding, blob.sha256, chunked, role=role)
+                    try:
+                        chunked = loading.result()
+                        writer.add_blob(tenant, wedding, blob.sha256, chunked, role=role)
+                    except (BlobCorrupt, BlobMissing) as exc:  # this blob only: the rest goes on
+                        damaged.append((blob, str(exc)))
+                        continue
                     size = chunked.size
                 read += size
                 if progress is not None:
@@ -270,4 +283,4 @@ def _write(
         snapshot = writer.commit()
     if progress is not None:
         progress(SnapshotSaved(snapshot))
-    return snapshot, read, dump.bytes, left
+    return snapshot, read, dump.bytes, left, damaged

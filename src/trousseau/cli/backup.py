@@ -81,6 +81,7 @@ def run_command(
 
     settings = settings_of(ctx)
     started = time.perf_counter()
+    damaged: dict[str, None] = {}
     if not follow and _up_to_date(settings, to):
         seconds = time.perf_counter() - started
         console.print(f"nothing changed since the last snapshot ({seconds:.2f} s)")
@@ -135,6 +136,10 @@ def run_command(
                 )
             elif not follow:
                 console.print(f"nothing changed since the last snapshot ({report.seconds:.2f} s)")
+            for why in report.damaged:
+                if why not in damaged:
+                    damaged[why] = None
+                    errors.print(f"[red]not backed up[/] {escape(why)}", highlight=False)
             if report.more_pending:
                 continue
             if not follow:
@@ -153,6 +158,13 @@ def run_command(
         errors.print("stopped: what was committed is kept; the rest is backed up next run")
     if to is None and len(settings.backup.targets) > 1:
         _replicate_all(settings)
+    if damaged:
+        errors.print(
+            f"{len(damaged)} blob(s) were missing or damaged in the vault and are not in the "
+            "backup (everything else is): `trousseau verify` lists them; restore them from an "
+            "older snapshot (`trousseau backup restore`) or a replica, then run again"
+        )
+        raise typer.Exit(1)
 
 
 def _replicate_all(settings: Settings) -> None:

@@ -399,7 +399,12 @@ Regions = Annotated[
     typer.Option("--region", help="A region (repeat for several; default: every region)."),
 ]
 Horizon = Annotated[
-    int, typer.Option(help="Days ahead, at most 365 (cron has no year).", min=1, max=365)
+    int,
+    typer.Option(
+        help="Days ahead, at most 365 (cron has no year).",
+        min=1,
+        max=36_500,  # past a calendar's reach: the export's own 365-day rule explains the rest
+    ),
 ]
 
 
