@@ -12,6 +12,7 @@ import os
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.cli.conftest import Cli, assert_one_line_error
 from tests.conftest import PG_ADMIN_URL
 
 PASSPHRASE = "correct horse battery staple"
@@ -64,8 +65,13 @@ def test_a_drill_restores_measures_and_is_remembered(cli, tmp_path, scratch_db) 
         refused = cli.invoke("dr", "drill", "--json", **env)
         assert refused.returncode == 1
         assert "scratch database" in json.loads(refused.stdout)["error"]
-    drill = cli.invoke("dr", "drill", "--weddings", "2", "--seed", "1", "--json", *extra, **env)
+    empty = tmp_path / "scratch"  # an empty folder of the operator's: used, left empty
+    empty.mkdir()
+    drill = cli.invoke(
+        "dr", "drill", "--weddings", "2", "--seed", "1", "--json", "--to", str(empty), *extra, **env
+    )
     assert drill.returncode == 0, drill.stdout + drill.stderr
+    assert empty.is_dir() and list(empty.iterdir()) == []
     report = json.loads(drill.stdout)
     assert report["ok"] and report["error"] is None
     assert sorted(report["weddings"]) == ["default/ada-and-sam", "default/jo-and-li"]
@@ -124,3 +130,109 @@ def test_the_last_drill_becomes_metrics() -> None:
     assert samples[("trousseau_dr_last_drill_timestamp_seconds", ())] == at.timestamp()
     assert samples[("trousseau_dr_rto_seconds", (("stage", "first_gallery"),))] == 1.5
     assert samples[("trousseau_dr_rpo_seconds", ())] == 0.25
+
+
+# --to: a scratch folder the drill owns, never a place holding anything of the operator's.
+# The drill itself is stood in for by one writing what a real drill writes (a dump, a scratch
+# catalog, a scratch vault), so these need no backup: the scratch folder is what they test.
+
+
+@pytest.fixture
+def local_cli(tmp_path) -> Cli:
+    """The CLI on a SQLite catalog: the scratch folder does not depend on the catalog."""
+    return Cli(tmp_path / "data", f"sqlite:///{tmp_path / 'catalog.sqlite3'}", {})
+
+
+@pytest.fixture
+def drills(monkeypatch) -> list:
+    """The scratch folders the (stand-in) drill ran in, with what it found there first."""
+    from trousseau.recovery import drill
+
+    seen: list = []
+
+    def fake(settings, catalog, scratch, sample, rng, report, started, url) -> None:
+        seen.append((scratch, sorted(p.name for p in scratch.iterdir())))
+        (scratch / "dump").mkdir()
+        (scratch / "dump" / "catalog.sqlite3").write_bytes(b"dump")
+        (scratch / "catalog.sqlite3").write_bytes(b"restored")
+        (scratch / "vault" / "blobs").mkdir(parents=True)
+        (scratch / "vault" / "blobs" / "ab").write_bytes(b"blob")
+        report.all_seconds, report.rpo_seconds = 1.0, 0.0
+
+    monkeypatch.setattr(drill, "_drill", fake)
+    return seen
+
+
+def _tree(folder) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_drill_refuses_a_folder_holding_anything_and_leaves_it_whole(
+    local_cli, tmp_path, drills
+) -> None:
+    precious = tmp_path / "precious"
+    (precious / "sub").mkdir(parents=True)
+    (precious / "contract.txt").write_text("client contract")
+    (precious / "sub" / "notes.txt").write_text("x")
+    before = _tree(precious)
+    refused = local_cli.invoke("dr", "drill", "--to", str(precious))
+    assert_one_line_error(refused, str(precious), "not empty", "missing or empty folder")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert _tree(precious) == before and drills == []
+    assert "passed" not in refused.stdout
+
+
+def test_a_drill_refuses_a_file(local_cli, tmp_path, drills) -> None:
+    afile = tmp_path / "afile.txt"
+    afile.write_text("keep me")
+    refused = local_cli.invoke("dr", "drill", "--to", str(afile))
+    assert_one_line_error(refused, str(afile), "not a folder", "missing or empty folder")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert afile.read_text() == "keep me" and drills == []
+    beneath = local_cli.invoke("dr", "drill", "--to", str(afile / "scratch"))
+    assert_one_line_error(beneath, str(afile / "scratch"), "cannot be created")
+    assert afile.read_text() == "keep me" and drills == []
+
+
+def test_a_drill_keeps_off_the_live_data(local_cli, tmp_path, drills) -> None:
+    assert local_cli.invoke("status").returncode == 0  # the data dir, its vault and catalog
+    for place in (
+        local_cli.data_dir,
+        local_cli.data_dir / "vault",
+        local_cli.data_dir / "scratch",  # missing, but inside the data dir
+        tmp_path / "catalog.sqlite3",
+    ):
+        refused = local_cli.invoke("dr", "drill", "--to", str(place))
+        assert_one_line_error(refused, str(place), "live data")
+    assert not (local_cli.data_dir / "scratch").exists() and drills == []
+    assert (tmp_path / "catalog.sqlite3").stat().st_size > 0
+
+
+def test_a_missing_folder_is_made_for_the_drill_and_removed_after(
+    local_cli, tmp_path, drills
+) -> None:
+    scratch = tmp_path / "new" / "deeper" / "scratch"
+    ran = local_cli.invoke("dr", "drill", "--to", str(scratch))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "drill passed" in ran.stdout
+    assert drills == [(scratch, [])]
+    assert not (tmp_path / "new").exists()  # the folder and the parents made for it
+
+
+def test_an_empty_folder_is_left_there_empty(local_cli, tmp_path, drills) -> None:
+    scratch = tmp_path / "empty"
+    scratch.mkdir()
+    ran = local_cli.invoke("dr", "drill", "--to", str(scratch))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert drills == [(scratch, [])]
+    assert scratch.is_dir() and list(scratch.iterdir()) == []
+    kept = local_cli.invoke("dr", "drill", "--to", str(scratch), "--keep")
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert sorted(p.name for p in scratch.iterdir()) == ["catalog.sqlite3", "dump", "vault"]
+
+
+def test_the_default_scratch_is_a_temporary_folder_removed_after(local_cli, drills) -> None:
+    ran = local_cli.invoke("dr", "drill")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    ((scratch, found),) = drills
+    assert found == [] and not scratch.exists()

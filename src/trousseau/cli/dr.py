@@ -26,9 +26,18 @@ def drill(
     ctx: typer.Context,
     weddings: Annotated[int, typer.Option(min=1, help="Weddings restored (a random sample).")] = 3,
     to: Annotated[
-        Path | None, typer.Option("--to", help="Scratch folder (default: a temporary one).")
+        Path | None,
+        typer.Option(
+            "--to",
+            help="Scratch folder (default: a temporary one): a missing folder, created and "
+            "removed afterwards, or an empty one, left there empty afterwards. Refused, with "
+            "nothing touched: a folder holding anything, a file, or a place in or around the "
+            "data directory, vault, catalog or a backup target.",
+        ),
     ] = None,
-    keep: Annotated[bool, typer.Option("--keep", help="Keep the scratch folder.")] = False,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Keep what the drill restored into --to.")
+    ] = False,
     seed: Annotated[int | None, typer.Option(help="Seed of the sample (default: random).")] = None,
     scratch_catalog: Annotated[
         str | None,

@@ -12,6 +12,8 @@ failed, is recorded as a `dr.drill` event: the history, the metrics and the aler
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import shutil
 import time
@@ -20,6 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from trousseau.backup import find_snapshot, open_backup, primary_target, restore, restore_catalog
 from trousseau.catalog import (
@@ -32,7 +38,7 @@ from trousseau.catalog import (
     record_event,
     wedding_blobs,
 )
-from trousseau.errors import SettingsError, TrousseauError
+from trousseau.errors import InvalidValue, SettingsError, TrousseauError
 from trousseau.settings import Settings
 from trousseau.vault import open_vault
 
@@ -84,16 +90,19 @@ def run_drill(
     keep: bool = False,
     scratch_catalog_url: str | None = None,
 ) -> DrillReport:
-    """Run one drill into `scratch` (emptied first, removed after unless `keep`) and record
-    it; errors are the report's, never raised (a failed drill is a result).
+    """Run one drill into `scratch` and record it; errors are the report's, never raised (a
+    failed drill is a result), except a refused `scratch`: InvalidValue, before anything.
+
+    `scratch` must be missing or an empty folder, away from the live data (the data dir, the
+    vault, the catalog, a backup target): anything else is refused, never emptied. Unless
+    `keep`, what the drill created is removed afterwards: the folder (and any parent made for
+    it) when it was missing, only the drill's own entries when it was an empty folder.
 
     A SQLite catalog is restored into `scratch`; a PostgreSQL one into the database at
     `scratch_catalog_url` (its tables replaced: never the live catalog's)."""
+    created = _prepare_scratch(settings, scratch)
     report = DrillReport(started_at=clock())
     started = time.perf_counter()
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    scratch.mkdir(parents=True)
     try:
         _drill(settings, catalog, scratch, weddings, rng, report, started, scratch_catalog_url)
     except TrousseauError as exc:
@@ -102,7 +111,7 @@ def run_drill(
         report.error = f"{type(exc).__name__}: {exc}"
     finally:
         if not keep:
-            shutil.rmtree(scratch, ignore_errors=True)
+            _clear_scratch(scratch, created)
     with catalog.begin() as conn:
         record_event(
             conn,
@@ -118,6 +127,106 @@ def run_drill(
             data=report.as_data(),
         )
     return report
+
+
+def _live_locations(settings: Settings) -> list[tuple[str, Path]]:
+    """The local places holding live data, as far as the settings tell: a drill keeps off."""
+    places: list[tuple[str, Path]] = [("the data directory", settings.data_dir)]
+    urls = [("the vault", settings.vault_url)]
+    urls += [("a vault replica", url) for url in settings.vault_replicas]
+    urls += [("a backup target", url) for url in settings.backup.targets]
+    for what, url in urls:
+        path = _local_path(url)
+        if path is not None:
+            places.append((what, path))
+    if settings.catalog_url.startswith("sqlite"):
+        try:
+            database = make_url(settings.catalog_url).database
+        except ArgumentError:
+            database = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            places.append(("the catalog", Path(database)))
+    if settings.web.spool_dir is not None:
+        places.append(("the upload spool", settings.web.spool_dir))
+    return places
+
+
+def _local_path(url: str) -> Path | None:
+    """The local folder a vault or backup target URL names (None: not a local one)."""
+    if url.startswith("/"):
+        return Path(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "file" and parts.path:
+        return Path(unquote(parts.path))
+    return None
+
+
+def _prepare_scratch(settings: Settings, scratch: Path) -> Path | None:
+    """Check `scratch` and create it when missing; the topmost folder this created (None:
+    `scratch` was there, empty). InvalidValue, with nothing touched, for anything else."""
+    shown = str(scratch)
+    where = scratch.expanduser().resolve()
+    for what, place in _live_locations(settings):
+        live = place.expanduser().resolve()
+        if where.is_relative_to(live) or live.is_relative_to(where):
+            how = "is" if where == live else "lies inside" if live in where.parents else "holds"
+            raise InvalidValue(
+                f"drill scratch {shown}: it {how} {what} ({live}), and a drill never touches "
+                "live data: give --to a missing or empty folder elsewhere"
+            )
+    if os.path.lexists(scratch):
+        if scratch.is_symlink() or not scratch.is_dir():
+            raise InvalidValue(
+                f"drill scratch {shown}: it exists and is not a folder (left untouched): give "
+                "--to a missing or empty folder"
+            )
+        try:
+            held = sum(1 for _ in scratch.iterdir())
+        except OSError as exc:
+            raise InvalidValue(
+                f"drill scratch {shown}: cannot be read ({exc.strerror or exc}): give --to a "
+                "missing or empty folder you can write"
+            ) from None
+        if held:
+            raise InvalidValue(
+                f"drill scratch {shown}: the folder is not empty ({held} entries, left "
+                "untouched): give --to a missing or empty folder"
+            )
+        return None
+    top = scratch
+    while not os.path.lexists(top.parent) and top.parent != top:
+        top = top.parent
+    try:
+        scratch.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidValue(
+            f"drill scratch {shown}: cannot be created ({exc.strerror or exc}): give --to a "
+            "missing or empty folder in a place you can write"
+        ) from None
+    return top
+
+
+def _clear_scratch(scratch: Path, created: Path | None) -> None:
+    """Remove what the drill created: `scratch` and the parents made for it (`created` the
+    topmost), or, in a folder that was there empty, only the entries the drill put in it."""
+    if created is None:
+        try:
+            entries = list(scratch.iterdir())
+        except OSError:
+            return
+        for entry in entries:  # it was empty when the drill began: each one is the drill's
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+        return
+    shutil.rmtree(scratch, ignore_errors=True)
+    folder = scratch
+    while folder != created:  # the parents made for it, up to the topmost
+        folder = folder.parent
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty: never what someone else put there since
 
 
 def _drill(
