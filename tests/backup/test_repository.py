@@ -13,7 +13,9 @@ import pytest
 
 from tests.backup.faults import Crash, FaultyTarget
 from tests.backup.test_chunker import SMALL, fake_jpeg, photo_bytes, with_comment
-from trousseau.backup.packs import pack_path
+from trousseau.backup.keys import make_key_file, new_master_key
+from trousseau.backup.packs import pack_path, sha256_hex
+from trousseau.backup.prune import survey
 from trousseau.backup.repository import Repository, init_repository, open_repository
 from trousseau.backup.snapshots import BlobRole, Snapshot
 from trousseau.backup.targets import Target, open_target
@@ -145,6 +147,39 @@ def test_not_a_repository(tmp_path: Path, clock: Ticker) -> None:
         init_repository(
             open_target(str(tmp_path / "x")), "", clock=clock, host="h", scrypt_n=FAST_KDF
         )
+
+
+def test_a_repository_without_its_config_is_not_created_again(
+    repo: Repository, target: CrashingTarget, clock: Ticker
+) -> None:
+    snapshot = back_up(repo, clock, {("studio-a", "w1"): [noise(5_000, 1)]})
+    config = target.get("config")
+    target.delete("config")
+    keys = files(target, "keys/")
+    advice = "config is missing: copy it back from a replica target; do not run init"
+    with pytest.raises(RepositoryCorrupt, match=advice):
+        open_repository(target, PASSPHRASE)
+    with pytest.raises(RepositoryCorrupt, match=advice):
+        init_repository(target, PASSPHRASE, clock=clock, host="h", scrypt_n=FAST_KDF)
+    assert files(target, "keys/") == keys and not target.exists("config")
+    target.put("config", config)
+    assert open_repository(target, PASSPHRASE).snapshots() == [snapshot]
+
+
+def test_a_key_file_that_does_not_open_the_config_is_passed_over(
+    repo: Repository, target: CrashingTarget
+) -> None:
+    """A key file the passphrase opens, of another master key (another init's), sorting
+    before this repository's own."""
+    [own] = files(target, "keys/")
+    for n in range(64):
+        other = make_key_file(
+            new_master_key(), PASSPHRASE, created=repo.config.created, host=str(n), n=FAST_KDF
+        )
+        if f"keys/{sha256_hex(other)}" < own:
+            break
+    target.put(f"keys/{sha256_hex(other)}", other)
+    assert open_repository(target, PASSPHRASE).config == repo.config
 
 
 def test_default_chunker_has_a_random_seed(tmp_path: Path, clock: Ticker) -> None:
@@ -452,6 +487,61 @@ def test_checkpoints_during_a_long_run(repo: Repository, clock: Ticker) -> None:
     fresh = open_repository(repo.target, PASSPHRASE)
     back_up(fresh, clock, {("studio-a", "w1"): blobs[("studio-a", "w1")][:2]})
     assert len(files(repo.target, "packs/")) == packs
+
+
+def test_a_damaged_old_snapshot_hides_only_itself(
+    repo: Repository, clock: Ticker, tmp_path: Path
+) -> None:
+    old = back_up(repo, clock, {("studio-a", "w1"): [noise(5_000, 1)]})
+    data = noise(5_000, 2)
+    latest = back_up(repo, clock, {("studio-a", "w2"): [data]})
+    path = f"snapshots/{old.id}"
+    damaged = bytearray(repo.target.get(path))
+    damaged[40] ^= 0x01
+    repo.target.put(path, bytes(damaged))
+    fresh = open_repository(repo.target, PASSPHRASE)
+    assert fresh.snapshots() == [latest] and fresh.latest() == latest
+    [problem] = fresh.load_problems
+    assert path in problem and "restore it from a replica target" in problem
+    with pytest.raises(RepositoryCorrupt, match="restore it from a replica target"):
+        fresh.snapshot(old.id)
+    assert restored(fresh, latest, "studio-a", "w2", data) == data
+    newer = back_up(fresh, clock, {("studio-a", "w3"): [noise(5_000, 3)]})
+    assert fresh.snapshots() == [latest, newer] and len(fresh.load_problems) == 1
+    with pytest.raises(RepositoryCorrupt, match="prune stopped before changing anything"):
+        survey(fresh)  # prune would otherwise drop the chunks only the damaged one references
+
+
+@dataclass
+class ListCounting(FaultyTarget):
+    lists: list[str] = field(default_factory=list)
+
+    def list(self, prefix: str) -> list[tuple[str, int]]:
+        self.lists.append(prefix)
+        return self.inner.list(prefix)
+
+
+def test_a_deleted_pack_is_not_deduplicated_against(
+    repo: Repository, clock: Ticker, tmp_path: Path
+) -> None:
+    data = noise(150_000, 81)
+    back_up(repo, clock, {("studio-a", "w1"): [data]})
+    for path in files(repo.target, "packs/"):
+        repo.target.delete(path)
+    counting = ListCounting(repo.target)
+    fresh = open_repository(counting, PASSPHRASE)  # type: ignore[arg-type]
+    longer = data + noise(20_000, 82)  # shares data's first chunks, in w1's keyring
+    counting.lists.clear()
+    with fresh.writer(clock=clock) as w:
+        w.add_blob("studio-a", "w2", sha(data), io.BytesIO(data))
+        w.add_blob("studio-a", "w1", sha(longer), io.BytesIO(longer))
+        snapshot = w.commit()
+    lists = counting.lists.count("packs/")
+    again = open_repository(repo.target, PASSPHRASE)
+    assert restored(again, snapshot, "studio-a", "w2", data) == data
+    assert restored(again, snapshot, "studio-a", "w1", longer) == longer
+    assert w.packs_written >= 1
+    assert lists == 1  # one listing of packs/ a run, not a look per chunk
 
 
 def test_restore_of_a_damaged_chunk_writes_nothing(

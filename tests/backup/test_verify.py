@@ -97,7 +97,9 @@ def test_a_deleted_pack(backed_up: Repository, clock: Ticker) -> None:
     path = first_pack(backed_up)
     backed_up.target.delete(path)
     report = verify(reopen(backed_up), read_data=False, clock=clock)
-    assert any(path in p and "missing (listed by index/" in p for p in report.problems)
+    [missing] = [p for p in report.problems if path in p]
+    assert "missing (listed by index/" in missing
+    assert "run `trousseau backup run` again to store its chunks again" in missing
 
 
 def test_a_truncated_pack(backed_up: Repository, clock: Ticker) -> None:
@@ -124,6 +126,17 @@ def test_a_damaged_snapshot_and_keyring(backed_up: Repository, clock: Ticker) ->
     report = verify(reopen(backed_up), read_data=True, clock=clock)
     assert any(snapshot in p for p in report.problems)
     assert any(keyring in p for p in report.problems)
+
+
+def test_a_damaged_snapshot_is_reported_once(backed_up: Repository, clock: Ticker) -> None:
+    snapshot = f"snapshots/{backed_up.snapshot_ids()[0]}"
+    data = bytearray(backed_up.target.get(snapshot))
+    data[40] ^= 0x01
+    backed_up.target.put(snapshot, bytes(data))
+    report = verify(reopen(backed_up), read_data=False, clock=clock)
+    [problem] = report.problems
+    assert snapshot in problem and "restore it from a replica target" in problem
+    assert report.snapshots == 1
 
 
 def test_an_erased_wedding_is_reported_apart(backed_up: Repository, clock: Ticker) -> None:

@@ -102,6 +102,7 @@ from trousseau.clock import Clock
 from trousseau.errors import (
     BackupError,
     BlobCorrupt,
+    FileMissing,
     InvalidValue,
     NotFound,
     RepositoryCorrupt,
@@ -186,6 +187,26 @@ def _where(target: Target, path: str) -> str:
     return f"{target.name}/{path}"
 
 
+_REPOSITORY_DIRS = ("keys/", "snapshots/", "index/", "packs/")
+
+
+def _repository_files(target: Target) -> str:
+    """The first of keys/, snapshots/, index/, packs/ that holds files ("keys/ holds 1
+    file(s)"), or "" if none does (packs/, the longest listing, is listed last)."""
+    for prefix in _REPOSITORY_DIRS:
+        count = len(target.list(prefix))
+        if count:
+            return f"{_where(target, prefix)} holds {count} file(s)"
+    return ""
+
+
+def _config_missing(target: Target, held: str) -> RepositoryCorrupt:
+    return RepositoryCorrupt(
+        f"{_where(target, 'config')}: config is missing: copy it back from a replica target; "
+        f"do not run init ({held} of a repository; nothing was changed)"
+    )
+
+
 # --- creating and opening -------------------------------------------------------------------
 
 
@@ -201,8 +222,9 @@ def init_repository(
 ) -> Repository:
     """A new, empty repository on `target`, opened by `passphrase`.
 
-    RepositoryExists if a repository (its config) is already there: nothing is changed.
-    `scrypt_n` is the key file's cost: keep the default outside tests.
+    RepositoryExists if a repository (its config) is already there, RepositoryCorrupt if
+    one is there without its config (keys/, snapshots/, index/ or packs/ hold files): nothing
+    is changed. `scrypt_n` is the key file's cost: keep the default outside tests.
     """
     if not passphrase:
         raise InvalidValue("an empty passphrase cannot protect a backup repository: set one")
@@ -214,6 +236,9 @@ def init_repository(
     )
     if target.exists("config"):
         raise exists
+    held = _repository_files(target)
+    if held:
+        raise _config_missing(target, held)
     master = new_master_key()
     now = clock()
     key_file = make_key_file(master, passphrase, created=now, host=host, n=scrypt_n)
@@ -235,8 +260,15 @@ def init_repository(
 
 
 def open_repository(target: Target, passphrase: str) -> Repository:
-    """The repository on `target`; RepositoryNotFound, or WrongPassphrase if no key opens."""
+    """The repository on `target`; RepositoryNotFound, or WrongPassphrase if no key opens.
+
+    A key file the passphrase opens but whose master key does not open the config (a key
+    file another `init` left beside this repository's) is passed over for the next one.
+    """
     if not target.exists("config"):
+        held = _repository_files(target)
+        if held:
+            raise _config_missing(target, held)
         raise RepositoryNotFound(
             f"{_where(target, 'config')}: no backup repository here: check the target URL, or "
             "create one with `trousseau backup init`"
@@ -247,32 +279,38 @@ def open_repository(target: Target, passphrase: str) -> Repository:
             f"{_where(target, 'keys/')}: no key file, so nothing can open this repository: "
             "copy keys/ back from a replica target"
         )
+    sealed_config = target.get("config")
     damaged: list[str] = []
-    master: MasterKey | None = None
+    mismatch: RepositoryCorrupt | None = None
     for path in key_paths:
         try:
             master = open_key_file(target.get(path), passphrase, what=_where(target, path))
-            break
         except WrongPassphrase:
             continue
         except RepositoryCorrupt as exc:
             damaged.append(str(exc))
-    if master is None:
-        also = f" ({len(damaged)} damaged: {'; '.join(damaged)})" if damaged else ""
-        raise WrongPassphrase(
-            f"{target.name}: the passphrase opens none of its {len(key_paths)} key files{also}: "
-            "check TROUSSEAU_BACKUP__PASSPHRASE or backup.passphrase_file"
-        )
-    body = unseal_document(
-        master.subkey("config"), target.get("config"), kind="config", what=_where(target, "config")
+            continue
+        try:
+            body = unseal_document(
+                master.subkey("config"), sealed_config, kind="config", what=_where(target, "config")
+            )
+        except RepositoryCorrupt as exc:
+            mismatch = mismatch or exc  # not this repository's key, or the config is damaged
+            continue
+        config = RepositoryConfig.from_json(body)
+        if config.version != REPOSITORY_VERSION:
+            raise RepositoryCorrupt(
+                f"{_where(target, 'config')}: repository version {config.version}; this "
+                f"trousseau reads version {REPOSITORY_VERSION}: upgrade trousseau"
+            )
+        return Repository(target, master, config)
+    if mismatch is not None:
+        raise mismatch
+    also = f" ({len(damaged)} damaged: {'; '.join(damaged)})" if damaged else ""
+    raise WrongPassphrase(
+        f"{target.name}: the passphrase opens none of its {len(key_paths)} key files{also}: "
+        "check TROUSSEAU_BACKUP__PASSPHRASE or backup.passphrase_file"
     )
-    config = RepositoryConfig.from_json(body)
-    if config.version != REPOSITORY_VERSION:
-        raise RepositoryCorrupt(
-            f"{_where(target, 'config')}: repository version {config.version}; this trousseau "
-            f"reads version {REPOSITORY_VERSION}: upgrade trousseau"
-        )
-    return Repository(target, master, config)
 
 
 # --- the repository -------------------------------------------------------------------------
@@ -281,9 +319,10 @@ def open_repository(target: Target, passphrase: str) -> Repository:
 class Repository:
     """An opened repository: its index, snapshots, keys; readers, a writer, erasure.
 
-    `index` holds every index file that could be read (`load_problems` says which could
-    not: `verify` reports them); prune and change-driven runs build on `index`, `packs()`
-    and `snapshots()`.
+    `index` holds every index file that could be read, `snapshots()` every snapshot that
+    could be read (`load_problems` says which files could not: `verify` reports them, prune
+    refuses to run); prune and change-driven runs build on `index`, `packs()` and
+    `snapshots()`.
     """
 
     def __init__(self, target: Target, master: MasterKey, config: RepositoryConfig) -> None:
@@ -295,6 +334,7 @@ class Repository:
         self.load_problems: list[str] = []
         self._index_files: set[str] = set()
         self._erasure_files: set[str] = set()
+        self._snapshots: dict[str, Snapshot] = {}  # path -> snapshot (never rewritten)
         self._erasures: dict[Owner, ErasureRecord] = {}
         self._data_keys: dict[Owner, bytes] = {}
         self._keyrings: dict[Owner, Keyring] = {}
@@ -371,6 +411,26 @@ class Repository:
             self._data_keys.pop(owner, None)  # erased by another process since we looked
             self._keyrings.pop(owner, None)
             self._keyring_files.pop(owner, None)
+        self._load_snapshots()
+
+    def _load_snapshots(self) -> list[Snapshot]:
+        """Every snapshot that can be read; each one that cannot is left out, and named in
+        `load_problems` (once): one damaged snapshot does not hide the others."""
+        found = []
+        for path, _ in _list(self.target, "snapshots/"):
+            snapshot = self._snapshots.get(path)
+            if snapshot is None:
+                try:
+                    snapshot = self._load_snapshot(path)
+                except FileMissing:
+                    continue  # forgotten since it was listed
+                except RepositoryCorrupt as exc:
+                    if str(exc) not in self.load_problems:
+                        self.load_problems.append(str(exc))
+                    continue
+                self._snapshots[path] = snapshot
+            found.append(snapshot)
+        return found
 
     def index_files(self) -> list[str]:
         return sorted(self._index_files)
@@ -383,8 +443,10 @@ class Repository:
         return [path.rsplit("/", 1)[-1] for path, _ in _list(self.target, "snapshots/")]
 
     def snapshots(self) -> list[Snapshot]:
-        """Every snapshot, oldest first; RepositoryCorrupt naming a damaged one."""
-        found = [self._load_snapshot(path) for path, _ in _list(self.target, "snapshots/")]
+        """Every snapshot that can be read, oldest first (a damaged one is left out and named
+        in `load_problems`; `snapshot()` names it in its error)."""
+        with self._loading:
+            found = self._load_snapshots()
         return sorted(found, key=lambda s: (s.time, s.id))
 
     def snapshot(self, snapshot_id: str) -> Snapshot:
@@ -398,8 +460,16 @@ class Repository:
         data = self.target.get(path)
         what = _where(self.target, path)
         if sha256_hex(data) != name:
-            raise RepositoryCorrupt(f"{what}: its bytes do not hash to its name (damaged)")
-        return decode_snapshot(name, data, self._subkey("snapshot"), what=what)
+            raise RepositoryCorrupt(
+                f"{what}: its bytes do not hash to its name (damaged): restore it from a "
+                "replica target"
+            )
+        try:
+            return decode_snapshot(name, data, self._subkey("snapshot"), what=what)
+        except RepositoryCorrupt as exc:
+            if "replica" in str(exc):
+                raise
+            raise RepositoryCorrupt(f"{exc}: restore it from a replica target") from None
 
     def erasures(self) -> list[ErasureRecord]:
         return sorted(self._erasures.values(), key=lambda r: (r.time, r.id))
@@ -702,6 +772,7 @@ class Repository:
         a prune deleted index files and packs, no read may be sent to them."""
         self.index = Index()
         self.load_problems = []
+        self._snapshots = {}
         self._index_files = set()
         self._erasure_files = set()
         self.refresh()
@@ -887,7 +958,8 @@ class Writer:
 
     Built by `Repository.writer`. A blob already in the parent snapshot's wedding is not read
     again; a chunk already stored (for this tenant) is not stored again, but its key is added
-    to this wedding's keyring if the wedding has none for it.
+    to this wedding's keyring if the wedding has none for it. A copy in a pack that is missing
+    or of another size than its index says does not count as stored: the chunk is stored again.
     """
 
     def __init__(
@@ -906,6 +978,12 @@ class Writer:
         self._host = host
         self._parent = parent
         self._checkpoint_bytes = checkpoint_bytes
+        # Packs an index lists that are not stored (or not whole): a chunk copy in one is
+        # stored again, not deduplicated against. One listing of packs/ per session.
+        stored = repo.packs()
+        self._absent_packs = {
+            name for name, pack in repo.index.packs().items() if stored.get(name) != pack.size
+        }
         self._builder = PackBuilder(repo._subkey("pack-header"), target_size=pack_size)
         self._unindexed: list[IndexedPack] = []
         self._new_copies: dict[str, dict[str, Owner]] = {}  # chunk -> copy -> owner
@@ -1058,9 +1136,10 @@ class Writer:
     # chunks and their keys
 
     def _copy_exists(self, chunk: str, copy: str) -> bool:
-        return copy in self._new_copies.get(chunk, {}) or (
-            self._repo.index.location(chunk, copy) is not None
-        )
+        if copy in self._new_copies.get(chunk, {}):
+            return True
+        location = self._repo.index.location(chunk, copy)
+        return location is not None and location.pack not in self._absent_packs
 
     def _ensure_chunk(self, owner: Owner, chunk: str, data: bytes | memoryview) -> None:
         pending = self._pending.setdefault(owner, Keyring())
@@ -1072,6 +1151,7 @@ class Writer:
         copies = [
             (loc.copy, (loc.entry.tenant, loc.entry.wedding))
             for loc in self._repo.index.copies(chunk)
+            if loc.pack not in self._absent_packs
         ]
         copies += list(self._new_copies.get(chunk, {}).items())
         for copy, holder in copies:

@@ -59,6 +59,11 @@ class VerifyReport:
 
 Progress = Callable[[VerifyProgress], None]
 
+_PACK_REMEDY = (
+    "copy it back from a replica target, or run `trousseau backup run` again to store its "
+    "chunks again (those of the photos that run backs up)"
+)
+
 
 def _entry_key(entry: PackEntry) -> tuple[object, ...]:
     return (entry.chunk, entry.copy, entry.offset, entry.length, entry.raw_length, entry.compressed)
@@ -113,12 +118,12 @@ class _Verification:
             path = f"{self.where}/{pack_path(name)}"
             listed_by = ", ".join(self.repo.index.files_listing(name))
             if name not in stored:
-                self.problem(f"{path}: missing (listed by {listed_by})")
+                self.problem(f"{path}: missing (listed by {listed_by}): {_PACK_REMEDY}")
                 continue
             if stored[name] != pack.size:
                 self.problem(
                     f"{path}: {stored[name]} bytes where {listed_by} says {pack.size} "
-                    "(truncated or damaged)"
+                    f"(truncated or damaged): {_PACK_REMEDY}"
                 )
                 continue
             present[name] = pack.size
@@ -187,7 +192,8 @@ class _Verification:
             try:
                 snapshot = self.repo.snapshot(snapshot_id)
             except BackupError as exc:
-                self.problem(str(exc))
+                if str(exc) not in self.report.problems:  # reported with load_problems
+                    self.problem(str(exc))
                 continue
             self.report.snapshots += 1
             self.check_snapshot(snapshot, erased_seen)
