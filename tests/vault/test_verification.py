@@ -18,6 +18,7 @@ from trousseau.vault import (
     VerifyFinished,
     verify_blobs,
 )
+from trousseau.vault.local import LocalVault
 
 ORIGINAL = os.urandom(5000)
 VARIANT = os.urandom(700)
@@ -112,3 +113,21 @@ def test_nothing_to_check_is_an_intact_walk(vault: Vault) -> None:
 def test_a_malformed_key_is_the_callers_error(vault: Vault) -> None:
     with pytest.raises(ValueError, match="64 lowercase hex"):
         list(verify_blobs(vault, [("../../etc/passwd", "not a key")]))
+
+
+def test_a_blob_that_cannot_be_read_is_damaged_and_the_walk_goes_on(
+    local_vault: LocalVault,
+) -> None:
+    """A directory where a blob's file should be (or a bad sector) once stopped the whole
+    walk, and the damage found before it was never reported."""
+    original, variant = _stored(local_vault)
+    path = local_vault.blob_path(original)
+    path.unlink()
+    path.mkdir()
+    blobs = [(original, "original a.jpg (photo 1)"), (variant, "web variant of photo 1")]
+
+    *checked, finished = verify_blobs(local_vault, blobs)
+
+    assert [e.status for e in checked] == [BlobStatus.CORRUPT, BlobStatus.OK]
+    assert checked[0].error and "Is a directory" in checked[0].error
+    assert isinstance(finished, VerifyFinished) and finished.counts.damaged == 1

@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from trousseau.errors import BlobCorrupt, BlobMissing
+from trousseau.errors import BlobCorrupt, BlobMissing, VaultError
 from trousseau.processes import Liveness
 from trousseau.vault.partials import PartialWrite
 from trousseau.vault.protocol import Vault
@@ -226,6 +226,8 @@ def _check(vault: Vault, sha256: str) -> tuple[BlobStatus, str | None, int]:
     except BlobMissing as exc:
         return BlobStatus.MISSING, str(exc), 0
     except BlobCorrupt as exc:
+        return BlobStatus.CORRUPT, str(exc), 0
+    except VaultError as exc:  # this blob unreadable (a directory in its place, a bad sector)
         return BlobStatus.CORRUPT, str(exc), 0
 
 
