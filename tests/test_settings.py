@@ -54,6 +54,17 @@ def test_named_config_file_must_exist(monkeypatch, tmp_path):
         ({"sla_classes": {"same-day": "P99999999D"}}, "more than the 3650 a deadline"),
         ({"web": {"upload_expiry": "P99999999D"}}, "web.upload_expiry"),
         ({"jobs": {"lease_seconds": 0}}, "jobs.lease_seconds"),
+        ({"jobs": {"lease_seconds": float("inf")}}, "jobs.lease_seconds: Input should be a finite"),
+        ({"jobs": {"lease_seconds": "nan"}}, "jobs.lease_seconds: Input should be a finite"),
+        ({"jobs": {"lease_seconds": 1e15}}, "jobs.lease_seconds: Input should be less than"),
+        ({"jobs": {"timeout_seconds": 1e15}}, "jobs.timeout_seconds"),
+        ({"jobs": {"backoff_cap_seconds": 1e15}}, "jobs.backoff_cap_seconds"),
+        ({"jobs": {"batch_slack_seconds": 1e15}}, "jobs.batch_slack_seconds"),
+        ({"backup": {"lag_target_seconds": float("inf")}}, "backup.lag_target_seconds"),
+        ({"ops": {"same_day_slack_seconds": 1e15}}, "ops.same_day_slack_seconds"),
+        ({"ops": {"failure_ratio": float("nan")}}, "ops.failure_ratio"),
+        ({"planning": {"lead_seconds": 10**12}}, "planning.lead_seconds"),
+        ({"planning": {"price_per_hour": float("inf")}}, "planning.price_per_hour"),
         ({"colour": "blue"}, "colour"),
     ],
 )
@@ -61,6 +72,14 @@ def test_invalid_settings_say_which_field(overrides, message):
     with pytest.raises(SettingsError, match="invalid settings") as err:
         load_settings(**overrides)
     assert message in str(err.value)
+
+
+def test_lease_from_the_environment_must_be_finite(monkeypatch):
+    monkeypatch.setenv("TROUSSEAU_JOBS__LEASE_SECONDS", "inf")
+    with pytest.raises(SettingsError, match=r"jobs\.lease_seconds: Input should be a finite"):
+        load_settings()
+    monkeypatch.setenv("TROUSSEAU_JOBS__LEASE_SECONDS", "86400")
+    assert load_settings().jobs.lease_seconds == 86400
 
 
 def test_unknown_sla_lists_the_known_ones():

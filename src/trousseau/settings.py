@@ -36,6 +36,10 @@ MAX_SLA_DELAY = timedelta(days=3650)
 """The longest delay an SLA class may give (ten years): a deadline further ahead is a typo,
 and one near the calendar's end cannot be computed."""
 
+MAX_SECONDS = 86_400
+"""The longest a `*_seconds` setting may be (a day): a lease, timeout, backoff or slack
+longer than that is a typo, and a huge one cannot become a timedelta or a date."""
+
 DEFAULT_SLA_CLASSES: dict[str, timedelta] = {
     "same-day": timedelta(minutes=30),
     "next-day": timedelta(hours=2),
@@ -46,20 +50,24 @@ DEFAULT_SLA_CLASSES: dict[str, timedelta] = {
 class JobSettings(BaseModel):
     """How the queue leases, retries and batches work."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    lease_seconds: float = Field(60.0, gt=0, description="visibility timeout of a claimed job")
+    lease_seconds: float = Field(
+        60.0, gt=0, le=MAX_SECONDS, description="visibility timeout of a claimed job"
+    )
     max_attempts: int = Field(5, ge=1, description="runs before a job goes to dead letter")
-    backoff_base_seconds: float = Field(2.0, gt=0)
-    backoff_cap_seconds: float = Field(600.0, gt=0)
+    backoff_base_seconds: float = Field(2.0, gt=0, le=MAX_SECONDS)
+    backoff_cap_seconds: float = Field(600.0, gt=0, le=MAX_SECONDS)
     claim_window_ms: float = Field(
         50.0, gt=0, description="a worker holds at most this much estimated work per slot"
     )
     claim_batch_max: int = Field(1000, ge=1, description="most jobs claimed in one statement")
-    poll_interval_seconds: float = Field(1.0, gt=0, description="idle wait between claims")
-    shutdown_grace_seconds: float = Field(30.0, ge=0)
+    poll_interval_seconds: float = Field(
+        1.0, gt=0, le=MAX_SECONDS, description="idle wait between claims"
+    )
+    shutdown_grace_seconds: float = Field(30.0, ge=0, le=MAX_SECONDS)
     timeout_seconds: float = Field(
-        600.0, gt=0, description="a job running longer is killed and retried"
+        600.0, gt=0, le=MAX_SECONDS, description="a job running longer is killed and retried"
     )
     batch_size: int = Field(
         32, ge=1, description="most jobs a batched (GPU) worker renders together"
@@ -70,6 +78,7 @@ class JobSettings(BaseModel):
     batch_slack_seconds: float = Field(
         1800.0,
         ge=0,
+        le=MAX_SECONDS,
         description="a batch whose earliest deadline is this close runs at once, however small",
     )
     kind_modules: tuple[str, ...] = Field(
@@ -82,7 +91,7 @@ class JobSettings(BaseModel):
 class ImagingSettings(BaseModel):
     """How photos are decoded and rendered into gallery variants."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     backend: Literal["auto", "cpu", "gpu"] = Field(
         "auto", description="auto uses the GPU when one is usable, else libvips on the CPU"
@@ -119,7 +128,7 @@ class ImagingSettings(BaseModel):
 class WebSettings(BaseModel):
     """The HTTP service: where it listens and what it accepts."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -173,7 +182,7 @@ _REFUSED_STORAGE_CLASSES = {
 class StorageClasses(BaseModel):
     """The S3 storage class of a repository's packs in each tier (backup.storage_classes)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     hot: str = Field("STANDARD", description="packs of recent and upcoming weddings")
     warm: str = Field("STANDARD_IA", description="packs older than backup.hot_days")
@@ -206,7 +215,7 @@ class StorageClasses(BaseModel):
 class BackupSettings(BaseModel):
     """Where backups go, how they are opened, how long they are kept."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     targets: tuple[str, ...] = Field(
         (),
@@ -222,7 +231,10 @@ class BackupSettings(BaseModel):
         3, ge=1, description="copies of every original wanted, counting the vault (a report says)"
     )
     lag_target_seconds: float = Field(
-        60.0, gt=0, description="a change not backed up after this long is late (alert, status)"
+        60.0,
+        gt=0,
+        le=MAX_SECONDS,
+        description="a change not backed up after this long is late (alert, status)",
     )
     ingest_waits_above: float = Field(
         0.5,
@@ -256,7 +268,7 @@ class BackupSettings(BaseModel):
 class FormsSettings(BaseModel):
     """Limits on one PDF read as a form: larger or slower documents are refused, not read."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     max_bytes: int = Field(100_000_000, ge=1, description="larger PDFs are refused")
     max_pages: int = Field(2000, ge=1, description="PDFs with more pages are refused")
@@ -268,7 +280,7 @@ class FormsSettings(BaseModel):
 class FreezeSettings(BaseModel):
     """Deploy protection: where its policy file is (windows, regions, freezes)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     policy: Path | None = Field(
         None, description="the policy file (TOML); unset: trousseau's default policy"
@@ -278,7 +290,7 @@ class FreezeSettings(BaseModel):
 class PlanningSettings(BaseModel):
     """Capacity planning: the load factors file, the replica bounds, prices."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     factors: Path | None = Field(
         None, description="the load factors file (TOML); unset: trousseau's default"
@@ -290,7 +302,10 @@ class PlanningSettings(BaseModel):
     )
     slot_minutes: int = Field(15, ge=1, le=60, description="the plan's time step (divides an hour)")
     lead_seconds: int = Field(
-        180, ge=0, description="a worker pod's longest start: floors rise this early"
+        180,
+        ge=0,
+        le=MAX_SECONDS,
+        description="a worker pod's longest start: floors rise this early",
     )
     price_per_hour: float = Field(0.10, ge=0, description="an on-demand worker-hour")
     spot_price_per_hour: float = Field(0.03, ge=0, description="a spot worker-hour")
@@ -315,7 +330,9 @@ class ReceiverSettings(BaseModel):
     reads (a PagerDuty routing key, a Slack webhook URL, an SMTP password, a webhook bearer
     token), never the secret itself."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, populate_by_name=True
+    )
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     kind: Literal["pagerduty", "slack", "email", "webhook"]
@@ -356,14 +373,14 @@ class ReceiverSettings(BaseModel):
 class OpsSettings(BaseModel):
     """Wedding-day operations: the emergency switch, alert thresholds, receivers."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     drill_every_days: float = Field(
         7.0, gt=0, le=90, description="restore drills are expected this often (alert after)"
     )
 
     emergency_hours: float = Field(
-        6.0, gt=0, le=48, description="the switch turns itself off after"
+        6.0, ge=1 / 60, le=48, description="the switch turns itself off after (a minute or more)"
     )
     emergency_paused_slas: tuple[str, ...] = Field(
         ("standard",), description="SLA classes not claimed while the switch is on"
@@ -379,10 +396,16 @@ class OpsSettings(BaseModel):
         description="a severity's alerts that persist this long reach the next level",
     )
     same_day_slack_seconds: float = Field(
-        600, gt=0, description="alert when the oldest same-day job is due sooner (NORMAL)"
+        600,
+        gt=0,
+        le=MAX_SECONDS,
+        description="alert when the oldest same-day job is due sooner (NORMAL)",
     )
     next_day_slack_seconds: float = Field(
-        1800, gt=0, description="alert when the oldest next-day job is due sooner (NORMAL)"
+        1800,
+        gt=0,
+        le=MAX_SECONDS,
+        description="alert when the oldest next-day job is due sooner (NORMAL)",
     )
     failure_ratio: float = Field(0.05, gt=0, le=1, description="dead-letter share alerted (NORMAL)")
     api_error_ratio: float = Field(0.05, gt=0, le=1, description="5xx share alerted (NORMAL)")
@@ -403,7 +426,7 @@ class AnalysisSettings(BaseModel):
     """Culling and faces. Face analysis is opt-in per wedding (privacy): `faces_default`
     turns it on for weddings that do not say."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     culling: bool = Field(
         True,
@@ -423,7 +446,7 @@ class AnalysisSettings(BaseModel):
 class RegionSettings(BaseModel):
     """One region's stores: the only places its weddings' data may be written."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     vault_url: str = Field(min_length=1, description="the region's vault")
     catalog_url: str = Field("", description="the region's catalog (checked when given)")
@@ -443,7 +466,7 @@ class ResidencySettings(BaseModel):
     """Data residency: this node's region and every region's stores. Off ("" region) for a
     single-region installation."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     region: str = Field("", description="this node's region (empty: residency off)")
     regions: dict[str, RegionSettings] = Field(default_factory=dict)
@@ -537,6 +560,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         frozen=True,
         extra="forbid",
+        allow_inf_nan=False,
     )
 
     data_dir: Path = Field(

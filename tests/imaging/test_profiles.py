@@ -281,6 +281,10 @@ def test_toml_of_a_custom_profile_reads_back_unchanged(tmp_path: Path) -> None:
         ('[profiles.thumb.metadata]\nicc = "p3"\n', "metadata.icc 'p3' is not one of 'srgb'"),
         ("[profiles.wide]\nlong_edge = 800\n", "profile 'wide': format is required; quality is"),
         ("[profiles.Wide]\nlong_edge = 800\n", "profile 'Wide': name 'Wide' must be 1-32 lower"),
+        (
+            '[profiles."thumb\\n"]\nlong_edge = 800\nformat = "jpeg"\nquality = 80\n',
+            "name 'thumb\\n' must be 1-32 lower",
+        ),
         ('[profiles.thumb]\nname = "other"\n', "profile 'thumb': name 'other' differs"),
         ("[profiles]\nthumb = 3\n", "profile 'thumb': must be a table of fields, not int"),
         ("quality = 3\n", "unknown top-level key 'quality'"),
@@ -291,6 +295,12 @@ def test_toml_of_a_custom_profile_reads_back_unchanged(tmp_path: Path) -> None:
 )
 def test_mistakes_are_one_clear_line(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in load_error(tmp_path, text)
+
+
+@pytest.mark.parametrize("name", ["thumb\n", "\nthumb", "thumb\r\n", "thumb "])
+def test_a_name_with_a_line_break_is_refused(name: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match="must be 1-32 lower-case"):
+        profile(name=name)
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from trousseau.planning import (
     forecast,
     plan_capacity,
 )
-from trousseau.planning.compare import make_plan
+from trousseau.planning.compare import make_plan, raised
 from trousseau.planning.keda import scaled_object
 from trousseau.planning.simulate import Arrivals, Cluster, Policy, simulate
 from trousseau.planning.sources import load_factors
@@ -176,3 +176,28 @@ def test_the_scaledobject_validates_and_its_crons_give_the_floor_at_every_instan
     broken["spec"]["fallbak"] = {}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, _crd_schema())
+
+
+@pytest.mark.timeout(10)
+@given(
+    st.lists(st.integers(min_value=0, max_value=50), max_size=40),
+    st.integers(min_value=0, max_value=60),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_lead_raises_each_slot_to_the_most_of_the_slots_ahead(
+    replicas: list[int], lead: int
+) -> None:
+    arr = np.array(replicas, dtype=int)
+    expected = [max(replicas[i : i + lead + 1]) for i in range(len(replicas))]
+    assert raised(arr, lead).tolist() == expected
+    assert raised(arr, 10**12).tolist() == raised(arr, len(replicas)).tolist()
+
+
+@pytest.mark.timeout(10)
+def test_a_lead_far_longer_than_the_plan_gives_the_same_floor_at_once() -> None:
+    weddings = [_wedding()]
+    start, end = datetime(2027, 6, 18, tzinfo=UTC), datetime(2027, 6, 21, tzinfo=UTC)
+    short = make_plan(weddings, FACTORS, DEFAULT_SLA_CLASSES, start, end, lead=timedelta(days=4))
+    huge = make_plan(weddings, FACTORS, DEFAULT_SLA_CLASSES, start, end, lead=timedelta(days=10**6))
+    assert huge.floor.tolist() == short.floor.tolist()
+    assert len(set(short.floor.tolist())) == 1  # raised to the plan's peak everywhere

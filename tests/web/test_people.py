@@ -118,3 +118,61 @@ def test_an_id_out_of_range_is_a_422_naming_it(api, studio, method, path, body, 
     answer = api.client.request(method, f"/api/v1/weddings/ids/{path}", json=body, headers=studio)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["message"].startswith(field)
+
+
+def _png(width: int, height: int) -> bytes:
+    """A PNG of a few dozen bytes whose header declares `width` x `height` pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b""))
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+def test_find_me_refuses_a_selfie_over_max_pixels_before_decoding(api, studio) -> None:
+    api.wedding(studio, "big-selfie", faces=True)
+    url = "/api/v1/weddings/big-selfie/find-me"
+    headers = {**studio, "Content-Type": "image/png"}
+    found = api.client.post(url, content=_png(65535, 65535), headers=headers)
+    assert found.status_code == 422, found.text
+    message = found.json()["error"]["message"]
+    assert "65535x65535" in message and "imaging.max_pixels" in message
+
+
+def test_find_me_answers_422_when_the_face_detector_cannot_decode(api, studio) -> None:
+    from fastapi.testclient import TestClient
+
+    from trousseau.web.app import create_app
+
+    api.wedding(studio, "huge-limit", faces=True)
+    # a limit above OpenCV's own (2**30 pixels): the header passes, OpenCV refuses
+    lax = api.settings.model_copy(
+        update={"imaging": api.settings.imaging.model_copy(update={"max_pixels": 2**33})}
+    )
+    with TestClient(create_app(lax, clock=api.clock)) as client:
+        found = client.post("/api/v1/weddings/huge-limit/find-me", content=_png(65535, 65535),
+                            headers={**studio, "Content-Type": "image/png"})  # fmt: skip
+    assert found.status_code == 422, found.text
+    assert "too large or too damaged" in found.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"name": "Ada", "nmae": "Ada"}, "nmae"), ({"name": "Ada", "extra": 1}, "extra")],
+)
+def test_a_misspelt_person_field_is_refused_by_name(api, studio, body, field) -> None:
+    api.wedding(studio, "typos", faces=True)
+    url = "/api/v1/weddings/typos/people"
+    for method, path, payload in [
+        ("PATCH", f"{url}/1", body),
+        ("POST", f"{url}/1/merge", {"other": 2, field: 1}),
+        ("POST", f"{url}/1/split", {"faces": [1], field: 1}),
+    ]:
+        answer = api.client.request(method, path, json=payload, headers=studio)
+        assert answer.status_code == 422, (path, answer.text)
+        assert field in answer.json()["error"]["message"], path

@@ -112,3 +112,57 @@ def test_culture_and_guests_from_the_catalog_drive_the_forecast(api, studio) -> 
     london = sum(h["mean"].get("Europe/London", 0) for h in hours)
     kolkata = sum(h["mean"].get("Asia/Kolkata", 0) for h in hours)
     assert london == pytest.approx(2 * kolkata, rel=0.01)  # Indian 2.0, British 1.0
+
+
+@pytest.mark.parametrize("route", ["forecast", "plan"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
+def test_a_day_at_the_calendars_ends_is_refused_naming_the_range(api, route, day) -> None:
+    admin = api.key("ops", admin=True)
+    response = api.client.get(f"/api/v1/ops/{route}?date={day}", headers=admin)
+    assert response.status_code == 422, response.text
+    message = response.json()["error"]["message"]
+    assert "date" in message and ("1900-01-01" in message or "2999-12-31" in message)
+
+
+@pytest.mark.parametrize("route", ["forecast", "plan"])
+@pytest.mark.parametrize("day", ["1900-01-01", "2999-12-31"])
+def test_the_first_and_last_days_are_planned(api, route, day) -> None:
+    admin = api.key("ops", admin=True)
+    response = api.client.get(f"/api/v1/ops/{route}?date={day}", headers=admin)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("until", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_scaling_request_past_the_calendar_is_refused_naming_until(api, until) -> None:
+    admin = api.key("ops", admin=True)
+    body = {"replicas": 3, "until": until, "reason": "r"}
+    response = api.client.post("/api/v1/ops/scaling", headers=admin, json=body)
+    assert response.status_code == 422, response.text
+    assert "until" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "field"),
+    [
+        ("scaling", {"replicas": 3, "until": "2026-06-14T10:00:00+00:00", "reason": "r",
+                     "replica": 30}, "replica"),
+        ("emergency", {"on": True, "reason": "storm", "hour": 2}, "hour"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_field_is_refused_by_name(api, route, body, field) -> None:
+    admin = api.key("ops", admin=True)
+    response = api.client.post(f"/api/v1/ops/{route}", headers=admin, json=body)
+    assert response.status_code == 422, response.text
+    assert field in response.json()["error"]["message"]
+    assert api.client.get("/api/v1/ops/emergency", headers=admin).json()["on"] is False
+
+
+@pytest.mark.parametrize("hours", [1e-300, 0.01])
+def test_the_emergency_switch_lasts_at_least_a_minute(api, hours) -> None:
+    admin = api.key("ops", admin=True)
+    body = {"on": True, "reason": "storm", "hours": hours}
+    response = api.client.post("/api/v1/ops/emergency", headers=admin, json=body)
+    assert response.status_code == 422, response.text
+    assert "hours" in response.json()["error"]["message"]
+    body["hours"] = 1 / 60
+    assert api.client.post("/api/v1/ops/emergency", headers=admin, json=body).status_code == 200

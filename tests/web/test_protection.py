@@ -118,3 +118,13 @@ def test_overrides_over_http_take_two_keys(api) -> None:
     from trousseau.freeze import Ledger
 
     assert Ledger(api.catalog, api.clock).verify().entries == 3
+
+
+def test_a_misspelt_override_field_is_refused_by_name(api) -> None:
+    admin = api.key("ops", admin=True)
+    body = {"environment": "production", "service": "api", "reason": "uploads fail",
+            "minuets": 30}  # fmt: skip
+    made = api.client.post("/api/v1/ops/overrides", headers=admin, json=body)
+    assert made.status_code == 422, made.text
+    assert "body.minuets: Extra inputs are not permitted" in made.json()["error"]["message"]
+    assert api.client.get("/api/v1/ops/protection", headers=admin).json()["overrides"] == []

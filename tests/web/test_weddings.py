@@ -55,6 +55,8 @@ def test_invalid_wedding_is_422_with_the_reason(api, studio):
         ({"sla": "yesterday"}, "unknown SLA class"),
         ({"slug": "Not A Slug"}, "body.slug"),
         ({"date": "13/06/2026"}, "body.date"),
+        ({"ceremony_tme": "11:00"}, "body.ceremony_tme: Extra inputs are not permitted"),
+        ({"guest": 300}, "body.guest: Extra inputs are not permitted"),
     ]:
         body = {"slug": "new-one", "date": "2026-06-13", "timezone": "UTC", **change}
         response = api.client.post("/api/v1/weddings", json=body, headers=studio)

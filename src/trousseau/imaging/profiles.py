@@ -74,7 +74,7 @@ SHARPEN_RANGE = (0.0, 4.0)
 EFFORT_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"webp": (0, 6), "avif": (0, 9), "png": (0, 9)}
 )
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
@@ -149,7 +149,7 @@ class Profile(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
+        if not _NAME.fullmatch(value):
             raise ValueError(
                 f"name {value!r} must be 1-32 lower-case letters, digits, '-' or '_', "
                 "starting with a letter or digit"

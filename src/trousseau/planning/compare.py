@@ -64,7 +64,8 @@ def raised(replicas: np.ndarray, lead_slots: int) -> np.ndarray:
     """Each slot's replicas as the most the next `lead_slots` slots need: asked early enough
     for pods to be ready."""
     out = replicas.copy()
-    for shift in range(1, lead_slots + 1):
+    # a shift as long as the array or longer moves nothing in: stop there, however long the lead
+    for shift in range(1, min(lead_slots, len(replicas) - 1) + 1):
         out[:-shift] = np.maximum(out[:-shift], replicas[shift:])
     return out
 

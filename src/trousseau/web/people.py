@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Header, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
 from trousseau.analysis import require_faces
@@ -27,7 +27,7 @@ from trousseau.catalog import (
     split_person,
     wedding_faces,
 )
-from trousseau.errors import InvalidValue
+from trousseau.errors import ImagingError, InvalidValue
 from trousseau.web.auth import Caller
 from trousseau.web.bodies import own_body_limit
 from trousseau.web.config import API_PREFIX, MAX_ID
@@ -77,16 +77,22 @@ class PeopleOut(BaseModel):
 
 
 class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: StorableText | None = Field(None, max_length=200, examples=["Grandma Ada"])
 
 
 class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     other: int = Field(
         ge=1, le=MAX_ID, description="the person that is the same guest: it is merged into this one"
     )
 
 
 class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     faces: list[FaceId] = Field(
         min_length=1, max_length=10_000, description="the faces that are another guest"
     )
@@ -196,7 +202,10 @@ def split(
     responses={
         **_ANSWERS,
         413: {"model": ErrorBody, "description": "the selfie is over 25 MiB"},
-        422: {"model": ErrorBody, "description": "not an image, or no face in it"},
+        422: {
+            "model": ErrorBody,
+            "description": "not a JPEG, PNG or WebP, over imaging.max_pixels, or no face in it",
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -237,10 +246,41 @@ def _find(services: Services, wedding: Wedding, data: bytes) -> list[MatchOut]:
 
     from trousseau.analysis import find_person
 
-    pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR) if data else None
+    _check_selfie_size(data, services.settings.imaging.max_pixels)
+    try:
+        pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV's own limits (a size over 2**30 pixels, a broken header)
+        raise InvalidValue(
+            "the selfie is too large or too damaged for the face detector to decode: send a "
+            "smaller JPEG, PNG or WebP"
+        ) from None
     if pixels is None:
-        raise InvalidValue("the selfie is not an image that can be read (JPEG, PNG, WebP)")
+        raise InvalidValue(_NOT_AN_IMAGE)
     found = find_person(
         services.catalog, wedding, pixels, threshold=services.settings.analysis.face_threshold
     )
     return [MatchOut(photo_id=m.photo_id, photo=m.photo, confidence=m.confidence) for m in found]
+
+
+_NOT_AN_IMAGE = "the selfie is not an image that can be read (JPEG, PNG, WebP)"
+_SELFIE_FORMATS = frozenset({"jpeg", "png", "webp"})
+
+
+def _check_selfie_size(data: bytes, max_pixels: int) -> None:
+    """Refuse a selfie that is not a JPEG, PNG or WebP, or whose header declares more than
+    `max_pixels` pixels (imaging.max_pixels), before any pixel is decoded."""
+    from trousseau.imaging.decode import source_size
+    from trousseau.imaging.formats import detect_format
+
+    fmt = detect_format(data[:64])
+    if fmt not in _SELFIE_FORMATS:
+        raise InvalidValue(_NOT_AN_IMAGE)
+    try:
+        width, height = source_size(data, fmt=fmt, name="the selfie")
+    except ImagingError:
+        raise InvalidValue(_NOT_AN_IMAGE) from None
+    if width * height > max_pixels:
+        raise InvalidValue(
+            f"the selfie declares {width}x{height} pixels, over the limit of {max_pixels} "
+            "pixels (imaging.max_pixels): send a smaller photo"
+        )

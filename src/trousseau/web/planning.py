@@ -18,7 +18,7 @@ import weakref
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from trousseau.catalog import Emergency
 from trousseau.errors import InvalidValue
@@ -38,7 +38,19 @@ from trousseau.web.weddings import StorableText
 
 router = APIRouter(prefix=f"{API_PREFIX}/ops", tags=["operations"])
 
-Day = Annotated[dt.date | None, Query(description="the UTC day (default: today)")]
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+"""The days a forecast or plan may be asked for: the plan reads the calendar a day either
+side, which must stay within the dates Python can represent."""
+
+Day = Annotated[
+    dt.date | None,
+    Query(
+        description=f"the UTC day (default: today), {FIRST_DAY} to {LAST_DAY}",
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+    ),
+]
 
 
 def day_plan(services: Services, day: dt.date) -> Planned:
@@ -154,6 +166,8 @@ def plan_route(_admin: Admin, services: ServicesDep, date: Day = None) -> PlanOu
 
 
 class ScalingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     replicas: int = Field(ge=0, le=10_000)
     until: dt.datetime = Field(description="an instant with its offset")
     reason: StorableText = Field(min_length=1, max_length=500)
@@ -164,10 +178,17 @@ def scaling_route(body: ScalingIn, admin: Admin, services: ServicesDep) -> Scali
     """Ask for at least `replicas` workers until `until`; recorded as an event."""
     if body.until.tzinfo is None:
         raise InvalidValue("until needs a UTC offset (like 2027-06-19T18:00:00+01:00)")
+    try:
+        until = body.until.astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidValue(
+            f"until {body.until.isoformat()} is outside the dates a UTC instant can hold: "
+            "give an instant between years 1 and 9999 in UTC"
+        ) from None
     made = request_scaling(
         services.catalog,
         replicas=body.replicas,
-        until=body.until.astimezone(dt.UTC),
+        until=until,
         reason=body.reason,
         by=f"api key {admin.key_id}",
         now=services.clock(),
@@ -177,9 +198,16 @@ def scaling_route(body: ScalingIn, admin: Admin, services: ServicesDep) -> Scali
 
 
 class EmergencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     on: bool = Field(description="true turns the switch on, false turns it off")
     reason: StorableText = Field(min_length=1, max_length=500)
-    hours: float | None = Field(None, gt=0, le=48, description="default: ops.emergency_hours")
+    hours: float | None = Field(
+        None,
+        ge=1 / 60,
+        le=48,
+        description="at least a minute (1/60), at most 48; default: ops.emergency_hours",
+    )
 
 
 class EmergencyOut(BaseModel):

@@ -20,7 +20,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from trousseau.freeze import Ledger, Override, OverrideState, protection_now
 from trousseau.web.auth import Admin, Principal
@@ -106,6 +106,8 @@ def protection(_admin: Admin, services: ServicesDep) -> Protection:
 
 
 class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     environment: StorableText = Field(min_length=1, max_length=255)
     service: StorableText = Field(min_length=1, max_length=255)
     region: StorableText | None = Field(

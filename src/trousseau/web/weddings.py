@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 
 from trousseau.catalog import (
@@ -42,6 +42,8 @@ StorableText = Annotated[str, AfterValidator(_storable)]
 
 class WeddingIn(BaseModel):
     """A wedding to create. The SLA names a configured delivery class (same-day, …)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     slug: str = Field(pattern=SLUG_PATTERN, examples=["smith-jones-2026"])
     date: dt.date
