@@ -269,8 +269,7 @@ _SELFIE_FORMATS = frozenset({"jpeg", "png", "webp"})
 def _check_selfie_size(data: bytes, max_pixels: int) -> None:
     """Refuse a selfie that is not a JPEG, PNG or WebP, or whose header declares more than
     `max_pixels` pixels (imaging.max_pixels), before any pixel is decoded."""
-    from trousseau.imaging.decode import source_size
-    from trousseau.imaging.formats import detect_format
+    from trousseau.imaging import detect_format, source_size
 
     fmt = detect_format(data[:64])
     if fmt not in _SELFIE_FORMATS:
