@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+
+from trousseau.backup import Repository, init_repository, open_target
+from trousseau.vault import Vault, open_vault
 
 REGION = "us-east-1"
 ACCESS_KEY = "backup-tests"
@@ -63,3 +67,23 @@ def s3_client(endpoint: str) -> Any:
 def s3_url(endpoint: str, bucket: str, prefix: str = "") -> str:
     """The target URL of `bucket`/`prefix` on the moto server."""
     return f"s3://{bucket}/{prefix}?endpoint={endpoint}&region={REGION}&allow_http=true"
+
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Iterator[Vault]:
+    """A local vault, empty: the source a backup run reads (test_runs, test_restores)."""
+    v = open_vault((tmp_path / "vault").as_uri())
+    yield v
+    v.close()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, clock: Any) -> Repository:
+    """A new repository in a folder, with small packs (modules with targets of their own
+    define their own `repo`)."""
+    return init_repository(
+        open_target(str(tmp_path / "repo")), PASSPHRASE, clock=clock, host="test", pack_size=4096
+    )

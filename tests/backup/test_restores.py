@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from trousseau.backup import find_snapshot, init_repository, open_target, restore
+from trousseau.backup import find_snapshot, restore
 from trousseau.backup.restores import tsv_field
 from trousseau.catalog import ensure_tenant, list_weddings
 from trousseau.errors import BlobCorrupt, RestoreFailed
-from trousseau.vault import open_vault
 
-from .test_runs import PASSPHRASE, _ingest, _run
+from .test_runs import _ingest, _run
 
 
 def _unescape(field: str) -> str:
@@ -38,20 +37,6 @@ def test_a_name_stays_one_field_on_one_line_and_reads_back(name: str) -> None:
 
 def test_plain_names_are_written_as_they_are() -> None:
     assert tsv_field("IMG_0001 [edit].JPG") == "IMG_0001 [edit].JPG"
-
-
-@pytest.fixture
-def vault(tmp_path: Path):
-    v = open_vault((tmp_path / "vault").as_uri())
-    yield v
-    v.close()
-
-
-@pytest.fixture
-def repo(tmp_path: Path, clock):
-    return init_repository(
-        open_target(str(tmp_path / "repo")), PASSPHRASE, clock=clock, host="test", pack_size=4096
-    )
 
 
 def _backed_up(tmp_path, catalog, vault, repo, settings, clock):

@@ -22,26 +22,10 @@ from trousseau.backup import (
 from trousseau.catalog import backup_lag, open_catalog, wedding_blobs
 from trousseau.errors import WeddingErased, WrongPassphrase
 from trousseau.ingest import WeddingSpec, ingest, prepare_wedding, submit_document
-from trousseau.vault import open_vault
 
 from ..forms.makeform import make_form
 from ..ingest.conftest import make_jpeg
-
-PASSPHRASE = "correct horse battery staple"
-
-
-@pytest.fixture
-def vault(tmp_path: Path):
-    v = open_vault((tmp_path / "vault").as_uri())
-    yield v
-    v.close()
-
-
-@pytest.fixture
-def repo(tmp_path: Path, clock):
-    return init_repository(
-        open_target(str(tmp_path / "repo")), PASSPHRASE, clock=clock, host="test", pack_size=4096
-    )
+from .conftest import PASSPHRASE
 
 
 def _ingest(tmp_path, catalog, vault, settings, clock, slug: str, seeds) -> None:
