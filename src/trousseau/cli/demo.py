@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trousseau.cli.context import catalog_of, vault_of
+from trousseau.cli.context import catalog_of, vault_of, write_whole
 from trousseau.cli.output import console
 from trousseau.clock import utc_now
 
@@ -129,9 +129,7 @@ def _samples(folder: Path, count: int, megapixels: float) -> list[Path]:
             made = 0
             for index, path in missing:
                 data = generate_photo(index, seed=SEED, megapixels=megapixels, when=SHOOT_START)
-                partial = path.with_suffix(".partial")
-                partial.write_bytes(data)
-                partial.replace(path)
+                write_whole(path, data)
                 made += len(data)
                 bar.update(task, advance=1, bytes=made)
     return paths
